@@ -1,0 +1,55 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// zarrwlr: field recordings into an indexed Zarr v3 archive, any sample range back out.
+///
+/// Dependencies point one way:
+/// `ZarrStore <- CodecCore <- CodecFLAC / CodecOpus <- AudioImport <- aimport`.
+/// C libraries come from Debian packages through pkg-config; see README.md.
+let package = Package(
+    name: "zarrwlr",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ZarrStore", targets: ["ZarrStore"]),
+        .library(name: "CodecCore", targets: ["CodecCore"]),
+        .library(name: "AudioImport", targets: ["AudioImport"]),
+        .executable(name: "aimport", targets: ["aimport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System-library shims: one per C library, imported with `internal import` only.
+        .systemLibrary(
+            name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(
+            name: "CFLAC", path: "Sources/CFLAC", pkgConfig: "flac",
+            providers: [.apt(["libflac-dev"]), .brew(["flac"])]),
+        .systemLibrary(
+            name: "COgg", path: "Sources/COgg", pkgConfig: "ogg",
+            providers: [.apt(["libogg-dev"]), .brew(["libogg"])]),
+        .systemLibrary(
+            name: "COpus", path: "Sources/COpus", pkgConfig: "opusfile",
+            providers: [.apt(["libopus-dev", "libopusfile-dev", "libopusenc-dev"]),
+                        .brew(["opus", "opusfile", "libopusenc"])]),
+        .systemLibrary(
+            name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
+
+        .target(name: "ZarrStore", dependencies: ["CZstd"]),
+        .target(name: "CodecCore", dependencies: ["ZarrStore", "CSndfile"]),
+        .target(name: "CodecFLAC", dependencies: ["CodecCore", "CFLAC"]),
+        .target(name: "CodecOpus", dependencies: ["CodecCore", "COgg", "COpus"]),
+        .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus"]),
+        .executableTarget(
+            name: "aimport",
+            dependencies: ["AudioImport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .executableTarget(
+            name: "ZarrBenchmarks", dependencies: ["ZarrStore"], path: "Benchmarks/ZarrBenchmarks"),
+
+        .testTarget(name: "ZarrStoreTests", dependencies: ["ZarrStore"]),
+        .testTarget(name: "AudioImportTests", dependencies: ["AudioImport"]),
+    ]
+)

@@ -1,0 +1,72 @@
+/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), slicing-by-8.
+public enum CRC32C {
+    private static let tables: [[UInt32]] = {
+        var tables = Array(repeating: Array(repeating: UInt32(0), count: 256), count: 8)
+        for n in 0..<256 {
+            var c = UInt32(n)
+            for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0x82F6_3B78 : c >> 1 }
+            tables[0][n] = c
+        }
+        for n in 0..<256 {
+            for t in 1..<8 { tables[t][n] = (tables[t - 1][n] >> 8) ^ tables[0][Int(tables[t - 1][n] & 0xFF)] }
+        }
+        return tables
+    }()
+
+    /// The CRC-32C of `bytes`.
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        let t = tables
+        var i = 0
+        let n = bytes.count
+        t[0].withUnsafeBufferPointer { t0 in
+        t[1].withUnsafeBufferPointer { t1 in
+        t[2].withUnsafeBufferPointer { t2 in
+        t[3].withUnsafeBufferPointer { t3 in
+        t[4].withUnsafeBufferPointer { t4 in
+        t[5].withUnsafeBufferPointer { t5 in
+        t[6].withUnsafeBufferPointer { t6 in
+        t[7].withUnsafeBufferPointer { t7 in
+            while i + 8 <= n {
+                let lo = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ crc
+                let hi = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+                crc = t7[Int(lo & 0xFF)] ^ t6[Int((lo >> 8) & 0xFF)] ^ t5[Int((lo >> 16) & 0xFF)] ^ t4[Int(lo >> 24)]
+                    ^ t3[Int(hi & 0xFF)] ^ t2[Int((hi >> 8) & 0xFF)] ^ t1[Int((hi >> 16) & 0xFF)] ^ t0[Int(hi >> 24)]
+                i += 8
+            }
+            while i < n {
+                crc = (crc >> 8) ^ t0[Int((crc ^ UInt32(bytes[i])) & 0xFF)]
+                i += 1
+            }
+        }}}}}}}}
+        return ~crc
+    }
+
+    /// The CRC-32C of `bytes`.
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { checksum($0) }
+    }
+}
+
+/// The `crc32c` codec: appends the CRC-32C of the data, little endian; decoding verifies it.
+struct CRC32CCodec: BytesToBytesCodec {
+    func encode(_ bytes: [UInt8]) throws(ZarrError) -> [UInt8] {
+        let crc = CRC32C.checksum(bytes)
+        return bytes + withUnsafeBytes(of: crc.littleEndian) { Array($0) }
+    }
+
+    func decode(_ bytes: [UInt8]) throws(ZarrError) -> [UInt8] {
+        guard bytes.count >= 4 else {
+            throw ZarrError(.corruptChunk, "crc32c: \(bytes.count) bytes is too short to hold a checksum")
+        }
+        let payload = bytes.count - 4
+        let declared = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: payload, as: UInt32.self)) }
+        let computed = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<payload])) }
+        guard declared == computed else {
+            throw ZarrError(.corruptChunk, "crc32c mismatch: stored 0x\(String(declared, radix: 16)), computed 0x\(String(computed, radix: 16)) over \(payload) bytes")
+        }
+        return Array(bytes[0..<payload])
+    }
+
+    func fixedEncodedSize(_ size: Int) -> Int? { size + 4 }
+}

@@ -1,0 +1,40 @@
+/// A decoded chunk: elements in host byte order, C order, with their shape.
+struct ChunkArray: Sendable {
+    var bytes: [UInt8]
+    var shape: [Int]
+    let elementSize: Int
+
+    init(bytes: [UInt8], shape: [Int], elementSize: Int) {
+        self.bytes = bytes
+        self.shape = shape
+        self.elementSize = elementSize
+    }
+
+    /// A chunk of `shape` whose every element is `fill`.
+    init(filledWith fill: [UInt8], shape: [Int]) {
+        let count = shape.reduce(1, *)
+        let bytes: [UInt8]
+        if fill.count == 1 {
+            bytes = [UInt8](repeating: fill[0], count: count)
+        } else {
+            bytes = [UInt8](unsafeUninitializedCapacity: count * fill.count) { buffer, initialized in
+                RegionCopy.fill(UnsafeMutableRawBufferPointer(buffer), shape: shape, origin: shape.map { _ in 0 }, extent: shape, pattern: fill)
+                initialized = count * fill.count
+            }
+        }
+        self.init(bytes: bytes, shape: shape, elementSize: fill.count)
+    }
+
+    /// Whether every element equals `fill` (such chunks need not be stored).
+    func isFilled(with fill: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            if fill.count == 1 { return !raw.contains { $0 != fill[0] } }
+            var i = 0
+            while i < raw.count {
+                for j in 0..<fill.count where raw[i + j] != fill[j] { return false }
+                i += fill.count
+            }
+            return true
+        }
+    }
+}

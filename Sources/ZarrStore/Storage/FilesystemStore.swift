@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A store on the local file system: each key is a file below `root`, "/" separates folders.
+///
+/// Writes go to a hidden temporary file in the target folder and are renamed into place, so a
+/// reader (or a crash) never sees a half-written value. Reads use `pread`, so a byte-range read
+/// touches only the bytes it asks for.
+public struct FilesystemStore: ZarrStorage {
+    /// The folder that holds the store; created on the first write.
+    public let root: String
+
+    /// A store rooted at `root` (an existing or future folder).
+    public init(root: String) {
+        self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+    }
+
+    /// Marks temporary files so listings skip them.
+    static let temporaryMarker = ".zarrwlr-tmp-"
+
+    private func path(_ key: String) throws(ZarrError) -> String {
+        let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+        guard !key.hasPrefix("/"), !parts.contains(".."), !parts.contains(".") else {
+            throw ZarrError(.invalidArgument, "store keys must be relative and must not contain '.' or '..'", key: key)
+        }
+        return key.isEmpty ? root : root + "/" + key
+    }
+
+    private static func ioError(_ what: String, key: String, errno code: Int32) -> ZarrError {
+        ZarrError(.io, "\(what): \(String(cString: strerror(code)))", key: key)
+    }
+
+    public func get(_ key: String, range: ByteRange?) throws(ZarrError) -> [UInt8]? {
+        let filePath = try path(key)
+        let fd = open(filePath, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT || errno == ENOTDIR || errno == EISDIR { return nil }
+            throw Self.ioError("cannot open", key: key, errno: errno)
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Self.ioError("cannot stat", key: key, errno: errno) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { return nil }
+        let span = (range ?? .from(offset: 0)).resolved(totalLength: Int(info.st_size))
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: span.count) { buffer, initialized in
+            var done = 0
+            while done < span.count {
+                let n = pread(fd, buffer.baseAddress! + done, span.count - done, off_t(span.lowerBound + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if n == 0 { break }
+                done += n
+            }
+            initialized = done
+        }
+        if failure != 0 { throw Self.ioError("cannot read", key: key, errno: failure) }
+        guard bytes.count == span.count else {
+            throw ZarrError(.io, "file shrank while being read (\(bytes.count) of \(span.count) bytes)", key: key)
+        }
+        return bytes
+    }
+
+    public func size(of key: String) throws(ZarrError) -> Int? {
+        var info = stat()
+        if stat(try path(key), &info) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw Self.ioError("cannot stat", key: key, errno: errno)
+        }
+        return (info.st_mode & S_IFMT) == S_IFDIR ? nil : Int(info.st_size)
+    }
+
+    public func set(_ key: String, _ bytes: [UInt8]) throws(ZarrError) {
+        let filePath = try path(key)
+        let folder = filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        try makeFolders(folder.isEmpty ? "/" : folder, key: key)
+        let name = filePath.split(separator: "/").last.map(String.init) ?? key
+        let temporary = folder + "/." + name + Self.temporaryMarker + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Self.ioError("cannot create", key: key, errno: errno) }
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                done += n
+            }
+        }
+        if close(fd) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temporary, filePath) != 0 { failure = errno }
+        if failure != 0 {
+            unlink(temporary)
+            throw Self.ioError("cannot write", key: key, errno: failure)
+        }
+    }
+
+    private func makeFolders(_ folder: String, key: String) throws(ZarrError) {
+        var info = stat()
+        if stat(folder, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw ZarrError(.io, "'\(folder)' exists and is not a folder", key: key)
+            }
+            return
+        }
+        let parent = folder.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        if !parent.isEmpty { try makeFolders(parent, key: key) }
+        if mkdir(folder, 0o755) != 0 && errno != EEXIST {
+            throw Self.ioError("cannot create folder '\(folder)'", key: key, errno: errno)
+        }
+    }
+
+    public func erase(_ key: String) throws(ZarrError) {
+        if unlink(try path(key)) != 0 && errno != ENOENT && errno != ENOTDIR {
+            throw Self.ioError("cannot delete", key: key, errno: errno)
+        }
+    }
+
+    public func erasePrefix(_ prefix: String) throws(ZarrError) {
+        let target = try path(prefix)
+        var info = stat()
+        guard lstat(target, &info) == 0 else { return }
+        do {
+            try FileManager.default.removeItem(atPath: target)
+        } catch {
+            throw ZarrError(.io, "cannot delete '\(target)': \(error)", key: prefix)
+        }
+    }
+
+    public func listDirectory(_ prefix: String) throws(ZarrError) -> [String] {
+        guard let dir = opendir(try path(prefix)) else {
+            if errno == ENOENT || errno == ENOTDIR { return [] }
+            throw Self.ioError("cannot list", key: prefix, errno: errno)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name == "." || name == ".." || name.contains(Self.temporaryMarker) { continue }
+            names.append(name)
+        }
+        return names.sorted()
+    }
+}

@@ -1,0 +1,45 @@
+/// A store that can read values: the one capability every array read needs.
+///
+/// Keys are "/"-separated paths without a leading "/" ("group/array/zarr.json").
+/// A missing key is `nil`, never an error.
+public protocol ReadableStore: Sendable {
+    /// The bytes of `range` of the value at `key`, or `nil` when there is no such key.
+    func get(_ key: String, range: ByteRange?) throws(ZarrError) -> [UInt8]?
+
+    /// The size in bytes of the value at `key`, or `nil` when there is no such key.
+    func size(of key: String) throws(ZarrError) -> Int?
+}
+
+extension ReadableStore {
+    /// The whole value at `key`, or `nil` when there is no such key.
+    public func get(_ key: String) throws(ZarrError) -> [UInt8]? {
+        try get(key, range: nil)
+    }
+
+    /// Whether a value is stored at `key`.
+    public func exists(_ key: String) throws(ZarrError) -> Bool {
+        try size(of: key) != nil
+    }
+}
+
+/// A store that can create, replace and delete values.
+public protocol WritableStore: Sendable {
+    /// Stores `bytes` at `key` atomically: a reader sees the old value or the new one, never a mix.
+    func set(_ key: String, _ bytes: [UInt8]) throws(ZarrError)
+
+    /// Removes the value at `key`; removing a missing key does nothing.
+    func erase(_ key: String) throws(ZarrError)
+
+    /// Removes every value whose key starts with `prefix` followed by "/" (a whole node subtree)
+    /// and the value at `prefix` itself.
+    func erasePrefix(_ prefix: String) throws(ZarrError)
+}
+
+/// A store whose keys can be listed.
+public protocol ListableStore: Sendable {
+    /// The names directly below `prefix` (keys and "directories"), sorted; `""` lists the root.
+    func listDirectory(_ prefix: String) throws(ZarrError) -> [String]
+}
+
+/// Everything the node API needs to create and read groups and arrays.
+public typealias ZarrStorage = ReadableStore & WritableStore & ListableStore
