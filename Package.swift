@@ -49,7 +49,10 @@ let package = Package(
         .executableTarget(
             name: "ZarrBenchmarks", dependencies: ["ZarrStore"], path: "Benchmarks/ZarrBenchmarks"),
 
-        .testTarget(name: "ZarrStoreTests", dependencies: ["ZarrStore"]),
-        .testTarget(name: "AudioImportTests", dependencies: ["AudioImport"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(
+            name: "ZarrStoreTests", dependencies: ["ZarrStore", "TestSupport"],
+            exclude: ["Interop/zarr_python_side.py"]),
+        .testTarget(name: "AudioImportTests", dependencies: ["AudioImport", "TestSupport"]),
     ]
 )
