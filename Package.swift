@@ -44,10 +44,14 @@ let package = Package(
         .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus"]),
         .executableTarget(
             name: "aimport",
-            dependencies: ["AudioImport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "AudioImport", "ZarrStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         .executableTarget(
-            name: "ZarrBenchmarks", dependencies: ["ZarrStore"], path: "Benchmarks/ZarrBenchmarks"),
+            name: "ZarrBenchmarks",
+            dependencies: ["ZarrStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/ZarrBenchmarks"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(

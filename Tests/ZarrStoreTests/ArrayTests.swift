@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TestSupport
 @testable import ZarrStore
@@ -6,6 +7,7 @@ import TestSupport
     /// Codec pipelines every data type must round-trip through, with partial edge chunks.
     static let pipelines: [(name: String, shape: [Int], chunks: [Int], codecs: @Sendable (DataType) -> [CodecSpec])] = [
         ("bytes", [7, 5], [3, 2], { [CodecSpec.defaultBytes(for: $0)] }),
+        ("bytes-1d", [23], [5], { [CodecSpec.defaultBytes(for: $0)] }),
         ("big-zstd", [9, 4], [4, 4], { _ in [.bytes(endian: .big), .zstd(level: 3, checksum: true)] }),
         ("transpose-crc", [5, 6, 3], [2, 4, 2], { [.transpose(order: [2, 0, 1]), CodecSpec.defaultBytes(for: $0), .crc32c] }),
         ("sharded-end", [10, 9], [4, 6], { dt in
@@ -129,5 +131,28 @@ import TestSupport
         let error = #expect(throws: ZarrError.self) { try array.read(UInt8.self) }
         #expect(error?.code == .corruptChunk)
         #expect(error?.key == "a/c/0")
+    }
+
+    /// 1-D arrays of raw elements are read in place from files; a chunk file cut short is an
+    /// error, not a short or zero-padded read.
+    @Test(arguments: [false, true])
+    func directReadsFromFilesDetectTruncatedChunks(_ sharded: Bool) throws {
+        let folder = TemporaryFolder()
+        let store = FilesystemStore(root: folder.path)
+        let codecs: [CodecSpec] = sharded
+            ? [.shardingIndexed(ShardingSpec(chunkShape: [16], codecs: [.bytes(endian: .little)]))] : [.bytes(endian: .little)]
+        let array = try ZarrGroup.create(in: store).createArray(
+            "blob", metadata: ArrayMetadata(shape: [100], dataType: .int16, chunkShape: [32], codecs: codecs, fillValue: -1))
+        let values = (0..<60).map { Int16($0 * 3 - 90) }
+        try array.write(values, origin: [10], shape: [60])
+        let expected = [Int16](repeating: -1, count: 10) + values + [Int16](repeating: -1, count: 30)
+        #expect(try array.read(Int16.self) == expected)
+        #expect(try array.read(Int16.self, origin: [31], shape: [3]) == Array(expected[31..<34]))
+
+        let chunkFile = folder.path + "/blob/c/1"
+        let stored = try #require(try store.get("blob/c/1"))
+        try Data(stored.prefix(sharded ? 20 : 40)).write(to: URL(fileURLWithPath: chunkFile))
+        let error = #expect(throws: ZarrError.self) { try array.read(Int16.self, origin: [40], shape: [10]) }
+        #expect(error?.code == .corruptChunk)
     }
 }

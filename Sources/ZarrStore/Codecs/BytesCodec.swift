@@ -3,7 +3,7 @@ struct BytesCodec: ArrayToBytesCodec {
     let endian: CodecSpec.Endian
     let elementSize: Int
 
-    private var swaps: Bool {
+    var swaps: Bool {
         let hostIsLittle = 1.littleEndian == 1
         return elementSize > 1 && (endian == .little) != hostIsLittle
     }

@@ -64,6 +64,12 @@ struct CodecChain: Sendable {
         arrayToArray.isEmpty && bytesToBytes.isEmpty ? arrayToBytes as? ShardingCodec : nil
     }
 
+    /// Whether the encoded bytes are the decoded elements as they are in memory (a lone `bytes`
+    /// codec in host order), so any element range can be read straight from the stored value.
+    var isPassthrough: Bool {
+        arrayToArray.isEmpty && bytesToBytes.isEmpty && (arrayToBytes as? BytesCodec)?.swaps == false
+    }
+
     func encode(_ chunk: ChunkArray) throws(ZarrError) -> [UInt8] {
         var array = chunk
         for codec in arrayToArray { array = try codec.encode(array) }

@@ -145,6 +145,10 @@ struct ShardingCodec: ArrayToBytesCodec {
             }
         }
         wanted.sort { $0.range.lowerBound < $1.range.lowerBound }
+        if innerShape.count == 1 && inner.isPassthrough {
+            try readPassthrough(wanted, key: key, from: store, regionOrigin: regionOrigin, extent: extent, into: target, targetOrigin: targetOrigin)
+            return
+        }
         var start = 0
         while start < wanted.count {
             var end = start + 1
@@ -166,6 +170,28 @@ struct ShardingCodec: ArrayToBytesCodec {
                 }
             }
             start = end
+        }
+    }
+
+    /// 1-D inner chunks stored as raw elements: each wanted element range is read from the shard
+    /// straight into `target`, so a read fetches exactly the bytes it returns.
+    private func readPassthrough(
+        _ wanted: [(coordinates: [Int], range: Range<Int>)], key: String, from store: any ReadableStore, regionOrigin: [Int], extent: [Int],
+        into target: UnsafeMutableRawBufferPointer, targetOrigin: [Int]
+    ) throws(ZarrError) {
+        let size = inner.dataType.size
+        let innerLength = spec.chunkShape[0]
+        for item in wanted {
+            guard item.range.count == innerLength * size else {
+                throw ZarrError(.corruptChunk, "inner chunk \(item.coordinates[0]) holds \(item.range.count) bytes, \(innerLength * size) expected", key: key)
+            }
+            let (sourceOrigin, copyExtent, destinationOrigin) = GridWalk.intersection(
+                chunkOrigin: [item.coordinates[0] * innerLength], chunkShape: [innerLength], regionOrigin: regionOrigin,
+                extent: extent, targetOrigin: targetOrigin)
+            let slice = UnsafeMutableRawBufferPointer(rebasing: target[destinationOrigin[0] * size..<(destinationOrigin[0] + copyExtent[0]) * size])
+            guard try store.read(key, offset: item.range.lowerBound + sourceOrigin[0] * size, into: slice) else {
+                throw ZarrError(.corruptChunk, "shard disappeared while being read", key: key)
+            }
         }
     }
 }

@@ -112,7 +112,21 @@ public struct ZarrArray: Sendable {
             let (sourceOrigin, extent, targetOrigin) = GridWalk.intersection(
                 chunkOrigin: chunkOrigin, chunkShape: chunkShape, regionOrigin: origin, extent: regionShape, targetOrigin: zeros)
             let key = chunkKey(coordinates)
-            if let sharding = chain.shardingOnly {
+            if chunkShape.count == 1 && chain.isPassthrough {
+                // 1-D, stored as raw elements: read just the wanted bytes into place.
+                let size = metadata.dataType.size
+                guard let storedSize = try reader.size(of: key) else {
+                    RegionCopy.fill(target, shape: regionShape, origin: targetOrigin, extent: extent, pattern: fill)
+                    return
+                }
+                guard storedSize == chunkShape[0] * size else {
+                    throw ZarrError(.corruptChunk, "chunk holds \(storedSize) bytes, its shape \(chunkShape) needs \(chunkShape[0] * size)", key: key)
+                }
+                let slice = UnsafeMutableRawBufferPointer(rebasing: target[targetOrigin[0] * size..<(targetOrigin[0] + extent[0]) * size])
+                guard try reader.read(key, offset: sourceOrigin[0] * size, into: slice) else {
+                    throw ZarrError(.corruptChunk, "chunk disappeared while being read", key: key)
+                }
+            } else if let sharding = chain.shardingOnly {
                 try sharding.read(key: key, from: reader, regionOrigin: sourceOrigin, extent: extent,
                                   into: target, targetShape: regionShape, targetOrigin: targetOrigin)
             } else if let chunk = try decodeChunk(key) {

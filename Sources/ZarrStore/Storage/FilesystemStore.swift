@@ -35,37 +35,33 @@ public struct FilesystemStore: ZarrStorage {
     }
 
     public func get(_ key: String, range: ByteRange?) throws(ZarrError) -> [UInt8]? {
-        let filePath = try path(key)
-        let fd = open(filePath, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT || errno == ENOTDIR || errno == EISDIR { return nil }
-            throw Self.ioError("cannot open", key: key, errno: errno)
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw Self.ioError("cannot stat", key: key, errno: errno) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { return nil }
-        let span = (range ?? .from(offset: 0)).resolved(totalLength: Int(info.st_size))
-        var failure: Int32 = 0
+        guard let file = try OpenFile(try path(key), key: key) else { return nil }
+        defer { file.close() }
+        let span = (range ?? .from(offset: 0)).resolved(totalLength: try file.size())
+        var failure: ZarrError?
         let bytes = [UInt8](unsafeUninitializedCapacity: span.count) { buffer, initialized in
-            var done = 0
-            while done < span.count {
-                let n = pread(fd, buffer.baseAddress! + done, span.count - done, off_t(span.lowerBound + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                if n == 0 { break }
-                done += n
+            do throws(ZarrError) {
+                initialized = try file.read(at: span.lowerBound, into: UnsafeMutableRawBufferPointer(buffer))
+            } catch {
+                failure = error
+                initialized = 0
             }
-            initialized = done
         }
-        if failure != 0 { throw Self.ioError("cannot read", key: key, errno: failure) }
+        if let failure { throw failure }
         guard bytes.count == span.count else {
             throw ZarrError(.io, "file shrank while being read (\(bytes.count) of \(span.count) bytes)", key: key)
         }
         return bytes
+    }
+
+    public func read(_ key: String, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(ZarrError) -> Bool {
+        guard let file = try OpenFile(try path(key), key: key) else { return false }
+        defer { file.close() }
+        let count = try file.read(at: offset, into: buffer)
+        guard count == buffer.count else {
+            throw ZarrError(.corruptChunk, "file ends at byte \(offset + count), \(offset + buffer.count) needed", key: key)
+        }
+        return true
     }
 
     public func size(of key: String) throws(ZarrError) -> Int? {
@@ -154,4 +150,54 @@ public struct FilesystemStore: ZarrStorage {
         }
         return names.sorted()
     }
+}
+
+/// An open file descriptor for one read; `nil` from `init` when there is no such file.
+private struct OpenFile {
+    let fd: Int32
+    let key: String
+
+    init?(_ path: String, key: String) throws(ZarrError) {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        self.key = key
+        if fd < 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw ZarrError(.io, "cannot open: \(String(cString: strerror(errno)))", key: key)
+        }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            closeDescriptor(fd)
+            return nil
+        }
+    }
+
+    func size() throws(ZarrError) -> Int {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ZarrError(.io, "cannot stat: \(String(cString: strerror(errno)))", key: key) }
+        return Int(info.st_size)
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`; fewer only at the end of the file.
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(ZarrError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ZarrError(.io, "cannot read: \(String(cString: strerror(errno)))", key: key)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    func close() {
+        closeDescriptor(fd)
+    }
+}
+
+/// `close(2)`, callable from types that have a `close` method of their own.
+private func closeDescriptor(_ fd: Int32) {
+    close(fd)
 }

@@ -8,12 +8,27 @@ public protocol ReadableStore: Sendable {
 
     /// The size in bytes of the value at `key`, or `nil` when there is no such key.
     func size(of key: String) throws(ZarrError) -> Int?
+
+    /// Reads `buffer.count` bytes of the value at `key`, starting at `offset`, into `buffer`;
+    /// `false` when there is no such key.
+    /// - Throws: ``ZarrError/Code/corruptChunk`` when the value ends before the buffer is full.
+    func read(_ key: String, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(ZarrError) -> Bool
 }
 
 extension ReadableStore {
     /// The whole value at `key`, or `nil` when there is no such key.
     public func get(_ key: String) throws(ZarrError) -> [UInt8]? {
         try get(key, range: nil)
+    }
+
+    /// Reads through ``get(_:range:)`` and copies; stores that can read in place override it.
+    public func read(_ key: String, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(ZarrError) -> Bool {
+        guard let bytes = try get(key, range: .bounded(offset: offset, length: buffer.count)) else { return false }
+        guard bytes.count == buffer.count else {
+            throw ZarrError(.corruptChunk, "value ends at byte \(offset + bytes.count), \(offset + buffer.count) needed", key: key)
+        }
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        return true
     }
 
     /// Whether a value is stored at `key`.
