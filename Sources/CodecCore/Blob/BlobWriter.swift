@@ -1,0 +1,94 @@
+import ZarrStore
+
+/// Streams an encoded stream into a recording's blob array: bytes are buffered and appended a
+/// whole shard at a time (so memory stays at about one shard), and an encoder may seek back to
+/// patch bytes it wrote earlier (FLAC rewrites STREAMINFO at the end).
+public final class BlobWriter {
+    private var array: ZarrArray
+    private let flushBytes: Int
+    private var pending: [UInt8] = []
+    /// Bytes already appended to the array.
+    private var flushed: Int64 = 0
+    /// Where the next write goes.
+    public private(set) var position: Int64 = 0
+
+    /// Creates the blob array `name` in `group`: 1-D uint8, shards of `shardBytes` holding inner
+    /// chunks of `innerChunkBytes`, no compression (the stream is already compressed).
+    public init(in group: ZarrGroup, name: String, shardBytes: Int, innerChunkBytes: Int) throws(CodecError) {
+        do {
+            array = try group.createArray(name, metadata: ArrayMetadata(
+                shape: [0], dataType: .uint8, chunkShape: [shardBytes],
+                codecs: [.shardingIndexed(ShardingSpec(chunkShape: [innerChunkBytes], codecs: [.bytes(endian: nil)]))]))
+        } catch {
+            throw CodecError(.storage, "cannot create the blob array: \(error)", file: group.path)
+        }
+        flushBytes = shardBytes
+        pending.reserveCapacity(shardBytes)
+    }
+
+    /// The total length written so far.
+    public var length: Int64 { flushed + Int64(pending.count) }
+
+    /// Writes `bytes` at ``position`` (appending at the end, or overwriting earlier bytes).
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(CodecError) {
+        var source = bytes[...]
+        // Overwrite what lies before the end first.
+        if position < length {
+            let overlap = Int(min(Int64(source.count), length - position))
+            try overwrite(at: position, with: UnsafeRawBufferPointer(rebasing: source.prefix(overlap)))
+            position += Int64(overlap)
+            source = source.dropFirst(overlap)
+        }
+        guard !source.isEmpty else { return }
+        pending.append(contentsOf: source)
+        position += Int64(source.count)
+        if pending.count >= flushBytes { try flush(whole: true) }
+    }
+
+    /// Moves the write position (within what has been written).
+    public func seek(to offset: Int64) throws(CodecError) {
+        guard offset >= 0, offset <= length else {
+            throw CodecError(.invalidArgument, "seek to \(offset) outside the \(length)-byte blob")
+        }
+        position = offset
+    }
+
+    /// Appends everything still buffered; returns the final array.
+    public func finish() throws(CodecError) -> ZarrArray {
+        try flush(whole: false)
+        return array
+    }
+
+    private func overwrite(at offset: Int64, with bytes: UnsafeRawBufferPointer) throws(CodecError) {
+        var done = 0
+        if offset < flushed {
+            let inArray = Int(min(Int64(bytes.count), flushed - offset))
+            do {
+                try array.write(Array(bytes.prefix(inArray)), origin: [Int(offset)], shape: [inArray])
+            } catch {
+                throw CodecError(.storage, "cannot patch blob bytes at \(offset): \(error)", file: array.path, byteOffset: offset)
+            }
+            done = inArray
+        }
+        if done < bytes.count {
+            let start = Int(offset + Int64(done) - flushed)
+            pending.withUnsafeMutableBytes { target in
+                UnsafeMutableRawBufferPointer(rebasing: target[start..<start + bytes.count - done])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[done...]))
+            }
+        }
+    }
+
+    private func flush(whole: Bool) throws(CodecError) {
+        while !pending.isEmpty && (!whole || pending.count >= flushBytes) {
+            let count = min(flushBytes, pending.count)
+            do {
+                try array.append(Array(pending.prefix(count)))
+            } catch {
+                throw CodecError(.storage, "cannot append to the blob: \(error)", file: array.path, byteOffset: flushed)
+            }
+            pending.removeFirst(count)
+            flushed += Int64(count)
+        }
+    }
+}

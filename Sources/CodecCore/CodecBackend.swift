@@ -1,0 +1,149 @@
+import ZarrStore
+
+/// A codec plugin: imports audio into a recording group, indexes the stored stream, and
+/// extracts sample ranges. Backends hold no state; everything lives in the store.
+///
+/// No associated types, so a registry can hold `any CodecBackend.Type`; the generic machinery
+/// (``ParallelIndexer``) sits below this boundary, inside each backend.
+public protocol CodecBackend: Sendable {
+    /// Persisted in the recording's attributes; never change a shipped value.
+    static var codecID: CodecID { get }
+    /// How to recognise this codec's own stream format in an input file (for 1:1 copies).
+    static var probe: ProbeSpec { get }
+
+    init()
+
+    /// Imports `source` into `group` (an empty recording group): writes the encoded stream as the
+    /// blob, builds the index and records the attributes, the attributes last.
+    func importToZarr(from source: ImportSource, into group: ZarrGroup, options: ImportOptions) async throws(CodecError) -> ImportReport
+
+    /// Rebuilds the index of the recording in `group` from its blob.
+    func buildIndex(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> IndexReport
+
+    /// Opens the recording in `group` for extraction (loads what every extraction needs once).
+    func openRecording(_ group: ZarrGroup) throws(CodecError) -> any RecordingReader
+}
+
+extension CodecBackend {
+    /// Sample frames `range` (in the recording's own rate) of the recording in `group`, all channels.
+    public func extractSegment(_ range: Range<Int64>, from group: ZarrGroup, as format: SampleFormat) throws(CodecError) -> PCMBuffer {
+        try openRecording(group).extract(range, as: format)
+    }
+}
+
+/// An opened recording: extracts sample ranges. Safe to share between tasks; each extraction
+/// uses its own decoder.
+public protocol RecordingReader: Sendable {
+    /// The recording's length in sample frames.
+    var totalSamples: Int64 { get }
+    var sampleRate: Int { get }
+    var channelCount: Int { get }
+    var bitsPerSample: Int { get }
+
+    /// Exactly the sample frames `range`, all channels interleaved.
+    /// - Throws: ``CodecError/Code/invalidArgument`` for ranges outside the recording or inverted;
+    ///   ``CodecError/Code/corrupt`` when a frame in the range is damaged.
+    func extract(_ range: Range<Int64>, as format: SampleFormat) throws(CodecError) -> PCMBuffer
+}
+
+extension RecordingReader {
+    /// Extracts many ranges with up to `workers` in parallel; results in the order of `ranges`.
+    public func extract(_ ranges: [Range<Int64>], as format: SampleFormat, workers: Int) async throws(CodecError) -> [PCMBuffer] {
+        do {
+            return try await withThrowingTaskGroup(of: (Int, PCMBuffer).self) { group in
+                var results = [PCMBuffer?](repeating: nil, count: ranges.count)
+                var next = 0
+                func startOne() {
+                    let index = next
+                    next += 1
+                    group.addTask { (index, try self.extract(ranges[index], as: format)) }
+                }
+                while next < min(max(workers, 1), ranges.count) { startOne() }
+                while let (index, buffer) = try await group.next() {
+                    results[index] = buffer
+                    if next < ranges.count { startOne() }
+                }
+                return results.map { $0! }
+            }
+        } catch let error as CodecError {
+            throw error
+        } catch {
+            throw CodecError(.library, "parallel extraction failed: \(error)")
+        }
+    }
+}
+
+/// Recognising a codec's stream in a file: its extensions and magic bytes at offset 0.
+public struct ProbeSpec: Sendable {
+    public let extensions: [String]
+    public let magic: [[UInt8]]
+
+    public init(extensions: [String], magic: [[UInt8]]) {
+        self.extensions = extensions
+        self.magic = magic
+    }
+
+    /// 2 when the magic bytes match, 1 when only the extension does, 0 otherwise.
+    public func score(firstBytes: [UInt8], fileExtension: String) -> Int {
+        if magic.contains(where: { firstBytes.starts(with: $0) }) { return 2 }
+        return extensions.contains(fileExtension.lowercased()) ? 1 : 0
+    }
+}
+
+/// An input file to import.
+public struct ImportSource: Sendable {
+    public let path: String
+    public init(path: String) { self.path = path }
+
+    /// The file name without folders.
+    public var fileName: String { path.split(separator: "/").last.map(String.init) ?? path }
+}
+
+/// Settings for an import; each backend reads the ones that concern it.
+public struct ImportOptions: Sendable {
+    /// FLAC compression level 0...8.
+    public var flacLevel: Int = 5
+    /// FLAC block size in samples.
+    public var flacBlockSize: Int = 4096
+    /// Workers for indexing after the import.
+    public var workers: Int = 2
+    public init() {}
+}
+
+/// Settings for building an index.
+public struct IndexOptions: Sendable {
+    /// Parallel tasks for phases 1 and 2; 1 runs them sequentially.
+    public var workers: Int = 2
+    /// Bytes per scanned range (rounded to the blob's inner chunk size).
+    public var rangeBytes: Int = 4 << 20
+    /// Verify the checksum of every frame, not only of frames in doubt.
+    public var verifyEveryFrame: Bool = false
+    public init() {}
+}
+
+/// What an import did.
+public struct ImportReport: Sendable {
+    public var codec: CodecID
+    public var blobBytes: Int64
+    public var totalSamples: Int64
+    public var sampleRate: Int
+    public var channelCount: Int
+    public var bitsPerSample: Int
+    /// Whether the blob is a byte-for-byte copy of the source file.
+    public var copiedVerbatim: Bool
+    public var index: IndexReport
+    /// Problems that did not stop the import (e.g. a header that claimed more data than present).
+    public var warnings: [String]
+}
+
+/// What an index build found.
+public struct IndexReport: Sendable, Equatable {
+    /// Rows in the index (frames or pages).
+    public var entries: Int
+    /// Samples the index covers.
+    public var totalSamples: Int64
+    /// Candidates rejected, counted per reason.
+    public var rejected: [String: Int]
+    /// Bytes of the blob scanned.
+    public var scannedBytes: Int64
+}

@@ -1,0 +1,37 @@
+/// Phase 1 of indexing: finds candidate offsets of frame or page starts in a byte range.
+/// False positives are fine (phase 2 rejects them); a missed real start is a bug.
+public protocol SyncScanner: Sendable {
+    /// Bytes past a candidate that phase 2 needs to judge it (max header size).
+    var lookahead: Int { get }
+
+    /// Appends the offsets (relative to `chunk`) of candidates that start in
+    /// `chunk[0..<validPrefix]`; bytes after `validPrefix` are lookahead belonging to the next
+    /// range and may only be read to judge a candidate, never reported as one.
+    func scan(_ chunk: UnsafeRawBufferPointer, validPrefix: Int, into candidates: inout [Int])
+}
+
+/// Phase 2 of indexing: decides one candidate in isolation (fields, reserved values, checksum).
+public protocol FrameParser: Sendable {
+    associatedtype Frame: Sendable
+    associatedtype RejectReason: Hashable & Sendable & CustomStringConvertible
+
+    /// Judges the candidate at blob offset `offset`; `bytes` starts at the candidate and runs
+    /// to the end of the range plus lookahead (or the end of the blob).
+    func parse(_ bytes: UnsafeRawBufferPointer, at offset: Int64) -> Verdict<Frame, RejectReason>
+}
+
+/// Phase 2's judgement of a candidate. A false sync is a value, not an error.
+public enum Verdict<Frame: Sendable, Reason: Sendable>: Sendable {
+    case accept(Frame)
+    case reject(Reason)
+}
+
+/// Phase 3 of indexing: sees accepted candidates in blob order and builds the index,
+/// cross-checking positions (it verifies, it does not just sum).
+public protocol SampleAccumulator {
+    associatedtype Frame
+    associatedtype Index
+
+    mutating func accept(_ frame: Frame) throws(CodecError)
+    consuming func finish() throws(CodecError) -> Index
+}

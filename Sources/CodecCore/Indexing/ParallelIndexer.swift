@@ -1,0 +1,90 @@
+/// The 3-phase indexer shared by all codecs.
+///
+/// The blob is cut into ranges aligned to its storage chunks. Phases 1 (sync scan) and 2
+/// (candidate parse) run per range in parallel child tasks, each reading its range plus the
+/// scanner's lookahead straight from the store; a candidate belongs to the range holding its
+/// first byte, so none is lost or duplicated at edges. Phase 3 runs sequentially in blob order
+/// as range results arrive. Memory is bounded by (range size + lookahead) x workers.
+/// With one worker the same code runs the ranges one after another; results are identical.
+public struct ParallelIndexer<Scanner: SyncScanner, Parser: FrameParser, Accumulator: SampleAccumulator>: Sendable
+where Accumulator.Frame == Parser.Frame {
+    public let scanner: Scanner
+    public let parser: Parser
+    public let rangeBytes: Int
+    public let workers: Int
+
+    /// - Parameters:
+    ///   - rangeBytes: bytes per range; callers align it to the blob's chunk size.
+    ///   - workers: parallel range tasks (1 = sequential).
+    public init(scanner: Scanner, parser: Parser, rangeBytes: Int, workers: Int) {
+        self.scanner = scanner
+        self.parser = parser
+        self.rangeBytes = max(rangeBytes, 1)
+        self.workers = max(workers, 1)
+    }
+
+    /// What phases 1 and 2 found in one range.
+    struct RangeResult: Sendable {
+        var frames: [Parser.Frame] = []
+        var rejected: [Parser.RejectReason: Int] = [:]
+    }
+
+    /// Indexes `blob[start..<blob.length]`, feeding accepted frames to `accumulator` in order.
+    /// - Returns: the accumulator's index and the phase-2 rejections counted per reason.
+    public func run(
+        over blob: BlobReader, from start: Int64, accumulator: consuming Accumulator
+    ) async throws(CodecError) -> (index: Accumulator.Index, rejected: [Parser.RejectReason: Int]) {
+        let total = blob.length
+        let rangeCount = total > start ? Int((total - start + Int64(rangeBytes) - 1) / Int64(rangeBytes)) : 0
+        var rejected: [Parser.RejectReason: Int] = [:]
+        var accumulator = accumulator
+        do {
+            try await withThrowingTaskGroup(of: (Int, RangeResult).self) { group in
+                var nextToStart = 0
+                var nextToAccumulate = 0
+                var finished: [Int: RangeResult] = [:]
+                func startOne() {
+                    let index = nextToStart
+                    nextToStart += 1
+                    group.addTask { (index, try self.scanAndParse(range: index, of: blob, from: start)) }
+                }
+                while nextToStart < min(workers, rangeCount) { startOne() }
+                while let (index, result) = try await group.next() {
+                    finished[index] = result
+                    // Phase 3 in blob order, as soon as the next range is in.
+                    while let ready = finished.removeValue(forKey: nextToAccumulate) {
+                        for frame in ready.frames { try accumulator.accept(frame) }
+                        rejected.merge(ready.rejected, uniquingKeysWith: +)
+                        nextToAccumulate += 1
+                    }
+                    if nextToStart < rangeCount { startOne() }
+                }
+            }
+        } catch let error as CodecError {
+            throw error
+        } catch {
+            throw CodecError(.library, "indexing failed: \(error)")
+        }
+        return (try accumulator.finish(), rejected)
+    }
+
+    /// Phases 1 and 2 for range `index`.
+    private func scanAndParse(range index: Int, of blob: BlobReader, from start: Int64) throws(CodecError) -> RangeResult {
+        let rangeStart = start + Int64(index) * Int64(rangeBytes)
+        let rangeEnd = min(rangeStart + Int64(rangeBytes), blob.length)
+        let readEnd = min(rangeEnd + Int64(scanner.lookahead), blob.length)
+        let bytes = try blob.read(rangeStart..<readEnd)
+        var result = RangeResult()
+        var candidates: [Int] = []
+        bytes.withUnsafeBytes { raw in
+            scanner.scan(raw, validPrefix: Int(rangeEnd - rangeStart), into: &candidates)
+            for candidate in candidates {
+                switch parser.parse(UnsafeRawBufferPointer(rebasing: raw[candidate...]), at: rangeStart + Int64(candidate)) {
+                case .accept(let frame): result.frames.append(frame)
+                case .reject(let reason): result.rejected[reason, default: 0] += 1
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,103 @@
+internal import CSndfile
+
+/// Streams integer PCM from any file libsndfile reads (WAV incl. WAVE_FORMAT_EXTENSIBLE, RF64,
+/// W64, AIFF, FLAC, Ogg Vorbis, MP3, ...), one block at a time; never the whole recording.
+///
+/// Samples come out as native integers at ``bitsPerSample`` (not left-justified). Lossy sources
+/// (MP3, Vorbis, Opus) have no bit depth of their own; they are decoded at 16 bits, the depth
+/// their decoders are specified for, and ``isLossySource`` says so.
+public final class PCMFileReader {
+    /// How the source stores samples.
+    public enum SampleEncoding: String, Sendable {
+        case integer, float, lossy
+    }
+
+    public let path: String
+    public let sampleRate: Int
+    public let channelCount: Int
+    /// Frames the header declares (may exceed what the file holds).
+    public let declaredFrames: Int64
+    public let bitsPerSample: Int
+    public let encoding: SampleEncoding
+    /// libsndfile's name of the container, e.g. "WAV (Microsoft)".
+    public let containerName: String
+    /// libsndfile's name of the sample encoding, e.g. "Signed 24 bit PCM".
+    public let encodingName: String
+
+    private let handle: OpaquePointer
+    private var scratch: [Int32] = []
+
+    /// Opens `path`.
+    /// - Throws: ``CodecError/Code/noInput`` when the file is missing,
+    ///   ``CodecError/Code/unrecognized`` when libsndfile cannot read it (its reason included).
+    public init(path: String) throws(CodecError) {
+        var info = SF_INFO()
+        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
+            let reason = String(cString: sf_strerror(nil))
+            let missing = reason.contains("No such file") || reason.contains("not exist")
+            throw CodecError(missing ? .noInput : .unrecognized, "not readable as audio: \(reason)", file: path)
+        }
+        self.handle = handle
+        self.path = path
+        sampleRate = Int(info.samplerate)
+        channelCount = Int(info.channels)
+        declaredFrames = Int64(info.frames)
+        let subtype = info.format & Int32(SF_FORMAT_SUBMASK)
+        (bitsPerSample, encoding) = Self.depth(of: subtype)
+        containerName = Self.formatName(Int32(info.format) & Int32(SF_FORMAT_TYPEMASK), command: Int32(SFC_GET_FORMAT_MAJOR))
+        encodingName = Self.formatName(subtype, command: Int32(SFC_GET_FORMAT_SUBTYPE))
+        if encoding == .lossy {
+            // Decoders of lossy formats produce floats; scale them to full-scale integers.
+            sf_command(handle, Int32(SFC_SET_SCALE_FLOAT_INT_READ), nil, Int32(SF_TRUE))
+        }
+        guard sampleRate > 0, channelCount > 0 else {
+            sf_close(handle)
+            throw CodecError(.unrecognized, "header gives \(sampleRate) Hz and \(channelCount) channels", file: path)
+        }
+    }
+
+    deinit {
+        sf_close(handle)
+    }
+
+    /// Reads up to `maxFrames` frames, interleaved, into `samples` (replacing its contents).
+    /// - Returns: frames read; 0 at the end of the data.
+    public func read(maxFrames: Int, into samples: inout [Int32]) throws(CodecError) -> Int {
+        let count = maxFrames * channelCount
+        if samples.count != count { samples = [Int32](repeating: 0, count: count) }
+        let frames = samples.withUnsafeMutableBufferPointer { sf_readf_int(handle, $0.baseAddress, sf_count_t(maxFrames)) }
+        if frames < 0 { throw CodecError(.corrupt, "read failed: \(String(cString: sf_strerror(handle)))", file: path) }
+        let shift = Int32(32 - bitsPerSample)
+        let n = Int(frames) * channelCount
+        if shift > 0 {
+            samples.withUnsafeMutableBufferPointer { buffer in
+                for i in 0..<n { buffer[i] >>= shift }
+            }
+        }
+        if n < count { samples.removeSubrange(n...) }
+        return Int(frames)
+    }
+
+    private static func depth(of subtype: Int32) -> (Int, SampleEncoding) {
+        switch Int(subtype) {
+        case Int(SF_FORMAT_PCM_S8), Int(SF_FORMAT_PCM_U8), Int(SF_FORMAT_DPCM_8): return (8, .integer)
+        case Int(SF_FORMAT_PCM_16), Int(SF_FORMAT_DPCM_16), Int(SF_FORMAT_DWVW_16), Int(SF_FORMAT_ALAC_16),
+             Int(SF_FORMAT_NMS_ADPCM_16), Int(SF_FORMAT_ULAW), Int(SF_FORMAT_ALAW): return (16, .integer)
+        case Int(SF_FORMAT_ALAC_20): return (20, .integer)
+        case Int(SF_FORMAT_PCM_24), Int(SF_FORMAT_DWVW_24), Int(SF_FORMAT_ALAC_24): return (24, .integer)
+        case Int(SF_FORMAT_PCM_32), Int(SF_FORMAT_ALAC_32): return (32, .integer)
+        case Int(SF_FORMAT_FLOAT), Int(SF_FORMAT_DOUBLE): return (32, .float)
+        case Int(SF_FORMAT_DWVW_12): return (12, .integer)
+        default: return (16, .lossy)
+        }
+    }
+
+    private static func formatName(_ format: Int32, command: Int32) -> String {
+        var info = SF_FORMAT_INFO()
+        info.format = format
+        guard sf_command(nil, command, &info, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0, let name = info.name else {
+            return "format 0x\(String(format, radix: 16))"
+        }
+        return String(cString: name)
+    }
+}

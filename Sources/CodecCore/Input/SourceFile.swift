@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reading an input file as bytes, streamed: its size, first bytes, SHA-256, and pieces for a
+/// 1:1 copy. Never holds more than one piece in memory.
+public enum SourceFile {
+    /// Calls `body` with consecutive pieces of the file (up to `pieceBytes` each), in order.
+    public static func forEachPiece(
+        _ path: String, pieceBytes: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws(CodecError) -> Void
+    ) throws(CodecError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CodecError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: pieceBytes)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, pieceBytes) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CodecError(.storage, "cannot read: \(String(cString: strerror(errno)))", file: path)
+            }
+            if n == 0 { return }
+            var failure: CodecError?
+            buffer.withUnsafeBytes { raw in
+                do throws(CodecError) { try body(UnsafeRawBufferPointer(rebasing: raw[0..<n])) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    /// The file's size in bytes and SHA-256 (hex).
+    public static func sizeAndSHA256(_ path: String) throws(CodecError) -> (size: Int64, sha256: String) {
+        var hash = SHA256()
+        var size: Int64 = 0
+        try forEachPiece(path) { piece in
+            hash.update(piece)
+            size += Int64(piece.count)
+        }
+        return (size, SHA256.hex(hash.finalize()))
+    }
+
+    /// Up to `count` bytes from the start of the file.
+    public static func firstBytes(_ path: String, count: Int = 64) throws(CodecError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CodecError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
+        guard n >= 0 else { throw CodecError(.storage, "cannot read: \(String(cString: strerror(errno)))", file: path) }
+        return Array(buffer.prefix(n))
+    }
+}

@@ -1,0 +1,71 @@
+/// How extracted samples are delivered.
+///
+/// - `int32`: the integer sample values exactly as coded, at the recording's bit depth (a 24-bit
+///   recording gives values in -2^23 ..< 2^23), not shifted.
+/// - `int16`: scaled to 16 bits: shifted right (truncating toward -infinity) for deeper sources,
+///   left for shallower ones. Lossless only for sources of 16 bits or fewer.
+/// - `float32`: value / 2^(bits - 1), so full scale is -1.0 ..< 1.0.
+public enum SampleFormat: String, Sendable, CaseIterable {
+    case int16, int32, float32
+}
+
+/// Interleaved samples of all channels of one stretch of a recording.
+public struct PCMBuffer: Sendable, Equatable {
+    /// The samples, interleaved (frame 0 channel 0, frame 0 channel 1, ...).
+    public enum Samples: Sendable, Equatable {
+        case int16([Int16])
+        case int32([Int32])
+        case float32([Float])
+
+        var count: Int {
+            switch self {
+            case .int16(let s): return s.count
+            case .int32(let s): return s.count
+            case .float32(let s): return s.count
+            }
+        }
+    }
+
+    public var samples: Samples
+    public let channelCount: Int
+    /// The recording's sample rate in Hz.
+    public let sampleRate: Int
+    /// The recording's bits per sample (the scale of `int32` values).
+    public let bitsPerSample: Int
+
+    public init(samples: Samples, channelCount: Int, sampleRate: Int, bitsPerSample: Int) {
+        self.samples = samples
+        self.channelCount = channelCount
+        self.sampleRate = sampleRate
+        self.bitsPerSample = bitsPerSample
+    }
+
+    /// Sample frames (samples per channel).
+    public var frameCount: Int { channelCount == 0 ? 0 : samples.count / channelCount }
+
+    public var format: SampleFormat {
+        switch samples {
+        case .int16: return .int16
+        case .int32: return .int32
+        case .float32: return .float32
+        }
+    }
+
+    /// Converts native integer samples (at `bitsPerSample`) to `format` as documented on ``SampleFormat``.
+    public static func converting(
+        _ native: [Int32], to format: SampleFormat, channelCount: Int, sampleRate: Int, bitsPerSample: Int
+    ) -> PCMBuffer {
+        let samples: Samples
+        switch format {
+        case .int32:
+            samples = .int32(native)
+        case .int16:
+            let shift = bitsPerSample - 16
+            samples = .int16(native.map { shift >= 0 ? Int16(truncatingIfNeeded: $0 >> shift) : Int16(truncatingIfNeeded: $0 << -shift) })
+        case .float32:
+            let scale = 1 / Float(1 << Int64(bitsPerSample - 1))
+            samples = .float32(native.map { Float($0) * scale })
+        }
+        return PCMBuffer(samples: samples, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
+    }
+}
