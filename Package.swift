@@ -57,6 +57,9 @@ let package = Package(
         .testTarget(
             name: "ZarrStoreTests", dependencies: ["ZarrStore", "TestSupport"],
             exclude: ["Interop/zarr_python_side.py"]),
+        .testTarget(
+            name: "CodecFLACTests", dependencies: ["CodecFLAC", "CodecCore", "ZarrStore", "TestSupport"],
+            exclude: ["variable_blocksize.py"]),
         .testTarget(name: "AudioImportTests", dependencies: ["AudioImport", "TestSupport"]),
     ]
 )

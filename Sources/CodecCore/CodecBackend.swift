@@ -134,6 +134,21 @@ public struct ImportReport: Sendable {
     public var index: IndexReport
     /// Problems that did not stop the import (e.g. a header that claimed more data than present).
     public var warnings: [String]
+
+    public init(
+        codec: CodecID, blobBytes: Int64, totalSamples: Int64, sampleRate: Int, channelCount: Int, bitsPerSample: Int,
+        copiedVerbatim: Bool, index: IndexReport, warnings: [String]
+    ) {
+        self.codec = codec
+        self.blobBytes = blobBytes
+        self.totalSamples = totalSamples
+        self.sampleRate = sampleRate
+        self.channelCount = channelCount
+        self.bitsPerSample = bitsPerSample
+        self.copiedVerbatim = copiedVerbatim
+        self.index = index
+        self.warnings = warnings
+    }
 }
 
 /// What an index build found.
@@ -146,4 +161,11 @@ public struct IndexReport: Sendable, Equatable {
     public var rejected: [String: Int]
     /// Bytes of the blob scanned.
     public var scannedBytes: Int64
+
+    public init(entries: Int, totalSamples: Int64, rejected: [String: Int], scannedBytes: Int64) {
+        self.entries = entries
+        self.totalSamples = totalSamples
+        self.rejected = rejected
+        self.scannedBytes = scannedBytes
+    }
 }

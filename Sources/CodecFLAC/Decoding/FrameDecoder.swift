@@ -1,0 +1,120 @@
+internal import CFLAC
+import CodecCore
+
+extension FLAC {
+    /// Decodes a run of whole frames from memory with libFLAC: the stream preamble ("fLaC" +
+    /// STREAMINFO) is fed first, then the frame bytes, so decoding can start at any frame.
+    ///
+    /// Owns one libFLAC decoder, freed in `deinit`; not Sendable: use one per task.
+    final class FrameDecoder {
+        private let decoder: UnsafeMutablePointer<FLAC__StreamDecoder>
+        private var preamble: [UInt8] = []
+        private var frames: [UInt8] = []
+        private var position = 0
+        private(set) var samples: [Int32] = []
+        private(set) var frameBlockSizes: [Int] = []
+        private var errors: [String] = []
+        private var channels = 0
+
+        init() throws(CodecError) {
+            guard let decoder = FLAC__stream_decoder_new() else {
+                throw CodecError(.library, "libFLAC could not allocate a decoder", codec: FLAC.codecID)
+            }
+            self.decoder = decoder
+        }
+
+        deinit {
+            FLAC__stream_decoder_delete(decoder)
+        }
+
+        /// Decodes `frames` (whole frames, in order) of a stream described by `preamble`.
+        /// - Returns: interleaved native samples, and each decoded frame's block size.
+        /// - Throws: ``CodecError/Code/corrupt`` when libFLAC reports a damaged frame.
+        func decode(preamble: [UInt8], frames: [UInt8], channels: Int) throws(CodecError) -> (samples: [Int32], blockSizes: [Int]) {
+            self.preamble = preamble
+            self.frames = frames
+            self.channels = channels
+            position = 0
+            samples.removeAll(keepingCapacity: true)
+            frameBlockSizes.removeAll(keepingCapacity: true)
+            errors.removeAll()
+            let client = Unmanaged.passUnretained(self).toOpaque()
+            let status = FLAC__stream_decoder_init_stream(
+                decoder, decoderRead, nil, nil, nil, nil, decoderWrite, nil, decoderError, client)
+            guard status == FLAC__STREAM_DECODER_INIT_STATUS_OK else {
+                throw CodecError(.library, "libFLAC decoder init failed (status \(status.rawValue))", codec: FLAC.codecID)
+            }
+            let ok = FLAC__stream_decoder_process_until_end_of_stream(decoder) != 0
+            FLAC__stream_decoder_finish(decoder)
+            self.frames = []
+            guard ok, errors.isEmpty else {
+                throw CodecError(.corrupt, "damaged frame data: \(errors.isEmpty ? "decoder stopped" : errors.joined(separator: ", "))", codec: FLAC.codecID)
+            }
+            return (samples, frameBlockSizes)
+        }
+
+        fileprivate func fill(_ buffer: UnsafeMutablePointer<FLAC__byte>, _ size: UnsafeMutablePointer<Int>) -> FLAC__StreamDecoderReadStatus {
+            let total = preamble.count + frames.count
+            guard position < total else {
+                size.pointee = 0
+                return FLAC__STREAM_DECODER_READ_STATUS_END_OF_STREAM
+            }
+            var written = 0
+            let wanted = size.pointee
+            if position < preamble.count {
+                let n = min(wanted, preamble.count - position)
+                preamble.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress! + position, count: n) }
+                written = n
+                position += n
+            }
+            if written < wanted, position >= preamble.count {
+                let start = position - preamble.count
+                let n = min(wanted - written, frames.count - start)
+                if n > 0 {
+                    frames.withUnsafeBufferPointer { (buffer + written).update(from: $0.baseAddress! + start, count: n) }
+                    written += n
+                    position += n
+                }
+            }
+            size.pointee = written
+            return FLAC__STREAM_DECODER_READ_STATUS_CONTINUE
+        }
+
+        fileprivate func accept(_ frame: UnsafePointer<FLAC__Frame>, _ buffer: UnsafePointer<UnsafePointer<FLAC__int32>?>) -> FLAC__StreamDecoderWriteStatus {
+            let blockSize = Int(frame.pointee.header.blocksize)
+            guard Int(frame.pointee.header.channels) == channels else { return FLAC__STREAM_DECODER_WRITE_STATUS_ABORT }
+            frameBlockSizes.append(blockSize)
+            let base = samples.count
+            samples.append(contentsOf: repeatElement(0, count: blockSize * channels))
+            samples.withUnsafeMutableBufferPointer { out in
+                for channel in 0..<channels {
+                    guard let source = buffer[channel] else { continue }
+                    var target = base + channel
+                    for i in 0..<blockSize {
+                        out[target] = source[i]
+                        target += channels
+                    }
+                }
+            }
+            return FLAC__STREAM_DECODER_WRITE_STATUS_CONTINUE
+        }
+
+        fileprivate func report(_ status: FLAC__StreamDecoderErrorStatus) {
+            errors.append(String(cString: cflac_decoder_error_string(status)))
+        }
+    }
+}
+
+// libFLAC calls these with the decoder object as client data (passed unretained: the decoder
+// outlives every call, which happens inside `decode`).
+private let decoderRead: FLAC__StreamDecoderReadCallback = { _, buffer, bytes, client in
+    Unmanaged<FLAC.FrameDecoder>.fromOpaque(client!).takeUnretainedValue().fill(buffer!, bytes!)
+}
+
+private let decoderWrite: FLAC__StreamDecoderWriteCallback = { _, frame, buffer, client in
+    Unmanaged<FLAC.FrameDecoder>.fromOpaque(client!).takeUnretainedValue().accept(frame!, buffer!)
+}
+
+private let decoderError: FLAC__StreamDecoderErrorCallback = { _, status, client in
+    Unmanaged<FLAC.FrameDecoder>.fromOpaque(client!).takeUnretainedValue().report(status)
+}

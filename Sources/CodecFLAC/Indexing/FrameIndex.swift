@@ -1,0 +1,30 @@
+extension FLAC {
+    /// The frame index: one row per frame, in stream order.
+    public struct FrameIndex: Sendable, Equatable {
+        /// Byte offset of each frame in the blob.
+        public var byteOffsets: [Int64] = []
+        /// Bytes of each frame.
+        public var frameSizes: [Int64] = []
+        /// The first sample (per channel) of each frame.
+        public var firstSamples: [Int64] = []
+        /// Samples in the stream (the end of the last frame).
+        public var totalSamples: Int64 = 0
+
+        public var count: Int { byteOffsets.count }
+
+        /// The row of the frame holding `sample`: the last frame starting at or before it.
+        func frame(containing sample: Int64) -> Int {
+            var low = 0, high = firstSamples.count - 1
+            while low < high {
+                let mid = (low + high + 1) / 2
+                if firstSamples[mid] <= sample { low = mid } else { high = mid - 1 }
+            }
+            return low
+        }
+
+        /// Samples frame `row` should hold according to the index.
+        func sampleCount(ofFrame row: Int) -> Int64 {
+            (row + 1 < firstSamples.count ? firstSamples[row + 1] : totalSamples) - firstSamples[row]
+        }
+    }
+}

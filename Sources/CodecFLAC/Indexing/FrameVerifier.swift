@@ -1,0 +1,59 @@
+import CodecCore
+
+extension FLAC {
+    /// Checks the CRC-16 of every indexed frame, in parallel over contiguous runs of frames, and
+    /// drops the damaged ones from the index.
+    enum FrameVerifier {
+        static func verify(_ index: FrameIndex, blob: BlobReader, rangeBytes: Int, workers: Int) async throws(CodecError) -> (FrameIndex, damaged: Int) {
+            // Runs of consecutive rows spanning about `rangeBytes` each.
+            var runs: [Range<Int>] = []
+            var start = 0
+            while start < index.count {
+                var end = start + 1
+                while end < index.count, index.byteOffsets[end] + index.frameSizes[end] - index.byteOffsets[start] <= Int64(rangeBytes) { end += 1 }
+                runs.append(start..<end)
+                start = end
+            }
+            var bad = Set<Int>()
+            do {
+                try await withThrowingTaskGroup(of: [Int].self) { group in
+                    var next = 0
+                    func startOne() {
+                        let run = runs[next]
+                        next += 1
+                        group.addTask { try damagedRows(run, of: index, blob: blob) }
+                    }
+                    while next < min(max(workers, 1), runs.count) { startOne() }
+                    while let rows = try await group.next() {
+                        bad.formUnion(rows)
+                        if next < runs.count { startOne() }
+                    }
+                }
+            } catch let error as CodecError {
+                throw error
+            } catch {
+                throw CodecError(.library, "frame verification failed: \(error)")
+            }
+            guard !bad.isEmpty else { return (index, 0) }
+            var kept = FrameIndex()
+            kept.totalSamples = index.totalSamples
+            for row in 0..<index.count where !bad.contains(row) {
+                kept.byteOffsets.append(index.byteOffsets[row])
+                kept.frameSizes.append(index.frameSizes[row])
+                kept.firstSamples.append(index.firstSamples[row])
+            }
+            return (kept, bad.count)
+        }
+
+        private static func damagedRows(_ run: Range<Int>, of index: FrameIndex, blob: BlobReader) throws(CodecError) -> [Int] {
+            let base = index.byteOffsets[run.lowerBound]
+            let bytes = try blob.read(base..<index.byteOffsets[run.upperBound - 1] + index.frameSizes[run.upperBound - 1])
+            return bytes.withUnsafeBytes { raw in
+                run.filter { row in
+                    let start = Int(index.byteOffsets[row] - base)
+                    return !CRC.frameIsIntact(UnsafeRawBufferPointer(rebasing: raw[start..<start + Int(index.frameSizes[row])]))
+                }
+            }
+        }
+    }
+}
