@@ -13,7 +13,8 @@ enum FLACFixtures {
     static func wav(in folder: TemporaryFolder, rate: Int, bits: Int, channels: Int, seconds: Double, name: String = "source.wav") throws -> String {
         let path = folder.path + "/" + name
         try ProcessRunner.run(sox, [
-            "-n", "-r", String(rate), "-b", String(bits), "-c", String(channels), "-e", "signed-integer", path,
+            // WAV stores 8-bit samples unsigned, deeper ones signed.
+            "-n", "-r", String(rate), "-b", String(bits), "-c", String(channels), "-e", bits == 8 ? "unsigned-integer" : "signed-integer", path,
             "synth", String(seconds), "whitenoise", "vol", "0.3", ":", "synth", String(seconds), "sine", "100-\(rate / 3)", "vol", "0.5",
         ])
         return path
