@@ -9,13 +9,13 @@ enum FLACFixtures {
     static let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
     static let flac = ProcessRunner.which("flac") ?? "/usr/bin/flac"
 
-    /// A WAV of noise plus a chirp (so every frame differs), made by sox.
+    /// A WAV of a chirp mixed with noise (so every frame differs), made by sox.
     static func wav(in folder: TemporaryFolder, rate: Int, bits: Int, channels: Int, seconds: Double, name: String = "source.wav") throws -> String {
         let path = folder.path + "/" + name
         try ProcessRunner.run(sox, [
             // WAV stores 8-bit samples unsigned, deeper ones signed.
             "-n", "-r", String(rate), "-b", String(bits), "-c", String(channels), "-e", bits == 8 ? "unsigned-integer" : "signed-integer", path,
-            "synth", String(seconds), "whitenoise", "vol", "0.3", ":", "synth", String(seconds), "sine", "100-\(rate / 3)", "vol", "0.5",
+            "synth", String(seconds), "sine", "100-\(rate / 3)", "synth", String(seconds), "whitenoise", "mix", "vol", "0.6",
         ])
         return path
     }

@@ -41,17 +41,28 @@ extension FLAC {
             } catch {
                 throw CodecError(error.code, error.message, codec: FLAC.codecID, file: blob.array.path, byteOffset: index.byteOffsets[first])
             }
-            // Each decoded frame must hold what the index says; a shortfall means a damaged frame
-            // was left out of the index and its samples are missing.
-            for (k, size) in decoded.blockSizes.enumerated() where Int64(size) != index.sampleCount(ofFrame: first + k) {
+            // Frames cover [firstSample, firstSample + decoded block size). A damaged frame left out
+            // of the index leaves a gap; asking for samples in it is an error, not silence.
+            var output: [Int32] = []
+            output.reserveCapacity(Int(range.count) * channelCount)
+            var cursor = range.lowerBound
+            var frameStart = 0
+            for (k, blockSize) in decoded.blockSizes.enumerated() {
                 let row = first + k
-                throw CodecError(.corrupt, "frame at sample \(index.firstSamples[row]) decodes to \(size) samples, the index expects \(index.sampleCount(ofFrame: row)) (a damaged frame is missing)", codec: FLAC.codecID, file: blob.array.path, byteOffset: index.byteOffsets[row])
+                let span = index.firstSamples[row]..<index.firstSamples[row] + Int64(blockSize)
+                defer { frameStart += blockSize * channelCount }
+                guard span.upperBound > cursor else { continue }
+                guard span.lowerBound <= cursor else { break }
+                let take = min(span.upperBound, range.upperBound) - cursor
+                let from = frameStart + Int(cursor - span.lowerBound) * channelCount
+                output.append(contentsOf: decoded.samples[from..<from + Int(take) * channelCount])
+                cursor += take
+                if cursor == range.upperBound { break }
             }
-            guard decoded.blockSizes.count == last - first + 1 else {
-                throw CodecError(.corrupt, "decoded \(decoded.blockSizes.count) frames, \(last - first + 1) expected", codec: FLAC.codecID, file: blob.array.path, byteOffset: index.byteOffsets[first])
+            guard cursor == range.upperBound else {
+                throw CodecError(.corrupt, "samples \(cursor)..<\(range.upperBound) lie in a damaged frame that the index leaves out", codec: FLAC.codecID, file: blob.array.path, byteOffset: index.byteOffsets[index.frame(containing: cursor)])
             }
-            let skip = Int(range.lowerBound - index.firstSamples[first]) * channelCount
-            return Array(decoded.samples[skip..<skip + Int(range.count) * channelCount])
+            return output
         }
     }
 }

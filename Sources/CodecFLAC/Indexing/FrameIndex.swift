@@ -21,10 +21,5 @@ extension FLAC {
             }
             return low
         }
-
-        /// Samples frame `row` should hold according to the index.
-        func sampleCount(ofFrame row: Int) -> Int64 {
-            (row + 1 < firstSamples.count ? firstSamples[row + 1] : totalSamples) - firstSamples[row]
-        }
     }
 }
