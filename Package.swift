@@ -34,11 +34,14 @@ let package = Package(
             providers: [.apt(["libopus-dev", "libopusfile-dev", "libopusenc-dev"]),
                         .brew(["opus", "opusfile", "libopusenc"])]),
         .systemLibrary(
+            name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        .systemLibrary(
             name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile",
             providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
 
         .target(name: "ZarrStore", dependencies: ["CZstd"]),
-        .target(name: "CodecCore", dependencies: ["ZarrStore", "CSndfile"]),
+        .target(name: "CodecCore", dependencies: ["ZarrStore", "CSndfile", "CCrypto"]),
         .target(name: "CodecFLAC", dependencies: ["CodecCore", "CFLAC"]),
         .target(name: "CodecOpus", dependencies: ["CodecCore", "COgg", "COpus"]),
         .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus"]),
@@ -49,9 +52,12 @@ let package = Package(
             ]),
 
         .executableTarget(
-            name: "ZarrBenchmarks",
-            dependencies: ["ZarrStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Benchmarks/ZarrBenchmarks"),
+            name: "zarrwlr-bench",
+            dependencies: [
+                "ZarrStore", "CodecCore", "CodecFLAC", "CSndfile",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Bench"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(

@@ -35,6 +35,7 @@ public struct FLACBackend: CodecBackend {
         }
         let blob = try BlobReader(try writer.finish())
         let (index, chain, report) = try await buildIndex(of: blob, options: indexOptions(options))
+
         try index.store(in: group)
         if chain.streamInfo.totalSamples != 0 && chain.streamInfo.totalSamples != index.totalSamples {
             warnings.append("STREAMINFO declares \(chain.streamInfo.totalSamples) samples, the frames hold \(index.totalSamples)")
@@ -141,7 +142,7 @@ public struct FLACBackend: CodecBackend {
         var samples: [Int32] = []
         var frames: Int64 = 0
         while true {
-            let n = try reader.read(maxFrames: 1 << 16, into: &samples)
+            let n = try reader.read(maxFrames: options.flacBlockSize, into: &samples)
             if n == 0 { break }
             try encoder.encode(samples, frames: n)
             frames += Int64(n)

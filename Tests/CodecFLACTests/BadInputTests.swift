@@ -28,7 +28,7 @@ import ZarrStore
 
         let folder = TemporaryFolder()
         let empty = folder.path + "/empty.wav"
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let emptyError = await importError(empty)
         #expect(emptyError?.code == .unrecognized)
         #expect(emptyError?.description.contains("empty") == true)

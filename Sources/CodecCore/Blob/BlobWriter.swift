@@ -82,12 +82,22 @@ public final class BlobWriter {
     private func flush(whole: Bool) throws(CodecError) {
         while !pending.isEmpty && (!whole || pending.count >= flushBytes) {
             let count = min(flushBytes, pending.count)
+            // Hand the buffer over whole when it is exactly one shard (no copy).
+            var piece: [UInt8]
+            if count == pending.count {
+                piece = pending
+                pending = []
+                pending.reserveCapacity(flushBytes)
+            } else {
+                piece = Array(pending.prefix(count))
+                pending.removeFirst(count)
+            }
             do {
-                try array.append(Array(pending.prefix(count)))
+                try array.append(piece)
             } catch {
                 throw CodecError(.storage, "cannot append to the blob: \(error)", file: array.path, byteOffset: flushed)
             }
-            pending.removeFirst(count)
+            piece = []
             flushed += Int64(count)
         }
     }

@@ -23,11 +23,6 @@ where Accumulator.Frame == Parser.Frame {
         self.workers = max(workers, 1)
     }
 
-    /// What phases 1 and 2 found in one range.
-    struct RangeResult: Sendable {
-        var frames: [Parser.Frame] = []
-        var rejected: [Parser.RejectReason: Int] = [:]
-    }
 
     /// Indexes `blob[start..<blob.length]`, feeding accepted frames to `accumulator` in order.
     /// - Returns: the accumulator's index and the phase-2 rejections counted per reason.
@@ -38,15 +33,16 @@ where Accumulator.Frame == Parser.Frame {
         let rangeCount = total > start ? Int((total - start + Int64(rangeBytes) - 1) / Int64(rangeBytes)) : 0
         var rejected: [Parser.RejectReason: Int] = [:]
         var accumulator = accumulator
+        let work = RangeWork(scanner: scanner, parser: parser, rangeBytes: rangeBytes)
         do {
-            try await withThrowingTaskGroup(of: (Int, RangeResult).self) { group in
+            try await withThrowingTaskGroup(of: (Int, RangeWork<Scanner, Parser>.Result).self) { group in
                 var nextToStart = 0
                 var nextToAccumulate = 0
-                var finished: [Int: RangeResult] = [:]
+                var finished: [Int: RangeWork<Scanner, Parser>.Result] = [:]
                 func startOne() {
                     let index = nextToStart
                     nextToStart += 1
-                    group.addTask { (index, try self.scanAndParse(range: index, of: blob, from: start)) }
+                    group.addTask { (index, try work.scanAndParse(range: index, of: blob, from: start)) }
                 }
                 while nextToStart < min(workers, rangeCount) { startOne() }
                 while let (index, result) = try await group.next() {
@@ -67,14 +63,28 @@ where Accumulator.Frame == Parser.Frame {
         }
         return (try accumulator.finish(), rejected)
     }
+}
+
+/// Phases 1 and 2 of one range: what the child tasks run. It knows only the scanner and the
+/// parser, so tasks capture nothing of the accumulator.
+struct RangeWork<Scanner: SyncScanner, Parser: FrameParser>: Sendable {
+    let scanner: Scanner
+    let parser: Parser
+    let rangeBytes: Int
+
+    /// What phases 1 and 2 found in one range.
+    struct Result: Sendable {
+        var frames: [Parser.Frame] = []
+        var rejected: [Parser.RejectReason: Int] = [:]
+    }
 
     /// Phases 1 and 2 for range `index`.
-    private func scanAndParse(range index: Int, of blob: BlobReader, from start: Int64) throws(CodecError) -> RangeResult {
+    func scanAndParse(range index: Int, of blob: BlobReader, from start: Int64) throws(CodecError) -> Result {
         let rangeStart = start + Int64(index) * Int64(rangeBytes)
         let rangeEnd = min(rangeStart + Int64(rangeBytes), blob.length)
         let readEnd = min(rangeEnd + Int64(scanner.lookahead), blob.length)
         let bytes = try blob.read(rangeStart..<readEnd)
-        var result = RangeResult()
+        var result = Result()
         var candidates: [Int] = []
         bytes.withUnsafeBytes { raw in
             scanner.scan(raw, validPrefix: Int(rangeEnd - rangeStart), into: &candidates)

@@ -32,7 +32,7 @@ public enum SourceFile {
 
     /// The file's size in bytes and SHA-256 (hex).
     public static func sizeAndSHA256(_ path: String) throws(CodecError) -> (size: Int64, sha256: String) {
-        var hash = SHA256()
+        let hash = SHA256()
         var size: Int64 = 0
         try forEachPiece(path) { piece in
             hash.update(piece)

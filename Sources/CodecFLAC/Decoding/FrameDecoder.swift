@@ -2,6 +2,13 @@ internal import CFLAC
 import CodecCore
 
 extension FLAC {
+    /// Decodes whole frames held in memory (`preamble` from ``MetadataChain/decoderPreamble``)
+    /// with a fresh libFLAC decoder: interleaved native samples. This is the bare decoding cost
+    /// that extraction adds lookup and I/O to.
+    public static func decodeFrames(_ frames: [UInt8], preamble: [UInt8], channels: Int) throws(CodecError) -> [Int32] {
+        try FrameDecoder().decode(preamble: preamble, frames: frames, channels: channels).samples
+    }
+
     /// Decodes a run of whole frames from memory with libFLAC: the stream preamble ("fLaC" +
     /// STREAMINFO) is fed first, then the frame bytes, so decoding can start at any frame.
     ///

@@ -26,6 +26,13 @@ extension FLAC {
             return PCMBuffer.converting(native, to: format, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
         }
 
+        /// The blob bytes of the whole frames that hold `range` (non-empty, inside the recording).
+        public func frameBytes(covering range: Range<Int64>) -> Range<Int64> {
+            let first = index.frame(containing: range.lowerBound)
+            let last = index.frame(containing: range.upperBound - 1)
+            return index.byteOffsets[first]..<index.byteOffsets[last] + index.frameSizes[last]
+        }
+
         /// The samples of `range` at their native integer values.
         public func extractNative(_ range: Range<Int64>) throws(CodecError) -> [Int32] {
             guard range.lowerBound >= 0, range.upperBound <= totalSamples else {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A decoded chunk: elements in host byte order, C order, with their shape.
 struct ChunkArray: Sendable {
     var bytes: [UInt8]
@@ -25,16 +31,15 @@ struct ChunkArray: Sendable {
         self.init(bytes: bytes, shape: shape, elementSize: fill.count)
     }
 
-    /// Whether every element equals `fill` (such chunks need not be stored).
+    /// Whether every element equals `fill` (such chunks need not be stored). The first element
+    /// is compared with `fill`, then the buffer with itself shifted by one element (`memcmp`
+    /// speed), which holds exactly when all elements are equal.
     func isFilled(with fill: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { raw in
-            if fill.count == 1 { return !raw.contains { $0 != fill[0] } }
-            var i = 0
-            while i < raw.count {
-                for j in 0..<fill.count where raw[i + j] != fill[j] { return false }
-                i += fill.count
-            }
-            return true
+            let size = fill.count
+            guard raw.count >= size else { return true }
+            guard raw.prefix(size).elementsEqual(fill) else { return false }
+            return memcmp(raw.baseAddress!, raw.baseAddress! + size, raw.count - size) == 0
         }
     }
 }

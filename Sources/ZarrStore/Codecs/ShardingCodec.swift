@@ -38,6 +38,7 @@ struct ShardingCodec: ArrayToBytesCodec {
     func encode(_ chunk: ChunkArray) throws(ZarrError) -> [UInt8] {
         var entries = [UInt64](repeating: Self.emptyEntry, count: 2 * innerChunkCount)
         var body: [UInt8] = []
+        body.reserveCapacity(chunk.bytes.count + indexSize)
         let innerShape = spec.chunkShape
         let innerCount = innerShape.reduce(1, *)
         try GridWalk.forEach(chunksPerShard) { (linear, coordinates) throws(ZarrError) in
@@ -59,7 +60,9 @@ struct ShardingCodec: ArrayToBytesCodec {
             body += encoded
         }
         let encodedIndex = try index.encode(ChunkArray(bytes: entries.rawBytes, shape: chunksPerShard + [2], elementSize: 8))
-        return spec.indexLocation == .start ? encodedIndex + body : body + encodedIndex
+        if spec.indexLocation == .start { return encodedIndex + body }
+        body.append(contentsOf: encodedIndex)
+        return body
     }
 
     func decode(_ bytes: [UInt8], shape: [Int]) throws(ZarrError) -> ChunkArray {

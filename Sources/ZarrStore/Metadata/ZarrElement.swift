@@ -17,8 +17,12 @@ extension Float: ZarrElement { public static var zarrDataType: DataType { .float
 extension Double: ZarrElement { public static var zarrDataType: DataType { .float64 } }
 
 extension Array where Element: ZarrElement {
-    /// The elements as raw bytes in host order.
-    var rawBytes: [UInt8] { withUnsafeBytes { [UInt8]($0) } }
+    /// The elements as raw bytes in host order (the array itself, uncopied, for `[UInt8]`).
+    var rawBytes: [UInt8] {
+        // `as? [UInt8]` would cast element by element; when Element is UInt8 the types are identical.
+        if Element.self == UInt8.self { return unsafeBitCast(self, to: [UInt8].self) }
+        return withUnsafeBytes { [UInt8]($0) }
+    }
 
     /// Elements read from raw host-order bytes (whose count is a multiple of the element size).
     init(rawBytes bytes: [UInt8]) {

@@ -251,6 +251,11 @@ public struct ZarrArray: Sendable {
             // The part of the chunk inside the array; a write that covers it replaces the chunk.
             let valid = (0..<chunkShape.count).map { min(chunkShape[$0], arrayShape[$0] - chunkOrigin[$0]) }
             let covers = inChunk.allSatisfy { $0 == 0 } && extent == valid
+            if regionShape == chunkShape && inRegion.allSatisfy({ $0 == 0 }) && inChunk.allSatisfy({ $0 == 0 }) && extent == chunkShape {
+                // The region is exactly this chunk: store its bytes as they are.
+                try storeChunk(ChunkArray(bytes: bytes, shape: chunkShape, elementSize: metadata.dataType.size), key: key, writer: writer)
+                return
+            }
             var chunk = covers ? nil : try decodeChunk(key)
             if chunk == nil { chunk = ChunkArray(filledWith: fill, shape: chunkShape) }
             bytes.withUnsafeBytes { source in

@@ -7,13 +7,9 @@ struct ResultRow {
     let micros: [Double]
     let bytes: Int
 
-    func percentile(_ p: Double) -> Double {
-        let sorted = micros.sorted()
-        guard !sorted.isEmpty else { return .nan }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
-    }
+    func percentile(_ p: Double) -> Double { micros.percentile(p) }
 
-    var median: Double { percentile(0.5) }
+    var median: Double { micros.median }
     var gigabytesPerSecond: Double { Double(bytes) / median / 1e3 }
 
     static func table(_ rows: [ResultRow], sizeMiB: Int, reads: Int) -> String {
@@ -45,7 +41,7 @@ struct ResultRow {
         ]
     }
 
-    private static func format(_ value: Double, digits: Int = 0) -> String {
+    static func format(_ value: Double, digits: Int = 0) -> String {
         guard value.isFinite else { return "-" }
         var text = String(Int((value * pow10(digits)).rounded()))
         guard digits > 0 else { return text }

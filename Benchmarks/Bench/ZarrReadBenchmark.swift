@@ -5,10 +5,9 @@ import ZarrStore
 /// Reading 1 MiB byte ranges from a large 1-D uint8 array (the shape of an audio blob), sharded
 /// and unsharded, in-process, next to zarr-python reading the same ranges of the same store in
 /// the same run.
-@main
-struct ByteRangeBenchmark: ParsableCommand {
+struct ZarrReadBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ZarrBenchmarks", abstract: "Byte-range reads from a uint8 Zarr array: zarrwlr vs zarr-python.")
+        commandName: "zarr-read", abstract: "Byte-range reads from a uint8 Zarr array: zarrwlr vs zarr-python.")
 
     @Option(help: "Array size in MiB.") var sizeMiB = 300
     @Option(help: "Bytes per read.") var readBytes = 1 << 20
@@ -62,12 +61,3 @@ struct ByteRangeBenchmark: ParsableCommand {
     }
 }
 
-func log(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
-}
-
-extension Duration {
-    var microseconds: Double {
-        Double(components.seconds) * 1e6 + Double(components.attoseconds) / 1e12
-    }
-}
