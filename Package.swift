@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "aimport",
             dependencies: [
-                "AudioImport", "ZarrStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AudioImport", "CodecCore", "ZarrStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(
             name: "CodecFLACTests", dependencies: ["CodecFLAC", "CodecCore", "ZarrStore", "TestSupport"],
             exclude: ["variable_blocksize.py"]),
-        .testTarget(name: "AudioImportTests", dependencies: ["AudioImport", "TestSupport"]),
+        .testTarget(
+            name: "AudioImportTests", dependencies: ["AudioImport", "CodecCore", "CodecFLAC", "ZarrStore", "TestSupport"]),
     ]
 )

@@ -1,39 +1,58 @@
 import ArgumentParser
 import AudioImport
+import CodecCore
 import ZarrStore
 import Foundation
 
 @main
-struct AImportCommand: ParsableCommand {
+struct AImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aimport",
         abstract: "Field recordings into an indexed Zarr v3 archive, any sample range back out.",
-        discussion: "Importing and extracting recordings arrive with the codec backends; today the tool checks the store layer.",
+        discussion: "The import, list and extract commands are still to come; the Swift API (AudioImport, CodecFLAC) already imports and extracts.",
         subcommands: [Demo.self, Version.self])
 }
 
 /// Exit codes in the sysexits style (see README "Exit codes").
 enum ExitStatus {
+    static let dataError: Int32 = 65
+    static let noInput: Int32 = 66
     static let software: Int32 = 70
     static let cantCreate: Int32 = 73
 }
 
-struct Demo: ParsableCommand {
+struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the store self-check in a temporary folder and print what it did.")
+        abstract: "Import a bundled recording into a new store, extract a second of it, and check it against the source.",
+        discussion: "Also runs the store self-check. Without --store, everything happens in a temporary folder that is removed afterwards.")
 
-    @Option(help: "Write the self-check store here instead of a temporary folder (kept afterwards).")
+    @Option(help: "Write the demo stores here (kept afterwards) instead of a temporary folder.")
     var store: String?
 
-    func run() throws {
+    @Option(help: "Import this file instead of the bundled AudioMoth recording.")
+    var input: String?
+
+    /// The bundled example, found from this source file's place in the repository.
+    static var bundledRecording: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples/recordings/20250416_000000.WAV").path
+    }
+
+    func run() async throws {
         let keep = store != nil
         let folder = store ?? (NSTemporaryDirectory() + "zarrwlr-demo-" + UUID().uuidString)
         defer { if !keep { try? FileManager.default.removeItem(atPath: folder) } }
         do {
-            let report = try StoreSelfCheck(folder: folder).run()
+            let report = try await DemoRun(source: input ?? Self.bundledRecording, storeFolder: folder + "/archive.zarr").run()
             print(report)
-            if !keep { print("(temporary store removed; pass --store PATH to keep it)") }
-            if !report.passed { throw ExitCode(ExitStatus.software) }
+            print("")
+            let check = try StoreSelfCheck(folder: folder + "/selfcheck.zarr").run()
+            print(check)
+            if !keep { print("(temporary stores removed; pass --store PATH to keep them)") }
+            if !report.segmentMatchesSource || !check.passed { throw ExitCode(ExitStatus.software) }
+        } catch let error as CodecError {
+            FileHandle.standardError.write(Data("aimport demo: \(error)\n".utf8))
+            throw ExitCode(error.code == .noInput ? ExitStatus.noInput : ExitStatus.dataError)
         } catch let error as ZarrError {
             FileHandle.standardError.write(Data("aimport demo: \(error)\n".utf8))
             throw ExitCode(ExitStatus.cantCreate)

@@ -1,0 +1,10 @@
+import CodecCore
+import CodecFLAC
+
+/// The composition root's one list of codecs. A new codec module is added here and nowhere else.
+public enum AudioCodecs {
+    public static let registry = CodecRegistry([FLACBackend.self])
+
+    /// The default codec for new recordings (lossless).
+    public static let defaultCodec = FLACBackend.codecID
+}

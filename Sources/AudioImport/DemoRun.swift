@@ -1,0 +1,73 @@
+import CodecCore
+import ZarrStore
+
+/// The main job on one recording, as `aimport demo` shows it: import into a fresh store, extract
+/// a one-second segment, and compare it with libsndfile's decode of the source.
+public struct DemoRun: Sendable {
+    /// What the demo did and found.
+    public struct Report: Sendable, CustomStringConvertible {
+        public var source: String
+        public var storePath: String
+        public var importReport: ImportReport
+        public var sourceBytes: Int64
+        public var segment: Range<Int64>
+        public var segmentMatchesSource: Bool
+
+        public var description: String {
+            let r = importReport
+            let seconds = Double(r.totalSamples) / Double(r.sampleRate)
+            let ratio = Double(r.blobBytes) / Double(max(sourceBytes, 1))
+            return """
+            imported:  \(source)
+                       \(r.sampleRate) Hz, \(r.channelCount) channel(s), \(r.bitsPerSample) bit, \(r.totalSamples) samples (\(format(seconds)) s)
+            stored:    \(storePath)/0 as \(r.codec)\(r.copiedVerbatim ? " (1:1 copy)" : ""): \(r.blobBytes) bytes, \(format(100 * ratio)) % of the source's \(sourceBytes)
+            index:     \(r.index.entries) frames
+            extracted: samples \(segment.lowerBound)..<\(segment.upperBound) (\(format(Double(segment.count) / Double(r.sampleRate))) s)
+            check:     \(segmentMatchesSource ? "bit-exact with libsndfile's decode of the source" : "DIFFERS from the source")
+            """
+        }
+
+        private func format(_ value: Double) -> String {
+            String(Double(Int((value * 100).rounded())) / 100)
+        }
+    }
+
+    public let source: String
+    public let storeFolder: String
+
+    public init(source: String, storeFolder: String) {
+        self.source = source
+        self.storeFolder = storeFolder
+    }
+
+    /// Runs the demo.
+    /// - Throws: ``CodecError`` or ``ZarrError`` when the import or extraction fails.
+    public func run() async throws -> Report {
+        let store = FilesystemStore(root: storeFolder)
+        let recording = try ZarrGroup.create(in: store, at: "0")
+        guard let backend = AudioCodecs.registry.backend(for: AudioCodecs.defaultCodec) else {
+            throw CodecError(.library, "no backend for the default codec \(AudioCodecs.defaultCodec)")
+        }
+        let codec = backend.init()
+        let report = try await codec.importToZarr(from: ImportSource(path: source), into: recording, options: ImportOptions())
+        let reader = try codec.openRecording(try ZarrGroup.open(in: store, at: "0"))
+
+        // One second from the middle (or the whole recording when it is shorter).
+        let length = min(Int64(reader.sampleRate), reader.totalSamples)
+        let start = (reader.totalSamples - length) / 2
+        let segment = start..<start + length
+        let extracted = try reader.extract(segment, as: .int32)
+
+        let decoder = try PCMFileReader(path: source)
+        var skipped: Int64 = 0
+        var block: [Int32] = []
+        while skipped < start {
+            skipped += Int64(try decoder.read(maxFrames: Int(min(start - skipped, 65_536)), into: &block))
+        }
+        _ = try decoder.read(maxFrames: Int(length), into: &block)
+        let (size, _) = try SourceFile.sizeAndSHA256(source)
+        return Report(
+            source: source, storePath: storeFolder, importReport: report, sourceBytes: size, segment: segment,
+            segmentMatchesSource: extracted.samples == .int32(block))
+    }
+}
