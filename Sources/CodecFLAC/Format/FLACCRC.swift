@@ -9,18 +9,19 @@ extension FLAC {
             return c
         }
 
-        /// Slicing-by-8 tables for CRC-16; `table16[0]` is the byte-at-a-time table.
-        static let table16: [[UInt16]] = {
-            var tables = [[UInt16]](repeating: [UInt16](repeating: 0, count: 256), count: 8)
+        /// Slicing-by-8 tables for CRC-16, flat: table `t` holds entries `t * 256 ..< (t + 1) * 256`;
+        /// table 0 is the byte-at-a-time table.
+        static let table16: [UInt16] = {
+            var tables = [UInt16](repeating: 0, count: 8 * 256)
             for n in 0..<256 {
                 var c = UInt16(n) << 8
                 for _ in 0..<8 { c = c & 0x8000 != 0 ? (c << 1) ^ 0x8005 : c << 1 }
-                tables[0][n] = c
+                tables[n] = c
             }
             for t in 1..<8 {
                 for n in 0..<256 {
-                    let previous = tables[t - 1][n]
-                    tables[t][n] = (previous << 8) ^ tables[0][Int(previous >> 8)]
+                    let previous = tables[(t - 1) * 256 + n]
+                    tables[t * 256 + n] = (previous << 8) ^ tables[Int(previous >> 8)]
                 }
             }
             return tables
@@ -36,28 +37,19 @@ extension FLAC {
 
         static func crc16(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
             var crc: UInt16 = 0
-            var i = 0
-            let n = bytes.count
-            let t = table16
-            t[0].withUnsafeBufferPointer { t0 in
-            t[1].withUnsafeBufferPointer { t1 in
-            t[2].withUnsafeBufferPointer { t2 in
-            t[3].withUnsafeBufferPointer { t3 in
-            t[4].withUnsafeBufferPointer { t4 in
-            t[5].withUnsafeBufferPointer { t5 in
-            t[6].withUnsafeBufferPointer { t6 in
-            t[7].withUnsafeBufferPointer { t7 in
-                while i + 8 <= n {
+            table16.withUnsafeBufferPointer { t in
+                var i = 0
+                while i + 8 <= bytes.count {
                     let b0 = bytes[i] ^ UInt8(crc >> 8), b1 = bytes[i + 1] ^ UInt8(crc & 0xFF)
-                    crc = t7[Int(b0)] ^ t6[Int(b1)] ^ t5[Int(bytes[i + 2])] ^ t4[Int(bytes[i + 3])]
-                        ^ t3[Int(bytes[i + 4])] ^ t2[Int(bytes[i + 5])] ^ t1[Int(bytes[i + 6])] ^ t0[Int(bytes[i + 7])]
+                    crc = t[7 * 256 + Int(b0)] ^ t[6 * 256 + Int(b1)] ^ t[5 * 256 + Int(bytes[i + 2])] ^ t[4 * 256 + Int(bytes[i + 3])]
+                        ^ t[3 * 256 + Int(bytes[i + 4])] ^ t[2 * 256 + Int(bytes[i + 5])] ^ t[1 * 256 + Int(bytes[i + 6])] ^ t[Int(bytes[i + 7])]
                     i += 8
                 }
-                while i < n {
-                    crc = (crc << 8) ^ t0[Int(UInt8(crc >> 8) ^ bytes[i])]
+                while i < bytes.count {
+                    crc = (crc << 8) ^ t[Int(UInt8(crc >> 8) ^ bytes[i])]
                     i += 1
                 }
-            }}}}}}}}
+            }
             return crc
         }
 

@@ -1,14 +1,18 @@
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), slicing-by-8.
 public enum CRC32C {
-    private static let tables: [[UInt32]] = {
-        var tables = Array(repeating: Array(repeating: UInt32(0), count: 256), count: 8)
+    /// Slicing-by-8 tables, flat: table `t` holds entries `t * 256 ..< (t + 1) * 256`.
+    private static let tables: [UInt32] = {
+        var tables = [UInt32](repeating: 0, count: 8 * 256)
         for n in 0..<256 {
             var c = UInt32(n)
             for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0x82F6_3B78 : c >> 1 }
-            tables[0][n] = c
+            tables[n] = c
         }
-        for n in 0..<256 {
-            for t in 1..<8 { tables[t][n] = (tables[t - 1][n] >> 8) ^ tables[0][Int(tables[t - 1][n] & 0xFF)] }
+        for t in 1..<8 {
+            for n in 0..<256 {
+                let previous = tables[(t - 1) * 256 + n]
+                tables[t * 256 + n] = (previous >> 8) ^ tables[Int(previous & 0xFF)]
+            }
         }
         return tables
     }()
@@ -16,29 +20,22 @@ public enum CRC32C {
     /// The CRC-32C of `bytes`.
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
-        let t = tables
-        var i = 0
-        let n = bytes.count
-        t[0].withUnsafeBufferPointer { t0 in
-        t[1].withUnsafeBufferPointer { t1 in
-        t[2].withUnsafeBufferPointer { t2 in
-        t[3].withUnsafeBufferPointer { t3 in
-        t[4].withUnsafeBufferPointer { t4 in
-        t[5].withUnsafeBufferPointer { t5 in
-        t[6].withUnsafeBufferPointer { t6 in
-        t[7].withUnsafeBufferPointer { t7 in
-            while i + 8 <= n {
+        tables.withUnsafeBufferPointer { t in
+            var i = 0
+            while i + 8 <= bytes.count {
                 let lo = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ crc
                 let hi = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
-                crc = t7[Int(lo & 0xFF)] ^ t6[Int((lo >> 8) & 0xFF)] ^ t5[Int((lo >> 16) & 0xFF)] ^ t4[Int(lo >> 24)]
-                    ^ t3[Int(hi & 0xFF)] ^ t2[Int((hi >> 8) & 0xFF)] ^ t1[Int((hi >> 16) & 0xFF)] ^ t0[Int(hi >> 24)]
+                crc = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
+                    ^ t[5 * 256 + Int((lo >> 16) & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
+                    ^ t[3 * 256 + Int(hi & 0xFF)] ^ t[2 * 256 + Int((hi >> 8) & 0xFF)]
+                    ^ t[1 * 256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
                 i += 8
             }
-            while i < n {
-                crc = (crc >> 8) ^ t0[Int((crc ^ UInt32(bytes[i])) & 0xFF)]
+            while i < bytes.count {
+                crc = (crc >> 8) ^ t[Int((crc ^ UInt32(bytes[i])) & 0xFF)]
                 i += 1
             }
-        }}}}}}}}
+        }
         return ~crc
     }
 
