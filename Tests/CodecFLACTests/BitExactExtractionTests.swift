@@ -6,7 +6,8 @@ import TestSupport
 /// Import from PCM, then every extracted range equals the source as libsndfile decodes it.
 @Suite struct BitExactExtractionTests {
     static let formats: [(rate: Int, bits: Int, channels: Int, seconds: Double)] = [
-        (8_000, 16, 1, 2.0), (44_100, 16, 2, 1.5), (48_000, 24, 6, 0.7), (96_000, 8, 1, 1.0),
+        // Sample rate header codes: table values, kHz (250 kHz), Hz (11025), tens of Hz (384/500 kHz).
+        (8_000, 16, 1, 2.0), (11_025, 16, 1, 0.5), (44_100, 16, 2, 1.5), (48_000, 24, 6, 0.7), (96_000, 8, 1, 1.0),
         (250_000, 16, 1, 0.6), (384_000, 24, 2, 0.4), (500_000, 16, 8, 0.3), (44_100, 32, 1, 0.5),
     ]
 
