@@ -1,9 +1,10 @@
 import CodecCore
 import CodecFLAC
+import CodecOpus
 
 /// The composition root's one list of codecs. A new codec module is added here and nowhere else.
 public enum AudioCodecs {
-    public static let registry = CodecRegistry([FLACBackend.self])
+    public static let registry = CodecRegistry([FLACBackend.self, OpusBackend.self])
 
     /// The default codec for new recordings (lossless).
     public static let defaultCodec = FLACBackend.codecID

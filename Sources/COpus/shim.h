@@ -13,6 +13,12 @@ static inline int copus_decoder_reset(OpusDecoder *dec) {
 static inline int copus_ms_decoder_reset(OpusMSDecoder *dec) {
     return opus_multistream_decoder_ctl(dec, OPUS_RESET_STATE);
 }
+static inline int copus_decoder_set_gain(OpusDecoder *dec, opus_int32 gain) {
+    return opus_decoder_ctl(dec, OPUS_SET_GAIN(gain));
+}
+static inline int copus_ms_decoder_set_gain(OpusMSDecoder *dec, opus_int32 gain) {
+    return opus_multistream_decoder_ctl(dec, OPUS_SET_GAIN(gain));
+}
 static inline int copus_ope_set_bitrate(OggOpusEnc *enc, opus_int32 bitrate) {
     return ope_encoder_ctl(enc, OPUS_SET_BITRATE(bitrate));
 }

@@ -73,19 +73,36 @@ extension RecordingReader {
     }
 }
 
-/// Recognising a codec's stream in a file: its extensions and magic bytes at offset 0.
+/// Recognising a codec's stream in a file: its extensions and byte signatures.
 public struct ProbeSpec: Sendable {
-    public let extensions: [String]
-    public let magic: [[UInt8]]
+    /// Bytes that must appear at given offsets; all parts must match.
+    public struct Signature: Sendable {
+        public let parts: [(offset: Int, bytes: [UInt8])]
+        public init(_ parts: [(offset: Int, bytes: [UInt8])]) { self.parts = parts }
 
-    public init(extensions: [String], magic: [[UInt8]]) {
-        self.extensions = extensions
-        self.magic = magic
+        /// Whether `firstBytes` (the start of a file) carries this signature.
+        public func matches(_ firstBytes: [UInt8]) -> Bool {
+            parts.allSatisfy { part in
+                firstBytes.count >= part.offset + part.bytes.count
+                    && firstBytes[part.offset..<part.offset + part.bytes.count].elementsEqual(part.bytes)
+            }
+        }
     }
 
-    /// 2 when the magic bytes match, 1 when only the extension does, 0 otherwise.
+    public let extensions: [String]
+    public let signatures: [Signature]
+
+    public init(extensions: [String], signatures: [Signature]) {
+        self.extensions = extensions
+        self.signatures = signatures
+    }
+
+    /// Bytes from the start of a file that probing needs.
+    public static let probeBytes = 64
+
+    /// 2 when a signature matches, 1 when only the extension does, 0 otherwise.
     public func score(firstBytes: [UInt8], fileExtension: String) -> Int {
-        if magic.contains(where: { firstBytes.starts(with: $0) }) { return 2 }
+        if signatures.contains(where: { $0.matches(firstBytes) }) { return 2 }
         return extensions.contains(fileExtension.lowercased()) ? 1 : 0
     }
 }
@@ -105,6 +122,10 @@ public struct ImportOptions: Sendable {
     public var flacLevel: Int = 5
     /// FLAC block size in samples.
     public var flacBlockSize: Int = 4096
+    /// Opus bitrate in bits per second (6,000...510,000).
+    public var opusBitrate: Int = 160_000
+    /// Opus encoder complexity 0...10.
+    public var opusComplexity: Int = 10
     /// Workers for indexing after the import.
     public var workers: Int = 2
     public init() {}

@@ -9,7 +9,7 @@ import ZarrStore
 /// - The index is built by the shared 3-phase ``ParallelIndexer``.
 public struct FLACBackend: CodecBackend {
     public static let codecID = FLAC.codecID
-    public static let probe = ProbeSpec(extensions: ["flac"], magic: [Array("fLaC".utf8)])
+    public static let probe = ProbeSpec(extensions: ["flac"], signatures: [.init([(0, Array("fLaC".utf8))])])
 
     public init() {}
 

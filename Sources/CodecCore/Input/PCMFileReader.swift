@@ -23,6 +23,8 @@ public final class PCMFileReader {
     public let containerName: String
     /// libsndfile's name of the sample encoding, e.g. "Signed 24 bit PCM".
     public let encodingName: String
+    /// Text tags the container carries (keys: title, artist, comment, date), as libsndfile reads them.
+    public let tags: [String: String]
 
     private let handle: OpaquePointer
     private var scratch: [Int32] = []
@@ -46,6 +48,11 @@ public final class PCMFileReader {
         (bitsPerSample, encoding) = Self.depth(of: subtype)
         containerName = Self.formatName(Int32(info.format) & Int32(SF_FORMAT_TYPEMASK), command: Int32(SFC_GET_FORMAT_MAJOR))
         encodingName = Self.formatName(subtype, command: Int32(SFC_GET_FORMAT_SUBTYPE))
+        var tags: [String: String] = [:]
+        for (key, id) in [("title", SF_STR_TITLE), ("artist", SF_STR_ARTIST), ("comment", SF_STR_COMMENT), ("date", SF_STR_DATE)] {
+            if let value = sf_get_string(handle, Int32(id)) { tags[key] = String(cString: value) }
+        }
+        self.tags = tags
         if encoding == .lossy {
             // Decoders of lossy formats produce floats; scale them to full-scale integers.
             sf_command(handle, Int32(SFC_SET_SCALE_FLOAT_INT_READ), nil, Int32(SF_TRUE))

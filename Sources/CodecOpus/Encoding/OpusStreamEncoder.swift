@@ -1,0 +1,93 @@
+internal import COpus
+import CodecCore
+
+extension Opus {
+    /// Encodes interleaved float PCM into an Ogg Opus stream with libopusenc, written straight
+    /// into a blob. The rate given is the coded rate; libopusenc resamples only rates that are
+    /// not Opus rates, and callers never pass one (reinterpretation, not resampling).
+    ///
+    /// Owns one libopusenc encoder and its comments, freed in `deinit`; not Sendable.
+    final class StreamEncoder {
+        struct Settings {
+            var codedRate: Int
+            var channelCount: Int
+            var bitrate: Int
+            var complexity: Int
+            var tags: [String: String]
+        }
+
+        private var encoder: OpaquePointer?
+        private let comments: OpaquePointer
+        private let blob: BlobWriter
+        private var failure: CodecError?
+
+        /// RFC 7845 §5.1.1: family 0 for mono/stereo, 1 for the Vorbis layouts of 3-8 channels,
+        /// 255 for up to 255 independent channels (microphone arrays).
+        static func mappingFamily(channels: Int) -> Int32 {
+            channels <= 2 ? 0 : channels <= 8 ? 1 : 255
+        }
+
+        init(into blob: BlobWriter, settings: Settings) throws(CodecError) {
+            guard (1...255).contains(settings.channelCount) else {
+                throw CodecError(.unsupported, "Opus stores 1 to 255 channels, not \(settings.channelCount)", codec: Opus.codecID)
+            }
+            guard (6_000...510_000).contains(settings.bitrate), (0...10).contains(settings.complexity) else {
+                throw CodecError(.invalidArgument, "bitrate must be 6000...510000 b/s and complexity 0...10", codec: Opus.codecID)
+            }
+            guard let comments = ope_comments_create() else { throw CodecError(.library, "libopusenc could not allocate comments", codec: Opus.codecID) }
+            self.comments = comments
+            self.blob = blob
+            for (key, value) in settings.tags.sorted(by: { $0.key < $1.key }) {
+                ope_comments_add(comments, key.uppercased(), value)
+            }
+            var callbacks = OpusEncCallbacks(write: encoderWrite, close: encoderClose)
+            var error: Int32 = 0
+            encoder = ope_encoder_create_callbacks(
+                &callbacks, Unmanaged.passUnretained(self).toOpaque(), comments, Int32(settings.codedRate),
+                Int32(settings.channelCount), Self.mappingFamily(channels: settings.channelCount), &error)
+            guard let encoder, error == OPE_OK else {
+                throw CodecError(.library, "libopusenc: \(String(cString: ope_strerror(error)))", codec: Opus.codecID)
+            }
+            copus_ope_set_bitrate(encoder, Int32(settings.bitrate))
+            copus_ope_set_complexity(encoder, Int32(settings.complexity))
+            copus_ope_set_vbr(encoder, 1)
+            copus_ope_set_frame_duration(encoder, OPUS_FRAMESIZE_20_MS)
+        }
+
+        deinit {
+            if let encoder { ope_encoder_destroy(encoder) }
+            ope_comments_destroy(comments)
+        }
+
+        /// Encodes `frames` frames of interleaved float samples.
+        func encode(_ samples: [Float], frames: Int) throws(CodecError) {
+            let status = samples.withUnsafeBufferPointer { ope_encoder_write_float(encoder, $0.baseAddress, Int32(frames)) }
+            try check(status)
+        }
+
+        /// Flushes the last packets and the end-of-stream page.
+        func finish() throws(CodecError) {
+            try check(ope_encoder_drain(encoder))
+        }
+
+        private func check(_ status: Int32) throws(CodecError) {
+            if let failure { throw failure }
+            guard status == OPE_OK else {
+                throw CodecError(.library, "libopusenc: \(String(cString: ope_strerror(status)))", codec: Opus.codecID)
+            }
+        }
+
+        fileprivate func write(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+            do throws(CodecError) { try blob.write(bytes) } catch { failure = error; return 1 }
+            return 0
+        }
+    }
+}
+
+// libopusenc calls these with the encoder object as user data (unretained: the object owns the
+// libopusenc encoder, so it is alive during every call).
+private let encoderWrite: ope_write_func = { user, pointer, length in
+    Unmanaged<Opus.StreamEncoder>.fromOpaque(user!).takeUnretainedValue().write(UnsafeRawBufferPointer(start: pointer, count: Int(length)))
+}
+
+private let encoderClose: ope_close_func = { _ in 0 }

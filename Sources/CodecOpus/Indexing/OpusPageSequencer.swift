@@ -1,0 +1,96 @@
+import CodecCore
+
+extension Opus {
+    /// Phase 3: walks the pages of one logical stream in order and places every packet.
+    ///
+    /// RFC 7845 §4: the first page holds OpusHead alone, the next packet is OpusTags (it may
+    /// span pages), then audio. A page's granule position is the end, in 48 kHz samples with
+    /// pre-skip included, of the last packet completed on it; -1 means no packet ends there.
+    /// Packet durations come from their TOC bytes; each granule is cross-checked against the
+    /// running sum. After missing or damaged pages (a sequence gap) positions are re-anchored at
+    /// the next page with a granule whose completed packets all start on it.
+    struct PageSequencer: SampleAccumulator {
+        private var serial: UInt32?
+        private var expectedSequence: UInt32 = 0
+        private var packetsSeen = 0
+        /// Start (48 kHz units from the stream start) of the next packet to begin; nil while
+        /// unknown after a gap.
+        private var position: Int64? = 0
+        /// Granule minus sum of durations: non-zero for streams that begin mid-way.
+        private var granuleOffset: Int64?
+        private var lastGranule: Int64 = 0
+        private var ended = false
+        private var index = PageIndex()
+        private(set) var notes: [String: Int] = [:]
+
+        mutating func accept(_ page: Ogg.Page) throws(CodecError) {
+            guard let serial else {
+                guard page.beginsStream else {
+                    throw CodecError(.corrupt, "the first Ogg page is not the beginning of a stream", codec: Opus.codecID, byteOffset: page.offset)
+                }
+                self.serial = page.serial
+                try place(page)
+                return
+            }
+            guard page.serial == serial, !ended else {
+                // RFC 3533 §4: another logical stream (multiplexed) or a chained one after EOS.
+                throw CodecError(.unsupported, "chained or multiplexed Ogg streams are not supported (serial \(page.serial) at byte \(page.offset) after serial \(serial))", codec: Opus.codecID, byteOffset: page.offset)
+            }
+            try place(page)
+        }
+
+        private mutating func place(_ page: Ogg.Page) throws(CodecError) {
+            if page.sequence != expectedSequence {
+                notes["missing or damaged pages (sequence gap)", default: 0] += Int(page.sequence &- expectedSequence)
+                position = nil
+            }
+            expectedSequence = page.sequence &+ 1
+            if page.endsStream { ended = true }
+
+            // Durations of the packets that start here (header packets count as zero).
+            var durations: [Int64] = []
+            for head in page.packetHeads {
+                defer { packetsSeen += 1 }
+                if packetsSeen < 2 { durations.append(0); continue }
+                guard let duration = Opus.packetDuration(head) else {
+                    throw CodecError(.corrupt, "malformed Opus packet (TOC 0x\(String(head.first ?? 0, radix: 16)))", codec: Opus.codecID, byteOffset: page.offset)
+                }
+                durations.append(Int64(duration))
+            }
+            let completedHere = page.lastPacketContinues ? durations.dropLast() : durations[...]
+            if position == nil, page.granulePosition >= 0, let offset = granuleOffset,
+               !(page.continuesPacket && page.completedPackets > completedHere.count) {
+                // Re-anchor: the packets completed here all started here.
+                position = page.granulePosition - offset - completedHere.reduce(0, +)
+                notes["resynchronised after a gap", default: 0] += 1
+            }
+            guard var start = position else { return }
+            let firstStart = start
+            var completedEnd = start
+            for (k, duration) in durations.enumerated() {
+                start += duration
+                if k < completedHere.count { completedEnd = start }
+            }
+            if page.granulePosition >= 0 && page.completedPackets > 0 && packetsSeen > 2 {
+                if granuleOffset == nil { granuleOffset = page.granulePosition - completedEnd }
+                let expected = completedEnd + granuleOffset!
+                // The final page may end earlier than its packets (end trimming, §4.5).
+                if page.granulePosition != expected && !(page.endsStream && page.granulePosition < expected) {
+                    throw CodecError(.corrupt, "granule position \(page.granulePosition) where the packets end at \(expected)", codec: Opus.codecID, byteOffset: page.offset)
+                }
+                lastGranule = page.granulePosition
+            }
+            position = start
+            if !durations.isEmpty && packetsSeen > 2 && durations.contains(where: { $0 > 0 }) {
+                index.byteOffsets.append(page.offset)
+                index.pageSizes.append(Int64(page.size))
+                index.packetStarts.append(firstStart)
+            }
+        }
+
+        consuming func finish() throws(CodecError) -> (PageIndex, [String: Int]) {
+            index.streamEnd = lastGranule - (granuleOffset ?? 0)
+            return (index, notes)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import CodecCore
+import ZarrStore
+
+/// The Ogg Opus backend: lossy storage for long recordings, any rate.
+///
+/// - An Ogg Opus source is copied 1:1; it decodes at 48 kHz, whatever informational input rate
+///   its OpusHead names (kept as metadata).
+/// - Other sources are encoded with libopusenc (VBR, 20 ms frames, default 160 kb/s, complexity
+///   10). Rates Opus codes natively (8, 12, 16, 24, 48 kHz) are kept. Every other rate is
+///   reinterpreted, never resampled: the samples go to the encoder labelled with a coded Opus
+///   rate (48 kHz above 48 kHz, else the largest Opus rate below the source's), sample indices
+///   stay 1:1 with the source, and `sampling_rescale_factor = original / coded` is recorded.
+///   Opus keeps up to min(coded / 2, 20 kHz) of coded bandwidth, that times the factor in real
+///   frequency (at 384 kHz, factor 8: 160 kHz). See docs/LAYOUT.md for the table.
+public struct OpusBackend: CodecBackend {
+    public static let codecID = Opus.codecID
+    public static let probe = ProbeSpec(
+        extensions: ["opus"], signatures: [.init([(0, Array("OggS".utf8)), (28, Array("OpusHead".utf8))])])
+
+    public init() {}
+
+    /// The coded rate for a source rate (see the type's documentation).
+    public static func codedRate(forSourceRate rate: Int) -> Int {
+        if Opus.nativeRates.contains(rate) { return rate }
+        if rate > 48_000 { return 48_000 }
+        return Opus.nativeRates.last { $0 <= rate } ?? 8_000
+    }
+
+    public func importToZarr(from source: ImportSource, into group: ZarrGroup, options: ImportOptions) async throws(CodecError) -> ImportReport {
+        let (size, sha256) = try SourceFile.sizeAndSHA256(source.path)
+        guard size > 0 else { throw CodecError(.unrecognized, "the file is empty", codec: Self.codecID, file: source.path) }
+        let writer = try BlobWriter(
+            in: group, name: RecordingLayout.blobArrayName, shardBytes: RecordingLayout.blobShardBytes,
+            innerChunkBytes: RecordingLayout.blobInnerChunkBytes)
+        var description: [String: JSONValue] = ["codec": .string(Self.codecID.rawValue)]
+        var sourceFacts: [String: JSONValue] = ["file_name": .string(source.fileName), "size_bytes": .int(size), "sha256": .string(sha256)]
+        var warnings: [String] = []
+        let sourceRate: Int
+        let decodeRate: Int
+        let head = try SourceFile.firstBytes(source.path, count: ProbeSpec.probeBytes)
+        let copied = Self.probe.signatures.contains { $0.matches(head) }
+        if copied {
+            try SourceFile.forEachPiece(source.path) { piece throws(CodecError) in try writer.write(piece) }
+            description["encoding"] = ["copied_verbatim": true]
+            sourceFacts["container"] = "Ogg Opus"
+            (sourceRate, decodeRate) = (Opus.granuleRate, Opus.granuleRate)
+        } else {
+            let reader = try PCMFileReader(path: source.path)
+            sourceRate = reader.sampleRate
+            decodeRate = Self.codedRate(forSourceRate: reader.sampleRate)
+            (description["encoding"], warnings) = try encode(reader, codedRate: decodeRate, into: writer, options: options)
+            sourceFacts["container"] = .string(reader.containerName)
+            sourceFacts["sample_encoding"] = .string(reader.encodingName)
+            if !reader.tags.isEmpty { sourceFacts["tags"] = .object(reader.tags.mapValues(JSONValue.string)) }
+        }
+        let blob = try BlobReader(try writer.finish())
+        var indexOptions = IndexOptions()
+        indexOptions.workers = options.workers
+        let (index, opusHead, report) = try await buildIndex(of: blob, options: indexOptions)
+        let timing = Opus.Timing(head: opusHead, decodeRate: decodeRate)
+        try Opus.PageIndexStorage.store(index, timing: timing, in: group)
+        let totalSamples = timing.decodeSamples(index.streamEnd) - timing.preSkip
+        description["sample_rate"] = .int(Int64(sourceRate))
+        description["coded_sample_rate"] = .int(Int64(decodeRate))
+        description["sampling_rescale_factor"] = .double(Double(sourceRate) / Double(decodeRate))
+        description["channels"] = .int(Int64(opusHead.channelCount))
+        description["total_samples"] = .int(totalSamples)
+        description["opus_head"] = [
+            "pre_skip": .int(Int64(opusHead.preSkip)), "input_sample_rate": .int(Int64(opusHead.inputSampleRate)),
+            "output_gain_q8_db": .int(Int64(opusHead.outputGain)), "mapping_family": .int(Int64(opusHead.mappingFamily)),
+        ]
+        description["arrays"] = ["blob": .string(RecordingLayout.blobArrayName), "index": .string(Opus.PageIndexStorage.arrayName)]
+        description["source"] = .object(sourceFacts)
+        var recording = group
+        do {
+            try recording.setAttributes(group.attributes.merging(RecordingLayout.recordingAttributes(description)) { _, new in new })
+        } catch {
+            throw CodecError(.storage, "cannot write the recording attributes: \(error)", codec: Self.codecID, file: group.path)
+        }
+        return ImportReport(
+            codec: Self.codecID, blobBytes: blob.length, totalSamples: totalSamples, sampleRate: sourceRate,
+            channelCount: opusHead.channelCount, bitsPerSample: 16, copiedVerbatim: copied, index: report, warnings: warnings)
+    }
+
+    public func buildIndex(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> IndexReport {
+        let blob = try openBlob(group)
+        let decodeRate = Self.decodeRate(of: group)
+        let (index, head, report) = try await buildIndex(of: blob, options: options)
+        try Opus.PageIndexStorage.store(index, timing: Opus.Timing(head: head, decodeRate: decodeRate), in: group)
+        return report
+    }
+
+    public func openRecording(_ group: ZarrGroup) throws(CodecError) -> any CodecCore.RecordingReader {
+        try openOpusRecording(group)
+    }
+
+    /// The recording in `group` with its concrete reader type.
+    public func openOpusRecording(_ group: ZarrGroup, preRollSeconds: Double = Opus.defaultPreRollSeconds) throws(CodecError) -> Opus.RecordingReader {
+        let blob = try openBlob(group)
+        let head = try Self.readHead(blob)
+        let timing = Opus.Timing(head: head, decodeRate: Self.decodeRate(of: group))
+        let (rows, total) = try Opus.PageIndexStorage.load(from: group)
+        let rate = group.attributes[RecordingLayout.attributeKey]?["sample_rate"]?.intValue ?? timing.decodeRate
+        return Opus.RecordingReader(
+            blob: blob, head: head, timing: timing, rows: rows, totalSamples: total, sampleRate: rate,
+            preRoll: Int64(preRollSeconds * Double(timing.decodeRate)))
+    }
+
+    /// Builds the page index of `blob` without storing it.
+    public func buildIndex(of blob: BlobReader, options: IndexOptions) async throws(CodecError) -> (Opus.PageIndex, Opus.Head, IndexReport) {
+        let head = try Self.readHead(blob)
+        let indexer = ParallelIndexer<Ogg.PageScanner, Ogg.PageParser, Opus.PageSequencer>(
+            scanner: Ogg.PageScanner(), parser: Ogg.PageParser(), rangeBytes: blob.alignedRangeBytes(options.rangeBytes),
+            workers: options.workers)
+        let ((index, notes), pageRejects) = try await indexer.run(over: blob, from: 0, accumulator: Opus.PageSequencer())
+        var rejected = notes
+        for (reason, count) in pageRejects { rejected[reason.description, default: 0] += count }
+        return (index, head, IndexReport(entries: index.count, totalSamples: index.streamEnd, rejected: rejected, scannedBytes: blob.length))
+    }
+
+    /// The OpusHead packet of the stream's first page.
+    static func readHead(_ blob: BlobReader) throws(CodecError) -> Opus.Head {
+        let start = try blob.read(0..<Int64(Ogg.maximumPageBytes))
+        let parsed = start.withUnsafeBytes { Ogg.Page.parse($0, at: 0) }
+        guard case .success(let page) = parsed, page.beginsStream, start.starts(with: Array("OggS".utf8)) else {
+            throw CodecError(.unrecognized, "the blob does not start with an intact Ogg page", codec: codecID, file: blob.array.path)
+        }
+        var walker = Ogg.PacketWalker(bytes: Array(start.prefix(page.size)), baseOffset: 0)
+        guard let (packet, _) = try walker.next() else {
+            throw CodecError(.corrupt, "the first Ogg page holds no complete packet", codec: codecID, file: blob.array.path)
+        }
+        return try Opus.Head(parsing: packet)
+    }
+
+    private static func decodeRate(of group: ZarrGroup) -> Int {
+        group.attributes[RecordingLayout.attributeKey]?["coded_sample_rate"]?.intValue ?? Opus.granuleRate
+    }
+
+    private func openBlob(_ group: ZarrGroup) throws(CodecError) -> BlobReader {
+        do {
+            return try BlobReader(try group.array(RecordingLayout.blobArrayName))
+        } catch let error as CodecError {
+            throw error
+        } catch {
+            throw CodecError(.incompleteRecording, "no audio blob: \(error)", codec: Self.codecID, file: group.path)
+        }
+    }
+
+    /// Encodes all of `reader` into `writer` at `codedRate`; returns the encoding description and warnings.
+    private func encode(_ reader: PCMFileReader, codedRate: Int, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
+        let encoder = try Opus.StreamEncoder(into: writer, settings: .init(
+            codedRate: codedRate, channelCount: reader.channelCount, bitrate: options.opusBitrate,
+            complexity: options.opusComplexity, tags: reader.tags))
+        let scale = 1 / Float(Int64(1) << (reader.bitsPerSample - 1))
+        var samples: [Int32] = []
+        var floats: [Float] = []
+        var frames: Int64 = 0
+        while true {
+            let n = try reader.read(maxFrames: 4096, into: &samples)
+            if n == 0 { break }
+            floats = samples.map { Float($0) * scale }
+            try encoder.encode(floats, frames: n)
+            frames += Int64(n)
+        }
+        try encoder.finish()
+        var warnings: [String] = []
+        if frames < reader.declaredFrames {
+            warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")
+        }
+        let encoding: JSONValue = [
+            "library": .string(OpusLibrary.encoderVersion + ", " + OpusLibrary.version), "bitrate": .int(Int64(options.opusBitrate)),
+            "complexity": .int(Int64(options.opusComplexity)), "vbr": true, "frame_duration_ms": 20,
+            "mapping_family": .int(Int64(Opus.StreamEncoder.mappingFamily(channels: reader.channelCount))),
+        ]
+        return (encoding, warnings)
+    }
+}
+
+extension Opus {
+    /// Decoder pre-roll that makes an extraction equal a continuous decode (see docs/BENCHMARKS.md).
+    public static let defaultPreRollSeconds = 1.0
+    /// The RFC 7845 §4.6 minimum: faster, with the measured error documented.
+    public static let minimumPreRollSeconds = 0.08
+}
