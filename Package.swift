@@ -67,6 +67,8 @@ let package = Package(
             name: "CodecFLACTests", dependencies: ["CodecFLAC", "CodecCore", "ZarrStore", "TestSupport"],
             exclude: ["variable_blocksize.py"]),
         .testTarget(
+            name: "CodecOpusTests", dependencies: ["CodecOpus", "CodecCore", "ZarrStore", "COpus", "COgg", "TestSupport"]),
+        .testTarget(
             name: "AudioImportTests", dependencies: ["AudioImport", "CodecCore", "CodecFLAC", "ZarrStore", "TestSupport"]),
     ]
 )

@@ -95,9 +95,10 @@ public struct OpusBackend: CodecBackend {
     }
 
     /// The recording in `group` with its concrete reader type.
-    public func openOpusRecording(_ group: ZarrGroup, preRollSeconds: Double = Opus.defaultPreRollSeconds) throws(CodecError) -> Opus.RecordingReader {
+    public func openOpusRecording(_ group: ZarrGroup, preRollSeconds: Double? = nil) throws(CodecError) -> Opus.RecordingReader {
         let blob = try openBlob(group)
         let head = try Self.readHead(blob)
+        let preRollSeconds = preRollSeconds ?? Opus.defaultPreRollSeconds(mappingFamily: head.mappingFamily)
         let timing = Opus.Timing(head: head, decodeRate: Self.decodeRate(of: group))
         let (rows, total) = try Opus.PageIndexStorage.load(from: group)
         let rate = group.attributes[RecordingLayout.attributeKey]?["sample_rate"]?.intValue ?? timing.decodeRate
@@ -177,8 +178,13 @@ public struct OpusBackend: CodecBackend {
 }
 
 extension Opus {
-    /// Decoder pre-roll that makes an extraction equal a continuous decode (see docs/BENCHMARKS.md).
-    public static let defaultPreRollSeconds = 1.0
+    /// Decoder pre-roll that makes an extraction equal a continuous decode within one 16-bit
+    /// LSB, as measured against libopusfile (docs/BENCHMARKS.md): mono and stereo streams match
+    /// exactly after 0.5 s (1 s by default, for margin); multistream streams (5.1, 7.1, arrays)
+    /// kept a ~40 LSB difference in one channel up to 3 s and matched after 4 s.
+    public static func defaultPreRollSeconds(mappingFamily: Int) -> Double {
+        mappingFamily == 0 ? 1.0 : 4.0
+    }
     /// The RFC 7845 §4.6 minimum: faster, with the measured error documented.
     public static let minimumPreRollSeconds = 0.08
 }

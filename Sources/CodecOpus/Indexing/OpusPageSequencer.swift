@@ -72,7 +72,12 @@ extension Opus {
                 if k < completedHere.count { completedEnd = start }
             }
             if page.granulePosition >= 0 && page.completedPackets > 0 && packetsSeen > 2 {
-                if granuleOffset == nil { granuleOffset = page.granulePosition - completedEnd }
+                if granuleOffset == nil {
+                    // §4.5: on a first audio page that also ends the stream, a granule below the
+                    // packets' end is end trimming, not a negative start offset.
+                    let offset = page.granulePosition - completedEnd
+                    granuleOffset = page.endsStream ? max(0, offset) : offset
+                }
                 let expected = completedEnd + granuleOffset!
                 // The final page may end earlier than its packets (end trimming, §4.5).
                 if page.granulePosition != expected && !(page.endsStream && page.granulePosition < expected) {
