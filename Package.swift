@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "zarrwlr-bench",
             dependencies: [
-                "ZarrStore", "CodecCore", "CodecFLAC", "CSndfile",
+                "ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus", "CSndfile", "COpus", "COgg",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Bench"),

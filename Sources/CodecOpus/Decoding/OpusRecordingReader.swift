@@ -60,7 +60,15 @@ extension Opus {
             let channels = Int64(channelCount)
             var output: [Float] = []
             output.reserveCapacity(range.count * channelCount)
+            let decodeFrom = start - preRoll
             while position < end, let (packet, pageOffset) = try walker.next() {
+                // Packets that end before the pre-roll begins are only counted, not decoded:
+                // the decoder starts fresh, so starting later in the page loses nothing.
+                if let duration = Opus.packetDuration(Array(packet.prefix(2))).map({ timing.decodeSamples(Int64($0)) }),
+                   position + duration <= decodeFrom {
+                    position += duration
+                    continue
+                }
                 let decoded = try decoder.decode(packet, at: pageOffset)
                 let count = Int64(decoded.count) / channels
                 let from = max(start, position), to = min(end, position + count)

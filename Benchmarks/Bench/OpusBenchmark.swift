@@ -1,0 +1,140 @@
+import ArgumentParser
+import CodecCore
+import CodecOpus
+import Foundation
+import ZarrStore
+
+/// The Opus backend on a long mono recording at two bitrates: index (sequential vs parallel),
+/// 1 s extraction with the default and the RFC 7845 minimum pre-roll next to the bare libopus
+/// decode of the same packets and libopusfile seek+read on the plain .opus file, parallel
+/// extraction throughput, and peak RSS. All in one run.
+struct OpusBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "opus", abstract: "Opus import, index and extraction.")
+
+    @Option(help: "Minutes of the 48 kHz mono recording.") var minutes = 60
+    @Option(help: "Random 1 s segments per extraction measurement.") var segments = 300
+    @Option(help: "Working folder (default: a temporary folder, removed afterwards).") var dir: String?
+    @Option(help: "Write the results as JSON to this file.") var json: String?
+
+    func run() async throws {
+        let folder = dir ?? NSTemporaryDirectory() + "zarrwlr-opus-bench-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { if dir == nil { try? FileManager.default.removeItem(atPath: folder) } }
+        let wav = folder + "/source.wav"
+        log("writing the source WAV ...")
+        try TestSignal.writeWAV(path: wav, sampleRate: 48_000, seconds: minutes * 60)
+        var tables: [String] = []
+        var results: [JSONValue] = []
+        for bitrate in [64_000, 160_000] {
+            let (table, result) = try await measure(wav: wav, bitrate: bitrate, folder: folder + "/\(bitrate)")
+            tables.append(table)
+            results.append(result)
+        }
+        print(tables.joined(separator: "\n\n"))
+        if let json { try Data(JSONValue.array(results).serialized()).write(to: URL(fileURLWithPath: json)) }
+    }
+
+    private func measure(wav: String, bitrate: Int, folder: String) async throws -> (String, JSONValue) {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var rows: [(String, String)] = []
+        var facts: [String: JSONValue] = ["bitrate": .int(Int64(bitrate)), "minutes": .int(Int64(minutes))]
+        log("\(bitrate / 1000) kb/s: importing ...")
+        let store = FilesystemStore(root: folder + "/store.zarr")
+        let group = try ZarrGroup.create(in: store, at: "0")
+        var options = ImportOptions()
+        options.opusBitrate = bitrate
+        PeakMemory.reset()
+        let (report, importSeconds) = try await timed { try await OpusBackend().importToZarr(from: ImportSource(path: wav), into: group, options: options) }
+        rows.append(("import (libopusenc, complexity 10)", "\(fmt(Double(minutes * 60) / importSeconds))x realtime, \(fmt(importSeconds, 1)) s, \(fmt(Double(report.blobBytes) / 1e6, 1)) MB, \(report.index.entries) pages"))
+        rows.append(("peak RSS during import", "\(fmt(PeakMemory.mebibytes, 1)) MiB"))
+        facts["import_seconds"] = .double(importSeconds)
+        facts["import_peak_rss_mib"] = .double(PeakMemory.mebibytes)
+
+        let recording = try ZarrGroup.open(in: store, at: "0")
+        let blob = try BlobReader(try recording.array(RecordingLayout.blobArrayName))
+        PeakMemory.reset()
+        var indexTimes: [Int: Double] = [:]
+        for workers in [1, 2] {
+            var indexOptions = IndexOptions()
+            indexOptions.workers = workers
+            var samples: [Double] = []
+            for _ in 0..<5 {
+                let (_, t) = try await timed { try await OpusBackend().buildIndex(of: blob, options: indexOptions) }
+                samples.append(t)
+            }
+            indexTimes[workers] = samples.median
+            rows.append(("index, \(workers == 1 ? "sequential" : "2 workers")", "\(fmt(samples.median * 1000, 1)) ms median of 5, \(fmt(Double(blob.length) / samples.median / 1e9, 2)) GB/s"))
+            facts["index_ms_workers\(workers)"] = .double(samples.median * 1000)
+        }
+        rows.append(("  speedup 2 workers / sequential", fmt(indexTimes[1]! / indexTimes[2]!, 2) + "x"))
+        rows.append(("peak RSS during indexing", "\(fmt(PeakMemory.mebibytes, 1)) MiB"))
+
+        // Plain .opus file for the references.
+        let plain = folder + "/blob.opus"
+        _ = FileManager.default.createFile(atPath: plain, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: plain))
+        var offset: Int64 = 0
+        while offset < blob.length {
+            let end = min(blob.length, offset + (8 << 20))
+            try out.write(contentsOf: Data(try blob.read(offset..<end)))
+            offset = end
+        }
+        try out.close()
+        let floor = try OpusReferenceDecoders.Floor(file: plain)
+        let opusfile = try OpusReferenceDecoders.OpusFile(path: plain)
+
+        let accurate = try OpusBackend().openOpusRecording(recording)
+        let fast = try OpusBackend().openOpusRecording(recording, preRollSeconds: Opus.minimumPreRollSeconds)
+        var generator = SystemRandomNumberGenerator()
+        let ranges = (0..<segments).map { _ -> Range<Int64> in
+            let start = Int64.random(in: 48_000...(accurate.totalSamples - 48_000), using: &generator)
+            return start..<start + 48_000
+        }
+        PeakMemory.reset()
+        var ours: [Double] = [], oursFast: [Double] = [], floorAccurate: [Double] = [], floorFast: [Double] = [], reference: [Double] = []
+        var worstFast: Float = 0
+        for (n, range) in ranges.enumerated() {
+            let (a, t1) = try timed { try accurate.extractFloat(range) }
+            let (b, t2) = try timed { try fast.extractFloat(range) }
+            let windowAccurate = floor.window(start: Int(range.lowerBound), count: 48_000, preRoll: Int(accurate.preRoll))
+            let windowFast = floor.window(start: Int(range.lowerBound), count: 48_000, preRoll: Int(fast.preRoll))
+            let (_, t3) = timed { floor.decode(windowAccurate) }
+            let (_, t4) = timed { floor.decode(windowFast) }
+            let (c, t5) = timed { opusfile.read(start: range.lowerBound, count: 48_000) }
+            if n < 20 {
+                // libopusfile seeks with its own pre-roll; our default must match it within 1 LSB where it converged.
+                worstFast = max(worstFast, zip(a, b).map { abs($0 - $1) }.max() ?? 0)
+                guard a.count == c.count else { throw BenchmarkError("length differs from libopusfile at \(range)") }
+            }
+            if n >= 10 {
+                ours.append(t1 * 1e6); oursFast.append(t2 * 1e6); floorAccurate.append(t3 * 1e6); floorFast.append(t4 * 1e6); reference.append(t5 * 1e6)
+            }
+        }
+        let preRollLabel = "\(fmt(Double(accurate.preRoll) / 48, 0)) ms"
+        rows.append(("extract 1 s, default pre-roll (\(preRollLabel))", "median \(fmt(ours.median)) µs, p90 \(fmt(ours.percentile(0.9))) µs"))
+        rows.append(("  bare libopus: reset + pre-roll + 1 s (floor)", "median \(fmt(floorAccurate.median)) µs"))
+        rows.append(("extract 1 s, RFC 7845 minimum pre-roll (80 ms)", "median \(fmt(oursFast.median)) µs, p90 \(fmt(oursFast.percentile(0.9))) µs"))
+        rows.append(("  bare libopus: reset + 80 ms + 1 s (floor)", "median \(fmt(floorFast.median)) µs"))
+        rows.append(("  largest difference fast vs default pre-roll", "\(fmt(Double(worstFast) * 32768, 1)) LSB at 16 bit"))
+        rows.append(("libopusfile op_pcm_seek + op_read_float on the .opus", "median \(fmt(reference.median)) µs, p90 \(fmt(reference.percentile(0.9))) µs"))
+        rows.append(("  default / floor, default / libopusfile", "\(fmt(ours.median / floorAccurate.median, 2))x, \(fmt(ours.median / reference.median, 2))x"))
+        rows.append(("  fast / floor, fast / libopusfile", "\(fmt(oursFast.median / floorFast.median, 2))x, \(fmt(oursFast.median / reference.median, 2))x"))
+        rows.append(("peak RSS during extraction", "\(fmt(PeakMemory.mebibytes, 1)) MiB"))
+        facts["extract_us"] = [
+            "default_median": .double(ours.median), "default_p90": .double(ours.percentile(0.9)), "fast_median": .double(oursFast.median),
+            "floor_default_median": .double(floorAccurate.median), "floor_fast_median": .double(floorFast.median),
+            "libopusfile_median": .double(reference.median),
+        ]
+        for workers in [1, 2] {
+            let (_, t) = try await timed { try await accurate.extract(ranges, as: .float32, workers: workers) }
+            rows.append(("parallel extraction (default pre-roll), \(workers) worker\(workers > 1 ? "s" : "")", "\(fmt(Double(ranges.count) / t)) segments/s"))
+        }
+        var table = ["Opus, 48 kHz mono, \(minutes) min, \(bitrate / 1000) kb/s (\(fmt(Double(report.blobBytes) / 1e6, 1)) MB blob)", "", "| measurement | result |", "|---|---|"]
+        table += rows.map { "| \($0.0) | \($0.1) |" }
+        return (table.joined(separator: "\n"), .object(facts))
+    }
+
+    private func fmt(_ value: Double, _ digits: Int = 0) -> String {
+        ResultRow.format(value, digits: digits)
+    }
+}
