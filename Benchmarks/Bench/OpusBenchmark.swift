@@ -15,20 +15,39 @@ struct OpusBenchmark: AsyncParsableCommand {
     @Option(help: "Random 1 s segments per extraction measurement.") var segments = 300
     @Option(help: "Working folder (default: a temporary folder, removed afterwards).") var dir: String?
     @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Option(help: "Measure one bitrate in this process (the parent runs one child per bitrate, so peak RSS figures do not mix).")
+    var onlyBitrate: Int?
+    @Option(help: "With --only-bitrate: the source WAV to use.") var wav: String?
 
     func run() async throws {
         let folder = dir ?? NSTemporaryDirectory() + "zarrwlr-opus-bench-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if let onlyBitrate, let wav {
+            let (table, result) = try await measure(wav: wav, bitrate: onlyBitrate, folder: folder + "/\(onlyBitrate)")
+            print(table)
+            if let json { try Data(result.serialized()).write(to: URL(fileURLWithPath: json)) }
+            return
+        }
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: folder) } }
-        let wav = folder + "/source.wav"
+        let source = folder + "/source.wav"
         log("writing the source WAV ...")
-        try TestSignal.writeWAV(path: wav, sampleRate: 48_000, seconds: minutes * 60)
+        try TestSignal.writeWAV(path: source, sampleRate: 48_000, seconds: minutes * 60)
         var tables: [String] = []
         var results: [JSONValue] = []
         for bitrate in [64_000, 160_000] {
-            let (table, result) = try await measure(wav: wav, bitrate: bitrate, folder: folder + "/\(bitrate)")
-            tables.append(table)
-            results.append(result)
+            let resultPath = folder + "/result-\(bitrate).json"
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            process.arguments = ["opus", "--only-bitrate", String(bitrate), "--wav", source, "--dir", folder,
+                                 "--minutes", String(minutes), "--segments", String(segments), "--json", resultPath]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let table = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw BenchmarkError("the \(bitrate) b/s run failed") }
+            tables.append(table.trimmingCharacters(in: .whitespacesAndNewlines))
+            results.append(try JSONValue(parsing: [UInt8](try Data(contentsOf: URL(fileURLWithPath: resultPath)))))
         }
         print(tables.joined(separator: "\n\n"))
         if let json { try Data(JSONValue.array(results).serialized()).write(to: URL(fileURLWithPath: json)) }
@@ -80,9 +99,6 @@ struct OpusBenchmark: AsyncParsableCommand {
             offset = end
         }
         try out.close()
-        let floor = try OpusReferenceDecoders.Floor(file: plain)
-        let opusfile = try OpusReferenceDecoders.OpusFile(path: plain)
-
         let accurate = try OpusBackend().openOpusRecording(recording)
         let fast = try OpusBackend().openOpusRecording(recording, preRollSeconds: Opus.minimumPreRollSeconds)
         var generator = SystemRandomNumberGenerator()
@@ -90,7 +106,12 @@ struct OpusBenchmark: AsyncParsableCommand {
             let start = Int64.random(in: 48_000...(accurate.totalSamples - 48_000), using: &generator)
             return start..<start + 48_000
         }
+        // Our extraction's memory, before the references load the whole stream's packets.
         PeakMemory.reset()
+        for range in ranges { _ = try accurate.extractFloat(range) }
+        let extractionRSS = PeakMemory.mebibytes
+        let floor = try OpusReferenceDecoders.Floor(file: plain)
+        let opusfile = try OpusReferenceDecoders.OpusFile(path: plain)
         var ours: [Double] = [], oursFast: [Double] = [], floorAccurate: [Double] = [], floorFast: [Double] = [], reference: [Double] = []
         var worstFast: Float = 0
         for (n, range) in ranges.enumerated() {
@@ -119,7 +140,7 @@ struct OpusBenchmark: AsyncParsableCommand {
         rows.append(("libopusfile op_pcm_seek + op_read_float on the .opus", "median \(fmt(reference.median)) µs, p90 \(fmt(reference.percentile(0.9))) µs"))
         rows.append(("  default / floor, default / libopusfile", "\(fmt(ours.median / floorAccurate.median, 2))x, \(fmt(ours.median / reference.median, 2))x"))
         rows.append(("  fast / floor, fast / libopusfile", "\(fmt(oursFast.median / floorFast.median, 2))x, \(fmt(oursFast.median / reference.median, 2))x"))
-        rows.append(("peak RSS during extraction", "\(fmt(PeakMemory.mebibytes, 1)) MiB"))
+        rows.append(("peak RSS during extraction", "\(fmt(extractionRSS, 1)) MiB"))
         facts["extract_us"] = [
             "default_median": .double(ours.median), "default_p90": .double(ours.percentile(0.9)), "fast_median": .double(oursFast.median),
             "floor_default_median": .double(floorAccurate.median), "floor_fast_median": .double(floorFast.median),
@@ -129,6 +150,26 @@ struct OpusBenchmark: AsyncParsableCommand {
             let (_, t) = try await timed { try await accurate.extract(ranges, as: .float32, workers: workers) }
             rows.append(("parallel extraction (default pre-roll), \(workers) worker\(workers > 1 ? "s" : "")", "\(fmt(Double(ranges.count) / t)) segments/s"))
         }
+        // How long must the pre-roll be? Extractions against libopusfile's continuous decode of the
+        // first three minutes (from the stream start, op_read_float without seeking).
+        let reference3min = opusfile.continuous(count: Int(min(accurate.totalSamples, 180 * 48_000)))
+        let probes = (0..<40).map { _ in Int64.random(in: 48_000...(Int64(reference3min.count) - 48_000), using: &generator) }
+        var sweep: [String: JSONValue] = [:]
+        for preRoll in [0.08, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0] {
+            let reader = try OpusBackend().openOpusRecording(recording, preRollSeconds: preRoll)
+            var worst: Float = 0
+            var exact = 0
+            for start in probes {
+                let x = try reader.extractFloat(start..<start + 48_000)
+                let difference = zip(x, reference3min[Int(start)..<Int(start) + 48_000]).map { abs($0 - $1) }.max() ?? 0
+                worst = max(worst, difference)
+                if difference <= 1.0 / 32768 { exact += 1 }
+            }
+            rows.append(("pre-roll \(fmt(preRoll * 1000)) ms vs continuous decode", "worst \(fmt(Double(worst) * 32768, 1)) LSB, \(exact)/\(probes.count) segments within 1 LSB"))
+            sweep["\(Int(preRoll * 1000))ms"] = ["worst_lsb": .double(Double(worst) * 32768), "within_1_lsb": .int(Int64(exact))]
+        }
+        facts["preroll_sweep"] = .object(sweep)
+
         var table = ["Opus, 48 kHz mono, \(minutes) min, \(bitrate / 1000) kb/s (\(fmt(Double(report.blobBytes) / 1e6, 1)) MB blob)", "", "| measurement | result |", "|---|---|"]
         table += rows.map { "| \($0.0) | \($0.1) |" }
         return (table.joined(separator: "\n"), .object(facts))

@@ -179,12 +179,16 @@ public struct OpusBackend: CodecBackend {
 
 extension Opus {
     /// Decoder pre-roll that makes an extraction equal a continuous decode within one 16-bit
-    /// LSB, as measured against libopusfile (docs/BENCHMARKS.md): mono and stereo streams match
-    /// exactly after 0.5 s (1 s by default, for margin); multistream streams (5.1, 7.1, arrays)
-    /// kept a ~40 LSB difference in one channel up to 3 s and matched after 4 s.
+    /// LSB, as measured against libopusfile (docs/BENCHMARKS.md). A generated 48 kHz mono signal
+    /// at 64 and 160 kb/s was within 0.2 LSB after 300 ms and exact from 400 ms, but a real bird
+    /// chorus at 32 kb/s still differed by 2 LSB after 400 ms (low bitrates use SILK and hybrid
+    /// modes, whose state converges later) and matched at 500 ms; mono and stereo therefore get
+    /// 1 s. Multistream streams (5.1, 7.1, arrays) kept a ~40 LSB difference in one channel up to
+    /// 3 s and matched after 4 s.
     public static func defaultPreRollSeconds(mappingFamily: Int) -> Double {
         mappingFamily == 0 ? 1.0 : 4.0
     }
+
     /// The RFC 7845 §4.6 minimum: faster, with the measured error documented.
     public static let minimumPreRollSeconds = 0.08
 }

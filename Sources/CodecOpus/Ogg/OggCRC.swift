@@ -2,15 +2,15 @@ extension Ogg {
     /// The page checksum (RFC 3533 §6): CRC-32 with polynomial 0x04C11DB7, initial value 0,
     /// unreflected, no final XOR, over the page with its checksum field set to zero.
     enum CRC {
-        /// Slicing-by-4 tables, flat: table `t` holds entries `t * 256 ..< (t + 1) * 256`.
+        /// Slicing-by-8 tables, flat: table `t` holds entries `t * 256 ..< (t + 1) * 256`.
         static let tables: [UInt32] = {
-            var tables = [UInt32](repeating: 0, count: 4 * 256)
+            var tables = [UInt32](repeating: 0, count: 8 * 256)
             for n in 0..<256 {
                 var c = UInt32(n) << 24
                 for _ in 0..<8 { c = c & 0x8000_0000 != 0 ? (c << 1) ^ 0x04C1_1DB7 : c << 1 }
                 tables[n] = c
             }
-            for t in 1..<4 {
+            for t in 1..<8 {
                 for n in 0..<256 {
                     let previous = tables[(t - 1) * 256 + n]
                     tables[t * 256 + n] = (previous << 8) ^ tables[Int(previous >> 24)]
@@ -29,11 +29,14 @@ extension Ogg {
                     crc = (crc << 8) ^ t[Int(UInt8(crc >> 24) ^ byte(i))]
                     i += 1
                 }
-                while i + 4 <= page.count {
-                    let word = crc ^ (UInt32(page[i]) << 24 | UInt32(page[i + 1]) << 16 | UInt32(page[i + 2]) << 8 | UInt32(page[i + 3]))
-                    crc = t[3 * 256 + Int(word >> 24)] ^ t[2 * 256 + Int((word >> 16) & 0xFF)]
-                        ^ t[256 + Int((word >> 8) & 0xFF)] ^ t[Int(word & 0xFF)]
-                    i += 4
+                while i + 8 <= page.count {
+                    let high = crc ^ UInt32(bigEndian: page.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                    let low = UInt32(bigEndian: page.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+                    crc = t[7 * 256 + Int(high >> 24)] ^ t[6 * 256 + Int((high >> 16) & 0xFF)]
+                        ^ t[5 * 256 + Int((high >> 8) & 0xFF)] ^ t[4 * 256 + Int(high & 0xFF)]
+                        ^ t[3 * 256 + Int(low >> 24)] ^ t[2 * 256 + Int((low >> 16) & 0xFF)]
+                        ^ t[256 + Int((low >> 8) & 0xFF)] ^ t[Int(low & 0xFF)]
+                    i += 8
                 }
                 while i < page.count {
                     crc = (crc << 8) ^ t[Int(UInt8(crc >> 24) ^ page[i])]

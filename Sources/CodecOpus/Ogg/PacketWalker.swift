@@ -14,6 +14,7 @@ extension Ogg {
         /// True while dropping the tail of a packet that began before the first page.
         private var skipping = false
         private var ready: [(packet: [UInt8], pageOffset: Int64)] = []
+        private var readyIndex = 0
         private var expectedSequence: UInt32?
 
         init(bytes: [UInt8], baseOffset: Int64) {
@@ -23,11 +24,14 @@ extension Ogg {
 
         /// The next complete packet and the offset of the page it started on, or nil at the end.
         mutating func next() throws(CodecError) -> (packet: [UInt8], pageOffset: Int64)? {
-            while ready.isEmpty {
+            while readyIndex == ready.count {
+                ready.removeAll(keepingCapacity: true)
+                readyIndex = 0
                 guard pageStart + 27 <= bytes.count else { return nil }
                 try readPage()
             }
-            return ready.removeFirst()
+            defer { readyIndex += 1 }
+            return ready[readyIndex]
         }
 
         private mutating func readPage() throws(CodecError) {
