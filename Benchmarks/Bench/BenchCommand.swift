@@ -1,4 +1,5 @@
 import ArgumentParser
+import CodecCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -71,4 +72,17 @@ extension Array where Element == Double {
     }
 
     var median: Double { percentile(0.5) }
+}
+
+/// Writes a recording's blob to a plain file (the stream as users would have it), a shard at a time.
+func exportBlob(_ blob: BlobReader, to path: String) throws {
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
+    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    defer { try? out.close() }
+    var offset: Int64 = 0
+    while offset < blob.length {
+        let end = min(blob.length, offset + (8 << 20))
+        try out.write(contentsOf: Data(try blob.read(offset..<end)))
+        offset = end
+    }
 }

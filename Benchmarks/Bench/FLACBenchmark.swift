@@ -99,15 +99,7 @@ struct FLACBenchmark: AsyncParsableCommand {
         // Extraction of random 1 s segments: ours, the bare decode floor, libsndfile on a plain .flac.
         let reader = try FLACBackend().openFLACRecording(recording)
         let plain = folder + "/blob.flac"
-        _ = FileManager.default.createFile(atPath: plain, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: plain))
-        var offset: Int64 = 0
-        while offset < blob.length {
-            let end = min(blob.length, offset + (8 << 20))
-            try out.write(contentsOf: Data(try blob.read(offset..<end)))
-            offset = end
-        }
-        try out.close()
+        try exportBlob(blob, to: plain)
         var generator = SystemRandomNumberGenerator()
         let ranges = (0..<segments).map { _ -> Range<Int64> in
             let start = Int64.random(in: 0...(reader.totalSamples - Int64(rate)), using: &generator)

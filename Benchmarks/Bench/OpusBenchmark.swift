@@ -90,15 +90,7 @@ struct OpusBenchmark: AsyncParsableCommand {
 
         // Plain .opus file for the references.
         let plain = folder + "/blob.opus"
-        _ = FileManager.default.createFile(atPath: plain, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: plain))
-        var offset: Int64 = 0
-        while offset < blob.length {
-            let end = min(blob.length, offset + (8 << 20))
-            try out.write(contentsOf: Data(try blob.read(offset..<end)))
-            offset = end
-        }
-        try out.close()
+        try exportBlob(blob, to: plain)
         let accurate = try OpusBackend().openOpusRecording(recording)
         let fast = try OpusBackend().openOpusRecording(recording, preRollSeconds: Opus.minimumPreRollSeconds)
         var generator = SystemRandomNumberGenerator()

@@ -80,15 +80,7 @@ enum OpusReferenceDecoders {
 
         /// The first `count` samples of a continuous decode from the stream start.
         func continuous(count: Int) -> [Float] {
-            op_pcm_seek(file, 0)
-            var result: [Float] = []
-            result.reserveCapacity(count)
-            while result.count < count {
-                let n = buffer.withUnsafeMutableBufferPointer { op_read_float(file, $0.baseAddress, Int32(min($0.count, count - result.count)), nil) }
-                if n <= 0 { break }
-                result += buffer[0..<Int(n)]
-            }
-            return result
+            read(start: 0, count: count)
         }
 
         /// `count` samples from `start` via op_pcm_seek + op_read_float.

@@ -20,4 +20,38 @@ public enum RecordingLayout {
         namespaced["node"] = "recording"
         return [attributeKey: .object(namespaced)]
     }
+
+    /// The blob writer of a new recording in `group` (the layout's shard and inner chunk sizes).
+    public static func createBlob(in group: ZarrGroup) throws(CodecError) -> BlobWriter {
+        try BlobWriter(in: group, name: blobArrayName, shardBytes: blobShardBytes, innerChunkBytes: blobInnerChunkBytes)
+    }
+
+    /// The blob of the recording in `group`.
+    /// - Throws: ``CodecError/Code/incompleteRecording`` when there is none.
+    public static func openBlob(in group: ZarrGroup, codec: CodecID) throws(CodecError) -> BlobReader {
+        do {
+            return try BlobReader(try group.array(blobArrayName))
+        } catch let error as CodecError {
+            throw error
+        } catch {
+            throw CodecError(.incompleteRecording, "no audio blob: \(error)", codec: codec, file: group.path)
+        }
+    }
+
+    /// The size and SHA-256 of an input file, refusing an empty one.
+    public static func checksum(of source: ImportSource, codec: CodecID) throws(CodecError) -> (size: Int64, sha256: String) {
+        let (size, sha256) = try SourceFile.sizeAndSHA256(source.path)
+        guard size > 0 else { throw CodecError(.unrecognized, "the file is empty", codec: codec, file: source.path) }
+        return (size, sha256)
+    }
+
+    /// Writes the recording's namespaced attributes; done last, after blob and index.
+    public static func storeDescription(_ description: [String: JSONValue], in group: ZarrGroup, codec: CodecID) throws(CodecError) {
+        var recording = group
+        do {
+            try recording.setAttributes(group.attributes.merging(recordingAttributes(description)) { _, new in new })
+        } catch {
+            throw CodecError(.storage, "cannot write the recording attributes: \(error)", codec: codec, file: group.path)
+        }
+    }
 }

@@ -14,11 +14,8 @@ public struct FLACBackend: CodecBackend {
     public init() {}
 
     public func importToZarr(from source: ImportSource, into group: ZarrGroup, options: ImportOptions) async throws(CodecError) -> ImportReport {
-        let (size, sha256) = try SourceFile.sizeAndSHA256(source.path)
-        guard size > 0 else { throw CodecError(.unrecognized, "the file is empty", codec: Self.codecID, file: source.path) }
-        let writer = try BlobWriter(
-            in: group, name: RecordingLayout.blobArrayName, shardBytes: RecordingLayout.blobShardBytes,
-            innerChunkBytes: RecordingLayout.blobInnerChunkBytes)
+        let (size, sha256) = try RecordingLayout.checksum(of: source, codec: Self.codecID)
+        let writer = try RecordingLayout.createBlob(in: group)
         var description: [String: JSONValue] = ["codec": .string(Self.codecID.rawValue)]
         var sourceFacts: [String: JSONValue] = ["file_name": .string(source.fileName), "size_bytes": .int(size), "sha256": .string(sha256)]
         var warnings: [String] = []
@@ -46,12 +43,7 @@ public struct FLACBackend: CodecBackend {
         description["total_samples"] = .int(index.totalSamples)
         description["arrays"] = ["blob": .string(RecordingLayout.blobArrayName), "index": .string(FLAC.FrameIndex.arrayName)]
         description["source"] = .object(sourceFacts)
-        var recording = group
-        do {
-            try recording.setAttributes(group.attributes.merging(RecordingLayout.recordingAttributes(description)) { _, new in new })
-        } catch {
-            throw CodecError(.storage, "cannot write the recording attributes: \(error)", codec: Self.codecID, file: group.path)
-        }
+        try RecordingLayout.storeDescription(description, in: group, codec: Self.codecID)
         return ImportReport(
             codec: Self.codecID, blobBytes: blob.length, totalSamples: index.totalSamples, sampleRate: chain.streamInfo.sampleRate,
             channelCount: chain.streamInfo.channelCount, bitsPerSample: chain.streamInfo.bitsPerSample, copiedVerbatim: copied,
@@ -59,7 +51,7 @@ public struct FLACBackend: CodecBackend {
     }
 
     public func buildIndex(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> IndexReport {
-        let blob = try openBlob(group)
+        let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
         let (index, _, report) = try await buildIndex(of: blob, options: options)
         try index.store(in: group)
         return report
@@ -71,7 +63,7 @@ public struct FLACBackend: CodecBackend {
 
     /// The recording in `group` with its concrete reader type.
     public func openFLACRecording(_ group: ZarrGroup) throws(CodecError) -> FLAC.RecordingReader {
-        let blob = try openBlob(group)
+        let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
         let chain = try FLAC.MetadataChain { offset, count throws(CodecError) in try blob.read(offset..<offset + Int64(count)) }
         return FLAC.RecordingReader(blob: blob, index: try FLAC.FrameIndex.load(from: group), chain: chain)
     }
@@ -97,16 +89,6 @@ public struct FLACBackend: CodecBackend {
             entries: verified.count, totalSamples: verified.totalSamples, rejected: rejected,
             scannedBytes: blob.length - chain.firstFrameOffset)
         return (verified, chain, report)
-    }
-
-    private func openBlob(_ group: ZarrGroup) throws(CodecError) -> BlobReader {
-        do {
-            return try BlobReader(try group.array(RecordingLayout.blobArrayName))
-        } catch let error as CodecError {
-            throw error
-        } catch {
-            throw CodecError(.incompleteRecording, "no audio blob: \(error)", codec: Self.codecID, file: group.path)
-        }
     }
 
     private func indexOptions(_ options: ImportOptions) -> IndexOptions {

@@ -27,11 +27,8 @@ public struct OpusBackend: CodecBackend {
     }
 
     public func importToZarr(from source: ImportSource, into group: ZarrGroup, options: ImportOptions) async throws(CodecError) -> ImportReport {
-        let (size, sha256) = try SourceFile.sizeAndSHA256(source.path)
-        guard size > 0 else { throw CodecError(.unrecognized, "the file is empty", codec: Self.codecID, file: source.path) }
-        let writer = try BlobWriter(
-            in: group, name: RecordingLayout.blobArrayName, shardBytes: RecordingLayout.blobShardBytes,
-            innerChunkBytes: RecordingLayout.blobInnerChunkBytes)
+        let (size, sha256) = try RecordingLayout.checksum(of: source, codec: Self.codecID)
+        let writer = try RecordingLayout.createBlob(in: group)
         var description: [String: JSONValue] = ["codec": .string(Self.codecID.rawValue)]
         var sourceFacts: [String: JSONValue] = ["file_name": .string(source.fileName), "size_bytes": .int(size), "sha256": .string(sha256)]
         var warnings: [String] = []
@@ -71,19 +68,14 @@ public struct OpusBackend: CodecBackend {
         ]
         description["arrays"] = ["blob": .string(RecordingLayout.blobArrayName), "index": .string(Opus.PageIndexStorage.arrayName)]
         description["source"] = .object(sourceFacts)
-        var recording = group
-        do {
-            try recording.setAttributes(group.attributes.merging(RecordingLayout.recordingAttributes(description)) { _, new in new })
-        } catch {
-            throw CodecError(.storage, "cannot write the recording attributes: \(error)", codec: Self.codecID, file: group.path)
-        }
+        try RecordingLayout.storeDescription(description, in: group, codec: Self.codecID)
         return ImportReport(
             codec: Self.codecID, blobBytes: blob.length, totalSamples: totalSamples, sampleRate: sourceRate,
             channelCount: opusHead.channelCount, bitsPerSample: 16, copiedVerbatim: copied, index: report, warnings: warnings)
     }
 
     public func buildIndex(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> IndexReport {
-        let blob = try openBlob(group)
+        let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
         let decodeRate = Self.decodeRate(of: group)
         let (index, head, report) = try await buildIndex(of: blob, options: options)
         try Opus.PageIndexStorage.store(index, timing: Opus.Timing(head: head, decodeRate: decodeRate), in: group)
@@ -96,7 +88,7 @@ public struct OpusBackend: CodecBackend {
 
     /// The recording in `group` with its concrete reader type.
     public func openOpusRecording(_ group: ZarrGroup, preRollSeconds: Double? = nil) throws(CodecError) -> Opus.RecordingReader {
-        let blob = try openBlob(group)
+        let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
         let head = try Self.readHead(blob)
         let preRollSeconds = preRollSeconds ?? Opus.defaultPreRollSeconds(mappingFamily: head.mappingFamily)
         let timing = Opus.Timing(head: head, decodeRate: Self.decodeRate(of: group))
@@ -135,16 +127,6 @@ public struct OpusBackend: CodecBackend {
 
     private static func decodeRate(of group: ZarrGroup) -> Int {
         group.attributes[RecordingLayout.attributeKey]?["coded_sample_rate"]?.intValue ?? Opus.granuleRate
-    }
-
-    private func openBlob(_ group: ZarrGroup) throws(CodecError) -> BlobReader {
-        do {
-            return try BlobReader(try group.array(RecordingLayout.blobArrayName))
-        } catch let error as CodecError {
-            throw error
-        } catch {
-            throw CodecError(.incompleteRecording, "no audio blob: \(error)", codec: Self.codecID, file: group.path)
-        }
     }
 
     /// Encodes all of `reader` into `writer` at `codedRate`; returns the encoding description and warnings.
