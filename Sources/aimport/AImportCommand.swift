@@ -9,16 +9,18 @@ struct AImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aimport",
         abstract: "Field recordings into an indexed Zarr v3 archive, any sample range back out.",
-        discussion: "The import, list and extract commands are still to come; the Swift API (AudioImport, CodecFLAC) already imports and extracts.",
-        subcommands: [Demo.self, Version.self])
+        discussion: "Commands still to come: info, extract, index, verify, export; the Swift API (AudioImport, CodecFLAC, CodecOpus) already extracts.",
+        subcommands: [Import.self, List.self, Demo.self, Version.self])
 }
 
 /// Exit codes in the sysexits style (see README "Exit codes").
 enum ExitStatus {
+    static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let noInput: Int32 = 66
     static let software: Int32 = 70
     static let cantCreate: Int32 = 73
+    static let ioError: Int32 = 74
 }
 
 struct Demo: AsyncParsableCommand {

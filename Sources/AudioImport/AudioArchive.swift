@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CodecCore
+import Foundation
+import ZarrStore
+
+/// An audio archive: a Zarr group (the store root by default) whose numbered child groups
+/// ("0", "1", ...) are recordings.
+///
+/// An import writes into a hidden staging group and is committed by renaming that folder to the
+/// next free id under an exclusive lock, after checking the source's sha256 against the archive
+/// again. A recording is therefore visible complete or not at all; an import that fails or is
+/// killed leaves only its unlisted staging folder and changes no recording; concurrent importers
+/// get distinct ids, and the same file imported twice at once ends up once.
+public struct AudioArchive: Sendable {
+    /// What became of one imported file.
+    public enum Outcome: Sendable {
+        case imported(id: String, report: ImportReport)
+        case duplicate(of: String)
+    }
+
+    /// One recording, as `list` shows it.
+    public struct Summary: Sendable {
+        public let id: String
+        public let attributes: JSONValue
+
+        public var codec: String? { attributes["codec"]?.stringValue }
+        public var sampleRate: Int? { attributes["sample_rate"]?.intValue }
+        public var channels: Int? { attributes["channels"]?.intValue }
+        public var totalSamples: Int? { attributes["total_samples"]?.intValue }
+        public var sourceFile: String? { attributes["source"]?["file_name"]?.stringValue }
+        public var sha256: String? { attributes["source"]?["sha256"]?.stringValue }
+        /// Seconds, from total samples and rate.
+        public var duration: Double? {
+            guard let totalSamples, let sampleRate, sampleRate > 0 else { return nil }
+            return Double(totalSamples) / Double(sampleRate)
+        }
+    }
+
+    public let store: FilesystemStore
+    /// The archive group's path in the store ("" for the root).
+    public let path: String
+    static let stagingPrefix = ".staging-"
+
+    /// Opens the archive at `group` in the store at `storePath`, creating store and archive when
+    /// missing.
+    /// - Throws: ``CodecError/Code/invalidArgument`` when the group exists but is not an archive
+    ///   (another Zarr group, or an array); ``CodecError/Code/storage`` when it cannot be created.
+    public static func openOrCreate(storePath: String, group: String = "") throws(CodecError) -> AudioArchive {
+        let store = FilesystemStore(root: storePath)
+        do {
+            var node = try ZarrGroup.create(in: store, at: group, existingOK: true)
+            let marker = node.attributes[RecordingLayout.attributeKey]
+            if marker == nil {
+                guard try node.children().isEmpty else {
+                    throw CodecError(.invalidArgument, "'\(group.isEmpty ? "/" : group)' is a Zarr group with content but not an audio archive", file: storePath)
+                }
+                try node.setAttributes(node.attributes.merging([
+                    RecordingLayout.attributeKey: ["layout_version": .int(Int64(RecordingLayout.layoutVersion)), "node": "archive"],
+                ]) { _, new in new })
+            } else if marker?["node"] != "archive" {
+                throw CodecError(.invalidArgument, "'\(group.isEmpty ? "/" : group)' is not an audio archive (it is a \(marker?["node"]?.stringValue ?? "different") node)", file: storePath)
+            }
+        } catch let error as CodecError {
+            throw error
+        } catch {
+            throw CodecError(.storage, "cannot open or create the archive: \(error)", file: storePath)
+        }
+        return AudioArchive(store: store, path: group)
+    }
+
+    private var folder: String { path.isEmpty ? store.root : store.root + "/" + path }
+    private func child(_ name: String) -> String { path.isEmpty ? name : path + "/" + name }
+
+    /// The committed recordings, by id.
+    public func recordings() throws(CodecError) -> [Summary] {
+        do {
+            let archive = try ZarrGroup.open(in: store, at: path)
+            var result: [Summary] = []
+            for (name, kind) in try archive.children() where kind == .group && !name.isEmpty && name.allSatisfy(\.isNumber) {
+                let group = try archive.group(name)
+                guard let facts = group.attributes[RecordingLayout.attributeKey], facts["node"] == "recording" else { continue }
+                result.append(Summary(id: name, attributes: facts))
+            }
+            return result.sorted { Int($0.id)! < Int($1.id)! }
+        } catch {
+            throw CodecError(.storage, "cannot list the archive: \(error)", file: store.root)
+        }
+    }
+
+    /// The recording group `id`.
+    public func recording(_ id: String) throws(CodecError) -> ZarrGroup {
+        guard !id.isEmpty, id.allSatisfy(\.isNumber), let group = try? ZarrGroup.open(in: store, at: child(id)),
+              group.attributes[RecordingLayout.attributeKey]?["node"] == "recording"
+        else { throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: store.root) }
+        return group
+    }
+
+    /// Imports one file with the codec `codec` (FLAC by default) and commits it.
+    public func importFile(_ file: String, codec: CodecID = AudioCodecs.defaultCodec, options: ImportOptions = ImportOptions(), allowDuplicate: Bool = false) async throws(CodecError) -> Outcome {
+        guard let backend = AudioCodecs.registry.backend(for: codec) else {
+            throw CodecError(.invalidArgument, "unknown codec '\(codec)' (available: \(AudioCodecs.registry.backends.map { $0.codecID.rawValue }.joined(separator: ", ")))")
+        }
+        let (_, sha256) = try RecordingLayout.checksum(of: ImportSource(path: file), codec: codec)
+        if !allowDuplicate, let existing = try duplicate(of: sha256) { return .duplicate(of: existing) }
+
+        let stagingName = Self.stagingPrefix + UUID().uuidString.lowercased()
+        let staging: ZarrGroup
+        do { staging = try ZarrGroup.create(in: store, at: child(stagingName)) } catch {
+            throw CodecError(.storage, "cannot create a staging group: \(error)", file: store.root)
+        }
+        let outcome = await Self.run(backend, file: file, into: staging, options: options)
+        switch outcome {
+        case .success(let report):
+            return try commit(stagingName, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
+        case .failure(let error):
+            try? store.erasePrefix(child(stagingName))
+            throw error
+        }
+    }
+
+    /// Runs one backend's import (generic, so the backend type is concrete here).
+    private static func run<Backend: CodecBackend>(_ backend: Backend.Type, file: String, into group: ZarrGroup, options: ImportOptions) async -> Result<ImportReport, CodecError> {
+        do {
+            return .success(try await Backend().importToZarr(from: ImportSource(path: file), into: group, options: options))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Under the archive lock: the duplicate check again, then the rename to the next free id.
+    private func commit(_ stagingName: String, sha256: String, allowDuplicate: Bool, report: ImportReport) throws(CodecError) -> Outcome {
+        try FileLock.withExclusiveLock(at: folder + "/.zarrwlr-archive.lock") { () throws(CodecError) -> Outcome in
+            if !allowDuplicate, let existing = try duplicate(of: sha256) {
+                try? store.erasePrefix(child(stagingName))
+                return .duplicate(of: existing)
+            }
+            let next = (try recordings().compactMap { Int($0.id) }.max() ?? -1) + 1
+            let target = folder + "/\(next)"
+            guard rename(folder + "/" + stagingName, target) == 0 else {
+                throw CodecError(.storage, "cannot commit the recording as '\(next)': \(String(cString: strerror(errno)))", file: store.root)
+            }
+            return .imported(id: String(next), report: report)
+        }
+    }
+
+    private func duplicate(of sha256: String) throws(CodecError) -> String? {
+        try recordings().first { $0.sha256 == sha256 }?.id
+    }
+}

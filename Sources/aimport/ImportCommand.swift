@@ -1,0 +1,135 @@
+import ArgumentParser
+import AudioImport
+import CodecCore
+import Foundation
+import ZarrStore
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import audio files (and folders, recursively) into an archive.",
+        discussion: """
+            The store is created when missing. Each file becomes a numbered recording; a file whose \
+            sha256 is already in the archive is skipped as a duplicate unless --allow-duplicate. \
+            Example: aimport import --store season.zarr recordings/
+            """)
+
+    @Option(help: "The Zarr store (a folder).") var store: String
+    @Option(help: "The archive group inside the store (default: the root).") var at: String = ""
+    @Option(help: "flac (lossless, default) or opus.") var codec: String = "flac"
+    @Option(help: "FLAC compression level 0-8.") var flacLevel: Int = 5
+    @Option(help: "Opus bitrate in bits per second.") var opusBitrate: Int = 160_000
+    @Flag(help: "Import files whose sha256 is already in the archive.") var allowDuplicate = false
+    @Flag(help: "Print one JSON object per input file on stdout, and nothing else there.") var json = false
+    @Argument(help: "Files or folders.") var inputs: [String]
+
+    static let audioExtensions: Set<String> = ["wav", "flac", "opus", "ogg", "oga", "mp3", "aif", "aiff", "aifc", "w64", "rf64", "caf"]
+
+    func run() async throws {
+        var options = ImportOptions()
+        options.flacLevel = flacLevel
+        options.opusBitrate = opusBitrate
+        let archive: AudioArchive
+        do {
+            archive = try AudioArchive.openOrCreate(storePath: store, group: at)
+        } catch {
+            fail(error)
+            throw ExitCode(error.code == .invalidArgument ? ExitStatus.dataError : ExitStatus.cantCreate)
+        }
+        var results: [JSONValue] = []
+        var worst: Int32 = 0
+        for file in try expand(inputs) {
+            var result: [String: JSONValue] = ["file": .string(file)]
+            do {
+                switch try await archive.importFile(file, codec: CodecID(codec), options: options, allowDuplicate: allowDuplicate) {
+                case .imported(let id, let report):
+                    result["status"] = "imported"
+                    result["id"] = .string(id)
+                    if !json { print("\(file): imported as \(id) (\(report.codec), \(report.sampleRate) Hz, \(report.channelCount) ch, \(report.totalSamples) samples)") }
+                    for warning in report.warnings { FileHandle.standardError.write(Data("aimport: \(file): \(warning)\n".utf8)) }
+                case .duplicate(let existing):
+                    result["status"] = "duplicate"
+                    result["id"] = .string(existing)
+                    if !json { print("\(file): duplicate of \(existing), skipped") }
+                }
+            } catch {
+                result["status"] = "failed"
+                result["error"] = .string(error.description)
+                fail(error)
+                worst = max(worst, ExitStatus.for(error))
+            }
+            results.append(.object(result))
+        }
+        if json { print(String(decoding: JSONValue.array(results).serialized(), as: UTF8.self), terminator: "") }
+        if worst != 0 { throw ExitCode(worst) }
+    }
+
+    /// Files as given, and the audio files below given folders (sorted, recursively).
+    private func expand(_ inputs: [String]) throws -> [String] {
+        var files: [String] = []
+        for input in inputs {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
+                files.append(input)  // reported as missing by the import
+                continue
+            }
+            guard isFolder.boolValue else { files.append(input); continue }
+            let found = FileManager.default.enumerator(atPath: input)?.compactMap { $0 as? String } ?? []
+            files += found.filter { Self.audioExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+                .sorted().map { (input as NSString).appendingPathComponent($0) }
+        }
+        return files
+    }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the recordings of an archive.",
+        discussion: "Example: aimport list --store season.zarr --json")
+
+    @Option(help: "The Zarr store (a folder).") var store: String
+    @Option(help: "The archive group inside the store (default: the root).") var at: String = ""
+    @Flag(help: "Print a JSON array of recording objects (each with its id) on stdout.") var json = false
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: store + "/" + (at.isEmpty ? "" : at + "/") + "zarr.json") else {
+            FileHandle.standardError.write(Data("aimport list: no archive at \(store)\(at.isEmpty ? "" : " / " + at)\n".utf8))
+            throw ExitCode(ExitStatus.noInput)
+        }
+        let recordings: [AudioArchive.Summary]
+        do {
+            recordings = try AudioArchive.openOrCreate(storePath: store, group: at).recordings()
+        } catch {
+            fail(error)
+            throw ExitCode(ExitStatus.for(error))
+        }
+        if json {
+            let objects: [JSONValue] = recordings.map { summary in
+                var object = summary.attributes.objectValue ?? [:]
+                object["id"] = .string(summary.id)
+                return .object(object)
+            }
+            print(String(decoding: JSONValue.array(objects).serialized(), as: UTF8.self), terminator: "")
+            return
+        }
+        for r in recordings {
+            let duration = r.duration.map { String(format: "%.2f s", $0) } ?? "?"
+            print("\(r.id)\t\(r.sourceFile ?? "?")\t\(r.codec ?? "?")\t\(r.sampleRate ?? 0) Hz\t\(r.channels ?? 0) ch\t\(duration)")
+        }
+    }
+}
+
+func fail(_ error: CodecError) {
+    FileHandle.standardError.write(Data("aimport: \(error)\n".utf8))
+}
+
+extension ExitStatus {
+    /// The sysexits code for a codec error.
+    static func `for`(_ error: CodecError) -> Int32 {
+        switch error.code {
+        case .noInput: return noInput
+        case .storage: return ioError
+        case .invalidArgument: return usage
+        default: return dataError
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import TestSupport
+import ZarrStore
+
+/// The archive through the built `aimport` binary: nothing lost, nothing half-visible.
+@Suite(.serialized) struct ArchiveCLITests {
+    static let binary = PythonReference.packageRoot + "/.build/debug/aimport"
+
+    private func aimport(_ arguments: [String]) throws -> ProcessRunner.Result {
+        try ProcessRunner.run(Self.binary, arguments)
+    }
+
+    private func list(_ store: String) throws -> [JSONValue] {
+        try JSONValue(parsing: Array(try aimport(["list", "--store", store, "--json"]).standardOutput.utf8)).arrayValue ?? []
+    }
+
+    private func stagingFolders(_ store: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: store).filter { $0.hasPrefix(".staging-") }
+    }
+
+    /// Distinct small WAVs made by sox (different seeds give different sha256).
+    private func wavs(_ count: Int, in folder: TemporaryFolder) throws -> [String] {
+        try (0..<count).map { n in
+            let path = folder.path + "/input-\(n).wav"
+            try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", [
+                "-n", "-r", "16000", "-b", "16", "-c", "1", path, "synth", "0.\(n + 1)", "sine", "\(300 + 50 * n)"])
+            return path
+        }
+    }
+
+    @Test func importReportsEachFileAndListShowsRecordings() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let inputs = try wavs(2, in: folder)
+        let broken = Fixtures.path("edge_scipy_test-44100Hz-le-1ch-4bytes-incomplete-chunk.wav")
+        let failure = #expect(throws: ProcessRunner.Failure.self) {
+            try aimport(["import", "--store", store, "--json"] + inputs + [broken, inputs[0]])
+        }
+        #expect(failure?.result.status == 65)
+        let results = try JSONValue(parsing: Array(failure?.result.standardOutput.utf8 ?? "".utf8)).arrayValue ?? []
+        #expect(results.map { $0["status"]?.stringValue } == ["imported", "imported", "failed", "duplicate"])
+        #expect(results.map { $0["id"]?.stringValue } == ["0", "1", nil, "0"])
+        #expect(results[2]["error"]?.stringValue?.contains("incomplete-chunk.wav") == true)
+        let listed = try list(store)
+        #expect(listed.map { $0["id"] } == ["0", "1"])
+        #expect(listed.map { $0["source"]?["file_name"] } == ["input-0.wav", "input-1.wav"])
+        #expect(try stagingFolders(store).isEmpty)
+    }
+
+    /// Starts `aimport` without waiting for it.
+    private func launch(_ arguments: [String]) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, output)
+    }
+
+    @Test func concurrentImportersGetDistinctIdsAndImportEachFileOnce() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let inputs = try wavs(10, in: folder)
+        // Four importers at once, each over all files in its own order.
+        let processes = try (0..<4).map { k in
+            try launch(["import", "--store", store, "--json"] + (k % 2 == 0 ? inputs : inputs.reversed()).rotated(by: k))
+        }
+        var statuses: [String: [String]] = [:]
+        for (process, output) in processes {
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            for result in try JSONValue(parsing: [UInt8](data)).arrayValue ?? [] {
+                statuses[result["file"]!.stringValue!, default: []].append(result["status"]!.stringValue!)
+            }
+        }
+        // Every file imported exactly once over all four processes, the other three saw a duplicate.
+        for file in inputs { #expect(statuses[file]?.sorted() == ["duplicate", "duplicate", "duplicate", "imported"], "\(file)") }
+        let listed = try list(store)
+        #expect(listed.compactMap { $0["id"]?.stringValue }.sorted { Int($0)! < Int($1)! } == (0..<10).map(String.init))
+        #expect(Set(listed.compactMap { $0["source"]?["file_name"]?.stringValue }).count == 10)
+        #expect(try stagingFolders(store).isEmpty)
+    }
+
+    @Test func killedImportLeavesNothingVisibleAndCanBeRepeated() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let small = try wavs(1, in: folder)[0]
+        _ = try aimport(["import", "--store", store, small])
+        let big = folder.path + "/big.wav"
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "384000", "-b", "16", "-c", "1", big, "synth", "40", "pinknoise"])
+        let before = try list(store)
+        var killedMidImport = false
+        for delay in [100_000, 300_000, 600_000] as [UInt32] {
+            let (process, _) = try launch(["import", "--store", store, big])
+            usleep(delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            // The killed import is not listed and the recording that was there is unchanged.
+            let after = try list(store)
+            #expect(after.map { $0["id"] } == before.map { $0["id"] } || after.count == before.count + 1)
+            if after.count == before.count {
+                #expect(after == before)
+                killedMidImport = killedMidImport || !(try stagingFolders(store).isEmpty)
+            }
+            if after.count > before.count { break }  // it finished before the kill: nothing to test at this delay
+        }
+        #expect(killedMidImport, "no kill landed during an import; the test proved nothing")
+        // The next run imports the file (or finds it already complete).
+        let result = try aimport(["import", "--store", store, "--json", big])
+        let status = try JSONValue(parsing: Array(result.standardOutput.utf8)).arrayValue?.first?["status"]?.stringValue
+        #expect(status == "imported" || status == "duplicate")
+        #expect(try list(store).count == before.count + 1)
+    }
+}
+
+extension Array {
+    fileprivate func rotated(by k: Int) -> [Element] {
+        guard !isEmpty else { return self }
+        let shift = k % count
+        return Array(self[shift...] + self[..<shift])
+    }
+}
