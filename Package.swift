@@ -48,7 +48,8 @@ let package = Package(
         .executableTarget(
             name: "aimport",
             dependencies: [
-                "AudioImport", "CodecCore", "ZarrStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AudioImport", "CodecCore", "ZarrStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(

@@ -118,6 +118,26 @@ import ZarrStore
     }
 }
 
+extension ArchiveCLITests {
+    /// A 24-bit recording comes back as a 24-bit WAV at its own rate, equal to sox's trim of the source.
+    @Test func extractKeepsBitDepthAndRate() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        let source = folder.path + "/deep.wav"
+        try ProcessRunner.run(sox, ["-n", "-r", "96000", "-b", "24", "-c", "2", source, "synth", "1", "sine", "1000", "sine", "1500"])
+        _ = try aimport(["import", "--store", store, source])
+        let out = folder.path + "/part.wav"
+        _ = try aimport(["extract", "--store", store, "0", "--start", "12345", "--end", "54321", "--output", out])
+        let info = try ProcessRunner.run(ProcessRunner.which("soxi") ?? "/usr/bin/soxi", [out]).standardOutput
+        #expect(info.contains("96000") && info.contains("24-bit") && info.contains("41976 samples"))
+        let expected = folder.path + "/expected.raw", got = folder.path + "/got.raw"
+        try ProcessRunner.run(sox, [source, "-t", "raw", expected, "trim", "12345s", "41976s"])
+        try ProcessRunner.run(sox, [out, "-t", "raw", got])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: got)) == (try Data(contentsOf: URL(fileURLWithPath: expected))))
+    }
+}
+
 extension Array {
     fileprivate func rotated(by k: Int) -> [Element] {
         guard !isEmpty else { return self }

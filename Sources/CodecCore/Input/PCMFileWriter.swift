@@ -1,0 +1,64 @@
+internal import CSndfile
+
+/// Writes interleaved PCM to a WAV or FLAC file with libsndfile (WAV switches to RF64 by itself
+/// when it outgrows 4 GiB). Integer samples are written at the given bit depth, floats as 32-bit
+/// float WAV.
+public final class PCMFileWriter {
+    public enum Container: Sendable { case wav, flac }
+
+    private let handle: OpaquePointer
+    private let path: String
+    private let bitsPerSample: Int
+
+    /// Creates (or replaces) `path`.
+    /// - Parameter bitsPerSample: 8, 16, 24 or 32 for integer samples; ignored for float buffers
+    ///   (pass `nil`).
+    public init(path: String, container: Container, sampleRate: Int, channelCount: Int, bitsPerSample: Int?) throws(CodecError) {
+        var info = SF_INFO()
+        info.samplerate = Int32(sampleRate)
+        info.channels = Int32(channelCount)
+        let major = container == .wav ? SF_FORMAT_WAV : SF_FORMAT_FLAC
+        let subtype: Int32
+        switch bitsPerSample {
+        case nil: subtype = Int32(SF_FORMAT_FLOAT)
+        case 8?: subtype = Int32(container == .wav ? SF_FORMAT_PCM_U8 : SF_FORMAT_PCM_S8)
+        case 16?: subtype = Int32(SF_FORMAT_PCM_16)
+        case 24?: subtype = Int32(SF_FORMAT_PCM_24)
+        default: subtype = Int32(SF_FORMAT_PCM_32)
+        }
+        info.format = Int32(major) | subtype
+        guard sf_format_check(&info) != 0 else {
+            throw CodecError(.unsupported, "libsndfile cannot write \(container) with \(bitsPerSample.map { "\($0)-bit" } ?? "float") samples at \(sampleRate) Hz", file: path)
+        }
+        guard let handle = sf_open(path, Int32(SFM_WRITE), &info) else {
+            throw CodecError(.storage, "cannot create: \(String(cString: sf_strerror(nil)))", file: path)
+        }
+        self.handle = handle
+        self.path = path
+        self.bitsPerSample = bitsPerSample ?? 32
+        // Float samples are full scale -1...1 (libsndfile's default, set explicitly).
+        sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
+    }
+
+    deinit {
+        sf_close(handle)
+    }
+
+    /// Appends a buffer (int32 = native values at the writer's depth, int16, or float32).
+    public func write(_ buffer: PCMBuffer) throws(CodecError) {
+        let frames = sf_count_t(buffer.frameCount)
+        let written: sf_count_t
+        switch buffer.samples {
+        case .int16(let samples): written = samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, frames) }
+        case .float32(let samples): written = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, frames) }
+        case .int32(let samples):
+            // libsndfile's int API is left-justified 32-bit.
+            let shift = Int32(32 - bitsPerSample)
+            let justified = shift > 0 ? samples.map { $0 << shift } : samples
+            written = justified.withUnsafeBufferPointer { sf_writef_int(handle, $0.baseAddress, frames) }
+        }
+        guard written == frames else {
+            throw CodecError(.storage, "write failed: \(String(cString: sf_strerror(handle)))", file: path)
+        }
+    }
+}
