@@ -20,6 +20,9 @@ public protocol CodecBackend: Sendable {
     /// Rebuilds the index of the recording in `group` from its blob.
     func buildIndex(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> IndexReport
 
+    /// Whether a fresh index of the blob equals the stored one (nothing is written).
+    func storedIndexMatches(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> Bool
+
     /// Opens the recording in `group` for extraction (loads what every extraction needs once).
     func openRecording(_ group: ZarrGroup) throws(CodecError) -> any RecordingReader
 }

@@ -57,6 +57,12 @@ public struct FLACBackend: CodecBackend {
         return report
     }
 
+    public func storedIndexMatches(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> Bool {
+        let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
+        let (fresh, _, _) = try await buildIndex(of: blob, options: options)
+        return try fresh == FLAC.FrameIndex.load(from: group)
+    }
+
     public func openRecording(_ group: ZarrGroup) throws(CodecError) -> any CodecCore.RecordingReader {
         try openFLACRecording(group)
     }

@@ -82,6 +82,18 @@ public struct OpusBackend: CodecBackend {
         return report
     }
 
+    public func storedIndexMatches(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> Bool {
+        let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
+        let (fresh, head, _) = try await buildIndex(of: blob, options: options)
+        let timing = Opus.Timing(head: head, decodeRate: Self.decodeRate(of: group))
+        let stored = try Opus.PageIndexStorage.load(from: group)
+        let rows = (0..<fresh.count).map { r in
+            (fresh.byteOffsets[r], fresh.pageSizes[r], max(0, timing.decodeSamples(fresh.packetStarts[r]) - timing.preSkip))
+        }
+        return rows.count == stored.rows.count && zip(rows, stored.rows).allSatisfy { $0.0 == $1.offset && $0.1 == $1.size && $0.2 == $1.firstSample }
+            && timing.decodeSamples(fresh.streamEnd) - timing.preSkip == stored.totalSamples
+    }
+
     public func openRecording(_ group: ZarrGroup) throws(CodecError) -> any CodecCore.RecordingReader {
         try openOpusRecording(group)
     }

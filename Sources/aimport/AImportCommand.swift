@@ -9,8 +9,8 @@ struct AImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aimport",
         abstract: "Field recordings into an indexed Zarr v3 archive, any sample range back out.",
-        discussion: "Commands still to come: info, index, verify, export, extract --ranges; the Swift API (AudioImport, CodecFLAC, CodecOpus) already extracts.",
-        subcommands: [Import.self, List.self, Extract.self, Demo.self, Version.self])
+        discussion: "Still to come: extract --ranges, metadata parsing, --jobs; the Swift API (AudioImport, CodecFLAC, CodecOpus) already extracts.",
+        subcommands: [Import.self, List.self, Info.self, Extract.self, Index.self, Verify.self, Export.self, Demo.self, Version.self])
 }
 
 /// Exit codes in the sysexits style (see README "Exit codes").

@@ -138,6 +138,32 @@ extension ArchiveCLITests {
     }
 }
 
+extension ArchiveCLITests {
+    /// verify and export notice a damaged blob; export of an intact 1:1 copy is the original file.
+    @Test func verifyAndExportCatchDamage() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let original = Fixtures.path("multich_pyflac_surround_6ch.flac")
+        _ = try aimport(["import", "--store", store, original])
+        let exported = folder.path + "/out.flac"
+        _ = try aimport(["export", "--store", store, "0", "--output", exported])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: exported)) == (try Data(contentsOf: URL(fileURLWithPath: original))))
+        #expect(try aimport(["verify", "--store", store]).standardOutput.contains("recording 0: ok"))
+        #expect(try aimport(["info", "--store", store, "0"]).standardOutput.contains("\"container\": \"FLAC\""))
+
+        // Flip one byte in the middle of the shard file that holds the audio.
+        let shard = store + "/0/audio_data_blob_array/c/0"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: shard)))
+        bytes[30_000] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: shard))
+        let verify = #expect(throws: ProcessRunner.Failure.self) { try aimport(["verify", "--store", store]) }
+        #expect(verify?.result.status == 65)
+        #expect(verify?.result.standardOutput.contains("recording 0: DAMAGED") == true)
+        let export = #expect(throws: ProcessRunner.Failure.self) { try aimport(["export", "--store", store, "0", "--output", exported]) }
+        #expect(export?.result.status == 65)
+    }
+}
+
 extension Array {
     fileprivate func rotated(by k: Int) -> [Element] {
         guard !isEmpty else { return self }

@@ -46,8 +46,8 @@ public final class PCMFileReader {
         declaredFrames = Int64(info.frames)
         let subtype = info.format & Int32(SF_FORMAT_SUBMASK)
         (bitsPerSample, encoding) = Self.depth(of: subtype)
-        containerName = Self.formatName(Int32(info.format) & Int32(SF_FORMAT_TYPEMASK), command: Int32(SFC_GET_FORMAT_MAJOR))
-        encodingName = Self.formatName(subtype, command: Int32(SFC_GET_FORMAT_SUBTYPE))
+        containerName = Self.formatName(Int32(info.format) & Int32(SF_FORMAT_TYPEMASK))
+        encodingName = Self.formatName(subtype)
         var tags: [String: String] = [:]
         for (key, id) in [("title", SF_STR_TITLE), ("artist", SF_STR_ARTIST), ("comment", SF_STR_COMMENT), ("date", SF_STR_DATE)] {
             if let value = sf_get_string(handle, Int32(id)) { tags[key] = String(cString: value) }
@@ -99,10 +99,12 @@ public final class PCMFileReader {
         }
     }
 
-    private static func formatName(_ format: Int32, command: Int32) -> String {
+    /// libsndfile's name of a major format or subtype value (SFC_GET_FORMAT_INFO looks a value up;
+    /// the _MAJOR and _SUBTYPE commands take enumeration indices instead).
+    private static func formatName(_ format: Int32) -> String {
         var info = SF_FORMAT_INFO()
         info.format = format
-        guard sf_command(nil, command, &info, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0, let name = info.name else {
+        guard sf_command(nil, Int32(SFC_GET_FORMAT_INFO), &info, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0, let name = info.name else {
             return "format 0x\(String(format, radix: 16))"
         }
         return String(cString: name)
