@@ -33,6 +33,8 @@ public struct AudioArchive: Sendable {
         public var totalSamples: Int? { attributes["total_samples"]?.intValue }
         public var sourceFile: String? { attributes["source"]?["file_name"]?.stringValue }
         public var sha256: String? { attributes["source"]?["sha256"]?.stringValue }
+        /// ISO 8601, when known.
+        public var startTime: String? { attributes["start_time"]?["iso8601"]?.stringValue }
         /// Seconds, from total samples and rate.
         public var duration: Double? {
             guard let totalSamples, let sampleRate, sampleRate > 0 else { return nil }
@@ -99,8 +101,12 @@ public struct AudioArchive: Sendable {
         return group
     }
 
-    /// Imports one file with the codec `codec` (FLAC by default) and commits it.
-    public func importFile(_ file: String, codec: CodecID = AudioCodecs.defaultCodec, options: ImportOptions = ImportOptions(), allowDuplicate: Bool = false) async throws(CodecError) -> Outcome {
+    /// Imports one file with the codec `codec` (FLAC by default) and commits it, with the file's
+    /// bioacoustic metadata, the user's metadata and the start time (see ``RecordingMetadata``).
+    public func importFile(
+        _ file: String, codec: CodecID = AudioCodecs.defaultCodec, options: ImportOptions = ImportOptions(),
+        allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil
+    ) async throws(CodecError) -> Outcome {
         guard let backend = AudioCodecs.registry.backend(for: codec) else {
             throw CodecError(.invalidArgument, "unknown codec '\(codec)' (available: \(AudioCodecs.registry.backends.map { $0.codecID.rawValue }.joined(separator: ", ")))")
         }
@@ -115,6 +121,15 @@ public struct AudioArchive: Sendable {
         let outcome = await Self.run(backend, file: file, into: staging, options: options)
         switch outcome {
         case .success(let report):
+            do {
+                var group = try ZarrGroup.open(in: store, at: child(stagingName))
+                var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
+                facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime)) { _, new in new }
+                try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
+            } catch {
+                try? store.erasePrefix(child(stagingName))
+                throw CodecError(.storage, "cannot record the metadata: \(error)", file: file)
+            }
             return try commit(stagingName, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
         case .failure(let error):
             try? store.erasePrefix(child(stagingName))

@@ -19,6 +19,8 @@ struct Import: AsyncParsableCommand {
     @Option(help: "FLAC compression level 0-8.") var flacLevel: Int = 5
     @Option(help: "Opus bitrate in bits per second.") var opusBitrate: Int = 160_000
     @Flag(help: "Import files whose sha256 is already in the archive.") var allowDuplicate = false
+    @Option(help: "Your metadata for every imported file: a JSON object, or @file.json.") var meta: String?
+    @Option(help: "The recording start time (ISO 8601); overrides what the files say.") var startTime: String?
     @Flag(help: "Print one JSON object per input file on stdout, and nothing else there.") var json = false
     @Argument(help: "Files or folders.") var inputs: [String]
 
@@ -35,12 +37,23 @@ struct Import: AsyncParsableCommand {
             fail(error)
             throw ExitCode(error.code == .invalidArgument ? ExitStatus.dataError : ExitStatus.cantCreate)
         }
+        var userMetadata: JSONValue?
+        if let meta {
+            let text = meta.hasPrefix("@") ? (try? String(contentsOfFile: String(meta.dropFirst()), encoding: .utf8)) : meta
+            guard let text, let parsed = try? JSONValue(parsing: Array(text.utf8)), parsed.objectValue != nil else {
+                throw ValidationError("--meta must be a JSON object or @file holding one")
+            }
+            userMetadata = parsed
+        }
         var results: [JSONValue] = []
         var worst: Int32 = 0
         for file in try expand(inputs) {
             var result: [String: JSONValue] = ["file": .string(file)]
             do {
-                switch try await archive.importFile(file, codec: CodecID(codec), options: options, allowDuplicate: allowDuplicate) {
+                switch try await archive.importFile(
+                    file, codec: CodecID(codec), options: options, allowDuplicate: allowDuplicate, userMetadata: userMetadata,
+                    startTime: startTime)
+                {
                 case .imported(let id, let report):
                     result["status"] = "imported"
                     result["id"] = .string(id)
@@ -113,7 +126,7 @@ struct List: ParsableCommand {
         }
         for r in recordings {
             let duration = r.duration.map { String(format: "%.2f s", $0) } ?? "?"
-            print("\(r.id)\t\(r.sourceFile ?? "?")\t\(r.codec ?? "?")\t\(r.sampleRate ?? 0) Hz\t\(r.channels ?? 0) ch\t\(duration)")
+            print("\(r.id)\t\(r.sourceFile ?? "?")\t\(r.codec ?? "?")\t\(r.sampleRate ?? 0) Hz\t\(r.channels ?? 0) ch\t\(duration)\t\(r.startTime ?? "-")")
         }
     }
 }

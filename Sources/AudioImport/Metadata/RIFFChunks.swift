@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The top-level chunks of a RIFF/RF64 WAV file, read header by header (the audio data is
+/// skipped, never read). Non-WAV files have no chunks.
+struct RIFFChunks {
+    struct Chunk {
+        let id: String
+        let offset: Int64  // of the payload
+        let size: Int64
+    }
+
+    let chunks: [Chunk]
+    private let path: String
+
+    /// Chunk payloads larger than this are not read for metadata.
+    static let maximumMetadataBytes: Int64 = 1 << 20
+
+    init(path: String) {
+        self.path = path
+        var found: [Chunk] = []
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        defer { if fd >= 0 { close(fd) } }
+        func read(_ count: Int, at offset: Int64) -> [UInt8] {
+            var buffer = [UInt8](repeating: 0, count: count)
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+            return n == count ? buffer : []
+        }
+        let header = fd >= 0 ? read(12, at: 0) : []
+        let isRIFF = header.starts(with: Array("RIFF".utf8)) || header.starts(with: Array("RF64".utf8))
+        if isRIFF, Array(header[8..<12]) == Array("WAVE".utf8) {
+            var offset: Int64 = 12
+            var rf64DataSize: Int64?
+            while found.count < 10_000 {
+                let chunkHeader = read(8, at: offset)
+                guard chunkHeader.count == 8 else { break }
+                let id = String(decoding: chunkHeader[0..<4], as: UTF8.self)
+                var size = Int64(chunkHeader[4..<8].reversed().reduce(0) { $0 << 8 | UInt32($1) })
+                if id == "ds64" {
+                    // RF64: the 64-bit sizes; the data size follows the RIFF size.
+                    let ds64 = read(16, at: offset + 8)
+                    if ds64.count == 16 { rf64DataSize = Int64(ds64[8..<16].reversed().reduce(0) { $0 << 8 | UInt64($1) }) }
+                }
+                if id == "data", size == 0xFFFF_FFFF, let rf64DataSize { size = rf64DataSize }
+                found.append(Chunk(id: id, offset: offset + 8, size: size))
+                offset += 8 + size + (size & 1)  // chunks are word-aligned
+            }
+        }
+        chunks = found
+    }
+
+    /// The payload of the first chunk `id` (capped), or nil.
+    func payload(_ id: String) -> [UInt8]? {
+        guard let chunk = chunks.first(where: { $0.id == id }), chunk.size <= Self.maximumMetadataBytes else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: Int(chunk.size))
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Int(chunk.size), off_t(chunk.offset)) }
+        return n >= 0 ? Array(buffer.prefix(n)) : nil
+    }
+
+    /// The LIST/INFO entries (e.g. "ICMT", "IART"), NUL padding removed.
+    func infoEntries() -> [String: String] {
+        guard let list = payload("LIST"), list.starts(with: Array("INFO".utf8)) else { return [:] }
+        var entries: [String: String] = [:]
+        var position = 4
+        while position + 8 <= list.count {
+            let id = String(decoding: list[position..<position + 4], as: UTF8.self)
+            let size = Int(list[position + 4..<position + 8].reversed().reduce(0) { $0 << 8 | UInt32($1) })
+            let end = min(list.count, position + 8 + size)
+            entries[id] = String(decoding: list[(position + 8)..<end].prefix { $0 != 0 }, as: UTF8.self)
+            position = end + (size & 1)
+        }
+        return entries
+    }
+}

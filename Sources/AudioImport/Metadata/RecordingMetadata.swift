@@ -1,0 +1,51 @@
+import Foundation
+import ZarrStore
+
+/// The bioacoustic metadata of a source file and the recording's start time.
+///
+/// Start time precedence: the user's --start-time, then GUANO Timestamp, then the AudioMoth
+/// comment, then BWF bext origination date/time, then an AudioMoth-style file name
+/// (YYYYMMDD_HHMMSS, UTC). It is stored as ISO 8601 with the source it came from.
+public enum RecordingMetadata {
+    /// Metadata read from `path`, plus the user's, as the `metadata` and `start_time` attributes.
+    public static func read(from path: String, user: JSONValue?, startTime userStartTime: String?) -> [String: JSONValue] {
+        let chunks = RIFFChunks(path: path)
+        var metadata: [String: JSONValue] = [:]
+        var candidates: [(source: String, time: String)] = []
+        if let userStartTime { candidates.append(("user", userStartTime)) }
+        if let payload = chunks.payload("guan"), let guano = GUANO(payload) {
+            metadata["guano"] = guano.json
+            if let timestamp = guano.fields["Timestamp"] { candidates.append(("guano", timestamp)) }
+        }
+        let info = chunks.infoEntries()
+        if let comment = info["ICMT"], let audioMoth = AudioMothComment(comment) {
+            metadata["audiomoth"] = audioMoth.json
+            if let time = audioMoth.startTime { candidates.append(("audiomoth_comment", time)) }
+        }
+        if !info.isEmpty { metadata["riff_info"] = .object(info.mapValues(JSONValue.string)) }
+        if let payload = chunks.payload("bext"), let bext = BroadcastExtension(payload) {
+            metadata["bext"] = bext.json
+            if let time = bext.startTime { candidates.append(("bext", time)) }
+        }
+        if let time = fileNameTime(path) { candidates.append(("file_name", time)) }
+        if let user { metadata["user"] = user }
+
+        var result: [String: JSONValue] = [:]
+        if !metadata.isEmpty { result["metadata"] = .object(metadata) }
+        if let best = candidates.first {
+            result["start_time"] = ["iso8601": .string(best.time), "source": .string(best.source)]
+        }
+        return result
+    }
+
+    /// "20250416_000000.WAV" -> "2025-04-16T00:00:00Z" (AudioMoth names files in UTC).
+    static func fileNameTime(_ path: String) -> String? {
+        let name = (path as NSString).lastPathComponent
+        guard let match = name.firstMatch(of: #/^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})/#) else { return nil }
+        let (_, y, mo, d, h, mi, s) = match.output
+        guard let month = Int(mo), (1...12).contains(month), let day = Int(d), (1...31).contains(day),
+              let hour = Int(h), hour < 24, let minute = Int(mi), minute < 60, let second = Int(s), second < 60
+        else { return nil }
+        return "\(y)-\(mo)-\(d)T\(h):\(mi):\(s)Z"
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import TestSupport
+import ZarrStore
+@testable import AudioImport
+
+/// Bioacoustic metadata from real file layouts; expected values are the fixtures' documented
+/// contents (Tests/Fixtures/README.md and the shared testdata MANIFEST).
+@Suite struct MetadataTests {
+    @Test func audioMothFirmware16CommentWithTimeZoneAndNotes() {
+        let result = RecordingMetadata.read(from: Fixtures.path("20250416_211500.WAV"), user: nil, startTime: nil)
+        let moth = result["metadata"]?["audiomoth"]
+        #expect(moth?["device_id"] == "249C600363FA5E80")
+        #expect(moth?["gain"] == "medium-high")
+        #expect(moth?["battery_v"] == 3.6)
+        #expect(moth?["temperature_c"] == 8.5)
+        #expect(moth?["notes"]?.arrayValue?.last == "Recording stopped due to low voltage")
+        #expect(result["start_time"] == ["iso8601": "2025-04-16T21:15:00+01:00", "source": "audiomoth_comment"])
+    }
+
+    @Test func ffmpegRewrittenAudioMothComment() {
+        let result = RecordingMetadata.read(from: Fixtures.path("audiomoth_pykanto_20210502_040000.WAV"), user: nil, startTime: nil)
+        #expect(result["metadata"]?["audiomoth"]?["gain"] == "setting 2")
+        #expect(result["metadata"]?["audiomoth"]?["battery_v"] == 4.2)
+        #expect(result["metadata"]?["riff_info"]?["ISFT"] == "Lavf57.83.100")
+        #expect(result["start_time"]?["iso8601"] == "2021-05-02T04:00:00Z")
+    }
+
+    @Test func guanoBeforeDataWinsOverTheFileName() {
+        let result = RecordingMetadata.read(from: Fixtures.path("guano_before_data_384k.wav"), user: nil, startTime: nil)
+        let guano = result["metadata"]?["guano"]
+        #expect(guano?["Make"] == "Open Acoustic Devices")
+        #expect(guano?["Loc Position"] == "51.7520 -1.3350")
+        #expect(guano?["ORG|Project"] == "test-data")
+        #expect(result["start_time"] == ["iso8601": "2025-04-16T00:00:00Z", "source": "guano"])
+    }
+
+    @Test func guanoAfterTheDataChunkAndBextAndPrecedence() throws {
+        let folder = TemporaryFolder()
+        // A GUANO chunk appended after the audio, as Pettersson and Wildlife Acoustics write it.
+        let wav = folder.path + "/20240601_053000.wav"
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "48000", "-b", "16", "-c", "1", wav, "synth", "0.2", "sine", "500"])
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: wav)))
+        let text = Array("GUANO|Version: 1.0\nTimestamp: 2018-07-12T01:18:04\nNABAT|Grts Id: 94086\n".utf8)
+        bytes += Array("guan".utf8) + withUnsafeBytes(of: UInt32(text.count).littleEndian) { Array($0) } + text + (text.count % 2 == 1 ? [0] : [])
+        bytes.replaceSubrange(4..<8, with: withUnsafeBytes(of: UInt32(bytes.count - 8).littleEndian) { Array($0) })
+        try Data(bytes).write(to: URL(fileURLWithPath: wav))
+        var result = RecordingMetadata.read(from: wav, user: nil, startTime: nil)
+        #expect(result["metadata"]?["guano"]?["NABAT|Grts Id"] == "94086")
+        #expect(result["start_time"] == ["iso8601": "2018-07-12T01:18:04", "source": "guano"])
+        // The user's start time beats everything.
+        result = RecordingMetadata.read(from: wav, user: ["site": "A"], startTime: "2024-06-01T05:30:00+02:00")
+        #expect(result["start_time"]?["source"] == "user")
+        #expect(result["metadata"]?["user"] == ["site": "A"])
+
+        // bext written by ffmpeg; without GUANO or AudioMoth it is the start time's source.
+        let plain = folder.path + "/plain.wav", broadcast = folder.path + "/20240601_053000_bwf.wav"
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "48000", "-b", "16", "-c", "1", plain, "synth", "0.2", "sine", "500"])
+        try ProcessRunner.run(ProcessRunner.which("ffmpeg") ?? "/usr/bin/ffmpeg", [
+            "-v", "error", "-y", "-i", plain, "-write_bext", "1", "-metadata", "originator=Song Meter",
+            "-metadata", "origination_date=2024-06-01", "-metadata", "origination_time=05:31:07", broadcast])
+        result = RecordingMetadata.read(from: broadcast, user: nil, startTime: nil)
+        #expect(result["metadata"]?["bext"]?["originator"] == "Song Meter")
+        #expect(result["start_time"] == ["iso8601": "2024-06-01T05:31:07", "source": "bext"])
+
+        // Nothing in the file: the AudioMoth-style file name, in UTC.
+        result = RecordingMetadata.read(from: plain, user: nil, startTime: nil)
+        #expect(result["start_time"] == nil)
+        #expect(RecordingMetadata.fileNameTime("/x/20250416_000000.WAV") == "2025-04-16T00:00:00Z")
+        #expect(RecordingMetadata.fileNameTime("/x/20251399_000000.WAV") == nil)
+    }
+}
