@@ -12,6 +12,9 @@ public struct DemoRun: Sendable {
         public var sourceBytes: Int64
         public var segment: Range<Int64>
         public var segmentMatchesSource: Bool
+        public var id: String
+        public var startTime: String?
+        public var device: String?
 
         public var description: String {
             let r = importReport
@@ -20,7 +23,8 @@ public struct DemoRun: Sendable {
             return """
             imported:  \(source)
                        \(r.sampleRate) Hz, \(r.channelCount) channel(s), \(r.bitsPerSample) bit, \(r.totalSamples) samples (\(format(seconds)) s)
-            stored:    \(storePath)/0 as \(r.codec)\(r.copiedVerbatim ? " (1:1 copy)" : ""): \(r.blobBytes) bytes, \(format(100 * ratio)) % of the source's \(sourceBytes)
+            recorded:  \(startTime ?? "start time unknown")\(device.map { " by AudioMoth " + $0 } ?? "")
+            stored:    \(storePath)/\(id) as \(r.codec)\(r.copiedVerbatim ? " (1:1 copy)" : ""): \(r.blobBytes) bytes, \(format(100 * ratio)) % of the source's \(sourceBytes)
             index:     \(r.index.entries) frames
             extracted: samples \(segment.lowerBound)..<\(segment.upperBound) (\(format(Double(segment.count) / Double(r.sampleRate))) s)
             check:     \(segmentMatchesSource ? "bit-exact with libsndfile's decode of the source" : "DIFFERS from the source")
@@ -43,14 +47,17 @@ public struct DemoRun: Sendable {
     /// Runs the demo.
     /// - Throws: ``CodecError`` or ``ZarrError`` when the import or extraction fails.
     public func run() async throws -> Report {
-        let store = FilesystemStore(root: storeFolder)
-        let recording = try ZarrGroup.create(in: store, at: "0")
-        guard let backend = AudioCodecs.registry.backend(for: AudioCodecs.defaultCodec) else {
-            throw CodecError(.library, "no backend for the default codec \(AudioCodecs.defaultCodec)")
+        let archive = try AudioArchive.openOrCreate(storePath: storeFolder)
+        guard case .imported(let id, let report) = try await archive.importFile(source, allowDuplicate: true) else {
+            throw CodecError(.library, "the demo import was not committed")
+        }
+        let recording = try archive.recording(id)
+        guard let backend = AudioCodecs.registry.backend(for: report.codec) else {
+            throw CodecError(.library, "no backend for \(report.codec)")
         }
         let codec = backend.init()
-        let report = try await codec.importToZarr(from: ImportSource(path: source), into: recording, options: ImportOptions())
-        let reader = try codec.openRecording(try ZarrGroup.open(in: store, at: "0"))
+        let reader = try codec.openRecording(recording)
+        let facts = recording.attributes[RecordingLayout.attributeKey]
 
         // One second from the middle (or the whole recording when it is shorter).
         let length = min(Int64(reader.sampleRate), reader.totalSamples)
@@ -68,6 +75,8 @@ public struct DemoRun: Sendable {
         let (size, _) = try SourceFile.sizeAndSHA256(source)
         return Report(
             source: source, storePath: storeFolder, importReport: report, sourceBytes: size, segment: segment,
-            segmentMatchesSource: extracted.samples == .int32(block))
+            segmentMatchesSource: extracted.samples == .int32(block), id: id,
+            startTime: facts?["start_time"]?["iso8601"]?.stringValue,
+            device: facts?["metadata"]?["audiomoth"]?["device_id"]?.stringValue)
     }
 }
