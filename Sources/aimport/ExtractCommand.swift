@@ -11,7 +11,7 @@ struct Extract: AsyncParsableCommand {
             Ranges are half-open, in the recording's own sample rate. By default the output keeps the \
             recording's bit depth (a 24-bit source gives a 24-bit WAV) and its original sample rate. \
             The output format follows the extension (.wav, .flac, .raw); '-' writes raw interleaved \
-            little-endian samples to stdout. \
+            little-endian samples to stdout: s16 for recordings of 16 bits or fewer, else full-scale s32. \
             Example: aimport extract --store season.zarr 3 --from 12.5 --duration 2 --output call.wav
             """)
 
@@ -22,12 +22,16 @@ struct Extract: AsyncParsableCommand {
     @Option(help: "End sample (exclusive).") var end: Int64?
     @Option(name: .customLong("from"), help: "Start in seconds.") var fromSeconds: Double?
     @Option(help: "Length in seconds.") var duration: Double?
+    @Option(help: "A file of 'start end' sample pairs, one per line: all are extracted (in parallel) and written concatenated in file order.")
+    var ranges: String?
+    @Option(help: "Parallel workers for --ranges.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "s16, s32 or f32 (default: the recording's own depth).") var format: String?
     @Option(help: "Output file (.wav, .flac, .raw) or - for stdout.") var output: String
 
     func validate() throws {
-        guard (start != nil && end != nil) != (fromSeconds != nil && duration != nil) else {
-            throw ValidationError("give either --start and --end, or --from and --duration")
+        let choices = [start != nil && end != nil, fromSeconds != nil && duration != nil, ranges != nil].filter { $0 }.count
+        guard choices == 1 else {
+            throw ValidationError("give one of: --start and --end, --from and --duration, or --ranges FILE")
         }
         if let format, !["s16", "s32", "f32"].contains(format) { throw ValidationError("--format must be s16, s32 or f32") }
     }
@@ -41,13 +45,15 @@ struct Extract: AsyncParsableCommand {
                 throw CodecError(.unsupported, "recording \(id) uses codec '\(codec)', which this build does not have")
             }
             let reader = try backend.init().openRecording(group)
-            let range: Range<Int64>
+            var wanted: [Range<Int64>] = []
             if let start, let end {
                 guard start <= end else { throw CodecError(.invalidArgument, "--start \(start) is after --end \(end)") }
-                range = start..<end
-            } else {
-                let first = Int64((fromSeconds! * Double(reader.sampleRate)).rounded())
-                range = first..<first + Int64((duration! * Double(reader.sampleRate)).rounded())
+                wanted = [start..<end]
+            } else if let fromSeconds, let duration {
+                let first = Int64((fromSeconds * Double(reader.sampleRate)).rounded())
+                wanted = [first..<first + Int64((duration * Double(reader.sampleRate)).rounded())]
+            } else if let ranges {
+                wanted = try Self.readRanges(ranges)
             }
             let sampleFormat: SampleFormat = switch format {
             case "s16": .int16
@@ -55,12 +61,51 @@ struct Extract: AsyncParsableCommand {
             case "s32": .int32
             default: reader.bitsPerSample <= 16 ? .int16 : .int32
             }
-            let buffer = try reader.extract(range, as: sampleFormat)
-            try write(buffer, bits: sampleFormat == .int32 && format == "s32" ? 32 : reader.bitsPerSample)
+            var buffer = Self.concatenated(try await reader.extract(wanted, as: sampleFormat, workers: workers))
+            // 32-bit output (s32, and raw integer output) is full scale: native values left-justified.
+            let raw = output == "-" || output.lowercased().hasSuffix(".raw")
+            var bits = reader.bitsPerSample
+            if case .int32(let native) = buffer.samples, format == "s32" || raw {
+                let shift = Int32(32 - reader.bitsPerSample)
+                buffer.samples = .int32(shift > 0 ? native.map { $0 << shift } : native)
+                bits = 32
+            }
+            try write(buffer, bits: bits)
         } catch let error as CodecError {
             fail(error)
             throw ExitCode(ExitStatus.for(error))
         }
+    }
+
+    /// 'start end' pairs, one per line; blank lines and lines starting with # are skipped.
+    static func readRanges(_ path: String) throws(CodecError) -> [Range<Int64>] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CodecError(.noInput, "cannot read the ranges file", file: path)
+        }
+        var result: [Range<Int64>] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
+            if fields.isEmpty || fields[0].hasPrefix("#") { continue }
+            guard fields.count == 2, let start = Int64(fields[0]), let end = Int64(fields[1]), start <= end else {
+                throw CodecError(.invalidArgument, "line \(number + 1) is not 'start end' with start <= end: '\(line)'", file: path)
+            }
+            result.append(start..<end)
+        }
+        return result
+    }
+
+    /// The buffers one after another (all share format, channels and rate).
+    static func concatenated(_ buffers: [PCMBuffer]) -> PCMBuffer {
+        guard var result = buffers.first else { return PCMBuffer(samples: .int16([]), channelCount: 1, sampleRate: 1, bitsPerSample: 16) }
+        for buffer in buffers.dropFirst() {
+            switch (result.samples, buffer.samples) {
+            case (.int16(let a), .int16(let b)): result.samples = .int16(a + b)
+            case (.int32(let a), .int32(let b)): result.samples = .int32(a + b)
+            case (.float32(let a), .float32(let b)): result.samples = .float32(a + b)
+            default: break  // one format per call
+            }
+        }
+        return result
     }
 
     private func write(_ buffer: PCMBuffer, bits: Int) throws(CodecError) {

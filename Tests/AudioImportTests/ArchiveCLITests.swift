@@ -135,6 +135,19 @@ extension ArchiveCLITests {
         try ProcessRunner.run(sox, [source, "-t", "raw", expected, "trim", "12345s", "41976s"])
         try ProcessRunner.run(sox, [out, "-t", "raw", got])
         #expect(try Data(contentsOf: URL(fileURLWithPath: got)) == (try Data(contentsOf: URL(fileURLWithPath: expected))))
+
+        // --ranges: several ranges in one run, concatenated in file order (raw 24-bit in int32 words).
+        let rangesFile = folder.path + "/ranges.txt"
+        try "50000 50100\n# a comment\n\n100 200\n".write(toFile: rangesFile, atomically: true, encoding: .utf8)
+        let raw = folder.path + "/parts.raw"
+        _ = try aimport(["extract", "--store", store, "0", "--ranges", rangesFile, "--format", "s32", "--output", raw])
+        let parts = folder.path + "/expected-parts.raw"
+        try ProcessRunner.run(sox, [source, "-t", "raw", "-e", "signed-integer", "-b", "32", parts, "trim", "50000s", "100s", ":", "restart"])
+        let first = [UInt8](try Data(contentsOf: URL(fileURLWithPath: raw))).prefix(100 * 2 * 4)
+        let expectedFirst = [UInt8](try Data(contentsOf: URL(fileURLWithPath: parts))).prefix(100 * 2 * 4)
+        #expect(first.count == 800)
+        #expect(Array(first) == Array(expectedFirst))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: raw)).count == 200 * 2 * 4)
     }
 }
 
