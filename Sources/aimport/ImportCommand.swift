@@ -22,6 +22,7 @@ struct Import: AsyncParsableCommand {
     @Option(help: "Your metadata for every imported file: a JSON object, or @file.json.") var meta: String?
     @Option(help: "The recording start time (ISO 8601); overrides what the files say.") var startTime: String?
     @Flag(help: "Print one JSON object per input file on stdout, and nothing else there.") var json = false
+    @Option(help: "Files imported at the same time.") var jobs: Int = 1
     @Argument(help: "Files or folders.") var inputs: [String]
 
     static let audioExtensions: Set<String> = ["wav", "flac", "opus", "ogg", "oga", "mp3", "aif", "aiff", "aifc", "w64", "rf64", "caf"]
@@ -45,32 +46,57 @@ struct Import: AsyncParsableCommand {
             }
             userMetadata = parsed
         }
-        var results: [JSONValue] = []
+        let files = try expand(inputs)
+        let progress = Progress(totalBytes: files.reduce(0) { $0 + Progress.size(of: $1) }, files: files.count)
+        var results = [JSONValue](repeating: .null, count: files.count)
         var worst: Int32 = 0
-        for file in try expand(inputs) {
-            var result: [String: JSONValue] = ["file": .string(file)]
-            do {
-                switch try await archive.importFile(
-                    file, codec: CodecID(codec), options: options, allowDuplicate: allowDuplicate, userMetadata: userMetadata,
-                    startTime: startTime)
-                {
-                case .imported(let id, let report):
-                    result["status"] = "imported"
-                    result["id"] = .string(id)
-                    if !json { print("\(file): imported as \(id) (\(report.codec), \(report.sampleRate) Hz, \(report.channelCount) ch, \(report.totalSamples) samples)") }
-                    for warning in report.warnings { FileHandle.standardError.write(Data("aimport: \(file): \(warning)\n".utf8)) }
-                case .duplicate(let existing):
-                    result["status"] = "duplicate"
-                    result["id"] = .string(existing)
-                    if !json { print("\(file): duplicate of \(existing), skipped") }
+        let (archiveCopy, codecID, allow, metadata, start, importOptions) = (archive, CodecID(codec), allowDuplicate, userMetadata, startTime, options)
+        await withTaskGroup(of: (Int, [String: JSONValue], Int32, [String]).self) { group in
+            var next = 0
+            func startOne() {
+                let index = next
+                next += 1
+                let file = files[index]
+                group.addTask {
+                    var result: [String: JSONValue] = ["file": .string(file)]
+                    var lines: [String] = []
+                    var status: Int32 = 0
+                    do throws(CodecError) {
+                        switch try await archiveCopy.importFile(
+                            file, codec: codecID, options: importOptions, allowDuplicate: allow, userMetadata: metadata, startTime: start)
+                        {
+                        case .imported(let id, let report):
+                            result["status"] = "imported"
+                            result["id"] = .string(id)
+                            lines.append("\(file): imported as \(id) (\(report.codec), \(report.sampleRate) Hz, \(report.channelCount) ch, \(report.totalSamples) samples)")
+                            for warning in report.warnings { FileHandle.standardError.write(Data("aimport: \(file): \(warning)\n".utf8)) }
+                        case .duplicate(let existing):
+                            result["status"] = "duplicate"
+                            result["id"] = .string(existing)
+                            lines.append("\(file): duplicate of \(existing), skipped")
+                        }
+                    } catch {
+                        result["status"] = "failed"
+                        result["error"] = .string(error.description)
+                        fail(error)
+                        status = ExitStatus.for(error)
+                    }
+                    return (index, result, status, lines)
                 }
-            } catch {
-                result["status"] = "failed"
-                result["error"] = .string(error.description)
-                fail(error)
-                worst = max(worst, ExitStatus.for(error))
             }
-            results.append(.object(result))
+            while next < min(max(jobs, 1), files.count) { startOne() }
+            while let (index, result, status, lines) = await group.next() {
+                results[index] = .object(result)
+                worst = max(worst, status)
+                progress.finished(file: files[index])
+                if !json { for line in lines { print(line) } }
+                if next < files.count { startOne() }
+            }
+        }
+        progress.done()
+        if !json {
+            let count = { (status: String) in results.filter { $0["status"]?.stringValue == status }.count }
+            print("\(count("imported")) imported, \(count("duplicate")) duplicate, \(count("failed")) failed")
         }
         if json { print(String(decoding: JSONValue.array(results).serialized(), as: UTF8.self), terminator: "") }
         if worst != 0 { throw ExitCode(worst) }
