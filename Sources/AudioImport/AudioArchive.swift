@@ -120,11 +120,13 @@ public struct AudioArchive: Sendable {
         }
         let outcome = await Self.run(backend, file: file, into: staging, options: options)
         switch outcome {
-        case .success(let report):
+        case .success(var report):
+            if let warning = RecordingMetadata.truncationWarning(for: file) { report.warnings.append(warning) }
             do {
                 var group = try ZarrGroup.open(in: store, at: child(stagingName))
                 var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
                 facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime)) { _, new in new }
+                if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
                 try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
             } catch {
                 try? store.erasePrefix(child(stagingName))

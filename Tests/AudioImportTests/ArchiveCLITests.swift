@@ -178,6 +178,36 @@ extension ArchiveCLITests {
     }
 }
 
+extension ArchiveCLITests {
+    @Test func badStoresAndCutOffFilesAreReportedClearly() throws {
+        let folder = TemporaryFolder()
+        // A header claiming 2 s of a file that holds 0.5 s: imported as far as it goes, and said so.
+        let store = folder.path + "/a.zarr"
+        let cut = try #require(try? ProcessRunner.run(Self.binary, ["import", "--store", store, Fixtures.path("20250416_010000_truncated.WAV")]))
+        #expect(cut.standardError.contains("the header declares 1536000 bytes of audio but the file holds 384000"))
+        let listed = try list(store)
+        #expect(listed.first?["total_samples"] == 192_000)
+        #expect(listed.first?["import_warnings"]?.arrayValue?.count == 1)
+        #expect(listed.first?["start_time"]?["source"] == "audiomoth_comment")
+
+        // A store below a file cannot be created; a Zarr group that is not an archive is refused.
+        let unwritable = #expect(throws: ProcessRunner.Failure.self) {
+            try aimport(["import", "--store", Fixtures.path("README.md") + "/store", Fixtures.path("bird_sonicpi_misc_crow.flac")])
+        }
+        #expect(unwritable?.result.status == 73)
+        let other = folder.path + "/other.zarr"
+        let group = try ZarrGroup.create(in: FilesystemStore(root: other))
+        _ = try group.createArray("x", metadata: ArrayMetadata(shape: [3], dataType: .int8, chunkShape: [3]))
+        let notArchive = #expect(throws: ProcessRunner.Failure.self) {
+            try aimport(["import", "--store", other, Fixtures.path("bird_sonicpi_misc_crow.flac")])
+        }
+        #expect(notArchive?.result.status == 65)
+        #expect(notArchive?.result.standardError.contains("not an audio archive") == true)
+        let missing = #expect(throws: ProcessRunner.Failure.self) { try aimport(["list", "--store", folder.path + "/none.zarr"]) }
+        #expect(missing?.result.status == 66)
+    }
+}
+
 extension Array {
     fileprivate func rotated(by k: Int) -> [Element] {
         guard !isEmpty else { return self }

@@ -38,6 +38,18 @@ public enum RecordingMetadata {
         return result
     }
 
+    /// A warning when the WAV header declares more audio than the file holds (a recorder that
+    /// lost power before it could patch the sizes); libsndfile reads what is there.
+    public static func truncationWarning(for path: String) -> String? {
+        guard let data = RIFFChunks(path: path).chunks.first(where: { $0.id == "data" }),
+              let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let fileSize = (attributes[.size] as? NSNumber)?.int64Value
+        else { return nil }
+        let present = fileSize - data.offset
+        guard data.size > present else { return nil }
+        return "the header declares \(data.size) bytes of audio but the file holds \(present) (cut off?); imported what is there"
+    }
+
     /// "20250416_000000.WAV" -> "2025-04-16T00:00:00Z" (AudioMoth names files in UTC).
     static func fileNameTime(_ path: String) -> String? {
         let name = (path as NSString).lastPathComponent
