@@ -110,15 +110,26 @@ public struct AudioArchive: Sendable {
         guard let backend = AudioCodecs.registry.backend(for: codec) else {
             throw CodecError(.invalidArgument, "unknown codec '\(codec)' (available: \(AudioCodecs.registry.backends.map { $0.codecID.rawValue }.joined(separator: ", ")))")
         }
-        let (_, sha256) = try RecordingLayout.checksum(of: ImportSource(path: file), codec: codec)
+        let (size, sha256) = try RecordingLayout.checksum(of: ImportSource(path: file), codec: codec)
         if !allowDuplicate, let existing = try duplicate(of: sha256) { return .duplicate(of: existing) }
+
+        // Inputs libsndfile cannot read go through ffmpeg into a temporary WAV; the recording still
+        // describes the original file.
+        var decodedInput: (wav: String, description: String)?
+        let scratch = NSTemporaryDirectory() + "zarrwlr-ffmpeg-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        if !FFmpegDecoder.isReadableDirectly(file) {
+            try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            decodedInput = try FFmpegDecoder.decode(file, into: scratch)
+        }
+        let input = decodedInput?.wav ?? file
 
         let stagingName = Self.stagingPrefix + UUID().uuidString.lowercased()
         let staging: ZarrGroup
         do { staging = try ZarrGroup.create(in: store, at: child(stagingName)) } catch {
             throw CodecError(.storage, "cannot create a staging group: \(error)", file: store.root)
         }
-        let outcome = await Self.run(backend, file: file, into: staging, options: options)
+        let outcome = await Self.run(backend, file: input, into: staging, options: options)
         switch outcome {
         case .success(var report):
             if let warning = RecordingMetadata.truncationWarning(for: file) { report.warnings.append(warning) }
@@ -127,6 +138,15 @@ public struct AudioArchive: Sendable {
                 var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
                 facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime)) { _, new in new }
                 if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
+                if let decodedInput {
+                    var source = facts["source"]?.objectValue ?? [:]
+                    source["file_name"] = .string((file as NSString).lastPathComponent)
+                    source["size_bytes"] = .int(size)
+                    source["sha256"] = .string(sha256)
+                    source["container"] = .string(decodedInput.description)
+                    source["decoded_by"] = "ffmpeg"
+                    facts["source"] = .object(source)
+                }
                 try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
             } catch {
                 try? store.erasePrefix(child(stagingName))

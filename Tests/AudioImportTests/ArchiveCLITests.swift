@@ -208,6 +208,29 @@ extension ArchiveCLITests {
     }
 }
 
+extension ArchiveCLITests {
+    /// An AAC m4a (libsndfile cannot read it) goes through ffmpeg; the stored samples are
+    /// ffmpeg's own 16-bit decode, and the recording describes the m4a.
+    @Test func inputsLibsndfileCannotReadGoThroughFFmpeg() throws {
+        let folder = TemporaryFolder()
+        let ffmpeg = ProcessRunner.which("ffmpeg") ?? "/usr/bin/ffmpeg"
+        let m4a = folder.path + "/call.m4a"
+        try ProcessRunner.run(ffmpeg, ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=3000:duration=1:sample_rate=48000", "-c:a", "aac", m4a])
+        let store = folder.path + "/a.zarr"
+        _ = try aimport(["import", "--store", store, m4a])
+        let info = try JSONValue(parsing: Array(try aimport(["info", "--store", store, "0"]).standardOutput.utf8))
+        let sha = String(try ProcessRunner.run("/usr/bin/sha256sum", [m4a]).standardOutput.prefix(64))
+        #expect(info["source"]?["file_name"] == "call.m4a")
+        #expect(info["source"]?["sha256"] == .string(sha))
+        #expect(info["source"]?["container"]?.stringValue?.contains("aac") == true)
+        let reference = folder.path + "/reference.raw", extracted = folder.path + "/extracted.raw"
+        try ProcessRunner.run(ffmpeg, ["-v", "error", "-y", "-i", m4a, "-f", "s16le", "-c:a", "pcm_s16le", reference])
+        let total = try #require(info["total_samples"]?.intValue)
+        _ = try aimport(["extract", "--store", store, "0", "--start", "0", "--end", String(total), "--output", extracted])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: extracted)) == (try Data(contentsOf: URL(fileURLWithPath: reference))))
+    }
+}
+
 extension Array {
     fileprivate func rotated(by k: Int) -> [Element] {
         guard !isEmpty else { return self }

@@ -1,0 +1,62 @@
+import CodecCore
+import Foundation
+
+/// Decodes inputs libsndfile cannot read (AAC/m4a, video containers, ...) with the ffmpeg CLI
+/// into a temporary WAV: 24-bit when ffprobe reports more than 16 significant bits, else 16-bit.
+enum FFmpegDecoder {
+    /// Whether libsndfile (or a codec's own 1:1 copy) can take the file as it is.
+    static func isReadableDirectly(_ path: String) -> Bool {
+        if let head = try? SourceFile.firstBytes(path, count: ProbeSpec.probeBytes),
+           AudioCodecs.registry.backends.contains(where: { $0.probe.signatures.contains { $0.matches(head) } }) {
+            return true
+        }
+        return (try? PCMFileReader(path: path)) != nil
+    }
+
+    /// Decodes `path` into a WAV inside `folder`; returns the WAV's path and a description.
+    static func decode(_ path: String, into folder: String) throws(CodecError) -> (wav: String, description: String) {
+        guard let ffmpeg = which("ffmpeg") else {
+            throw CodecError(.unrecognized, "libsndfile cannot read this file and ffmpeg, which could, is not installed (apt-get install ffmpeg)", file: path)
+        }
+        var bits = 16
+        var container = "unknown container", codec = "unknown codec"
+        if let ffprobe = which("ffprobe"),
+           let probe = try? run(ffprobe, ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=bits_per_raw_sample,codec_name:format=format_name", "-of", "default=nw=1", path]) {
+            for line in probe.split(separator: "\n") {
+                if line.hasPrefix("bits_per_raw_sample="), let value = Int(line.dropFirst(20)), value > 16 { bits = 24 }
+                if line.hasPrefix("format_name=") { container = String(line.dropFirst(12)) }
+                if line.hasPrefix("codec_name=") { codec = String(line.dropFirst(11)) }
+            }
+        }
+        let wav = folder + "/decoded.wav"
+        do {
+            _ = try run(ffmpeg, ["-v", "error", "-nostdin", "-y", "-i", path, "-map", "0:a:0", "-c:a", bits == 24 ? "pcm_s24le" : "pcm_s16le", "-rf64", "auto", "-f", "wav", wav])
+        } catch {
+            throw CodecError(.unrecognized, "neither libsndfile nor ffmpeg can read it as audio: \(error)", file: path)
+        }
+        return (wav, "ffmpeg: \(container), \(codec)")
+    }
+
+    private static func which(_ tool: String) -> String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    private struct Failure: Error, CustomStringConvertible { let description: String }
+
+    private static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw Failure(description: message.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return text
+    }
+}
