@@ -54,15 +54,18 @@ public struct AudioArchive: Sendable {
     public static func openOrCreate(storePath: String, group: String = "") throws(CodecError) -> AudioArchive {
         let store = FilesystemStore(root: storePath)
         do {
-            var node = try ZarrGroup.create(in: store, at: group, existingOK: true)
+            // Created with its marker in one atomic write, so a concurrent importer never sees an
+            // unmarked archive that already holds another importer's staging group.
+            let archiveMarker: [String: JSONValue] = [
+                RecordingLayout.attributeKey: ["layout_version": .int(Int64(RecordingLayout.layoutVersion)), "node": "archive"],
+            ]
+            var node = try ZarrGroup.create(in: store, at: group, attributes: archiveMarker, existingOK: true)
             let marker = node.attributes[RecordingLayout.attributeKey]
             if marker == nil {
                 guard try node.children().isEmpty else {
                     throw CodecError(.invalidArgument, "'\(group.isEmpty ? "/" : group)' is a Zarr group with content but not an audio archive", file: storePath)
                 }
-                try node.setAttributes(node.attributes.merging([
-                    RecordingLayout.attributeKey: ["layout_version": .int(Int64(RecordingLayout.layoutVersion)), "node": "archive"],
-                ]) { _, new in new })
+                try node.setAttributes(node.attributes.merging(archiveMarker) { _, new in new })
             } else if marker?["node"] != "archive" {
                 throw CodecError(.invalidArgument, "'\(group.isEmpty ? "/" : group)' is not an audio archive (it is a \(marker?["node"]?.stringValue ?? "different") node)", file: storePath)
             }
@@ -129,7 +132,14 @@ public struct AudioArchive: Sendable {
         do { staging = try ZarrGroup.create(in: store, at: child(stagingName)) } catch {
             throw CodecError(.storage, "cannot create a staging group: \(error)", file: store.root)
         }
-        let outcome = await Self.run(backend, file: input, into: staging, options: options)
+        let channels = (try? PCMFileReader(path: input))?.channelCount ?? 0
+        let outcome: Result<ImportReport, CodecError>
+        if channels > backend.maximumChannels {
+            try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            outcome = await importGroups(input, channels: channels, backend: backend, staging: staging, scratch: scratch, options: options)
+        } else {
+            outcome = await Self.run(backend, file: input, into: staging, options: options)
+        }
         switch outcome {
         case .success(var report):
             if let warning = RecordingMetadata.truncationWarning(for: file) { report.warnings.append(warning) }
@@ -138,15 +148,18 @@ public struct AudioArchive: Sendable {
                 var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
                 facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime)) { _, new in new }
                 if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
+                // The recording describes the original file, also when a decoded or split copy was imported.
+                var source = facts["source"]?.objectValue ?? [:]
+                source["file_name"] = .string((file as NSString).lastPathComponent)
+                source["size_bytes"] = .int(size)
+                source["sha256"] = .string(sha256)
                 if let decodedInput {
-                    var source = facts["source"]?.objectValue ?? [:]
-                    source["file_name"] = .string((file as NSString).lastPathComponent)
-                    source["size_bytes"] = .int(size)
-                    source["sha256"] = .string(sha256)
                     source["container"] = .string(decodedInput.description)
                     source["decoded_by"] = "ffmpeg"
-                    facts["source"] = .object(source)
+                } else if channels > backend.maximumChannels, let original = try? PCMFileReader(path: file) {
+                    source["container"] = .string(original.containerName)
                 }
+                facts["source"] = .object(source)
                 try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
             } catch {
                 try? store.erasePrefix(child(stagingName))
@@ -157,6 +170,74 @@ public struct AudioArchive: Sendable {
             try? store.erasePrefix(child(stagingName))
             throw error
         }
+    }
+
+    /// Imports a recording with more channels than `backend` takes as channel groups (see
+    /// ``ChannelGroups``), then describes the whole recording in `staging`'s attributes.
+    private func importGroups(
+        _ input: String, channels: Int, backend: any CodecBackend.Type, staging: ZarrGroup, scratch: String, options: ImportOptions
+    ) async -> Result<ImportReport, CodecError> {
+        let groups = ChannelGroups.plan(channels: channels, maximum: backend.maximumChannels)
+        let files: [String]
+        do { files = try ChannelGroups.split(input, groups: groups, into: scratch) } catch { return .failure(error) }
+        var reports: [ImportReport] = []
+        for (k, file) in files.enumerated() {
+            let subgroup: ZarrGroup
+            do { subgroup = try staging.createGroup("g\(k)") } catch {
+                return .failure(CodecError(.storage, "cannot create channel group \(k): \(error)", file: store.root))
+            }
+            switch await Self.run(backend, file: file, into: subgroup, options: options) {
+            case .success(let report): reports.append(report)
+            case .failure(let error): return .failure(error)
+            }
+        }
+        let first = reports[0]
+        let total = reports.map(\.totalSamples).min() ?? 0
+        let groupFacts = (try? staging.group("g0"))?.attributes[RecordingLayout.attributeKey]
+        var description: [String: JSONValue] = [
+            "codec": .string(first.codec.rawValue), "sample_rate": .int(Int64(first.sampleRate)), "channels": .int(Int64(channels)),
+            "bits_per_sample": .int(Int64(first.bitsPerSample)), "total_samples": .int(total),
+            "channel_groups": ChannelGroups.description(groups),
+        ]
+        description["encoding"] = groupFacts?["encoding"]
+        description["source"] = groupFacts?["source"]
+        do { try RecordingLayout.storeDescription(description, in: staging, codec: first.codec) } catch { return .failure(error) }
+        let report = ImportReport(
+            codec: first.codec, blobBytes: reports.reduce(0) { $0 + $1.blobBytes }, totalSamples: total, sampleRate: first.sampleRate,
+            channelCount: channels, bitsPerSample: first.bitsPerSample, copiedVerbatim: false, index: first.index,
+            warnings: ["\(channels) channels stored as \(groups.count) channel groups of up to \(backend.maximumChannels)"] + reports.flatMap(\.warnings))
+        return .success(report)
+    }
+
+    /// The streams a recording is stored in: the recording itself, or its channel groups.
+    public func streams(of id: String) throws(CodecError) -> [(group: ZarrGroup, backend: any CodecBackend.Type)] {
+        let recording = try recording(id)
+        let codec = recording.attributes[RecordingLayout.attributeKey]?["codec"]?.stringValue ?? ""
+        guard let backend = AudioCodecs.registry.backend(for: CodecID(codec)) else {
+            throw CodecError(.unsupported, "recording \(id) uses codec '\(codec)', which this build does not have")
+        }
+        guard let groups = recording.attributes[RecordingLayout.attributeKey]?["channel_groups"]?.arrayValue else {
+            return [(recording, backend)]
+        }
+        var result: [(group: ZarrGroup, backend: any CodecBackend.Type)] = []
+        for entry in groups {
+            guard let name = entry["group"]?.stringValue, let group = try? recording.group(name) else {
+                throw CodecError(.incompleteRecording, "recording \(id) lacks its channel group \(entry["group"] ?? "?")", file: store.root)
+            }
+            result.append((group, backend))
+        }
+        return result
+    }
+
+    /// A reader for recording `id` (channel groups read as one stream).
+    public func reader(for id: String) throws(CodecError) -> any RecordingReader {
+        let streams = try streams(of: id)
+        var readers: [any RecordingReader] = []
+        for (group, backend) in streams {
+            let codec: any CodecBackend = backend.init()
+            readers.append(try codec.openRecording(group))
+        }
+        return readers.count == 1 ? readers[0] : GroupedRecordingReader(readers: readers)
     }
 
     /// Runs one backend's import (generic, so the backend type is concrete here).

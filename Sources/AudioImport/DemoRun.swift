@@ -52,11 +52,7 @@ public struct DemoRun: Sendable {
             throw CodecError(.library, "the demo import was not committed")
         }
         let recording = try archive.recording(id)
-        guard let backend = AudioCodecs.registry.backend(for: report.codec) else {
-            throw CodecError(.library, "no backend for \(report.codec)")
-        }
-        let codec = backend.init()
-        let reader = try codec.openRecording(recording)
+        let reader = try archive.reader(for: id)
         let facts = recording.attributes[RecordingLayout.attributeKey]
 
         // One second from the middle (or the whole recording when it is shorter).

@@ -10,6 +10,8 @@ public protocol CodecBackend: Sendable {
     static var codecID: CodecID { get }
     /// How to recognise this codec's own stream format in an input file (for 1:1 copies).
     static var probe: ProbeSpec { get }
+    /// The most channels one stream of this codec holds (more are stored as channel groups).
+    static var maximumChannels: Int { get }
 
     init()
 

@@ -11,6 +11,8 @@ public struct FLACBackend: CodecBackend {
     public static let codecID = FLAC.codecID
     public static let probe = ProbeSpec(extensions: ["flac"], signatures: [.init([(0, Array("fLaC".utf8))])])
 
+    public static let maximumChannels = 8
+
     public init() {}
 
     public func importToZarr(from source: ImportSource, into group: ZarrGroup, options: ImportOptions) async throws(CodecError) -> ImportReport {

@@ -17,6 +17,8 @@ public struct OpusBackend: CodecBackend {
     public static let probe = ProbeSpec(
         extensions: ["opus"], signatures: [.init([(0, Array("OggS".utf8)), (28, Array("OpusHead".utf8))])])
 
+    public static let maximumChannels = 255
+
     public init() {}
 
     /// The coded rate for a source rate (see the type's documentation).

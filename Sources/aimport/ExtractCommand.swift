@@ -38,13 +38,7 @@ struct Extract: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let archive = try AudioArchive.openOrCreate(storePath: store, group: at)
-            let group = try archive.recording(id)
-            let codec = group.attributes["zarrwlr"]?["codec"]?.stringValue ?? ""
-            guard let backend = AudioCodecs.registry.backend(for: CodecID(codec)) else {
-                throw CodecError(.unsupported, "recording \(id) uses codec '\(codec)', which this build does not have")
-            }
-            let reader = try backend.init().openRecording(group)
+            let reader = try AudioArchive.openOrCreate(storePath: store, group: at).reader(for: id)
             var wanted: [Range<Int64>] = []
             if let start, let end {
                 guard start <= end else { throw CodecError(.invalidArgument, "--start \(start) is after --end \(end)") }

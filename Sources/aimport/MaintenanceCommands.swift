@@ -97,18 +97,20 @@ struct Index: AsyncParsableCommand {
         var options = IndexOptions()
         options.workers = sequential ? 1 : workers
         do {
-            let group = try recordingGroup(store: store, at: at, id: id)
-            let codec: any CodecBackend = try backend(of: group).init()
-            if verify {
-                guard try await codec.storedIndexMatches(in: group, options: options) else {
-                    print("recording \(id): the stored index differs from a fresh build")
-                    throw ExitCode(ExitStatus.dataError)
+            for (group, backendType) in try AudioArchive.openOrCreate(storePath: store, group: at).streams(of: id) {
+                let codec: any CodecBackend = backendType.init()
+                let name = group.path.split(separator: "/").last.map(String.init) ?? id
+                if verify {
+                    guard try await codec.storedIndexMatches(in: group, options: options) else {
+                        print("recording \(id) (\(name)): the stored index differs from a fresh build")
+                        throw ExitCode(ExitStatus.dataError)
+                    }
+                    print("recording \(id) (\(name)): the stored index matches a fresh build")
+                } else {
+                    let report = try await codec.buildIndex(in: group, options: options)
+                    let rejected = report.rejected.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                    print("recording \(id) (\(name)): \(report.entries) entries, \(report.totalSamples) samples\(rejected.isEmpty ? "" : "; \(rejected)")")
                 }
-                print("recording \(id): the stored index matches a fresh build")
-            } else {
-                let report = try await codec.buildIndex(in: group, options: options)
-                let rejected = report.rejected.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-                print("recording \(id): \(report.entries) entries, \(report.totalSamples) samples\(rejected.isEmpty ? "" : "; \(rejected)")")
             }
         } catch let error as CodecError {
             fail(error)
@@ -139,9 +141,11 @@ struct Verify: AsyncParsableCommand {
                 do {
                     let group = try recordingGroup(store: store, at: at, id: id)
                     let codecType = try backend(of: group)
-                    let codec: any CodecBackend = codecType.init()
-                    if !(try await codec.storedIndexMatches(in: group, options: options)) {
-                        problems.append("index differs from the blob (damaged frames or pages)")
+                    for (stream, streamBackend) in try archive.streams(of: id) {
+                        let codec: any CodecBackend = streamBackend.init()
+                        if !(try await codec.storedIndexMatches(in: stream, options: options)) {
+                            problems.append("index of \(stream.path) differs from the blob (damaged frames or pages)")
+                        }
                     }
                     let facts = group.attributes["zarrwlr"]
                     if facts?["encoding"]?["copied_verbatim"] == true {

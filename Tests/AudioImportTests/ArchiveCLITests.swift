@@ -231,6 +231,30 @@ extension ArchiveCLITests {
     }
 }
 
+extension ArchiveCLITests {
+    /// 16 channels in FLAC (at most 8 per stream) are stored as two channel groups and extracted
+    /// as one interleaved stream, equal to the source.
+    @Test func moreChannelsThanTheCodecTakesAreStoredAsGroups() throws {
+        let folder = TemporaryFolder()
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        let source = folder.path + "/array16.wav"
+        try ProcessRunner.run(sox, ["-n", "-r", "48000", "-b", "24", "-c", "16", source, "synth", "0.5", "sine", "300-3000", "sine", "500"])
+        let store = folder.path + "/a.zarr"
+        let result = try aimport(["import", "--store", store, source])
+        #expect(result.standardError.contains("16 channels stored as 2 channel groups"))
+        let info = try JSONValue(parsing: Array(try aimport(["info", "--store", store, "0"]).standardOutput.utf8))
+        #expect(info["channels"] == 16)
+        #expect(info["channel_groups"]?.arrayValue?.count == 2)
+        #expect(info["source"]?["file_name"] == "array16.wav")
+        let out = folder.path + "/part.wav", expected = folder.path + "/expected.raw", got = folder.path + "/got.raw"
+        _ = try aimport(["extract", "--store", store, "0", "--start", "1234", "--end", "20000", "--output", out])
+        try ProcessRunner.run(sox, [source, "-t", "raw", expected, "trim", "1234s", "18766s"])
+        try ProcessRunner.run(sox, [out, "-t", "raw", got])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: got)) == (try Data(contentsOf: URL(fileURLWithPath: expected))))
+        #expect(try aimport(["verify", "--store", store]).standardOutput.contains("recording 0: ok"))
+    }
+}
+
 extension Array {
     fileprivate func rotated(by k: Int) -> [Element] {
         guard !isEmpty else { return self }

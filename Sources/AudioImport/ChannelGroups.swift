@@ -1,0 +1,84 @@
+import CodecCore
+import Foundation
+import ZarrStore
+
+/// Recordings with more channels than their codec takes (FLAC: 8) are stored as channel groups:
+/// subgroups "g0", "g1", ... of the recording, each a complete recording of consecutive channels
+/// with its own blob and index. The recording's attributes list them under `channel_groups`.
+enum ChannelGroups {
+    /// Channel ranges of at most `maximum` channels covering `channels`.
+    static func plan(channels: Int, maximum: Int) -> [Range<Int>] {
+        stride(from: 0, to: channels, by: maximum).map { $0..<min(channels, $0 + maximum) }
+    }
+
+    /// Writes one WAV per channel group of `source` into `folder`, streaming block by block.
+    static func split(_ source: String, groups: [Range<Int>], into folder: String) throws(CodecError) -> [String] {
+        let reader = try PCMFileReader(path: source)
+        guard reader.encoding != .float else {
+            throw CodecError(.unsupported, "splitting float recordings into channel groups is not supported; convert to integer PCM first", file: source)
+        }
+        let paths = groups.indices.map { folder + "/group\($0).wav" }
+        let writers = try zip(groups, paths).map { (group, path) throws(CodecError) in
+            try PCMFileWriter(path: path, container: .wav, sampleRate: reader.sampleRate, channelCount: group.count, bitsPerSample: reader.bitsPerSample)
+        }
+        var block: [Int32] = []
+        let channels = reader.channelCount
+        while true {
+            let frames = try reader.read(maxFrames: 4096, into: &block)
+            if frames == 0 { break }
+            for (group, writer) in zip(groups, writers) {
+                var part = [Int32]()
+                part.reserveCapacity(frames * group.count)
+                for frame in 0..<frames { part += block[frame * channels + group.lowerBound..<frame * channels + group.upperBound] }
+                try writer.write(PCMBuffer(samples: .int32(part), channelCount: group.count, sampleRate: reader.sampleRate, bitsPerSample: reader.bitsPerSample))
+            }
+        }
+        return paths
+    }
+
+    /// The attribute describing the groups.
+    static func description(_ groups: [Range<Int>]) -> JSONValue {
+        .array(groups.enumerated().map { k, group in
+            ["group": .string("g\(k)"), "first_channel": .int(Int64(group.lowerBound)), "channels": .int(Int64(group.count))]
+        })
+    }
+}
+
+/// Extraction from a recording stored as channel groups: each group extracts the range, and the
+/// channels are interleaved back in order, as if it were one stream.
+struct GroupedRecordingReader: RecordingReader {
+    let readers: [any RecordingReader]
+
+    var totalSamples: Int64 { readers.map(\.totalSamples).min() ?? 0 }
+    var sampleRate: Int { readers.first?.sampleRate ?? 0 }
+    var channelCount: Int { readers.reduce(0) { $0 + $1.channelCount } }
+    var bitsPerSample: Int { readers.first?.bitsPerSample ?? 16 }
+
+    func extract(_ range: Range<Int64>, as format: SampleFormat) throws(CodecError) -> PCMBuffer {
+        guard range.upperBound <= totalSamples else {
+            throw CodecError(.invalidArgument, "samples \(range.lowerBound)..<\(range.upperBound) are outside the recording (0..<\(totalSamples))")
+        }
+        var parts: [PCMBuffer] = []
+        for reader in readers { parts.append(try reader.extract(range, as: format)) }
+        let frames = Int(range.count), channels = channelCount
+        func interleave<T>(_ pick: (PCMBuffer) -> [T], zero: T) -> [T] {
+            var out = [T](repeating: zero, count: frames * channels)
+            var first = 0
+            for part in parts {
+                let samples = pick(part), width = part.channelCount
+                for frame in 0..<frames {
+                    for c in 0..<width { out[frame * channels + first + c] = samples[frame * width + c] }
+                }
+                first += width
+            }
+            return out
+        }
+        let samples: PCMBuffer.Samples
+        switch format {
+        case .int16: samples = .int16(interleave({ if case .int16(let s) = $0.samples { s } else { [] } }, zero: 0))
+        case .int32: samples = .int32(interleave({ if case .int32(let s) = $0.samples { s } else { [] } }, zero: 0))
+        case .float32: samples = .float32(interleave({ if case .float32(let s) = $0.samples { s } else { [] } }, zero: 0))
+        }
+        return PCMBuffer(samples: samples, channelCount: channels, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
+    }
+}
