@@ -53,8 +53,9 @@ public final class PCMFileReader {
             if let value = sf_get_string(handle, Int32(id)) { tags[key] = String(cString: value) }
         }
         self.tags = tags
-        if encoding == .lossy {
-            // Decoders of lossy formats produce floats; scale them to full-scale integers.
+        if encoding != .integer {
+            // Float files and lossy decoders hold floats; without this libsndfile's integer API
+            // returns them unscaled (near silence). Scaled, they come out full-scale.
             sf_command(handle, Int32(SFC_SET_SCALE_FLOAT_INT_READ), nil, Int32(SF_TRUE))
         }
         guard sampleRate > 0, channelCount > 0 else {
