@@ -153,6 +153,12 @@ public struct AudioArchive: Sendable {
                 source["file_name"] = .string((file as NSString).lastPathComponent)
                 source["size_bytes"] = .int(size)
                 source["sha256"] = .string(sha256)
+                if let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date {
+                    source["mtime"] = .string(ISO8601DateFormatter().string(from: modified))
+                }
+                if source["tags"] == nil, let tags = (try? PCMFileReader(path: file))?.tags, !tags.isEmpty {
+                    source["tags"] = .object(tags.mapValues(JSONValue.string))
+                }
                 if let decodedInput {
                     source["container"] = .string(decodedInput.description)
                     source["decoded_by"] = "ffmpeg"
