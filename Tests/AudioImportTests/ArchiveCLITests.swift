@@ -276,6 +276,58 @@ extension ArchiveCLITests {
     }
 }
 
+extension ArchiveCLITests {
+    /// 720 channels, every one different: FLAC (90 groups of 8) gives them back bit-exact and in
+    /// order; Opus (255 + 255 + 210) gives each channel back at its own level.
+    @Test func sevenHundredTwentyChannels() throws {
+        let folder = TemporaryFolder()
+        let channels = 720, frames = 800, rate = 8000
+        let wav = folder.path + "/array720.wav"
+        var samples = [Int16](repeating: 0, count: channels * frames)
+        for f in 0..<frames {
+            for c in 0..<channels {
+                // Channel c: a 100 Hz tone whose amplitude grows with c, plus a per-channel offset.
+                samples[f * channels + c] = Int16(Double(20 + c * 40) * sin(2 * .pi * 100 * Double(f) / Double(rate))) + Int16(c)
+            }
+        }
+        var data = Data()
+        func le<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        data.append(contentsOf: Array("RIFF".utf8)); le(UInt32(36 + samples.count * 2)); data.append(contentsOf: Array("WAVEfmt ".utf8))
+        le(UInt32(16)); le(UInt16(1)); le(UInt16(channels)); le(UInt32(rate)); le(UInt32(rate * channels * 2)); le(UInt16(channels * 2)); le(UInt16(16))
+        data.append(contentsOf: Array("data".utf8)); le(UInt32(samples.count * 2))
+        samples.withUnsafeBytes { data.append(contentsOf: $0) }
+        try data.write(to: URL(fileURLWithPath: wav))
+
+        let flacStore = folder.path + "/flac.zarr"
+        _ = try aimport(["import", "--store", flacStore, wav])
+        let flacInfo = try JSONValue(parsing: Array(try aimport(["info", "--store", flacStore, "0"]).standardOutput.utf8))
+        #expect(flacInfo["channel_groups"]?.arrayValue?.count == 90)
+        let flacOut = folder.path + "/flac.raw"
+        _ = try aimport(["extract", "--store", flacStore, "0", "--start", "0", "--end", String(frames), "--output", flacOut])
+        let extracted = try Data(contentsOf: URL(fileURLWithPath: flacOut)).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        #expect(extracted == samples)
+
+        let opusStore = folder.path + "/opus.zarr"
+        _ = try aimport(["import", "--store", opusStore, "--codec", "opus", wav])
+        let opusInfo = try JSONValue(parsing: Array(try aimport(["info", "--store", opusStore, "0"]).standardOutput.utf8))
+        #expect(opusInfo["channel_groups"]?.arrayValue?.compactMap { $0["channels"]?.intValue } == [255, 255, 210])
+        let opusOut = folder.path + "/opus.raw"
+        _ = try aimport(["extract", "--store", opusStore, "0", "--start", "0", "--end", String(frames), "--format", "f32", "--output", opusOut])
+        let decoded = try Data(contentsOf: URL(fileURLWithPath: opusOut)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        #expect(decoded.count == samples.count)
+        // Each channel comes back at its own level; a group interleaved at the wrong channels would be
+        // off by 255 channels' worth of level (adjacent channels differ too little to tell apart).
+        func rms(_ values: [Float], channel: Int) -> Double {
+            (stride(from: channel, to: values.count, by: channels).reduce(0.0) { $0 + Double($1) * Double($1) } / Double(frames)).squareRoot()
+        }
+        let source = samples.map { Float($0) / 32768 }
+        for channel in [0, 1, 254, 255, 256, 509, 510, 719] {
+            let want = rms(source, channel: channel), got = rms(decoded, channel: channel)
+            #expect(abs(got - want) < 0.25 * want, "channel \(channel): \(got) vs \(want)")
+        }
+    }
+}
+
 extension Array {
     fileprivate func rotated(by k: Int) -> [Element] {
         guard !isEmpty else { return self }
