@@ -148,6 +148,9 @@ public struct AudioArchive: Sendable {
                 var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
                 facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime)) { _, new in new }
                 if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
+                if let total = facts["total_samples"]?.intValue, let rate = facts["sample_rate"]?.intValue, rate > 0 {
+                    facts["duration_s"] = .double(Double(total) / Double(rate))
+                }
                 // The recording describes the original file, also when a decoded or split copy was imported.
                 var source = facts["source"]?.objectValue ?? [:]
                 source["file_name"] = .string((file as NSString).lastPathComponent)

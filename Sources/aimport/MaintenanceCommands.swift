@@ -9,15 +9,6 @@ private func recordingGroup(store: String, at: String, id: String) throws(CodecE
     try AudioArchive.openOrCreate(storePath: store, group: at).recording(id)
 }
 
-/// The backend of the codec a recording was stored with.
-func backend(of group: ZarrGroup) throws(CodecError) -> any CodecBackend.Type {
-    let codec = group.attributes["zarrwlr"]?["codec"]?.stringValue ?? ""
-    guard let backend = AudioCodecs.registry.backend(for: CodecID(codec)) else {
-        throw CodecError(.unsupported, "recording '\(group.path)' uses codec '\(codec)', which this build does not have")
-    }
-    return backend
-}
-
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print all metadata of one recording as JSON.", discussion: "Example: aimport info --store season.zarr 3")
@@ -52,29 +43,9 @@ struct Export: ParsableCommand {
 
     func run() throws {
         do {
-            let group = try recordingGroup(store: store, at: at, id: id)
-            let codec = try backend(of: group).codecID
-            let facts = group.attributes["zarrwlr"]
-            guard facts?["encoding"]?["copied_verbatim"] == true else {
-                throw CodecError(.invalidArgument, "recording \(id) was encoded from a \(facts?["source"]?["container"]?.stringValue ?? "PCM") file, not copied; use extract")
-            }
-            let blob = try RecordingLayout.openBlob(in: group, codec: codec)
-            guard FileManager.default.createFile(atPath: output, contents: nil), let file = FileHandle(forWritingAtPath: output) else {
-                throw CodecError(.storage, "cannot create the output file", file: output)
-            }
-            var offset: Int64 = 0
-            while offset < blob.length {
-                let end = min(blob.length, offset + Int64(RecordingLayout.blobShardBytes))
-                file.write(Data(try blob.read(offset..<end)))
-                offset = end
-            }
-            try? file.close()
-            let (_, sha) = try SourceFile.sizeAndSHA256(output)
-            guard sha == facts?["source"]?["sha256"]?.stringValue else {
-                throw CodecError(.corrupt, "the exported file's sha256 \(sha) differs from the recorded \(facts?["source"]?["sha256"]?.stringValue ?? "?")", file: output)
-            }
-            print("\(output): \(blob.length) bytes, sha256 \(sha) (matches the source)")
-        } catch let error as CodecError {
+            let (bytes, sha) = try AudioArchive.openOrCreate(storePath: store, group: at).export(id, to: output)
+            print("\(output): \(bytes) bytes, sha256 \(sha) (matches the source)")
+        } catch {
             fail(error)
             throw ExitCode(ExitStatus.for(error))
         }
@@ -96,26 +67,24 @@ struct Index: AsyncParsableCommand {
     func run() async throws {
         var options = IndexOptions()
         options.workers = sequential ? 1 : workers
+        let results: [(stream: String, matches: Bool?, report: IndexReport?)]
         do {
-            for (group, backendType) in try AudioArchive.openOrCreate(storePath: store, group: at).streams(of: id) {
-                let codec: any CodecBackend = backendType.init()
-                let name = group.path.split(separator: "/").last.map(String.init) ?? id
-                if verify {
-                    guard try await codec.storedIndexMatches(in: group, options: options) else {
-                        print("recording \(id) (\(name)): the stored index differs from a fresh build")
-                        throw ExitCode(ExitStatus.dataError)
-                    }
-                    print("recording \(id) (\(name)): the stored index matches a fresh build")
-                } else {
-                    let report = try await codec.buildIndex(in: group, options: options)
-                    let rejected = report.rejected.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-                    print("recording \(id) (\(name)): \(report.entries) entries, \(report.totalSamples) samples\(rejected.isEmpty ? "" : "; \(rejected)")")
-                }
-            }
-        } catch let error as CodecError {
+            results = try await AudioArchive.openOrCreate(storePath: store, group: at).index(id, options: options, verifyOnly: verify)
+        } catch {
             fail(error)
             throw ExitCode(ExitStatus.for(error))
         }
+        var differs = false
+        for (stream, matches, report) in results {
+            if let matches {
+                print("recording \(id) (\(stream)): the stored index \(matches ? "matches" : "differs from") a fresh build")
+                differs = differs || !matches
+            } else if let report {
+                let rejected = report.rejected.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                print("recording \(id) (\(stream)): \(report.entries) entries, \(report.totalSamples) samples\(rejected.isEmpty ? "" : "; \(rejected)")")
+            }
+        }
+        if differs { throw ExitCode(ExitStatus.dataError) }
     }
 }
 
@@ -132,36 +101,9 @@ struct Verify: AsyncParsableCommand {
         var damaged = 0
         do {
             let archive = try AudioArchive.openOrCreate(storePath: store, group: at)
-            let targets = ids.isEmpty ? try archive.recordings().map(\.id) : ids
-            var options = IndexOptions()
-            options.verifyEveryFrame = true
-            options.workers = ProcessInfo.processInfo.activeProcessorCount
-            for id in targets {
-                var problems: [String] = []
-                do {
-                    let group = try recordingGroup(store: store, at: at, id: id)
-                    let codecType = try backend(of: group)
-                    for (stream, streamBackend) in try archive.streams(of: id) {
-                        let codec: any CodecBackend = streamBackend.init()
-                        if !(try await codec.storedIndexMatches(in: stream, options: options)) {
-                            problems.append("index of \(stream.path) differs from the blob (damaged frames or pages)")
-                        }
-                    }
-                    let facts = group.attributes["zarrwlr"]
-                    if facts?["encoding"]?["copied_verbatim"] == true {
-                        let blob = try RecordingLayout.openBlob(in: group, codec: codecType.codecID)
-                        let hash = SHA256()
-                        var offset: Int64 = 0
-                        while offset < blob.length {
-                            let end = min(blob.length, offset + Int64(RecordingLayout.blobShardBytes))
-                            hash.update(try blob.read(offset..<end))
-                            offset = end
-                        }
-                        if SHA256.hex(hash.finalize()) != facts?["source"]?["sha256"]?.stringValue { problems.append("blob sha256 differs from the source's") }
-                    }
-                } catch {
-                    problems.append(error.description)
-                }
+            for id in ids.isEmpty ? try archive.recordings().map(\.id) : ids {
+                let problems: [String]
+                do { problems = try await archive.verify(id) } catch { problems = [error.description] }
                 print("recording \(id): \(problems.isEmpty ? "ok" : "DAMAGED: " + problems.joined(separator: "; "))")
                 if !problems.isEmpty { damaged += 1 }
             }
