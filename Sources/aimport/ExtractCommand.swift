@@ -15,8 +15,7 @@ struct Extract: AsyncParsableCommand {
             Example: aimport extract --store season.zarr 3 --from 12.5 --duration 2 --output call.wav
             """)
 
-    @Option(help: "The Zarr store (a folder).") var store: String
-    @Option(help: "The archive group inside the store (default: the root).") var at: String = ""
+    @OptionGroup var location: ArchiveLocation
     @Argument(help: "The recording's id.") var id: String
     @Option(help: "First sample.") var start: Int64?
     @Option(help: "End sample (exclusive).") var end: Int64?
@@ -38,7 +37,7 @@ struct Extract: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let reader = try AudioArchive.openOrCreate(storePath: store, group: at).reader(for: id)
+            let reader = try location.archive().reader(for: id)
             var wanted: [Range<Int64>] = []
             if let start, let end {
                 guard start <= end else { throw CodecError(.invalidArgument, "--start \(start) is after --end \(end)") }

@@ -13,8 +13,7 @@ struct Import: AsyncParsableCommand {
             Example: aimport import --store season.zarr recordings/
             """)
 
-    @Option(help: "The Zarr store (a folder).") var store: String
-    @Option(help: "The archive group inside the store (default: the root).") var at: String = ""
+    @OptionGroup var location: ArchiveLocation
     @Option(help: "flac (lossless, default) or opus.") var codec: String = "flac"
     @Option(help: "FLAC compression level 0-8.") var flacLevel: Int = 5
     @Option(help: "Opus bitrate in bits per second.") var opusBitrate: Int = 160_000
@@ -33,7 +32,7 @@ struct Import: AsyncParsableCommand {
         options.opusBitrate = opusBitrate
         let archive: AudioArchive
         do {
-            archive = try AudioArchive.openOrCreate(storePath: store, group: at)
+            archive = try location.archive()
         } catch {
             fail(error)
             throw ExitCode(error.code == .invalidArgument ? ExitStatus.dataError : ExitStatus.cantCreate)
@@ -125,18 +124,18 @@ struct List: ParsableCommand {
         abstract: "List the recordings of an archive.",
         discussion: "Example: aimport list --store season.zarr --json")
 
-    @Option(help: "The Zarr store (a folder).") var store: String
-    @Option(help: "The archive group inside the store (default: the root).") var at: String = ""
+    @OptionGroup var location: ArchiveLocation
     @Flag(help: "Print a JSON array of recording objects (each with its id) on stdout.") var json = false
 
     func run() throws {
+        let (store, at) = (location.store, location.at)
         guard FileManager.default.fileExists(atPath: store + "/" + (at.isEmpty ? "" : at + "/") + "zarr.json") else {
             FileHandle.standardError.write(Data("aimport list: no archive at \(store)\(at.isEmpty ? "" : " / " + at)\n".utf8))
             throw ExitCode(ExitStatus.noInput)
         }
         let recordings: [AudioArchive.Summary]
         do {
-            recordings = try AudioArchive.openOrCreate(storePath: store, group: at).recordings()
+            recordings = try location.archive().recordings()
         } catch {
             fail(error)
             throw ExitCode(ExitStatus.for(error))

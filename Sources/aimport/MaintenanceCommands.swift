@@ -4,23 +4,17 @@ import CodecCore
 import Foundation
 import ZarrStore
 
-/// Recording `id` of the archive.
-private func recordingGroup(store: String, at: String, id: String) throws(CodecError) -> ZarrGroup {
-    try AudioArchive.openOrCreate(storePath: store, group: at).recording(id)
-}
-
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print all metadata of one recording as JSON.", discussion: "Example: aimport info --store season.zarr 3")
 
-    @Option(help: "The Zarr store (a folder).") var store: String
-    @Option(help: "The archive group inside the store (default: the root).") var at: String = ""
+    @OptionGroup var location: ArchiveLocation
     @Argument(help: "The recording's id.") var id: String
     @Flag(help: "Machine-readable output (the same JSON; accepted for symmetry with the other commands).") var json = false
 
     func run() throws {
         do {
-            let group = try recordingGroup(store: store, at: at, id: id)
+            let group = try location.archive().recording(id)
             var object = group.attributes["zarrwlr"]?.objectValue ?? [:]
             object["id"] = .string(id)
             print(String(decoding: JSONValue.object(object).serialized(), as: UTF8.self), terminator: "")
@@ -36,14 +30,13 @@ struct Export: ParsableCommand {
         abstract: "Write a 1:1-copied recording back out as the original file, byte for byte.",
         discussion: "The written file's sha256 is checked against the recorded one. Example: aimport export --store season.zarr 0 --output original.flac")
 
-    @Option(help: "The Zarr store (a folder).") var store: String
-    @Option(help: "The archive group inside the store (default: the root).") var at: String = ""
+    @OptionGroup var location: ArchiveLocation
     @Argument(help: "The recording's id.") var id: String
     @Option(help: "The file to write.") var output: String
 
     func run() throws {
         do {
-            let (bytes, sha) = try AudioArchive.openOrCreate(storePath: store, group: at).export(id, to: output)
+            let (bytes, sha) = try location.archive().export(id, to: output)
             print("\(output): \(bytes) bytes, sha256 \(sha) (matches the source)")
         } catch {
             fail(error)
@@ -57,8 +50,7 @@ struct Index: AsyncParsableCommand {
         abstract: "Rebuild a recording's index, or check the stored one against a fresh build.",
         discussion: "Example: aimport index --store season.zarr 3 --verify")
 
-    @Option(help: "The Zarr store (a folder).") var store: String
-    @Option(help: "The archive group inside the store (default: the root).") var at: String = ""
+    @OptionGroup var location: ArchiveLocation
     @Argument(help: "The recording's id.") var id: String
     @Option(help: "Parallel workers.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Use one worker.") var sequential = false
@@ -69,7 +61,7 @@ struct Index: AsyncParsableCommand {
         options.workers = sequential ? 1 : workers
         let results: [(stream: String, matches: Bool?, report: IndexReport?)]
         do {
-            results = try await AudioArchive.openOrCreate(storePath: store, group: at).index(id, options: options, verifyOnly: verify)
+            results = try await location.archive().index(id, options: options, verifyOnly: verify)
         } catch {
             fail(error)
             throw ExitCode(ExitStatus.for(error))
@@ -93,14 +85,13 @@ struct Verify: AsyncParsableCommand {
         abstract: "Check recordings: every frame or page checksum, the stored index, and 1:1 copies' sha256.",
         discussion: "Exits 65 when any recording is damaged. Example: aimport verify --store season.zarr")
 
-    @Option(help: "The Zarr store (a folder).") var store: String
-    @Option(help: "The archive group inside the store (default: the root).") var at: String = ""
+    @OptionGroup var location: ArchiveLocation
     @Argument(help: "Recording ids (default: all).") var ids: [String] = []
 
     func run() async throws {
         var damaged = 0
         do {
-            let archive = try AudioArchive.openOrCreate(storePath: store, group: at)
+            let archive = try location.archive()
             for id in ids.isEmpty ? try archive.recordings().map(\.id) : ids {
                 let problems: [String]
                 do { problems = try await archive.verify(id) } catch { problems = [error.description] }
