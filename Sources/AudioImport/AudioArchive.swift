@@ -261,11 +261,13 @@ public struct AudioArchive: Sendable {
     /// Under the archive lock: the duplicate check again, then the rename to the next free id.
     private func commit(_ stagingName: String, sha256: String, allowDuplicate: Bool, report: ImportReport) throws(CodecError) -> Outcome {
         try FileLock.withExclusiveLock(at: folder + "/.zarrwlr-archive.lock") { () throws(CodecError) -> Outcome in
-            if !allowDuplicate, let existing = try duplicate(of: sha256) {
+            // One listing serves the duplicate check and the next id.
+            let committed = try recordings()
+            if !allowDuplicate, let existing = committed.first(where: { $0.sha256 == sha256 })?.id {
                 try? store.erasePrefix(child(stagingName))
                 return .duplicate(of: existing)
             }
-            let next = (try recordings().compactMap { Int($0.id) }.max() ?? -1) + 1
+            let next = (committed.compactMap { Int($0.id) }.max() ?? -1) + 1
             let target = folder + "/\(next)"
             guard rename(folder + "/" + stagingName, target) == 0 else {
                 throw CodecError(.storage, "cannot commit the recording as '\(next)': \(String(cString: strerror(errno)))", file: store.root)
