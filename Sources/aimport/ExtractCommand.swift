@@ -87,16 +87,20 @@ struct Extract: AsyncParsableCommand {
         return result
     }
 
-    /// The buffers one after another (all share format, channels and rate).
+    /// The buffers one after another (all share format, channels and rate), copied once.
     static func concatenated(_ buffers: [PCMBuffer]) -> PCMBuffer {
         guard var result = buffers.first else { return PCMBuffer(samples: .int16([]), channelCount: 1, sampleRate: 1, bitsPerSample: 16) }
-        for buffer in buffers.dropFirst() {
-            switch (result.samples, buffer.samples) {
-            case (.int16(let a), .int16(let b)): result.samples = .int16(a + b)
-            case (.int32(let a), .int32(let b)): result.samples = .int32(a + b)
-            case (.float32(let a), .float32(let b)): result.samples = .float32(a + b)
-            default: break  // one format per call
-            }
+        guard buffers.count > 1 else { return result }
+        func joined<T>(_ pick: (PCMBuffer.Samples) -> [T]?) -> [T] {
+            var all: [T] = []
+            all.reserveCapacity(buffers.reduce(0) { $0 + (pick($1.samples)?.count ?? 0) })
+            for buffer in buffers { all.append(contentsOf: pick(buffer.samples) ?? []) }
+            return all
+        }
+        switch result.samples {
+        case .int16: result.samples = .int16(joined { if case .int16(let s) = $0 { s } else { nil } })
+        case .int32: result.samples = .int32(joined { if case .int32(let s) = $0 { s } else { nil } })
+        case .float32: result.samples = .float32(joined { if case .float32(let s) = $0 { s } else { nil } })
         }
         return result
     }
