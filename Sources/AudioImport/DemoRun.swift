@@ -65,10 +65,13 @@ public struct DemoRun: Sendable {
         var skipped: Int64 = 0
         var block: [Int32] = []
         while skipped < start {
-            skipped += Int64(try decoder.read(maxFrames: Int(min(start - skipped, 65_536)), into: &block))
+            let frames = try decoder.read(maxFrames: Int(min(start - skipped, 65_536)), into: &block)
+            if frames == 0 { break }  // source shorter than recorded: the comparison below fails
+            skipped += Int64(frames)
         }
         _ = try decoder.read(maxFrames: Int(length), into: &block)
-        let (size, _) = try SourceFile.sizeAndSHA256(source)
+        // The archive recorded the source's size when it hashed it.
+        let size = Int64(facts?["source"]?["size_bytes"]?.intValue ?? 0)
         return Report(
             source: source, storePath: storeFolder, importReport: report, sourceBytes: size, segment: segment,
             segmentMatchesSource: extracted.samples == .int32(block), id: id,
