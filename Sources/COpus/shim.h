@@ -28,7 +28,16 @@ static inline int copus_ope_set_complexity(OggOpusEnc *enc, opus_int32 complexit
 static inline int copus_ope_set_vbr(OggOpusEnc *enc, opus_int32 vbr) {
     return ope_encoder_ctl(enc, OPUS_SET_VBR(vbr));
 }
+static inline int copus_ope_set_application(OggOpusEnc *enc, opus_int32 application) {
+    return ope_encoder_ctl(enc, OPUS_SET_APPLICATION(application));
+}
 static inline int copus_ope_set_frame_duration(OggOpusEnc *enc, opus_int32 duration) {
     return ope_encoder_ctl(enc, OPUS_SET_EXPERT_FRAME_DURATION(duration));
+}
+static inline int copus_ms_encoder_set_bitrate(OpusMSEncoder *enc, opus_int32 bitrate) {
+    return opus_multistream_encoder_ctl(enc, OPUS_SET_BITRATE(bitrate));
+}
+static inline int copus_ms_encoder_set_bandwidth(OpusMSEncoder *enc, opus_int32 bandwidth) {
+    return opus_multistream_encoder_ctl(enc, OPUS_SET_BANDWIDTH(bandwidth));
 }
 #endif

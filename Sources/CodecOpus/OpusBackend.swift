@@ -104,13 +104,14 @@ public struct OpusBackend: CodecBackend {
     public func openOpusRecording(_ group: ZarrGroup, preRollSeconds: Double? = nil) throws(CodecError) -> Opus.RecordingReader {
         let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
         let head = try Self.readHead(blob)
-        let preRollSeconds = preRollSeconds ?? Opus.defaultPreRollSeconds(mappingFamily: head.mappingFamily)
         let timing = Opus.Timing(head: head, decodeRate: Self.decodeRate(of: group))
         let (rows, total) = try Opus.PageIndexStorage.load(from: group)
         let rate = group.attributes[RecordingLayout.attributeKey]?["sample_rate"]?.intValue ?? timing.decodeRate
         return Opus.RecordingReader(
             blob: blob, head: head, timing: timing, rows: rows, totalSamples: total, sampleRate: rate,
-            preRoll: Int64(preRollSeconds * Double(timing.decodeRate)))
+            preRoll: preRollSeconds.map { .fixed(seconds: $0, decodeRate: timing.decodeRate) }
+                ?? .standard(decodeRate: timing.decodeRate),
+            decoders: Opus.DecoderPool(head: head, decodeRate: timing.decodeRate))
     }
 
     /// Builds the page index of `blob` without storing it.
@@ -136,7 +137,7 @@ public struct OpusBackend: CodecBackend {
         guard let (packet, _) = try walker.next() else {
             throw CodecError(.corrupt, "the first Ogg page holds no complete packet", codec: codecID, file: blob.array.path)
         }
-        return try Opus.Head(parsing: packet)
+        return try Opus.Head(parsing: Array(packet))
     }
 
     private static func decodeRate(of group: ZarrGroup) -> Int {
@@ -173,18 +174,3 @@ public struct OpusBackend: CodecBackend {
     }
 }
 
-extension Opus {
-    /// Decoder pre-roll that makes an extraction equal a continuous decode within one 16-bit
-    /// LSB, as measured against libopusfile (docs/BENCHMARKS.md). A generated 48 kHz mono signal
-    /// at 64 and 160 kb/s was within 0.2 LSB after 300 ms and exact from 400 ms, but a real bird
-    /// chorus at 32 kb/s still differed by 2 LSB after 400 ms (low bitrates use SILK and hybrid
-    /// modes, whose state converges later) and matched at 500 ms; mono and stereo therefore get
-    /// 1 s. Multistream streams (5.1, 7.1, arrays) kept a ~40 LSB difference in one channel up to
-    /// 3 s and matched after 4 s.
-    public static func defaultPreRollSeconds(mappingFamily: Int) -> Double {
-        mappingFamily == 0 ? 1.0 : 4.0
-    }
-
-    /// The RFC 7845 §4.6 minimum: faster, with the measured error documented.
-    public static let minimumPreRollSeconds = 0.08
-}

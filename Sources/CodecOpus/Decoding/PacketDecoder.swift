@@ -4,10 +4,13 @@ import CodecCore
 extension Opus {
     /// Decodes Opus packets to interleaved float samples with libopus: the plain decoder for
     /// mapping family 0 (1-2 channels), the multistream decoder otherwise. The OpusHead output
-    /// gain is applied, as RFC 7845 §5.1 requires of decoders.
+    /// gain is applied, as RFC 7845 §5.1 requires of decoders. Owns one libopus decoder, freed
+    /// in `deinit`.
     ///
-    /// Owns one libopus decoder, freed in `deinit`; not Sendable: use one per task.
-    final class PacketDecoder {
+    /// `@unchecked Sendable` because its state (the libopus decoder and the output buffer) is
+    /// memory it owns and only one caller uses at a time: a ``DecoderPool`` hands it to one
+    /// extraction and takes it back under its lock, so it moves between tasks but is never shared.
+    final class PacketDecoder: @unchecked Sendable {
         private enum Handle {
             case single(OpaquePointer)
             case multistream(OpaquePointer)
@@ -51,23 +54,41 @@ extension Opus {
             }
         }
 
+        /// Back to the state of a new decoder (OPUS_RESET_STATE keeps the gain).
+        func reset() {
+            switch handle {
+            case .single(let decoder): _ = copus_decoder_reset(decoder)
+            case .multistream(let decoder): _ = copus_ms_decoder_reset(decoder)
+            }
+        }
+
         /// Decodes one packet; the samples are valid until the next call.
         /// - Throws: ``CodecError/Code/corrupt`` when libopus rejects the packet.
-        func decode(_ packet: [UInt8], at offset: Int64) throws(CodecError) -> ArraySlice<Float> {
-            let frames = packet.withUnsafeBufferPointer { data in
-                scratch.withUnsafeMutableBufferPointer { out -> Int32 in
-                    switch handle {
-                    case .single(let decoder):
-                        return opus_decode_float(decoder, data.baseAddress, Int32(data.count), out.baseAddress!, Int32(maximumFrames), 0)
-                    case .multistream(let decoder):
-                        return opus_multistream_decode_float(decoder, data.baseAddress, Int32(data.count), out.baseAddress!, Int32(maximumFrames), 0)
-                    }
+        func decode(_ packet: ArraySlice<UInt8>, at offset: Int64) throws(CodecError) -> ArraySlice<Float> {
+            let frames = try scratch.withUnsafeMutableBufferPointer { out throws(CodecError) in try decode(packet, at: offset, into: out) }
+            return scratch[0..<frames * channelCount]
+        }
+
+        /// Decodes one packet into `output`, which must hold ``maximumSamples``; returns the
+        /// frames (samples per channel) written.
+        /// - Throws: ``CodecError/Code/corrupt`` when libopus rejects the packet.
+        func decode(_ packet: ArraySlice<UInt8>, at offset: Int64, into output: UnsafeMutableBufferPointer<Float>) throws(CodecError) -> Int {
+            precondition(output.count >= maximumSamples)
+            let frames = packet.withUnsafeBufferPointer { data -> Int32 in
+                switch handle {
+                case .single(let decoder):
+                    return opus_decode_float(decoder, data.baseAddress, Int32(data.count), output.baseAddress!, Int32(maximumFrames), 0)
+                case .multistream(let decoder):
+                    return opus_multistream_decode_float(decoder, data.baseAddress, Int32(data.count), output.baseAddress!, Int32(maximumFrames), 0)
                 }
             }
             guard frames >= 0 else {
                 throw CodecError(.corrupt, "libopus cannot decode a packet: \(String(cString: opus_strerror(frames)))", codec: Opus.codecID, byteOffset: offset)
             }
-            return scratch[0..<Int(frames) * channelCount]
+            return Int(frames)
         }
+
+        /// Interleaved samples of the longest packet (120 ms): the room ``decode(_:at:into:)`` needs.
+        var maximumSamples: Int { maximumFrames * channelCount }
     }
 }

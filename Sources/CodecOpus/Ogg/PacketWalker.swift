@@ -3,7 +3,8 @@ import CodecCore
 extension Ogg {
     /// Yields the packets of consecutive pages held in memory, in order, checking every page's
     /// CRC and sequence number. A packet continued from before the first page is skipped (its
-    /// start is not here); a packet still open at the end is not returned.
+    /// start is not here); a packet still open at the end is not returned. A packet inside one
+    /// page is a slice of the bytes, not a copy.
     struct PacketWalker {
         private let bytes: [UInt8]
         private let baseOffset: Int64
@@ -13,7 +14,7 @@ extension Ogg {
         private var pendingPage: Int64?
         /// True while dropping the tail of a packet that began before the first page.
         private var skipping = false
-        private var ready: [(packet: [UInt8], pageOffset: Int64)] = []
+        private var ready: [(packet: ArraySlice<UInt8>, pageOffset: Int64)] = []
         private var readyIndex = 0
         private var expectedSequence: UInt32?
 
@@ -23,7 +24,7 @@ extension Ogg {
         }
 
         /// The next complete packet and the offset of the page it started on, or nil at the end.
-        mutating func next() throws(CodecError) -> (packet: [UInt8], pageOffset: Int64)? {
+        mutating func next() throws(CodecError) -> (packet: ArraySlice<UInt8>, pageOffset: Int64)? {
             while readyIndex == ready.count {
                 ready.removeAll(keepingCapacity: true)
                 readyIndex = 0
@@ -53,19 +54,28 @@ extension Ogg {
             expectedSequence = page.sequence &+ 1
             let segments = Int(bytes[pageStart + 26])
             var position = pageStart + 27 + segments
+            // Where the packet being laced began on this page.
+            var packetStart = position
             for i in 0..<segments {
                 let lacing = Int(bytes[pageStart + 27 + i])
-                if !skipping {
-                    if pendingPage == nil { pendingPage = offset }
-                    pending.append(contentsOf: bytes[position..<position + lacing])
-                }
                 position += lacing
-                if lacing < 255 {  // RFC 3533 §5: a lacing value below 255 ends the packet
-                    if !skipping { ready.append((pending, pendingPage ?? offset)) }
-                    pending.removeAll(keepingCapacity: true)
-                    pendingPage = nil
-                    skipping = false
+                guard lacing < 255 else { continue }
+                // RFC 3533 §5: a lacing value below 255 ends the packet.
+                if !skipping {
+                    if let pendingPage {
+                        ready.append((ArraySlice(pending + bytes[packetStart..<position]), pendingPage))
+                    } else {
+                        ready.append((bytes[packetStart..<position], offset))
+                    }
                 }
+                pending.removeAll(keepingCapacity: true)
+                pendingPage = nil
+                skipping = false
+                packetStart = position
+            }
+            if packetStart < position && !skipping {  // continues on the next page
+                if pendingPage == nil { pendingPage = offset }
+                pending.append(contentsOf: bytes[packetStart..<position])
             }
             pageStart += page.size
         }

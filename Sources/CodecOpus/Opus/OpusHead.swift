@@ -54,7 +54,7 @@ extension Opus {
 
     /// Samples (at 48 kHz) that a packet decodes to, from its TOC byte and, for code 3, its
     /// frame count byte (RFC 6716 §3.1, §3.2.5). `nil` for a malformed packet.
-    static func packetDuration(_ head: [UInt8]) -> Int? {
+    static func packetDuration(_ head: some Collection<UInt8>) -> Int? {
         guard let toc = head.first else { return nil }
         let config = Int(toc >> 3)
         let frameSize: Int  // in 48 kHz samples
@@ -68,8 +68,8 @@ extension Opus {
         case 0: frames = 1
         case 1, 2: frames = 2
         default:
-            guard head.count >= 2 else { return nil }
-            frames = Int(head[1] & 0x3F)
+            guard let count = head.dropFirst().first else { return nil }
+            frames = Int(count & 0x3F)
         }
         // §3.2.5: at most 120 ms per packet.
         guard frames > 0, frames * frameSize <= 5760 else { return nil }

@@ -1,0 +1,52 @@
+extension Opus {
+    /// How an extraction gets the decoder into the state a continuous decode has at the
+    /// requested start (docs/BENCHMARKS.md has the measurements behind the defaults).
+    ///
+    /// - CELT state converges geometrically (band energies are predicted from the previous
+    ///   frame with a factor of at most 0.5 per 20 ms), so when every packet of the short
+    ///   pre-roll is CELT-only in every stream, ``celtOnly`` is enough.
+    /// - SILK state (long-term prediction on the past output) may not converge for seconds in
+    ///   voiced sound. But libopus resets the SILK and CELT decoders when a stream switches
+    ///   between CELT-only and SILK or hybrid packets, so after such a switch a decoder started
+    ///   one packet before it is exactly in the continuous decode's state. Extraction looks back
+    ///   up to ``syncLookBack`` for a switch in every stream (the stream start counts as one).
+    /// - Without one it decodes ``other`` before the start, which can leave SILK and hybrid
+    ///   streams off by more than one LSB.
+    public struct PreRoll: Sendable, Equatable {
+        /// Decoded samples when every packet of the pre-roll is CELT-only in every stream.
+        public var celtOnly: Int64
+        /// Decoded samples otherwise, when no mode switch lies within ``syncLookBack``.
+        public var other: Int64
+        /// How far back (decoded samples) to look for a mode switch; 0 turns the search off.
+        public var syncLookBack: Int64
+
+        public init(celtOnly: Int64, other: Int64, syncLookBack: Int64) {
+            self.celtOnly = celtOnly
+            self.other = other
+            self.syncLookBack = syncLookBack
+        }
+
+        /// The same pre-roll whatever the packets' modes.
+        public static func fixed(seconds: Double, decodeRate: Int) -> PreRoll {
+            let samples = Int64(seconds * Double(decodeRate))
+            return PreRoll(celtOnly: samples, other: samples, syncLookBack: 0)
+        }
+
+        /// The default. CELT-only: 500 ms; over 68 encodings (opusenc, 24-510 kb/s, 2.5-60 ms
+        /// frames, full-scale sawtooth, square, noise, plucks, birds) the worst extraction
+        /// differed from the continuous decode by 0.04 LSB, while 400 ms left up to 1.9 LSB.
+        /// Otherwise a mode switch up to 5 s back, else 1 s.
+        public static func standard(decodeRate: Int) -> PreRoll {
+            PreRoll(
+                celtOnly: Int64(standardCELTOnlySeconds * Double(decodeRate)),
+                other: Int64(decodeRate),
+                syncLookBack: Int64(5 * decodeRate))
+        }
+
+        /// The CELT-only part of ``standard(decodeRate:)``.
+        public static let standardCELTOnlySeconds = 0.5
+
+        /// The RFC 7845 §4.6 minimum: faster, with the measured error documented.
+        public static let minimumSeconds = 0.08
+    }
+}

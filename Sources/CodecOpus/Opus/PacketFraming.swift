@@ -1,0 +1,117 @@
+extension Opus {
+    /// How a packet's frames are coded: which mode (from the TOC byte) and how many bytes each
+    /// frame holds (RFC 6716 §3.2), for plain packets and for the self-delimiting framing of the
+    /// first streams of a multistream packet (RFC 6716 Appendix B, RFC 7845 §5.1.1).
+    struct PacketFraming {
+        enum Mode: Equatable {
+            case silk, hybrid, celt
+        }
+
+        let mode: Mode
+        /// Bytes of each frame; a frame of 0 or 1 bytes is decoded by packet loss concealment.
+        let frameLengths: [Int]
+        /// Bytes the packet takes, header and padding included.
+        let size: Int
+
+        /// The packet at the start of `bytes`; `selfDelimited` for all but the last stream of a
+        /// multistream packet. `nil` when the packet is malformed.
+        init?(_ bytes: ArraySlice<UInt8>, selfDelimited: Bool) {
+            guard let toc = bytes.first else { return nil }
+            let config = toc >> 3
+            mode = config < 12 ? .silk : config < 16 ? .hybrid : .celt
+            var position = bytes.startIndex + 1
+            /// A frame length of one or two bytes (§3.2.1).
+            func length() -> Int? {
+                guard position < bytes.endIndex else { return nil }
+                let first = Int(bytes[position])
+                guard first >= 252 else { position += 1; return first }
+                guard position + 1 < bytes.endIndex else { return nil }
+                defer { position += 2 }
+                return first + 4 * Int(bytes[position + 1])
+            }
+            var lengths: [Int] = []
+            var padding = 0
+            var frameCount = toc & 3 == 0 ? 1 : 2
+            switch toc & 3 {
+            case 0:
+                if selfDelimited { guard let n = length() else { return nil }; lengths = [n] }
+            case 1:
+                if selfDelimited { guard let n = length() else { return nil }; lengths = [n, n] }
+            case 2:
+                guard let first = length() else { return nil }
+                lengths = [first]
+                if selfDelimited { guard let second = length() else { return nil }; lengths.append(second) }
+            default:
+                guard position < bytes.endIndex else { return nil }
+                let countByte = bytes[position]
+                position += 1
+                let count = Int(countByte & 0x3F)
+                guard count > 0 else { return nil }
+                frameCount = count
+                if countByte & 0x40 != 0 {  // padding length, §3.2.5
+                    var more = true
+                    while more {
+                        guard position < bytes.endIndex else { return nil }
+                        let value = Int(bytes[position])
+                        position += 1
+                        padding += value == 255 ? 254 : value
+                        more = value == 255
+                    }
+                }
+                if countByte & 0x80 != 0 {  // VBR: every length but the last, which self-delimiting adds
+                    for _ in 0..<(selfDelimited ? count : count - 1) {
+                        guard let n = length() else { return nil }
+                        lengths.append(n)
+                    }
+                } else if selfDelimited {
+                    guard let n = length() else { return nil }
+                    lengths = Array(repeating: n, count: count)
+                } else {
+                    let remaining = bytes.endIndex - position - padding
+                    guard remaining >= 0, remaining % count == 0 else { return nil }
+                    lengths = Array(repeating: remaining / count, count: count)
+                }
+            }
+            if lengths.count < frameCount {  // the last frame of a plain packet takes what remains
+                let remaining = bytes.endIndex - position - padding - lengths.reduce(0, +)
+                if toc & 3 == 1 {
+                    guard remaining >= 0, remaining % 2 == 0 else { return nil }
+                    lengths = [remaining / 2, remaining / 2]
+                } else {
+                    guard remaining >= 0 else { return nil }
+                    lengths.append(remaining)
+                }
+            }
+            size = position - bytes.startIndex + lengths.reduce(0, +) + padding
+            guard size <= bytes.count else { return nil }
+            frameLengths = lengths
+        }
+    }
+
+    /// The framing of each stream of `packet` (one for mapping family 0), `nil` when malformed.
+    static func streamFramings(_ packet: ArraySlice<UInt8>, streamCount: Int) -> [PacketFraming]? {
+        var framings: [PacketFraming] = []
+        var rest = packet
+        for stream in 0..<streamCount {
+            guard let framing = PacketFraming(rest, selfDelimited: stream < streamCount - 1) else { return nil }
+            framings.append(framing)
+            rest = rest.dropFirst(framing.size)
+        }
+        return framings
+    }
+
+    /// Whether every stream of `packet` is CELT-only with no frame left to packet loss
+    /// concealment (which would continue the previous packet's mode). `false` for a malformed
+    /// packet.
+    static func isCELTOnly(_ packet: ArraySlice<UInt8>, streamCount: Int) -> Bool {
+        streamFramings(packet, streamCount: streamCount)?.allSatisfy { $0.mode == .celt && $0.frameLengths.allSatisfy { $0 >= 2 } } ?? false
+    }
+
+    /// Per stream: whether the packet is CELT-only (`true`) or uses SILK (`false`); `nil` where
+    /// a frame is left to packet loss concealment (the decoder keeps the previous mode) or the
+    /// packet is malformed.
+    static func streamUsesCELTOnly(_ packet: ArraySlice<UInt8>, streamCount: Int) -> [Bool?] {
+        guard let framings = streamFramings(packet, streamCount: streamCount) else { return Array(repeating: nil, count: streamCount) }
+        return framings.map { $0.frameLengths.allSatisfy { $0 >= 2 } ? $0.mode == .celt : nil }
+    }
+}
