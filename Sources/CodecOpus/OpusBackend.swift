@@ -167,7 +167,7 @@ public struct OpusBackend: CodecBackend {
         }
         let encoding: JSONValue = [
             "library": .string(OpusLibrary.encoderVersion + ", " + OpusLibrary.version), "bitrate": .int(Int64(options.opusBitrate)),
-            "complexity": .int(Int64(options.opusComplexity)), "vbr": true, "frame_duration_ms": 20,
+            "complexity": .int(Int64(options.opusComplexity)), "vbr": true, "frame_duration_ms": 20, "coding_mode": "celt_only",
             "mapping_family": .int(Int64(Opus.StreamEncoder.mappingFamily(channels: reader.channelCount))),
         ]
         return (encoding, warnings)

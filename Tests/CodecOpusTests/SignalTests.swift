@@ -57,12 +57,17 @@ import ZarrStore
     func nativeRatesKeepIndicesOneToOne(_ rate: Int) async throws {
         let folder = TemporaryFolder()
         let wav = folder.path + "/native.wav"
-        try Self.writeWAV(wav, rate: rate, seconds: 2) { i in 0.4 * sin(2 * Double.pi * 440 * Double(i) / Double(rate)) }
+        // A chirp (200 Hz rising to 1.2 kHz): unlike a steady tone, it matches itself only at lag 0.
+        let chirp = { (i: Int) -> Double in
+            let t = Double(i) / Double(rate)
+            return 0.4 * sin(2 * Double.pi * (200 * t + 250 * t * t))
+        }
+        try Self.writeWAV(wav, rate: rate, seconds: 2, chirp)
         let (group, report) = try await OpusFixtures.importFile(wav, in: folder)
         #expect(report.sampleRate == rate && report.totalSamples == Int64(2 * rate))
         #expect(group.attributes["zarrwlr"]?["coded_sample_rate"]?.intValue == rate)
         let reader = try OpusBackend().openOpusRecording(group)
-        let source = (0..<2 * rate).map { Float(0.4 * sin(2 * Double.pi * 440 * Double($0) / Double(rate))) }
+        let source = (0..<2 * rate).map { Float((chirp($0) * 32767).rounded() / 32767) }
         let decoded = try reader.extractFloat(0..<reader.totalSamples)
         #expect(Self.bestLag(source, decoded) == 0)
         #expect(Self.snr(source, decoded) > 20)

@@ -6,6 +6,11 @@ extension Opus {
     /// into a blob. The rate given is the coded rate; libopusenc resamples only rates that are
     /// not Opus rates, and callers never pass one (reinterpretation, not resampling).
     ///
+    /// The encoder codes CELT only (libopus's restricted low-delay application): CELT keeps the
+    /// whole band (SILK stops at 8 kHz, which at a reinterpreted rate is most of an ultrasonic
+    /// recording), and CELT decoder state converges within a short pre-roll, so every
+    /// extraction equals a continuous decode (``PreRoll``).
+    ///
     /// Owns one libopusenc encoder and its comments, freed in `deinit`; not Sendable.
     final class StreamEncoder {
         struct Settings {
@@ -47,6 +52,9 @@ extension Opus {
                 Int32(settings.channelCount), Self.mappingFamily(channels: settings.channelCount), &error)
             guard let encoder, error == OPE_OK else {
                 throw CodecError(.library, "libopusenc: \(String(cString: ope_strerror(error)))", codec: Opus.codecID)
+            }
+            guard copus_ope_set_application(encoder, OPUS_APPLICATION_RESTRICTED_LOWDELAY) == OPE_OK else {
+                throw CodecError(.library, "libopusenc refuses the CELT-only (restricted low-delay) application", codec: Opus.codecID)
             }
             copus_ope_set_bitrate(encoder, Int32(settings.bitrate))
             copus_ope_set_complexity(encoder, Int32(settings.complexity))
