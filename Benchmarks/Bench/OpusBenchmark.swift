@@ -92,7 +92,7 @@ struct OpusBenchmark: AsyncParsableCommand {
         let plain = folder + "/blob.opus"
         try exportBlob(blob, to: plain)
         let accurate = try OpusBackend().openOpusRecording(recording)
-        let fast = try OpusBackend().openOpusRecording(recording, preRollSeconds: Opus.minimumPreRollSeconds)
+        let fast = try OpusBackend().openOpusRecording(recording, preRollSeconds: Opus.PreRoll.minimumSeconds)
         var generator = SystemRandomNumberGenerator()
         let ranges = (0..<segments).map { _ -> Range<Int64> in
             let start = Int64.random(in: 48_000...(accurate.totalSamples - 48_000), using: &generator)
@@ -104,13 +104,18 @@ struct OpusBenchmark: AsyncParsableCommand {
         let extractionRSS = PeakMemory.mebibytes
         let floor = try OpusReferenceDecoders.Floor(file: plain)
         let opusfile = try OpusReferenceDecoders.OpusFile(path: plain)
-        var ours: [Double] = [], oursFast: [Double] = [], floorAccurate: [Double] = [], floorFast: [Double] = [], reference: [Double] = []
+        let oneSecond = try OpusBackend().openOpusRecording(recording, preRollSeconds: 1)
+        var ours: [Double] = [], oursFast: [Double] = [], oursOneSecond: [Double] = [], floorAccurate: [Double] = [], floorFast: [Double] = [], reference: [Double] = []
         var worstFast: Float = 0
+        var preRolls: [Int64] = []
         for (n, range) in ranges.enumerated() {
+            let preRoll = try accurate.preRollUsed(before: range.lowerBound)
+            preRolls.append(preRoll)
             let (a, t1) = try timed { try accurate.extractFloat(range) }
             let (b, t2) = try timed { try fast.extractFloat(range) }
-            let windowAccurate = floor.window(start: Int(range.lowerBound), count: 48_000, preRoll: Int(accurate.preRoll))
-            let windowFast = floor.window(start: Int(range.lowerBound), count: 48_000, preRoll: Int(fast.preRoll))
+            let (_, t6) = try timed { try oneSecond.extractFloat(range) }
+            let windowAccurate = floor.window(start: Int(range.lowerBound), count: 48_000, preRoll: Int(preRoll))
+            let windowFast = floor.window(start: Int(range.lowerBound), count: 48_000, preRoll: Int(fast.preRoll.celtOnly))
             let (_, t3) = timed { floor.decode(windowAccurate) }
             let (_, t4) = timed { floor.decode(windowFast) }
             let (c, t5) = timed { opusfile.read(start: range.lowerBound, count: 48_000) }
@@ -120,12 +125,15 @@ struct OpusBenchmark: AsyncParsableCommand {
                 guard a.count == c.count else { throw BenchmarkError("length differs from libopusfile at \(range)") }
             }
             if n >= 10 {
-                ours.append(t1 * 1e6); oursFast.append(t2 * 1e6); floorAccurate.append(t3 * 1e6); floorFast.append(t4 * 1e6); reference.append(t5 * 1e6)
+                ours.append(t1 * 1e6); oursFast.append(t2 * 1e6); oursOneSecond.append(t6 * 1e6); floorAccurate.append(t3 * 1e6); floorFast.append(t4 * 1e6); reference.append(t5 * 1e6)
             }
         }
-        let preRollLabel = "\(fmt(Double(accurate.preRoll) / 48, 0)) ms"
+        let short = preRolls.filter { $0 == accurate.preRoll.celtOnly }.count
+        let preRollLabel = "\(fmt(Double(accurate.preRoll.celtOnly) / 48, 0)) ms CELT-only, else \(fmt(Double(accurate.preRoll.other) / 48, 0)) ms"
         rows.append(("extract 1 s, default pre-roll (\(preRollLabel))", "median \(fmt(ours.median)) µs, p90 \(fmt(ours.percentile(0.9))) µs"))
+        rows.append(("  segments whose pre-roll was CELT-only", "\(short) of \(preRolls.count)"))
         rows.append(("  bare libopus: reset + pre-roll + 1 s (floor)", "median \(fmt(floorAccurate.median)) µs"))
+        rows.append(("extract 1 s, pre-roll fixed at 1 s", "median \(fmt(oursOneSecond.median)) µs, p90 \(fmt(oursOneSecond.percentile(0.9))) µs"))
         rows.append(("extract 1 s, RFC 7845 minimum pre-roll (80 ms)", "median \(fmt(oursFast.median)) µs, p90 \(fmt(oursFast.percentile(0.9))) µs"))
         rows.append(("  bare libopus: reset + 80 ms + 1 s (floor)", "median \(fmt(floorFast.median)) µs"))
         rows.append(("  largest difference fast vs default pre-roll", "\(fmt(Double(worstFast) * 32768, 1)) LSB at 16 bit"))
@@ -135,7 +143,7 @@ struct OpusBenchmark: AsyncParsableCommand {
         rows.append(("peak RSS during extraction", "\(fmt(extractionRSS, 1)) MiB"))
         facts["extract_us"] = [
             "default_median": .double(ours.median), "default_p90": .double(ours.percentile(0.9)), "fast_median": .double(oursFast.median),
-            "floor_default_median": .double(floorAccurate.median), "floor_fast_median": .double(floorFast.median),
+            "one_second_median": .double(oursOneSecond.median), "floor_default_median": .double(floorAccurate.median), "floor_fast_median": .double(floorFast.median),
             "libopusfile_median": .double(reference.median),
         ]
         for workers in [1, 2] {

@@ -68,7 +68,6 @@ enum OpusReferenceDecoders {
     /// libopusfile on the plain .opus file: what users have today.
     final class OpusFile {
         private let file: OpaquePointer
-        private var buffer = [Float](repeating: 0, count: 48_000)
 
         init(path: String) throws {
             var error: Int32 = 0
@@ -78,22 +77,23 @@ enum OpusReferenceDecoders {
 
         deinit { op_free(file) }
 
-        /// The first `count` samples of a continuous decode from the stream start.
+        /// The first `count` samples per channel of a continuous decode from the stream start.
         func continuous(count: Int) -> [Float] {
             read(start: 0, count: count)
         }
 
-        /// `count` samples from `start` via op_pcm_seek + op_read_float.
+        /// `count` samples per channel from `start` via op_pcm_seek + op_read_float, read
+        /// straight into the (interleaved) result.
         func read(start: Int64, count: Int) -> [Float] {
             op_pcm_seek(file, start)
-            var result: [Float] = []
-            result.reserveCapacity(count)
-            while result.count < count {
-                let n = buffer.withUnsafeMutableBufferPointer { op_read_float(file, $0.baseAddress, Int32(min($0.count, count - result.count)), nil) }
-                if n <= 0 { break }
-                result += buffer[0..<Int(n)]
+            let channels = Int(op_channel_count(file, -1))
+            return [Float](unsafeUninitializedCapacity: count * channels) { buffer, written in
+                while written < count * channels {
+                    let n = op_read_float(file, buffer.baseAddress! + written, Int32(count * channels - written), nil)
+                    if n <= 0 { break }
+                    written += Int(n) * channels
+                }
             }
-            return result
         }
     }
 }
