@@ -31,8 +31,17 @@ static inline int copus_ope_set_vbr(OggOpusEnc *enc, opus_int32 vbr) {
 static inline int copus_ope_set_application(OggOpusEnc *enc, opus_int32 application) {
     return ope_encoder_ctl(enc, OPUS_SET_APPLICATION(application));
 }
+static inline int copus_ope_set_prediction_disabled(OggOpusEnc *enc, opus_int32 disabled) {
+    return ope_encoder_ctl(enc, OPUS_SET_PREDICTION_DISABLED(disabled));
+}
 static inline int copus_ope_set_frame_duration(OggOpusEnc *enc, opus_int32 duration) {
     return ope_encoder_ctl(enc, OPUS_SET_EXPERT_FRAME_DURATION(duration));
+}
+static inline int copus_decoder_get_pitch(OpusDecoder *dec, opus_int32 *pitch) {
+    return opus_decoder_ctl(dec, OPUS_GET_PITCH(pitch));
+}
+static inline int copus_ms_encoder_set_prediction_disabled(OpusMSEncoder *enc, opus_int32 disabled) {
+    return opus_multistream_encoder_ctl(enc, OPUS_SET_PREDICTION_DISABLED(disabled));
 }
 static inline int copus_ms_encoder_set_bitrate(OpusMSEncoder *enc, opus_int32 bitrate) {
     return opus_multistream_encoder_ctl(enc, OPUS_SET_BITRATE(bitrate));

@@ -148,7 +148,7 @@ public struct OpusBackend: CodecBackend {
     private func encode(_ reader: PCMFileReader, codedRate: Int, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
         let encoder = try Opus.StreamEncoder(into: writer, settings: .init(
             codedRate: codedRate, channelCount: reader.channelCount, bitrate: options.opusBitrate,
-            complexity: options.opusComplexity, tags: reader.tags))
+            complexity: options.opusComplexity, prediction: options.opusPrediction, tags: reader.tags))
         let scale = 1 / Float(Int64(1) << (reader.bitsPerSample - 1))
         var samples: [Int32] = []
         var floats: [Float] = []
@@ -168,6 +168,7 @@ public struct OpusBackend: CodecBackend {
         let encoding: JSONValue = [
             "library": .string(OpusLibrary.encoderVersion + ", " + OpusLibrary.version), "bitrate": .int(Int64(options.opusBitrate)),
             "complexity": .int(Int64(options.opusComplexity)), "vbr": true, "frame_duration_ms": 20, "coding_mode": "celt_only",
+            "inter_frame_prediction": .bool(options.opusPrediction),
             "mapping_family": .int(Int64(Opus.StreamEncoder.mappingFamily(channels: reader.channelCount))),
         ]
         return (encoding, warnings)

@@ -10,7 +10,8 @@ import TestSupport
     /// Packets from libopus's multistream encoder (`streams` streams, the first `coupled` of
     /// them stereo) for two seconds of a chirp with noise.
     private func encode(streams: Int, coupled: Int, application: Int32, bitrate: Int32, bandwidth: Int32 = OPUS_AUTO,
-                        frameSize: Int = 960) throws -> [[UInt8]] {
+                        frameSize: Int = 960, predictionDisabled: Bool = false,
+                        signal: (Double) -> Float = { t in Float(0.4 * sin(2 * .pi * (200 + 2000 * t) * t)) }) throws -> [[UInt8]] {
         let channels = streams + coupled
         var mapping = (0..<channels).map { UInt8($0) }
         var error: Int32 = 0
@@ -21,13 +22,14 @@ import TestSupport
         try #require(error == OPUS_OK)
         _ = copus_ms_encoder_set_bitrate(encoder, bitrate)
         _ = copus_ms_encoder_set_bandwidth(encoder, bandwidth)
+        _ = copus_ms_encoder_set_prediction_disabled(encoder, predictionDisabled ? 1 : 0)
         var random = SeededGenerator(state: 42)
         var packets: [[UInt8]] = []
         var output = [UInt8](repeating: 0, count: 8000)
         for block in 0..<(96_000 / frameSize) {
             let pcm = (0..<frameSize * channels).map { i -> Float in
                 let t = Double(block * frameSize + i / channels) / 48_000
-                return Float(0.4 * sin(2 * .pi * (200 + 2000 * t) * t)) + Float.random(in: -0.05...0.05, using: &random)
+                return signal(t) + Float.random(in: -0.05...0.05, using: &random)
             }
             let length = output.withUnsafeMutableBufferPointer { out in
                 opus_multistream_encode_float(encoder, pcm, Int32(frameSize), out.baseAddress!, Int32(out.count))
@@ -114,6 +116,43 @@ import TestSupport
         for _ in 0..<2000 {
             let bytes = (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
             _ = Opus.isCELTOnly(bytes[...], streamCount: Int.random(in: 1...4, using: &random))
+        }
+    }
+
+    /// A 110 Hz sawtooth: libopus turns the pitch post-filter on for it.
+    private static func sawtooth(_ t: Double) -> Float { Float(0.8 * (2 * (t * 110).truncatingRemainder(dividingBy: 1) - 1)) }
+
+    @Test func celtHeadersMatchLibopusDecoder() throws {
+        var error: Int32 = 0
+        let decoder = try #require(opus_decoder_create(48_000, 1, &error))
+        defer { opus_decoder_destroy(decoder) }
+        var output = [Float](repeating: 0, count: 5760)
+        var postFiltered = 0, intra = 0
+        let packets = try encode(streams: 1, coupled: 0, application: OPUS_APPLICATION_RESTRICTED_LOWDELAY, bitrate: 64_000, signal: Self.sawtooth)
+        for packet in packets {
+            let framing = try #require(Opus.PacketFraming(packet[...], selfDelimited: false))
+            let header = Opus.CELTFrameHeader(try #require(Opus.frames(of: packet[...], framing).first), lm: framing.celtFrameSizeLog)
+            _ = opus_decode_float(decoder, packet, Int32(packet.count), &output, 5760, 0)
+            var pitch: Int32 = -1
+            _ = copus_decoder_get_pitch(decoder, &pitch)
+            #expect(header.postFilterPeriod == Int(pitch), "libopus decoded post-filter period \(pitch)")
+            if header.postFilterPeriod > 0 { postFiltered += 1 }
+            if header.intra { intra += 1 }
+        }
+        #expect(postFiltered > packets.count / 2, "the sawtooth should use the post-filter (\(postFiltered) of \(packets.count))")
+        #expect(intra < packets.count / 10, "with prediction, intra frames are rare (\(intra) of \(packets.count))")
+    }
+
+    @Test(arguments: [(1, 0), (3, 1)])
+    func predictionDisabledMakesEveryFrameIndependent(_ streams: Int, _ coupled: Int) throws {
+        for frameSize in [120, 960, 2880] {
+            let independent = try encode(streams: streams, coupled: coupled, application: OPUS_APPLICATION_RESTRICTED_LOWDELAY, bitrate: 96_000,
+                                         frameSize: frameSize, predictionDisabled: true, signal: Self.sawtooth)
+            #expect(independent.allSatisfy { Opus.isIndependentCELT($0[...], streamCount: streams) }, "frame size \(frameSize)")
+            let predicted = try encode(streams: streams, coupled: coupled, application: OPUS_APPLICATION_RESTRICTED_LOWDELAY, bitrate: 96_000,
+                                       frameSize: frameSize, signal: Self.sawtooth)
+            // With prediction most frames lean on the previous one (2.5 ms frames skip the post-filter more often).
+            #expect(predicted.filter { Opus.isIndependentCELT($0[...], streamCount: streams) }.count < predicted.count / 4, "frame size \(frameSize)")
         }
     }
 }

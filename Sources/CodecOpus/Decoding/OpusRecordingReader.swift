@@ -87,15 +87,22 @@ extension Opus {
             let end: Int64
         }
 
-        /// Where to start decoding for `range` (``PreRoll`` explains the three ways).
+        /// Where to start decoding for `range`, trying the ways ``PreRoll`` lists in order.
         private func decodePlan(for range: Range<Int64>) throws(CodecError) -> DecodePlan {
             let start = range.lowerBound + timing.preSkip, end = range.upperBound + timing.preSkip
-            if preRoll.celtOnly < preRoll.other {
-                let decodeFrom = start - preRoll.celtOnly
-                let packets = try packets(from: decodeFrom, to: end)
-                let preRollPackets = packets.lazy.filter { $0.end > decodeFrom && $0.position < start }
-                if preRollPackets.allSatisfy({ Opus.isCELTOnly($0.bytes, streamCount: head.streamCount) }) {
-                    return DecodePlan(packets: packets, decodeFrom: decodeFrom, start: start, end: end)
+            let streams = head.streamCount
+            // The short pre-rolls, shortest first, each with what its packets must be.
+            let shortCases: [(length: Int64, qualifies: (ArraySlice<UInt8>) -> Bool)] = [
+                (preRoll.independent, { Opus.isIndependentCELT($0, streamCount: streams) }),
+                (preRoll.celtOnly, { Opus.isCELTOnly($0, streamCount: streams) }),
+            ].filter { $0.length < preRoll.other }
+            if let longest = shortCases.map(\.length).max() {
+                let packets = try packets(from: start - longest, to: end)
+                for (length, qualifies) in shortCases.sorted(by: { $0.length < $1.length }) {
+                    let decodeFrom = start - length
+                    if packets.lazy.filter({ $0.end > decodeFrom && $0.position < start }).allSatisfy({ qualifies($0.bytes) }) {
+                        return DecodePlan(packets: packets, decodeFrom: decodeFrom, start: start, end: end)
+                    }
                 }
             }
             let packets = try packets(from: start - max(preRoll.other, preRoll.syncLookBack), to: end)

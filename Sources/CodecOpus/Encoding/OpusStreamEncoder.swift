@@ -9,7 +9,8 @@ extension Opus {
     /// The encoder codes CELT only (libopus's restricted low-delay application): CELT keeps the
     /// whole band (SILK stops at 8 kHz, which at a reinterpreted rate is most of an ultrasonic
     /// recording), and CELT decoder state converges within a short pre-roll, so every
-    /// extraction equals a continuous decode (``PreRoll``).
+    /// extraction equals a continuous decode (``PreRoll``). Unless `prediction` is set, every
+    /// frame is intra-coded without the pitch post-filter, and the pre-roll is 80 ms.
     ///
     /// Owns one libopusenc encoder and its comments, freed in `deinit`; not Sendable.
     final class StreamEncoder {
@@ -18,6 +19,8 @@ extension Opus {
             var channelCount: Int
             var bitrate: Int
             var complexity: Int
+            /// Inter-frame prediction of energies and pitch (off: every frame stands alone).
+            var prediction: Bool
             var tags: [String: String]
         }
 
@@ -59,6 +62,9 @@ extension Opus {
             copus_ope_set_bitrate(encoder, Int32(settings.bitrate))
             copus_ope_set_complexity(encoder, Int32(settings.complexity))
             copus_ope_set_vbr(encoder, 1)
+            guard copus_ope_set_prediction_disabled(encoder, settings.prediction ? 0 : 1) == OPE_OK else {
+                throw CodecError(.library, "libopusenc refuses to set inter-frame prediction", codec: Opus.codecID)
+            }
             copus_ope_set_frame_duration(encoder, OPUS_FRAMESIZE_20_MS)
         }
 

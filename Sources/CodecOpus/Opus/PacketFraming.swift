@@ -12,6 +12,10 @@ extension Opus {
         let frameLengths: [Int]
         /// Bytes the packet takes, header and padding included.
         let size: Int
+        /// Bytes before the first frame (TOC, counts, lengths, padding lengths).
+        let headerSize: Int
+        /// The TOC's frame size as log2 of 2.5 ms units (0 = 2.5 ms ... 3 = 20 ms) for CELT.
+        let celtFrameSizeLog: Int
 
         /// The packet at the start of `bytes`; `selfDelimited` for all but the last stream of a
         /// multistream packet. `nil` when the packet is malformed.
@@ -19,6 +23,7 @@ extension Opus {
             guard let toc = bytes.first else { return nil }
             let config = toc >> 3
             mode = config < 12 ? .silk : config < 16 ? .hybrid : .celt
+            celtFrameSizeLog = Int(config & 3)
             var position = bytes.startIndex + 1
             /// A frame length of one or two bytes (§3.2.1).
             func length() -> Int? {
@@ -82,10 +87,33 @@ extension Opus {
                     lengths.append(remaining)
                 }
             }
-            size = position - bytes.startIndex + lengths.reduce(0, +) + padding
+            headerSize = position - bytes.startIndex
+            size = headerSize + lengths.reduce(0, +) + padding
             guard size <= bytes.count else { return nil }
             frameLengths = lengths
         }
+    }
+
+    /// The frames of a packet whose framing is `framing`, which starts at `packet.startIndex`.
+    static func frames(of packet: ArraySlice<UInt8>, _ framing: PacketFraming) -> [ArraySlice<UInt8>] {
+        var start = packet.startIndex + framing.headerSize
+        return framing.frameLengths.map { length in
+            defer { start += length }
+            return packet[start..<start + length]
+        }
+    }
+
+    /// Whether every stream of `packet` is CELT-only and every frame in it independent of the
+    /// frames before (``CELTFrameHeader/isIndependent``): streams encoded with prediction disabled.
+    static func isIndependentCELT(_ packet: ArraySlice<UInt8>, streamCount: Int) -> Bool {
+        var rest = packet
+        for stream in 0..<streamCount {
+            guard let framing = PacketFraming(rest, selfDelimited: stream < streamCount - 1), framing.mode == .celt,
+                  frames(of: rest, framing).allSatisfy({ $0.count >= 2 && CELTFrameHeader($0, lm: framing.celtFrameSizeLog).isIndependent })
+            else { return false }
+            rest = rest.dropFirst(framing.size)
+        }
+        return true
     }
 
     /// The framing of each stream of `packet` (one for mapping family 0), `nil` when malformed.
