@@ -18,6 +18,7 @@ struct OpusBenchmark: AsyncParsableCommand {
     @Option(help: "Measure one bitrate in this process (the parent runs one child per bitrate, so peak RSS figures do not mix).")
     var onlyBitrate: Int?
     @Option(help: "With --only-bitrate: the source WAV to use.") var wav: String?
+    @Flag(help: "Encode with inter-frame prediction (aimport --opus-prediction).") var prediction = false
 
     func run() async throws {
         let folder = dir ?? NSTemporaryDirectory() + "zarrwlr-opus-bench-" + UUID().uuidString
@@ -38,7 +39,7 @@ struct OpusBenchmark: AsyncParsableCommand {
             let resultPath = folder + "/result-\(bitrate).json"
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-            process.arguments = ["opus", "--only-bitrate", String(bitrate), "--wav", source, "--dir", folder,
+            process.arguments = (prediction ? ["opus", "--prediction"] : ["opus"]) + ["--only-bitrate", String(bitrate), "--wav", source, "--dir", folder,
                                  "--minutes", String(minutes), "--segments", String(segments), "--json", resultPath]
             let output = Pipe()
             process.standardOutput = output
@@ -56,12 +57,13 @@ struct OpusBenchmark: AsyncParsableCommand {
     private func measure(wav: String, bitrate: Int, folder: String) async throws -> (String, JSONValue) {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var rows: [(String, String)] = []
-        var facts: [String: JSONValue] = ["bitrate": .int(Int64(bitrate)), "minutes": .int(Int64(minutes))]
+        var facts: [String: JSONValue] = ["bitrate": .int(Int64(bitrate)), "minutes": .int(Int64(minutes)), "prediction": .bool(prediction)]
         log("\(bitrate / 1000) kb/s: importing ...")
         let store = FilesystemStore(root: folder + "/store.zarr")
         let group = try ZarrGroup.create(in: store, at: "0")
         var options = ImportOptions()
         options.opusBitrate = bitrate
+        options.opusPrediction = prediction
         PeakMemory.reset()
         let (report, importSeconds) = try await timed { try await OpusBackend().importToZarr(from: ImportSource(path: wav), into: group, options: options) }
         rows.append(("import (libopusenc, complexity 10)", "\(fmt(Double(minutes * 60) / importSeconds))x realtime, \(fmt(importSeconds, 1)) s, \(fmt(Double(report.blobBytes) / 1e6, 1)) MB, \(report.index.entries) pages"))
@@ -107,14 +109,14 @@ struct OpusBenchmark: AsyncParsableCommand {
         let oneSecond = try OpusBackend().openOpusRecording(recording, preRollSeconds: 1)
         var ours: [Double] = [], oursFast: [Double] = [], oursOneSecond: [Double] = [], floorAccurate: [Double] = [], floorFast: [Double] = [], reference: [Double] = []
         var worstFast: Float = 0
-        var preRolls: [Int64] = []
+        var reasons: [Opus.PreRoll.Reason] = []
         for (n, range) in ranges.enumerated() {
-            let preRoll = try accurate.preRollUsed(before: range.lowerBound)
-            preRolls.append(preRoll)
+            let choice = try accurate.preRollChoice(before: range.lowerBound)
+            reasons.append(choice.reason)
             let (a, t1) = try timed { try accurate.extractFloat(range) }
             let (b, t2) = try timed { try fast.extractFloat(range) }
             let (_, t6) = try timed { try oneSecond.extractFloat(range) }
-            let windowAccurate = floor.window(start: Int(range.lowerBound), count: 48_000, preRoll: Int(preRoll))
+            let windowAccurate = floor.window(start: Int(range.lowerBound), count: 48_000, preRoll: Int(choice.samples))
             let windowFast = floor.window(start: Int(range.lowerBound), count: 48_000, preRoll: Int(fast.preRoll.celtOnly))
             let (_, t3) = timed { floor.decode(windowAccurate) }
             let (_, t4) = timed { floor.decode(windowFast) }
@@ -128,10 +130,11 @@ struct OpusBenchmark: AsyncParsableCommand {
                 ours.append(t1 * 1e6); oursFast.append(t2 * 1e6); oursOneSecond.append(t6 * 1e6); floorAccurate.append(t3 * 1e6); floorFast.append(t4 * 1e6); reference.append(t5 * 1e6)
             }
         }
-        let short = preRolls.filter { $0 == accurate.preRoll.celtOnly }.count
-        let preRollLabel = "\(fmt(Double(accurate.preRoll.celtOnly) / 48, 0)) ms CELT-only, else \(fmt(Double(accurate.preRoll.other) / 48, 0)) ms"
-        rows.append(("extract 1 s, default pre-roll (\(preRollLabel))", "median \(fmt(ours.median)) µs, p90 \(fmt(ours.percentile(0.9))) µs"))
-        rows.append(("  segments whose pre-roll was CELT-only", "\(short) of \(preRolls.count)"))
+        let paths: [(String, Opus.PreRoll.Reason)] = [
+            ("independent frames", .independentFrames), ("CELT-only", .celtOnly), ("mode switch", .modeSwitch), ("stream start", .streamStart), ("1 s", .fixed),
+        ]
+        rows.append(("extract 1 s, default pre-roll", "median \(fmt(ours.median)) µs, p90 \(fmt(ours.percentile(0.9))) µs"))
+        rows.append(("  pre-roll chosen", paths.map { path in "\(path.0): \(reasons.filter { $0 == path.1 }.count)" }.joined(separator: ", ")))
         rows.append(("  bare libopus: reset + pre-roll + 1 s (floor)", "median \(fmt(floorAccurate.median)) µs"))
         rows.append(("extract 1 s, pre-roll fixed at 1 s", "median \(fmt(oursOneSecond.median)) µs, p90 \(fmt(oursOneSecond.percentile(0.9))) µs"))
         rows.append(("extract 1 s, RFC 7845 minimum pre-roll (80 ms)", "median \(fmt(oursFast.median)) µs, p90 \(fmt(oursFast.percentile(0.9))) µs"))
@@ -155,7 +158,7 @@ struct OpusBenchmark: AsyncParsableCommand {
         let reference3min = opusfile.continuous(count: Int(min(accurate.totalSamples, 180 * 48_000)))
         let probes = (0..<40).map { _ in Int64.random(in: 48_000...(Int64(reference3min.count) - 48_000), using: &generator) }
         var sweep: [String: JSONValue] = [:]
-        for preRoll in [0.08, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0] {
+        for preRoll in [0.02, 0.04, 0.08, 0.2, 0.3, 0.4, 0.5, 1.0] {
             let reader = try OpusBackend().openOpusRecording(recording, preRollSeconds: preRoll)
             var worst: Float = 0
             var exact = 0
@@ -169,8 +172,25 @@ struct OpusBenchmark: AsyncParsableCommand {
             sweep["\(Int(preRoll * 1000))ms"] = ["worst_lsb": .double(Double(worst) * 32768), "within_1_lsb": .int(Int64(exact))]
         }
         facts["preroll_sweep"] = .object(sweep)
+        // Quality: the continuous decode against the source (TestSignal writes a 44-byte header).
+        let source = try FileHandle(forReadingFrom: URL(fileURLWithPath: wav))
+        try source.seek(toOffset: 44)
+        let pcm = try source.read(upToCount: reference3min.count * 2) ?? Data()
+        try source.close()
+        var signal = 0.0, noise = 0.0
+        pcm.withUnsafeBytes { raw in
+            for (i, sample) in raw.bindMemory(to: Int16.self).enumerated() where i < reference3min.count {
+                let x = Double(Int16(littleEndian: sample)) / 32768
+                signal += x * x
+                noise += (x - Double(reference3min[i])) * (x - Double(reference3min[i]))
+            }
+        }
+        let snr = 10 * log10(signal / noise)
+        rows.append(("SNR of the decode against the source (first 3 min)", "\(fmt(snr, 2)) dB"))
+        facts["snr_db"] = .double(snr)
 
-        var table = ["Opus, 48 kHz mono, \(minutes) min, \(bitrate / 1000) kb/s (\(fmt(Double(report.blobBytes) / 1e6, 1)) MB blob)", "", "| measurement | result |", "|---|---|"]
+        let encoding = prediction ? ", inter-frame prediction" : ""
+        var table = ["Opus, 48 kHz mono, \(minutes) min, \(bitrate / 1000) kb/s\(encoding) (\(fmt(Double(report.blobBytes) / 1e6, 1)) MB blob)", "", "| measurement | result |", "|---|---|"]
         table += rows.map { "| \($0.0) | \($0.1) |" }
         return (table.joined(separator: "\n"), .object(facts))
     }

@@ -15,18 +15,20 @@ struct OpusPreRollStudy: AsyncParsableCommand {
     @Option(help: "Bitrates in kb/s.") var bitrates = "12,24,64,160,510"
     @Option(help: "Encode with this opusenc executable (libopus picks SILK, hybrid or CELT per packet) instead of our importer (CELT only); the stream is then copied 1:1, as an Ogg Opus source would be.")
     var opusenc: String?
+    @Flag(help: "Our import with inter-frame prediction (aimport --opus-prediction).") var prediction = false
     @Option(help: "Write the results as JSON to this file.") var json: String?
 
-    private static let fixedPreRolls = [0.3, 0.4, 0.5, 1.0]
+    private static let fixedPreRolls = [0.04, 0.08, 0.3, 0.4, 0.5, 1.0]
 
     func run() async throws {
         let folder = NSTemporaryDirectory() + "zarrwlr-opus-preroll-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let encoder = opusenc.map { "opusenc (\($0)), copied 1:1" } ?? "our import: libopusenc, CELT only, 20 ms frames, complexity 10"
+        let encoder = opusenc.map { "opusenc (\($0)), copied 1:1" }
+            ?? "our import: libopusenc, CELT only, \(prediction ? "inter-frame prediction" : "independent frames"), 20 ms frames, complexity 10"
         var lines = [
             "Opus pre-roll: largest difference from libopusfile's continuous decode, in 16-bit LSB, over \(segments) random 0.5 s segments of \(seconds) s per encoding (\(encoder))", "",
-            "| signal | kb/s | default: CELT-only / mode switch / 1 s | default | " + Self.fixedPreRolls.map { "\(Int($0 * 1000)) ms" }.joined(separator: " | ") + " |",
+            "| signal | kb/s | default chose: independent / CELT-only / switch or start / 1 s | default | " + Self.fixedPreRolls.map { "\(Int($0 * 1000)) ms" }.joined(separator: " | ") + " |",
             "|---|---|---|---|" + String(repeating: "---|", count: Self.fixedPreRolls.count),
         ]
         var results: [JSONValue] = []
@@ -49,6 +51,7 @@ struct OpusPreRollStudy: AsyncParsableCommand {
         let store = FilesystemStore(root: folder + "/store.zarr")
         var options = ImportOptions()
         options.opusBitrate = kbps * 1000
+        options.opusPrediction = prediction
         var source = wav
         if let opusenc {
             source = folder + "/opusenc.opus"
@@ -79,26 +82,24 @@ struct OpusPreRollStudy: AsyncParsableCommand {
             }
             return Double(largest) * 32768
         }
-        var paths = (celtOnly: 0, modeSwitch: 0, fixed: 0)
-        for start in starts {
-            switch try standard.preRollUsed(before: start) {
-            case standard.preRoll.celtOnly: paths.celtOnly += 1
-            case standard.preRoll.other: paths.fixed += 1
-            default: paths.modeSwitch += 1
-            }
-        }
+        var reasons: [Opus.PreRoll.Reason] = []
+        for start in starts { reasons.append(try standard.preRollChoice(before: start).reason) }
+        func count(_ reason: Opus.PreRoll.Reason) -> Int { reasons.filter { $0 == reason }.count }
         let standardWorst = try worst(standard)
         var fixedWorst: [Double] = []
         for seconds in Self.fixedPreRolls {
             fixedWorst.append(try worst(try OpusBackend().openOpusRecording(recording, preRollSeconds: seconds)))
         }
-        let row = "| \(label) | \(kbps) | \(paths.celtOnly) / \(paths.modeSwitch) / \(paths.fixed) | \(fmt(standardWorst)) | "
+        let row = "| \(label) | \(kbps) | \(count(.independentFrames)) / \(count(.celtOnly)) / \(count(.modeSwitch) + count(.streamStart)) / \(count(.fixed)) | \(fmt(standardWorst)) | "
             + fixedWorst.map(fmt).joined(separator: " | ") + " |"
         var fixed: [String: JSONValue] = [:]
         for (seconds, value) in zip(Self.fixedPreRolls, fixedWorst) { fixed["\(Int(seconds * 1000))ms"] = .double(value) }
         let result: JSONValue = [
             "signal": .string(label), "kbps": .int(Int64(kbps)), "default_worst_lsb": .double(standardWorst), "fixed_worst_lsb": .object(fixed),
-            "paths": ["celt_only": .int(Int64(paths.celtOnly)), "mode_switch": .int(Int64(paths.modeSwitch)), "fixed": .int(Int64(paths.fixed))],
+            "paths": [
+                "independent": .int(Int64(count(.independentFrames))), "celt_only": .int(Int64(count(.celtOnly))),
+                "mode_switch_or_start": .int(Int64(count(.modeSwitch) + count(.streamStart))), "fixed": .int(Int64(count(.fixed))),
+            ],
         ]
         return (row, result)
     }

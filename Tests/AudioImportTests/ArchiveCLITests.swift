@@ -150,6 +150,22 @@ extension ArchiveCLITests {
         #expect(Array(first) == Array(expectedFirst))
         #expect(try Data(contentsOf: URL(fileURLWithPath: raw)).count == 200 * 2 * 4)
     }
+
+    @Test func opusPredictionIsRecordedAndBothEncodingsExtract() throws {
+        let folder = TemporaryFolder()
+        let source = folder.path + "/tone.wav"
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "48000", "-b", "16", "-c", "1", source, "synth", "3", "sawtooth", "110"])
+        for (flags, predicted) in [([String](), false), (["--opus-prediction"], true)] {
+            let store = folder.path + "/\(predicted).zarr"
+            _ = try aimport(["import", "--store", store, "--codec", "opus"] + flags + [source])
+            let info = try JSONValue(parsing: Array(try aimport(["info", "--store", store, "0"]).standardOutput.utf8))
+            #expect(info["encoding"]?["inter_frame_prediction"] == .bool(predicted))
+            #expect(info["encoding"]?["coding_mode"] == "celt_only")
+            let out = folder.path + "/\(predicted).raw"
+            _ = try aimport(["extract", "--store", store, "0", "--start", "100000", "--end", "124000", "--format", "s16", "--output", out])
+            #expect(try Data(contentsOf: URL(fileURLWithPath: out)).count == 24_000 * 2)
+        }
+    }
 }
 
 extension ArchiveCLITests {

@@ -104,8 +104,7 @@ import ZarrStore
         let reference = try OpusFixtures.continuousDecode(file).samples
         var switches = 0
         for start in stride(from: Int64(10 * 48_000), to: 13 * 48_000, by: 2_400) {
-            let preRoll = try reader.preRollUsed(before: start)
-            guard preRoll != reader.preRoll.celtOnly, preRoll != reader.preRoll.other else { continue }
+            guard try reader.preRollChoice(before: start).reason == .modeSwitch else { continue }
             switches += 1
             let extracted = try reader.extractFloat(start..<start + 2_400)
             let expected = reference[Int(start) * 2..<Int(start + 2_400) * 2]
@@ -120,17 +119,17 @@ import ZarrStore
         let celt = try OpusFixtures.opusenc(wav, in: folder, arguments: ["--bitrate", "96"])
         let stores = (TemporaryFolder(), TemporaryFolder(), TemporaryFolder(), TemporaryFolder())
         let celtReader = try OpusBackend().openOpusRecording(try await OpusFixtures.importFile(celt, in: stores.0).0)
-        #expect(try celtReader.preRollUsed(before: 7 * 48_000) == celtReader.preRoll.celtOnly)
+        #expect(try celtReader.preRollChoice(before: 7 * 48_000).reason == .celtOnly)
         // Our import codes independent frames: the shortest pre-roll.
         let ours = try OpusBackend().openOpusRecording(try await OpusFixtures.importFile(wav, in: stores.3).0)
-        #expect(try ours.preRollUsed(before: 7 * 48_000) == ours.preRoll.independent)
+        #expect(try ours.preRollChoice(before: 7 * 48_000).reason == .independentFrames)
         // The bird fixture is hybrid throughout: the stream start is the only switch.
         let hybrid = try OpusBackend().openOpusRecording(try await OpusFixtures.importFile(Fixtures.path("birds_10s_48k.opus"), in: stores.1).0)
         let preSkip = Int64(hybrid.head.preSkip)
-        #expect(try hybrid.preRollUsed(before: 3 * 48_000) == 3 * 48_000 + preSkip)
-        #expect(try hybrid.preRollUsed(before: 8 * 48_000) == hybrid.preRoll.other)
+        #expect(try hybrid.preRollChoice(before: 3 * 48_000) == .init(samples: 3 * 48_000 + preSkip, reason: .streamStart))
+        #expect(try hybrid.preRollChoice(before: 8 * 48_000) == .init(samples: hybrid.preRoll.other, reason: .fixed))
         let fixed = try OpusBackend().openOpusRecording(try await OpusFixtures.importFile(celt, in: stores.2).0, preRollSeconds: 0.2)
-        #expect(try fixed.preRollUsed(before: 7 * 48_000) == 9_600)
+        #expect(try fixed.preRollChoice(before: 7 * 48_000) == .init(samples: 9_600, reason: .fixed))
     }
 
     /// A voiced SILK stream far from any mode switch: the fixed pre-roll does not converge, and
@@ -145,7 +144,7 @@ import ZarrStore
         let reference = try OpusFixtures.continuousDecode(file).samples
         var worst: Float = 0
         for start in stride(from: Int64(7 * 48_000), to: 11 * 48_000, by: 9_600) {
-            #expect(try reader.preRollUsed(before: start) == reader.preRoll.other)
+            #expect(try reader.preRollChoice(before: start).reason == .fixed)
             let extracted = try reader.extractFloat(start..<start + 4_800)
             let expected = reference[Int(start)..<Int(start) + 4_800]
             try #require(extracted.count == expected.count)

@@ -40,6 +40,14 @@ import TestSupport
         return packets
     }
 
+    private func isCELTOnly(_ packet: ArraySlice<UInt8>, streamCount: Int) -> Bool {
+        Opus.celtFrameHeaders(packet, streamCount: streamCount) != nil
+    }
+
+    private func isIndependentCELT(_ packet: ArraySlice<UInt8>, streamCount: Int) -> Bool {
+        Opus.celtFrameHeaders(packet, streamCount: streamCount)?.allSatisfy { $0.allSatisfy(\.isIndependent) } ?? false
+    }
+
     /// Frame sizes libopus's own parser finds in a plain packet.
     private func libopusFrameLengths(_ packet: [UInt8]) -> [Int]? {
         var toc: UInt8 = 0
@@ -70,13 +78,13 @@ import TestSupport
     @Test func modesFollowTheEncodersChoice() throws {
         let celt = try encode(streams: 1, coupled: 0, application: OPUS_APPLICATION_RESTRICTED_LOWDELAY, bitrate: 64_000)
         #expect(celt.allSatisfy { Opus.PacketFraming($0[...], selfDelimited: false)?.mode == .celt })
-        #expect(celt.allSatisfy { Opus.isCELTOnly($0[...], streamCount: 1) })
+        #expect(celt.allSatisfy { isCELTOnly($0[...], streamCount: 1) })
         // libopus codes narrowband speech-rate VoIP with SILK, super-wideband at 24 kb/s as hybrid.
         let silk = try encode(streams: 1, coupled: 0, application: OPUS_APPLICATION_VOIP, bitrate: 10_000, bandwidth: OPUS_BANDWIDTH_NARROWBAND)
         #expect(silk.allSatisfy { Opus.PacketFraming($0[...], selfDelimited: false)?.mode == .silk })
         let hybrid = try encode(streams: 1, coupled: 0, application: OPUS_APPLICATION_VOIP, bitrate: 24_000, bandwidth: OPUS_BANDWIDTH_SUPERWIDEBAND)
         #expect(hybrid.contains { Opus.PacketFraming($0[...], selfDelimited: false)?.mode == .hybrid })
-        #expect(!(silk + hybrid).contains { Opus.isCELTOnly($0[...], streamCount: 1) })
+        #expect(!(silk + hybrid).contains { isCELTOnly($0[...], streamCount: 1) })
     }
 
     @Test(arguments: [OPUS_APPLICATION_RESTRICTED_LOWDELAY, OPUS_APPLICATION_VOIP])
@@ -101,21 +109,21 @@ import TestSupport
             }
             #expect(sizes[0].dropLast() == sizes[1].dropLast())
             #expect(sizes[1].last! == sizes[0].last! + 500)
-            #expect(Opus.isCELTOnly(packet[...], streamCount: streams) == (application == OPUS_APPLICATION_RESTRICTED_LOWDELAY))
+            #expect(isCELTOnly(packet[...], streamCount: streams) == (application == OPUS_APPLICATION_RESTRICTED_LOWDELAY))
         }
     }
 
     @Test func damagedOrConcealedPacketsAreNotCELTOnly() throws {
         let packet = try #require(try encode(streams: 2, coupled: 0, application: OPUS_APPLICATION_RESTRICTED_LOWDELAY, bitrate: 96_000).first)
-        #expect(Opus.isCELTOnly(packet[...], streamCount: 2))
+        #expect(isCELTOnly(packet[...], streamCount: 2))
         for cut in [0, 1, 2, packet.count / 2] {
-            #expect(!Opus.isCELTOnly(packet.prefix(cut), streamCount: 2), "cut at \(cut) bytes")
+            #expect(!isCELTOnly(packet.prefix(cut), streamCount: 2), "cut at \(cut) bytes")
         }
-        #expect(!Opus.isCELTOnly([packet[0]][...], streamCount: 1), "a TOC byte alone is packet loss concealment")
+        #expect(!isCELTOnly([packet[0]][...], streamCount: 1), "a TOC byte alone is packet loss concealment")
         var random = SeededGenerator(state: 7)
         for _ in 0..<2000 {
             let bytes = (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
-            _ = Opus.isCELTOnly(bytes[...], streamCount: Int.random(in: 1...4, using: &random))
+            _ = isCELTOnly(bytes[...], streamCount: Int.random(in: 1...4, using: &random))
         }
     }
 
@@ -148,11 +156,11 @@ import TestSupport
         for frameSize in [120, 960, 2880] {
             let independent = try encode(streams: streams, coupled: coupled, application: OPUS_APPLICATION_RESTRICTED_LOWDELAY, bitrate: 96_000,
                                          frameSize: frameSize, predictionDisabled: true, signal: Self.sawtooth)
-            #expect(independent.allSatisfy { Opus.isIndependentCELT($0[...], streamCount: streams) }, "frame size \(frameSize)")
+            #expect(independent.allSatisfy { isIndependentCELT($0[...], streamCount: streams) }, "frame size \(frameSize)")
             let predicted = try encode(streams: streams, coupled: coupled, application: OPUS_APPLICATION_RESTRICTED_LOWDELAY, bitrate: 96_000,
                                        frameSize: frameSize, signal: Self.sawtooth)
             // With prediction most frames lean on the previous one (2.5 ms frames skip the post-filter more often).
-            #expect(predicted.filter { Opus.isIndependentCELT($0[...], streamCount: streams) }.count < predicted.count / 4, "frame size \(frameSize)")
+            #expect(predicted.filter { isIndependentCELT($0[...], streamCount: streams) }.count < predicted.count / 4, "frame size \(frameSize)")
         }
     }
 }

@@ -2,27 +2,32 @@ extension Opus {
     /// How an extraction gets the decoder into the state a continuous decode has at the
     /// requested start (docs/BENCHMARKS.md has the measurements behind the defaults).
     ///
-    /// - When every frame of the shortest pre-roll is CELT, intra-coded and without the pitch
-    ///   post-filter (streams encoded with prediction disabled, as our import does), the state
-    ///   is exact after a few frames, so ``independent`` is enough.
-    /// - CELT state converges geometrically (band energies are predicted from the previous
-    ///   frame with a factor of at most 0.5 per 20 ms), so when every packet of the short
-    ///   pre-roll is CELT-only in every stream, ``celtOnly`` is enough.
-    /// - SILK state (long-term prediction on the past output) may not converge for seconds in
-    ///   voiced sound. But libopus resets the SILK and CELT decoders when a stream switches
-    ///   between CELT-only and SILK or hybrid packets, so after such a switch a decoder started
-    ///   one packet before it is exactly in the continuous decode's state. Extraction looks back
-    ///   up to ``syncLookBack`` for a switch in every stream (the stream start counts as one).
-    /// - Without one it decodes ``other`` before the start, which can leave SILK and hybrid
-    ///   streams off by more than one LSB.
+    /// Extraction takes the first of these that holds, looking back from the start:
+    /// - Every frame of every stream is CELT, intra-coded and without the pitch post-filter
+    ///   (prediction disabled, as our import encodes): the decoder state is exact after a few
+    ///   frames, so ``independent`` is enough.
+    /// - Every packet is CELT-only: CELT state converges geometrically (band energies are
+    ///   predicted from the previous frame with a factor of at most 0.5 per 20 ms), so
+    ///   ``celtOnly`` is enough.
+    ///   Both CELT cases also need two frames that are not transient in each stream, since
+    ///   anti-collapse in transient frames uses the energies of the last two that were not; the
+    ///   pre-roll grows (up to ``syncLookBack``) until it has them.
+    /// - A switch between CELT-only and SILK or hybrid packets in every stream, within
+    ///   ``syncLookBack``: libopus resets both decoders there, so a decoder started one packet
+    ///   before it is exactly in the continuous decode's state (the stream start counts too).
+    ///   SILK state (long-term prediction on the past output) may otherwise not converge for
+    ///   seconds in voiced sound.
+    /// - Otherwise ``other`` before the start, which can leave SILK and hybrid streams off by
+    ///   more than one LSB.
     public struct PreRoll: Sendable, Equatable {
         /// Decoded samples when every frame of the pre-roll is independent CELT in every stream.
         public var independent: Int64
         /// Decoded samples when every packet of the pre-roll is CELT-only in every stream.
         public var celtOnly: Int64
-        /// Decoded samples otherwise, when no mode switch lies within ``syncLookBack``.
+        /// Decoded samples when nothing above holds.
         public var other: Int64
-        /// How far back (decoded samples) to look for a mode switch; 0 turns the search off.
+        /// How far back (decoded samples) CELT pre-rolls may grow and mode switches are looked
+        /// for; 0 turns both off.
         public var syncLookBack: Int64
 
         public init(independent: Int64, celtOnly: Int64, other: Int64, syncLookBack: Int64) {
@@ -56,5 +61,25 @@ extension Opus {
 
         /// The RFC 7845 §4.6 minimum: faster, with the measured error documented.
         public static let minimumSeconds = 0.08
+
+        /// Why an extraction decodes from where it does.
+        public enum Reason: Sendable, Equatable {
+            /// Every frame of the pre-roll is independent CELT (``independent``).
+            case independentFrames
+            /// Every packet of the pre-roll is CELT-only (``celtOnly``).
+            case celtOnly
+            /// One packet before the last switch between CELT-only and SILK or hybrid packets.
+            case modeSwitch
+            /// The stream start: a new decoder is in the continuous decode's state.
+            case streamStart
+            /// ``other`` before the start, with no guarantee for SILK and hybrid packets.
+            case fixed
+        }
+
+        /// The pre-roll an extraction decodes, in decoded samples, and why.
+        public struct Choice: Sendable, Equatable {
+            public let samples: Int64
+            public let reason: Reason
+        }
     }
 }

@@ -103,17 +103,20 @@ extension Opus {
         }
     }
 
-    /// Whether every stream of `packet` is CELT-only and every frame in it independent of the
-    /// frames before (``CELTFrameHeader/isIndependent``): streams encoded with prediction disabled.
-    static func isIndependentCELT(_ packet: ArraySlice<UInt8>, streamCount: Int) -> Bool {
+    /// The header of every frame of every stream, when all streams of `packet` are CELT-only
+    /// and no frame is left to packet loss concealment (which would continue the previous
+    /// packet's mode); `nil` otherwise or when the packet is malformed.
+    static func celtFrameHeaders(_ packet: ArraySlice<UInt8>, streamCount: Int) -> [[CELTFrameHeader]]? {
+        var headers: [[CELTFrameHeader]] = []
         var rest = packet
         for stream in 0..<streamCount {
-            guard let framing = PacketFraming(rest, selfDelimited: stream < streamCount - 1), framing.mode == .celt,
-                  frames(of: rest, framing).allSatisfy({ $0.count >= 2 && CELTFrameHeader($0, lm: framing.celtFrameSizeLog).isIndependent })
-            else { return false }
+            guard let framing = PacketFraming(rest, selfDelimited: stream < streamCount - 1), framing.mode == .celt else { return nil }
+            let frames = frames(of: rest, framing)
+            guard frames.allSatisfy({ $0.count >= 2 }) else { return nil }
+            headers.append(frames.map { CELTFrameHeader($0, lm: framing.celtFrameSizeLog) })
             rest = rest.dropFirst(framing.size)
         }
-        return true
+        return headers
     }
 
     /// The framing of each stream of `packet` (one for mapping family 0), `nil` when malformed.
@@ -126,13 +129,6 @@ extension Opus {
             rest = rest.dropFirst(framing.size)
         }
         return framings
-    }
-
-    /// Whether every stream of `packet` is CELT-only with no frame left to packet loss
-    /// concealment (which would continue the previous packet's mode). `false` for a malformed
-    /// packet.
-    static func isCELTOnly(_ packet: ArraySlice<UInt8>, streamCount: Int) -> Bool {
-        streamFramings(packet, streamCount: streamCount)?.allSatisfy { $0.mode == .celt && $0.frameLengths.allSatisfy { $0 >= 2 } } ?? false
     }
 
     /// Per stream: whether the packet is CELT-only (`true`) or uses SILK (`false`); `nil` where
