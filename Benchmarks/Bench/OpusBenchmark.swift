@@ -186,7 +186,7 @@ struct OpusBenchmark: AsyncParsableCommand {
             }
         }
         let snr = 10 * log10(signal / noise)
-        rows.append(("SNR of the decode against the source (first 3 min)", "\(fmt(snr, 2)) dB"))
+        rows.append(("SNR of the decode against the source (first 3 min at most)", "\(fmt(snr, 2)) dB"))
         facts["snr_db"] = .double(snr)
 
         let encoding = prediction ? ", inter-frame prediction" : ""

@@ -28,8 +28,8 @@ struct OpusPreRollStudy: AsyncParsableCommand {
             ?? "our import: libopusenc, CELT only, \(prediction ? "inter-frame prediction" : "independent frames"), 20 ms frames, complexity 10"
         var lines = [
             "Opus pre-roll: largest difference from libopusfile's continuous decode, in 16-bit LSB, over \(segments) random 0.5 s segments of \(seconds) s per encoding (\(encoder))", "",
-            "| signal | kb/s | default chose: independent / CELT-only / switch or start / 1 s | default | " + Self.fixedPreRolls.map { "\(Int($0 * 1000)) ms" }.joined(separator: " | ") + " |",
-            "|---|---|---|---|" + String(repeating: "---|", count: Self.fixedPreRolls.count),
+            "| signal | kb/s | SNR dB | default chose: independent / CELT-only / switch or start / 1 s | default | " + Self.fixedPreRolls.map { "\(Int($0 * 1000)) ms" }.joined(separator: " | ") + " |",
+            "|---|---|---|---|---|" + String(repeating: "---|", count: Self.fixedPreRolls.count),
         ]
         var results: [JSONValue] = []
         for (number, signal) in StudySignal.allCases.enumerated() {
@@ -90,18 +90,33 @@ struct OpusPreRollStudy: AsyncParsableCommand {
         for seconds in Self.fixedPreRolls {
             fixedWorst.append(try worst(try OpusBackend().openOpusRecording(recording, preRollSeconds: seconds)))
         }
-        let row = "| \(label) | \(kbps) | \(count(.independentFrames)) / \(count(.celtOnly)) / \(count(.modeSwitch) + count(.streamStart)) / \(count(.fixed)) | \(fmt(standardWorst)) | "
+        let snr = try Self.snr(wav: wav, decoded: reference)
+        let row = "| \(label) | \(kbps) | \(ResultRow.format(snr, digits: 2)) | \(count(.independentFrames)) / \(count(.celtOnly)) / \(count(.modeSwitch) + count(.streamStart)) / \(count(.fixed)) | \(fmt(standardWorst)) | "
             + fixedWorst.map(fmt).joined(separator: " | ") + " |"
         var fixed: [String: JSONValue] = [:]
         for (seconds, value) in zip(Self.fixedPreRolls, fixedWorst) { fixed["\(Int(seconds * 1000))ms"] = .double(value) }
         let result: JSONValue = [
-            "signal": .string(label), "kbps": .int(Int64(kbps)), "default_worst_lsb": .double(standardWorst), "fixed_worst_lsb": .object(fixed),
+            "signal": .string(label), "kbps": .int(Int64(kbps)), "snr_db": .double(snr), "default_worst_lsb": .double(standardWorst), "fixed_worst_lsb": .object(fixed),
             "paths": [
                 "independent": .int(Int64(count(.independentFrames))), "celt_only": .int(Int64(count(.celtOnly))),
                 "mode_switch_or_start": .int(Int64(count(.modeSwitch) + count(.streamStart))), "fixed": .int(Int64(count(.fixed))),
             ],
         ]
         return (row, result)
+    }
+
+    /// SNR in dB of the continuous decode against the source WAV (16 bit, 44-byte header).
+    private static func snr(wav: String, decoded: [Float]) throws -> Double {
+        let pcm = try Data(contentsOf: URL(fileURLWithPath: wav)).dropFirst(44)
+        var signal = 0.0, noise = 0.0
+        pcm.withUnsafeBytes { raw in
+            for (i, sample) in raw.bindMemory(to: Int16.self).enumerated() where i < decoded.count {
+                let x = Double(Int16(littleEndian: sample)) / 32768
+                signal += x * x
+                noise += (x - Double(decoded[i])) * (x - Double(decoded[i]))
+            }
+        }
+        return 10 * log10(signal / noise)
     }
 
     private func fmt(_ lsb: Double) -> String {
@@ -169,11 +184,7 @@ enum StudySignal: CaseIterable, CustomStringConvertible {
                 samples.append(Int16(max(-32768, min(32767, (value * 32767).rounded()))))
             }
         }
-        var data = Data()
-        func le<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
-        data.append(contentsOf: Array("RIFF".utf8)); le(UInt32(36 + samples.count * 2)); data.append(contentsOf: Array("WAVEfmt ".utf8))
-        le(UInt32(16)); le(UInt16(1)); le(UInt16(channels)); le(UInt32(48_000)); le(UInt32(48_000 * 2 * channels)); le(UInt16(2 * channels)); le(UInt16(16))
-        data.append(contentsOf: Array("data".utf8)); le(UInt32(samples.count * 2))
+        var data = TestSignal.wavHeader(sampleRate: 48_000, channels: channels, frames: frames)
         samples.withUnsafeBytes { data.append(contentsOf: $0) }
         try data.write(to: URL(fileURLWithPath: path))
     }

@@ -43,7 +43,8 @@ struct ResultRow {
 
     static func format(_ value: Double, digits: Int = 0) -> String {
         guard value.isFinite else { return "-" }
-        var text = String(Int((value * pow10(digits)).rounded()))
+        guard value >= 0 || (value * pow10(digits)).rounded() == 0 else { return "-" + format(-value, digits: digits) }
+        var text = String(Int((abs(value) * pow10(digits)).rounded()))
         guard digits > 0 else { return text }
         while text.count <= digits { text = "0" + text }
         text.insert(".", at: text.index(text.endIndex, offsetBy: -digits))

@@ -8,12 +8,7 @@ enum TestSignal {
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? file.close() }
-        var header = Data()
-        func le<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { header.append(contentsOf: $0) } }
-        header.append(contentsOf: Array("RIFF".utf8)); le(UInt32(36 + frames * 2)); header.append(contentsOf: Array("WAVEfmt ".utf8))
-        le(UInt32(16)); le(UInt16(1)); le(UInt16(1)); le(UInt32(sampleRate)); le(UInt32(sampleRate * 2)); le(UInt16(2)); le(UInt16(16))
-        header.append(contentsOf: Array("data".utf8)); le(UInt32(frames * 2))
-        try file.write(contentsOf: header)
+        try file.write(contentsOf: wavHeader(sampleRate: sampleRate, channels: 1, frames: frames))
 
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         var phase = 0.0, chirpPhase = 0.0
@@ -36,5 +31,16 @@ enum TestSignal {
             try samples.prefix(n).withUnsafeBytes { try file.write(contentsOf: Data($0)) }
             written += n
         }
+    }
+
+    /// The 44-byte header of a 16-bit PCM WAV.
+    static func wavHeader(sampleRate: Int, channels: Int, frames: Int) -> Data {
+        var header = Data()
+        func le<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { header.append(contentsOf: $0) } }
+        let bytes = frames * channels * 2
+        header.append(contentsOf: Array("RIFF".utf8)); le(UInt32(36 + bytes)); header.append(contentsOf: Array("WAVEfmt ".utf8))
+        le(UInt32(16)); le(UInt16(1)); le(UInt16(channels)); le(UInt32(sampleRate)); le(UInt32(sampleRate * 2 * channels)); le(UInt16(2 * channels)); le(UInt16(16))
+        header.append(contentsOf: Array("data".utf8)); le(UInt32(bytes))
+        return header
     }
 }

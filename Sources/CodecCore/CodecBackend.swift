@@ -134,7 +134,7 @@ public struct ImportOptions: Sendable {
     /// Let the Opus encoder predict each frame's band energies and pitch from the previous
     /// frame. Off by default: every frame is then independent, extraction needs only 80 ms of
     /// pre-roll instead of 500 ms, and quality is about the same for field recordings (it can
-    /// cost 1-2 dB of SNR on strongly periodic, low-pitched sound; docs/BENCHMARKS.md).
+    /// cost 1-4 dB of SNR on strongly periodic, low-pitched sound; docs/BENCHMARKS.md).
     public var opusPrediction: Bool = false
     /// Workers for indexing after the import.
     public var workers: Int = 2
