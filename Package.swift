@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "zarrwlr-bench",
             dependencies: [
-                "ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus", "CSndfile", "COpus", "COgg",
+                "ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus", "CSndfile", "COpus", "COgg", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Bench"),

@@ -172,20 +172,7 @@ struct OpusBenchmark: AsyncParsableCommand {
             sweep["\(Int(preRoll * 1000))ms"] = ["worst_lsb": .double(Double(worst) * 32768), "within_1_lsb": .int(Int64(exact))]
         }
         facts["preroll_sweep"] = .object(sweep)
-        // Quality: the continuous decode against the source (TestSignal writes a 44-byte header).
-        let source = try FileHandle(forReadingFrom: URL(fileURLWithPath: wav))
-        try source.seek(toOffset: 44)
-        let pcm = try source.read(upToCount: reference3min.count * 2) ?? Data()
-        try source.close()
-        var signal = 0.0, noise = 0.0
-        pcm.withUnsafeBytes { raw in
-            for (i, sample) in raw.bindMemory(to: Int16.self).enumerated() where i < reference3min.count {
-                let x = Double(Int16(littleEndian: sample)) / 32768
-                signal += x * x
-                noise += (x - Double(reference3min[i])) * (x - Double(reference3min[i]))
-            }
-        }
-        let snr = 10 * log10(signal / noise)
+        let snr = try TestSignal.snr(wav: wav, decoded: reference3min)
         rows.append(("SNR of the decode against the source (first 3 min at most)", "\(fmt(snr, 2)) dB"))
         facts["snr_db"] = .double(snr)
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import CodecCore
 import CodecOpus
 import Foundation
+import TestSupport
 import ZarrStore
 
 /// How long the decoder pre-roll must be for an extraction to equal libopusfile's continuous
@@ -70,7 +71,7 @@ struct OpusPreRollStudy: AsyncParsableCommand {
         let channels = standard.channelCount
         let reference = try OpusReferenceDecoders.OpusFile(path: plain).continuous(count: Int(standard.totalSamples))
         let length: Int64 = 24_000
-        var generator = SeededRandom(seed: UInt64(kbps))
+        var generator = SeededGenerator(state: UInt64(kbps))  // the same segments every run
         let starts = (0..<segments).map { _ in Int64.random(in: 48_000...(standard.totalSamples - length), using: &generator) }
 
         func worst(_ reader: Opus.RecordingReader) throws -> Double {
@@ -90,7 +91,7 @@ struct OpusPreRollStudy: AsyncParsableCommand {
         for seconds in Self.fixedPreRolls {
             fixedWorst.append(try worst(try OpusBackend().openOpusRecording(recording, preRollSeconds: seconds)))
         }
-        let snr = try Self.snr(wav: wav, decoded: reference)
+        let snr = try TestSignal.snr(wav: wav, decoded: reference)
         let row = "| \(label) | \(kbps) | \(ResultRow.format(snr, digits: 2)) | \(count(.independentFrames)) / \(count(.celtOnly)) / \(count(.modeSwitch) + count(.streamStart)) / \(count(.fixed)) | \(fmt(standardWorst)) | "
             + fixedWorst.map(fmt).joined(separator: " | ") + " |"
         var fixed: [String: JSONValue] = [:]
@@ -105,37 +106,8 @@ struct OpusPreRollStudy: AsyncParsableCommand {
         return (row, result)
     }
 
-    /// SNR in dB of the continuous decode against the source WAV (16 bit, 44-byte header).
-    private static func snr(wav: String, decoded: [Float]) throws -> Double {
-        let pcm = try Data(contentsOf: URL(fileURLWithPath: wav)).dropFirst(44)
-        var signal = 0.0, noise = 0.0
-        pcm.withUnsafeBytes { raw in
-            for (i, sample) in raw.bindMemory(to: Int16.self).enumerated() where i < decoded.count {
-                let x = Double(Int16(littleEndian: sample)) / 32768
-                signal += x * x
-                noise += (x - Double(decoded[i])) * (x - Double(decoded[i]))
-            }
-        }
-        return 10 * log10(signal / noise)
-    }
-
     private func fmt(_ lsb: Double) -> String {
         ResultRow.format(lsb, digits: lsb < 10 ? 2 : 0)
-    }
-}
-
-/// A small seeded generator, so that every run measures the same segments.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -163,7 +135,7 @@ enum StudySignal: CaseIterable, CustomStringConvertible {
             return
         }
         let rate = 48_000.0, frames = 48_000 * seconds
-        var random = SeededRandom(seed: 1)
+        var random = SeededGenerator(state: 1)
         var samples: [Int16] = []
         samples.reserveCapacity(frames * channels)
         for i in 0..<frames {

@@ -43,4 +43,22 @@ enum TestSignal {
         header.append(contentsOf: Array("data".utf8)); le(UInt32(bytes))
         return header
     }
+
+    /// SNR in dB of `decoded` (interleaved, full scale 1) against the 16-bit WAV at `wav` (as
+    /// written here, 44-byte header), over the decoded length.
+    static func snr(wav: String, decoded: [Float]) throws -> Double {
+        let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: wav))
+        defer { try? file.close() }
+        try file.seek(toOffset: 44)
+        let pcm = try file.read(upToCount: decoded.count * 2) ?? Data()
+        var signal = 0.0, noise = 0.0
+        pcm.withUnsafeBytes { raw in
+            for (i, sample) in raw.bindMemory(to: Int16.self).enumerated() where i < decoded.count {
+                let x = Double(Int16(littleEndian: sample)) / 32768
+                signal += x * x
+                noise += (x - Double(decoded[i])) * (x - Double(decoded[i]))
+            }
+        }
+        return 10 * log10(signal / noise)
+    }
 }
