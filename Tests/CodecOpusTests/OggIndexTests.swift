@@ -16,7 +16,7 @@ import ZarrStore
     @Test(arguments: [1, 7, 97, 10_000])
     func parallelEqualsSequential(_ chunkBytes: Int) async throws {
         let folder = TemporaryFolder()
-        // A page every 20 ms; tiny chunks read a page of lookahead per range, so keep them short.
+        // A page every 20 ms; with tiny chunks every byte is a store read, so keep those short.
         let wav = try OpusFixtures.wav(in: folder, channels: 2, seconds: chunkBytes < 10 ? 0.1 : 2)
         let file = try OpusFixtures.opusenc(wav, in: folder, arguments: ["--max-delay", "20", "--bitrate", "48"])
         let blob = try blob(of: file, chunkBytes: chunkBytes)

@@ -1,7 +1,9 @@
 /// Phase 1 of indexing: finds candidate offsets of frame or page starts in a byte range.
 /// False positives are fine (phase 2 rejects them); a missed real start is a bug.
 public protocol SyncScanner: Sendable {
-    /// Bytes past a candidate that phase 2 needs to judge it (max header size).
+    /// Bytes read past the end of each range, so that phase 2 can judge most candidates near
+    /// the end from what was read (a header's worth); a parser that needs more asks for it
+    /// (``Verdict/incomplete(neededBytes:otherwise:)``).
     var lookahead: Int { get }
 
     /// Appends the offsets (relative to `chunk`) of candidates that start in
@@ -16,7 +18,8 @@ public protocol FrameParser: Sendable {
     associatedtype RejectReason: Hashable & Sendable & CustomStringConvertible
 
     /// Judges the candidate at blob offset `offset`; `bytes` starts at the candidate and runs
-    /// to the end of the range plus lookahead (or the end of the blob).
+    /// to the end of the range plus lookahead (or the end of the blob), or is what an
+    /// ``Verdict/incomplete(neededBytes:otherwise:)`` asked for.
     func parse(_ bytes: UnsafeRawBufferPointer, at offset: Int64) -> Verdict<Frame, RejectReason>
 }
 
@@ -24,6 +27,9 @@ public protocol FrameParser: Sendable {
 public enum Verdict<Frame: Sendable, Reason: Sendable>: Sendable {
     case accept(Frame)
     case reject(Reason)
+    /// The candidate cannot be judged from fewer than `neededBytes` bytes from its start; the
+    /// indexer reads them and asks again, or rejects it for `otherwise` when the blob ends first.
+    case incomplete(neededBytes: Int, otherwise: Reason)
 }
 
 /// Phase 3 of indexing: sees accepted candidates in blob order and builds the index,

@@ -2,9 +2,10 @@
 ///
 /// The blob is cut into ranges aligned to its storage chunks. Phases 1 (sync scan) and 2
 /// (candidate parse) run per range in parallel child tasks, each reading its range plus the
-/// scanner's lookahead straight from the store; a candidate belongs to the range holding its
-/// first byte, so none is lost or duplicated at edges. Phase 3 runs sequentially in blob order
-/// as range results arrive. Memory is bounded by (range size + lookahead) x workers.
+/// scanner's lookahead straight from the store, and more only for a candidate whose parser asks
+/// for it; a candidate belongs to the range holding its first byte, so none is lost or
+/// duplicated at edges. Phase 3 runs sequentially in blob order as range results arrive.
+/// Memory is bounded by (range size + the largest frame) x workers.
 /// With one worker the same code runs the ranges one after another; results are identical.
 public struct ParallelIndexer<Scanner: SyncScanner, Parser: FrameParser, Accumulator: SampleAccumulator>: Sendable
 where Accumulator.Frame == Parser.Frame {
@@ -86,13 +87,25 @@ struct RangeWork<Scanner: SyncScanner, Parser: FrameParser>: Sendable {
         let bytes = try blob.read(rangeStart..<readEnd)
         var result = Result()
         var candidates: [Int] = []
-        bytes.withUnsafeBytes { raw in
-            scanner.scan(raw, validPrefix: Int(rangeEnd - rangeStart), into: &candidates)
-            for candidate in candidates {
-                switch parser.parse(UnsafeRawBufferPointer(rebasing: raw[candidate...]), at: rangeStart + Int64(candidate)) {
-                case .accept(let frame): result.frames.append(frame)
-                case .reject(let reason): result.rejected[reason, default: 0] += 1
+        bytes.withUnsafeBytes { scanner.scan($0, validPrefix: Int(rangeEnd - rangeStart), into: &candidates) }
+        for candidate in candidates {
+            let offset = rangeStart + Int64(candidate)
+            var verdict = bytes.withUnsafeBytes { parser.parse(UnsafeRawBufferPointer(rebasing: $0[candidate...]), at: offset) }
+            var given = bytes.count - candidate
+            // A candidate longer than the lookahead: read what the parser asks for, from the store.
+            while case .incomplete(let needed, let otherwise) = verdict {
+                guard needed > given, offset + Int64(needed) <= blob.length else {
+                    verdict = .reject(otherwise)
+                    break
                 }
+                let more = try blob.read(offset..<offset + Int64(needed))
+                verdict = more.withUnsafeBytes { parser.parse($0, at: offset) }
+                given = needed
+            }
+            switch verdict {
+            case .accept(let frame): result.frames.append(frame)
+            case .reject(let reason): result.rejected[reason, default: 0] += 1
+            case .incomplete: break  // the loop above never leaves one
             }
         }
         return result

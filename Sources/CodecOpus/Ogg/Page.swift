@@ -26,6 +26,15 @@ extension Ogg {
             public var description: String { rawValue }
         }
 
+        /// The bytes a page starting at `bytes` takes, as far as `bytes` tells: the header, then
+        /// its segment table, then the whole page.
+        static func bytesNeeded(_ bytes: UnsafeRawBufferPointer) -> Int {
+            guard bytes.count >= 27 else { return 27 }
+            let segments = Int(bytes[26])
+            guard bytes.count >= 27 + segments else { return 27 + segments }
+            return (0..<segments).reduce(27 + segments) { $0 + Int(bytes[27 + $1]) }
+        }
+
         /// Parses the page at the start of `bytes` (which begins with "OggS").
         static func parse(_ bytes: UnsafeRawBufferPointer, at offset: Int64) -> Result<Page, Rejection> {
             guard bytes.count >= 27 else { return .failure(.truncated) }

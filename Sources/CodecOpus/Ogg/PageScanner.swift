@@ -6,10 +6,11 @@ import Darwin
 import CodecCore
 
 extension Ogg {
-    /// Phase 1: finds every "OggS" capture pattern (RFC 3533 §6). The lookahead covers a whole
-    /// page, so phase 2 can check the CRC of a page that starts near the end of a range.
+    /// Phase 1: finds every "OggS" capture pattern (RFC 3533 §6). The lookahead covers the
+    /// largest page header (27 bytes and 255 lacing values); the parser asks for the rest of a
+    /// page that starts near the end of a range.
     public struct PageScanner: SyncScanner {
-        public var lookahead: Int { Ogg.maximumPageBytes }
+        public var lookahead: Int { 27 + 255 }
 
         public init() {}
 
@@ -34,6 +35,7 @@ extension Ogg {
         public func parse(_ bytes: UnsafeRawBufferPointer, at offset: Int64) -> Verdict<Page, Page.Rejection> {
             switch Page.parse(bytes, at: offset) {
             case .success(let page): return .accept(page)
+            case .failure(.truncated): return .incomplete(neededBytes: Page.bytesNeeded(bytes), otherwise: .truncated)
             case .failure(let reason): return .reject(reason)
             }
         }
