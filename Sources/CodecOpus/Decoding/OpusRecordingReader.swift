@@ -13,7 +13,7 @@ extension Opus {
         public let totalSamples: Int64
         /// The recording's own rate (reported with extracted samples).
         public let sampleRate: Int
-        /// Decoded samples run before the requested start.
+        /// How far before the requested start decoding begins (chosen per extraction).
         public var preRoll: PreRoll
         let decoders: DecoderPool
 

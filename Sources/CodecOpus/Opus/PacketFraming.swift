@@ -103,39 +103,34 @@ extension Opus {
         }
     }
 
+    /// Each stream of `packet` (one for mapping family 0) with its framing and its frames;
+    /// `nil` when malformed.
+    static func streams(of packet: ArraySlice<UInt8>, count: Int) -> [(framing: PacketFraming, frames: [ArraySlice<UInt8>])]? {
+        var streams: [(framing: PacketFraming, frames: [ArraySlice<UInt8>])] = []
+        var rest = packet
+        for stream in 0..<count {
+            guard let framing = PacketFraming(rest, selfDelimited: stream < count - 1) else { return nil }
+            streams.append((framing, frames(of: rest, framing)))
+            rest = rest.dropFirst(framing.size)
+        }
+        return streams
+    }
+
     /// The header of every frame of every stream, when all streams of `packet` are CELT-only
     /// and no frame is left to packet loss concealment (which would continue the previous
     /// packet's mode); `nil` otherwise or when the packet is malformed.
     static func celtFrameHeaders(_ packet: ArraySlice<UInt8>, streamCount: Int) -> [[CELTFrameHeader]]? {
-        var headers: [[CELTFrameHeader]] = []
-        var rest = packet
-        for stream in 0..<streamCount {
-            guard let framing = PacketFraming(rest, selfDelimited: stream < streamCount - 1), framing.mode == .celt else { return nil }
-            let frames = frames(of: rest, framing)
-            guard frames.allSatisfy({ $0.count >= 2 }) else { return nil }
-            headers.append(frames.map { CELTFrameHeader($0, lm: framing.celtFrameSizeLog) })
-            rest = rest.dropFirst(framing.size)
-        }
-        return headers
-    }
-
-    /// The framing of each stream of `packet` (one for mapping family 0), `nil` when malformed.
-    static func streamFramings(_ packet: ArraySlice<UInt8>, streamCount: Int) -> [PacketFraming]? {
-        var framings: [PacketFraming] = []
-        var rest = packet
-        for stream in 0..<streamCount {
-            guard let framing = PacketFraming(rest, selfDelimited: stream < streamCount - 1) else { return nil }
-            framings.append(framing)
-            rest = rest.dropFirst(framing.size)
-        }
-        return framings
+        guard let streams = streams(of: packet, count: streamCount),
+              streams.allSatisfy({ $0.framing.mode == .celt && $0.frames.allSatisfy { $0.count >= 2 } })
+        else { return nil }
+        return streams.map { stream in stream.frames.map { CELTFrameHeader($0, lm: stream.framing.celtFrameSizeLog) } }
     }
 
     /// Per stream: whether the packet is CELT-only (`true`) or uses SILK (`false`); `nil` where
     /// a frame is left to packet loss concealment (the decoder keeps the previous mode) or the
     /// packet is malformed.
     static func streamUsesCELTOnly(_ packet: ArraySlice<UInt8>, streamCount: Int) -> [Bool?] {
-        guard let framings = streamFramings(packet, streamCount: streamCount) else { return Array(repeating: nil, count: streamCount) }
-        return framings.map { $0.frameLengths.allSatisfy { $0 >= 2 } ? $0.mode == .celt : nil }
+        guard let streams = streams(of: packet, count: streamCount) else { return Array(repeating: nil, count: streamCount) }
+        return streams.map { $0.frames.allSatisfy { $0.count >= 2 } ? $0.framing.mode == .celt : nil }
     }
 }
