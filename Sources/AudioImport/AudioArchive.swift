@@ -118,21 +118,21 @@ public struct AudioArchive: Sendable {
 
         // Inputs libsndfile cannot read go through ffmpeg into a temporary WAV; the recording still
         // describes the original file.
-        var decodedInput: (wav: String, description: String)?
+        var decodedInput: FFmpegDecoder.Decoded?
         let scratch = NSTemporaryDirectory() + "zarrwlr-ffmpeg-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         if !FFmpegDecoder.isReadableDirectly(file) {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             decodedInput = try FFmpegDecoder.decode(file, into: scratch)
         }
-        let input = decodedInput?.wav ?? file
+        let input = ImportSource(path: decodedInput?.wav ?? file, isLossyDecode: decodedInput?.isLossy ?? false)
 
         let stagingName = Self.stagingPrefix + UUID().uuidString.lowercased()
         let staging: ZarrGroup
         do { staging = try ZarrGroup.create(in: store, at: child(stagingName)) } catch {
             throw CodecError(.storage, "cannot create a staging group: \(error)", file: store.root)
         }
-        let channels = (try? PCMFileReader(path: input))?.channelCount ?? 0
+        let channels = (try? input.pcmReader())?.channelCount ?? 0
         let outcome: Result<ImportReport, CodecError>
         if channels > backend.maximumChannels {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -184,10 +184,10 @@ public struct AudioArchive: Sendable {
     /// Imports a recording with more channels than `backend` takes as channel groups (see
     /// ``ChannelGroups``), then describes the whole recording in `staging`'s attributes.
     private func importGroups(
-        _ input: String, channels: Int, backend: any CodecBackend.Type, staging: ZarrGroup, scratch: String, options: ImportOptions
+        _ input: ImportSource, channels: Int, backend: any CodecBackend.Type, staging: ZarrGroup, scratch: String, options: ImportOptions
     ) async -> Result<ImportReport, CodecError> {
         let groups = ChannelGroups.plan(channels: channels, maximum: backend.maximumChannels)
-        let files: [String]
+        let files: [ImportSource]
         do { files = try ChannelGroups.split(input, groups: groups, into: scratch) } catch { return .failure(error) }
         var reports: [ImportReport] = []
         for (k, file) in files.enumerated() {
@@ -250,9 +250,9 @@ public struct AudioArchive: Sendable {
     }
 
     /// Runs one backend's import (generic, so the backend type is concrete here).
-    private static func run<Backend: CodecBackend>(_ backend: Backend.Type, file: String, into group: ZarrGroup, options: ImportOptions) async -> Result<ImportReport, CodecError> {
+    private static func run<Backend: CodecBackend>(_ backend: Backend.Type, file: ImportSource, into group: ZarrGroup, options: ImportOptions) async -> Result<ImportReport, CodecError> {
         do {
-            return .success(try await Backend().importToZarr(from: ImportSource(path: file), into: group, options: options))
+            return .success(try await Backend().importToZarr(from: file, into: group, options: options))
         } catch {
             return .failure(error)
         }

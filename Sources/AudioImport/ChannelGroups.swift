@@ -11,29 +11,33 @@ enum ChannelGroups {
         stride(from: 0, to: channels, by: maximum).map { $0..<min(channels, $0 + maximum) }
     }
 
-    /// Writes one WAV per channel group of `source` into `folder`, streaming block by block.
-    static func split(_ source: String, groups: [Range<Int>], into folder: String) throws(CodecError) -> [String] {
-        let reader = try PCMFileReader(path: source)
-        guard reader.encoding != .float else {
-            throw CodecError(.unsupported, "splitting float recordings into channel groups is not supported; convert to integer PCM first", file: source)
-        }
+    /// Writes one WAV per channel group of `source` into `folder`, streaming block by block:
+    /// integers at the source's depth, float and lossy sources as 32-bit floats (levels kept).
+    static func split(_ source: ImportSource, groups: [Range<Int>], into folder: String) throws(CodecError) -> [ImportSource] {
+        let reader = try source.pcmReader()
+        let asFloat = reader.encoding != .integer
         let paths = groups.indices.map { folder + "/group\($0).wav" }
         let writers = try zip(groups, paths).map { (group, path) throws(CodecError) in
-            try PCMFileWriter(path: path, container: .wav, sampleRate: reader.sampleRate, channelCount: group.count, bitsPerSample: reader.bitsPerSample)
+            try PCMFileWriter(path: path, container: .wav, sampleRate: reader.sampleRate, channelCount: group.count, bitsPerSample: asFloat ? nil : reader.bitsPerSample)
         }
-        var block: [Int32] = []
         let channels = reader.channelCount
+        func pick<T>(_ block: [T], frames: Int, _ group: Range<Int>) -> [T] {
+            var part = [T]()
+            part.reserveCapacity(frames * group.count)
+            for frame in 0..<frames { part += block[frame * channels + group.lowerBound..<frame * channels + group.upperBound] }
+            return part
+        }
+        var integers: [Int32] = []
+        var floats: [Float] = []
         while true {
-            let frames = try reader.read(maxFrames: 4096, into: &block)
+            let frames = asFloat ? try reader.readFloat(maxFrames: 4096, into: &floats) : try reader.read(maxFrames: 4096, into: &integers)
             if frames == 0 { break }
             for (group, writer) in zip(groups, writers) {
-                var part = [Int32]()
-                part.reserveCapacity(frames * group.count)
-                for frame in 0..<frames { part += block[frame * channels + group.lowerBound..<frame * channels + group.upperBound] }
-                try writer.write(PCMBuffer(samples: .int32(part), channelCount: group.count, sampleRate: reader.sampleRate, bitsPerSample: reader.bitsPerSample))
+                let samples: PCMBuffer.Samples = asFloat ? .float32(pick(floats, frames: frames, group)) : .int32(pick(integers, frames: frames, group))
+                try writer.write(PCMBuffer(samples: samples, channelCount: group.count, sampleRate: reader.sampleRate, bitsPerSample: asFloat ? 32 : reader.bitsPerSample))
             }
         }
-        return paths
+        return paths.map { ImportSource(path: $0, isLossyDecode: reader.encoding == .lossy) }
     }
 
     /// The attribute describing the groups.

@@ -2,8 +2,24 @@ import CodecCore
 import Foundation
 
 /// Decodes inputs libsndfile cannot read (AAC/m4a, video containers, ...) with the ffmpeg CLI
-/// into a temporary WAV: 24-bit when ffprobe reports more than 16 significant bits, else 16-bit.
+/// into a temporary WAV, never changing the level: lossless codecs as integers (24-bit when
+/// ffprobe reports more than 16 significant bits, else 16-bit), lossy codecs as the 32-bit floats
+/// their decoders produce (no clipping here; an integer codec quantises and counts the clipping).
 enum FFmpegDecoder {
+    /// A decoded input.
+    struct Decoded {
+        let wav: String
+        /// "ffmpeg: container, codec".
+        let description: String
+        /// The original is lossy: the WAV holds its float decode.
+        let isLossy: Bool
+    }
+
+    /// ffmpeg codec names of lossless audio codecs (anything else is treated as lossy).
+    static let losslessCodecs: Set<String> = [
+        "alac", "flac", "wavpack", "tta", "ape", "mlp", "truehd", "mp4als", "shorten", "tak", "wmalossless", "s302m",
+    ]
+
     /// Whether libsndfile (or a codec's own 1:1 copy) can take the file as it is.
     static func isReadableDirectly(_ path: String) -> Bool {
         if let head = try? SourceFile.firstBytes(path, count: ProbeSpec.probeBytes),
@@ -14,7 +30,7 @@ enum FFmpegDecoder {
     }
 
     /// Decodes `path` into a WAV inside `folder`; returns the WAV's path and a description.
-    static func decode(_ path: String, into folder: String) throws(CodecError) -> (wav: String, description: String) {
+    static func decode(_ path: String, into folder: String) throws(CodecError) -> Decoded {
         guard let ffmpeg = which("ffmpeg") else {
             throw CodecError(.unrecognized, "libsndfile cannot read this file and ffmpeg, which could, is not installed (apt-get install ffmpeg)", file: path)
         }
@@ -29,12 +45,14 @@ enum FFmpegDecoder {
             }
         }
         let wav = folder + "/decoded.wav"
+        let lossy = !(losslessCodecs.contains(codec) || codec.hasPrefix("pcm_"))
+        let sampleCodec = lossy ? "pcm_f32le" : bits == 24 ? "pcm_s24le" : "pcm_s16le"
         do {
-            _ = try run(ffmpeg, ["-v", "error", "-nostdin", "-y", "-i", path, "-map", "0:a:0", "-c:a", bits == 24 ? "pcm_s24le" : "pcm_s16le", "-rf64", "auto", "-f", "wav", wav])
+            _ = try run(ffmpeg, ["-v", "error", "-nostdin", "-y", "-i", path, "-map", "0:a:0", "-c:a", sampleCodec, "-rf64", "auto", "-f", "wav", wav])
         } catch {
             throw CodecError(.unrecognized, "neither libsndfile nor ffmpeg can read it as audio: \(error)", file: path)
         }
-        return (wav, "ffmpeg: \(container), \(codec)")
+        return Decoded(wav: wav, description: "ffmpeg: \(container), \(codec)", isLossy: lossy)
     }
 
     private static func which(_ tool: String) -> String? {

@@ -115,7 +115,19 @@ public struct ProbeSpec: Sendable {
 /// An input file to import.
 public struct ImportSource: Sendable {
     public let path: String
-    public init(path: String) { self.path = path }
+    /// The file is a float decode of a lossy original (made by ffmpeg, say): backends treat its
+    /// samples as a lossy source's (see ``PCMFileReader``), not as float PCM to keep exactly.
+    public let isLossyDecode: Bool
+
+    public init(path: String, isLossyDecode: Bool = false) {
+        self.path = path
+        self.isLossyDecode = isLossyDecode
+    }
+
+    /// A reader of the source's PCM.
+    public func pcmReader() throws(CodecError) -> PCMFileReader {
+        try PCMFileReader(path: path, floatIsLossyDecode: isLossyDecode)
+    }
 
     /// The file name without folders.
     public var fileName: String { path.split(separator: "/").last.map(String.init) ?? path }
@@ -127,7 +139,8 @@ public struct ImportOptions: Sendable {
     public var flacLevel: Int = 5
     /// FLAC block size in samples.
     public var flacBlockSize: Int = 4096
-    /// Opus bitrate in bits per second (6,000...510,000).
+    /// Opus bitrate in bits per second for each channel (6,000...256,000): every microphone of
+    /// an array gets the same, since each is coded as a stream of its own.
     public var opusBitrate: Int = 160_000
     /// Opus encoder complexity 0...10.
     public var opusComplexity: Int = 10

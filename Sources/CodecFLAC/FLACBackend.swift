@@ -27,8 +27,9 @@ public struct FLACBackend: CodecBackend {
             description["encoding"] = ["copied_verbatim": true]
             sourceFacts["container"] = "FLAC"
         } else {
-            let reader = try PCMFileReader(path: source.path)
+            let reader = try source.pcmReader()
             (description["encoding"], warnings) = try encode(reader, into: writer, options: options)
+            sourceFacts["pcm"] = reader.decodeFacts
             sourceFacts["container"] = .string(reader.containerName)
             sourceFacts["sample_encoding"] = .string(reader.encodingName)
         }
@@ -124,7 +125,7 @@ public struct FLACBackend: CodecBackend {
     /// Encodes all of `reader` into `writer`; returns the encoding description and warnings.
     private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
         guard reader.encoding != .float else {
-            throw CodecError(.unsupported, "\(reader.encodingName) samples: FLAC stores integers only and this import does not quantise silently. Import it with the Opus codec, or convert it to integer PCM first (for example `sox in.wav -b 24 out.wav`)", codec: Self.codecID, file: reader.path)
+            throw CodecError(.unsupported, "\(reader.encodingName) samples: FLAC stores integers only and this import does not quantise silently. Import it with the Opus codec (lossy, levels kept), or convert it to integer PCM first (for example `sox in.wav -b 24 out.wav`)", codec: Self.codecID, file: reader.path)
         }
         let encoder = try FLAC.StreamEncoder(into: writer, settings: .init(
             sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample,
@@ -140,7 +141,10 @@ public struct FLACBackend: CodecBackend {
         try encoder.finish()
         var warnings: [String] = []
         if reader.encoding == .lossy {
-            warnings.append("\(reader.encodingName) is lossy; it was decoded to 16-bit PCM and stored losslessly from there")
+            warnings.append("\(reader.encodingName) is lossy; its decode was quantised to \(reader.bitsPerSample)-bit PCM at its own level and stored losslessly from there")
+            if reader.clippedSamples > 0 {
+                warnings.append("\(reader.clippedSamples) samples of the lossy decode lay beyond full scale and were clipped; the Opus codec keeps them")
+            }
         }
         if frames < reader.declaredFrames {
             warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")

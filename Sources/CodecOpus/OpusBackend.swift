@@ -44,12 +44,13 @@ public struct OpusBackend: CodecBackend {
             sourceFacts["container"] = "Ogg Opus"
             (sourceRate, decodeRate) = (Opus.granuleRate, Opus.granuleRate)
         } else {
-            let reader = try PCMFileReader(path: source.path)
+            let reader = try source.pcmReader()
             sourceRate = reader.sampleRate
             decodeRate = Self.codedRate(forSourceRate: reader.sampleRate)
             (description["encoding"], warnings) = try encode(reader, codedRate: decodeRate, into: writer, options: options)
             sourceFacts["container"] = .string(reader.containerName)
             sourceFacts["sample_encoding"] = .string(reader.encodingName)
+            sourceFacts["pcm"] = reader.decodeFacts
             if !reader.tags.isEmpty { sourceFacts["tags"] = .object(reader.tags.mapValues(JSONValue.string)) }
         }
         let blob = try BlobReader(try writer.finish())
@@ -147,16 +148,15 @@ public struct OpusBackend: CodecBackend {
     /// Encodes all of `reader` into `writer` at `codedRate`; returns the encoding description and warnings.
     private func encode(_ reader: PCMFileReader, codedRate: Int, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
         let encoder = try Opus.StreamEncoder(into: writer, settings: .init(
-            codedRate: codedRate, channelCount: reader.channelCount, bitrate: options.opusBitrate,
+            codedRate: codedRate, channelCount: reader.channelCount, bitratePerChannel: options.opusBitrate,
             complexity: options.opusComplexity, prediction: options.opusPrediction, tags: reader.tags))
-        let scale = 1 / Float(Int64(1) << (reader.bitsPerSample - 1))
-        var samples: [Int32] = []
+        // Floats at the source's own level: integers divided by 2^(bits-1), float and lossy
+        // sources as they are (libopus takes values beyond -1...1).
         var floats: [Float] = []
         var frames: Int64 = 0
         while true {
-            let n = try reader.read(maxFrames: 4096, into: &samples)
+            let n = try reader.readFloat(maxFrames: 4096, into: &floats)
             if n == 0 { break }
-            floats = samples.map { Float($0) * scale }
             try encoder.encode(floats, frames: n)
             frames += Int64(n)
         }
@@ -166,7 +166,8 @@ public struct OpusBackend: CodecBackend {
             warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")
         }
         let encoding: JSONValue = [
-            "library": .string(OpusLibrary.encoderVersion + ", " + OpusLibrary.version), "bitrate": .int(Int64(options.opusBitrate)),
+            "library": .string(OpusLibrary.encoderVersion + ", " + OpusLibrary.version), "bitrate_per_channel": .int(Int64(options.opusBitrate)),
+            "bitrate": .int(Int64(Opus.StreamEncoder.totalBitrate(perChannel: options.opusBitrate, channels: reader.channelCount))),
             "complexity": .int(Int64(options.opusComplexity)), "vbr": true, "frame_duration_ms": 20, "coding_mode": "celt_only",
             "inter_frame_prediction": .bool(options.opusPrediction),
             "mapping_family": .int(Int64(Opus.StreamEncoder.mappingFamily(channels: reader.channelCount))),

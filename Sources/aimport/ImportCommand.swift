@@ -16,7 +16,7 @@ struct Import: AsyncParsableCommand {
     @OptionGroup var location: ArchiveLocation
     @Option(help: "flac (lossless, default) or opus.") var codec: String = "flac"
     @Option(help: "FLAC compression level 0-8.") var flacLevel: Int = 5
-    @Option(help: "Opus bitrate in bits per second.") var opusBitrate: Int = 160_000
+    @Option(help: "Opus bitrate in bits per second per channel (6000...256000).") var opusBitrate: Int = 160_000
     @Flag(help: "Opus: predict frames from the previous ones (1-4 dB better SNR on strongly periodic low-pitched sound, no difference measured on field recordings; extraction then decodes 500 ms before each range instead of 80 ms).")
     var opusPrediction = false
     @Flag(help: "Import files whose sha256 is already in the archive.") var allowDuplicate = false

@@ -1,11 +1,15 @@
 internal import CSndfile
+import ZarrStore
 
 /// Streams integer PCM from any file libsndfile reads (WAV incl. WAVE_FORMAT_EXTENSIBLE, RF64,
 /// W64, AIFF, FLAC, Ogg Vorbis, MP3, ...), one block at a time; never the whole recording.
 ///
-/// Samples come out as native integers at ``bitsPerSample`` (not left-justified). Lossy sources
-/// (MP3, Vorbis, Opus) have no bit depth of their own; they are decoded at 16 bits, the depth
-/// their decoders are specified for, and ``isLossySource`` says so.
+/// Levels are never changed: integer sources come out as native integers at ``bitsPerSample``
+/// (not left-justified) or as floats divided by 2^(bits-1); float sources and lossy decoders
+/// (MP3, Vorbis, Opus) come out as the floats they hold. No normalisation anywhere (libsndfile's
+/// `SFC_SET_SCALE_FLOAT_INT_READ` would scale each file to full scale). Lossy sources have no bit
+/// depth of their own: ``read(maxFrames:into:)`` quantises them to 16 bits, rounding as ffmpeg's
+/// float-to-s16 conversion does, and counts the samples it had to clip in ``clippedSamples``.
 public final class PCMFileReader {
     /// How the source stores samples.
     public enum SampleEncoding: String, Sendable {
@@ -26,13 +30,21 @@ public final class PCMFileReader {
     /// Text tags the container carries (keys: title, artist, comment, date), as libsndfile reads them.
     public let tags: [String: String]
 
+    /// Samples that lay outside the integer range when a lossy source was quantised (clipped).
+    public private(set) var clippedSamples: Int64 = 0
+
+    /// The bit depth lossy sources are quantised to by ``read(maxFrames:into:)``.
+    public static let lossyQuantisationBits = 16
+
     private let handle: OpaquePointer
-    private var scratch: [Int32] = []
+    private var scratch: [Float] = []
 
     /// Opens `path`.
+    /// - Parameter floatIsLossyDecode: the file is the float decode of a lossy original (made by
+    ///   ffmpeg, say): its samples are then treated as a lossy source's, not as float PCM.
     /// - Throws: ``CodecError/Code/noInput`` when the file is missing,
     ///   ``CodecError/Code/unrecognized`` when libsndfile cannot read it (its reason included).
-    public init(path: String) throws(CodecError) {
+    public init(path: String, floatIsLossyDecode: Bool = false) throws(CodecError) {
         var info = SF_INFO()
         guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
             let reason = String(cString: sf_strerror(nil))
@@ -45,7 +57,8 @@ public final class PCMFileReader {
         channelCount = Int(info.channels)
         declaredFrames = Int64(info.frames)
         let subtype = info.format & Int32(SF_FORMAT_SUBMASK)
-        (bitsPerSample, encoding) = Self.depth(of: subtype)
+        let (depth, kind) = Self.depth(of: subtype)
+        (bitsPerSample, encoding) = kind == .float && floatIsLossyDecode ? (Self.lossyQuantisationBits, .lossy) : (depth, kind)
         containerName = Self.formatName(Int32(info.format) & Int32(SF_FORMAT_TYPEMASK))
         encodingName = Self.formatName(subtype)
         var tags: [String: String] = [:]
@@ -53,11 +66,9 @@ public final class PCMFileReader {
             if let value = sf_get_string(handle, Int32(id)) { tags[key] = String(cString: value) }
         }
         self.tags = tags
-        if encoding != .integer {
-            // Float files and lossy decoders hold floats; without this libsndfile's integer API
-            // returns them unscaled (near silence). Scaled, they come out full-scale.
-            sf_command(handle, Int32(SFC_SET_SCALE_FLOAT_INT_READ), nil, Int32(SF_TRUE))
-        }
+        // Integer sources read as floats are divided by 2^(bits-1) (libsndfile's default, set
+        // explicitly); float sources and lossy decoders are returned as they are in any case.
+        sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
         guard sampleRate > 0, channelCount > 0 else {
             sf_close(handle)
             throw CodecError(.unrecognized, "header gives \(sampleRate) Hz and \(channelCount) channels", file: path)
@@ -68,22 +79,78 @@ public final class PCMFileReader {
         sf_close(handle)
     }
 
-    /// Reads up to `maxFrames` frames, interleaved, into `samples` (replacing its contents).
+    /// Reads up to `maxFrames` frames as integers at ``bitsPerSample``, interleaved, into
+    /// `samples` (replacing its contents). Lossy sources are quantised (see the type).
     /// - Returns: frames read; 0 at the end of the data.
+    /// - Throws: ``CodecError/Code/unsupported`` for float sources (use ``readFloat(maxFrames:into:)``:
+    ///   they are never quantised silently), ``CodecError/Code/corrupt`` when libsndfile fails.
     public func read(maxFrames: Int, into samples: inout [Int32]) throws(CodecError) -> Int {
-        let count = maxFrames * channelCount
-        if samples.count != count { samples = [Int32](repeating: 0, count: count) }
-        let frames = samples.withUnsafeMutableBufferPointer { sf_readf_int(handle, $0.baseAddress, sf_count_t(maxFrames)) }
-        if frames < 0 { throw CodecError(.corrupt, "read failed: \(String(cString: sf_strerror(handle)))", file: path) }
-        let shift = Int32(32 - bitsPerSample)
-        let n = Int(frames) * channelCount
-        if shift > 0 {
-            samples.withUnsafeMutableBufferPointer { buffer in
-                for i in 0..<n { buffer[i] >>= shift }
+        switch encoding {
+        case .float:
+            throw CodecError(.unsupported, "\(encodingName) samples cannot be read as integers without quantising them", file: path)
+        case .lossy:
+            let frames = try readFloat(maxFrames: maxFrames, into: &scratch)
+            let n = frames * channelCount
+            if samples.count != n { samples = [Int32](repeating: 0, count: n) }
+            let scale = Float(1 << (bitsPerSample - 1))
+            let low = -scale, high = scale - 1
+            var clipped: Int64 = 0
+            scratch.withUnsafeBufferPointer { input in
+                samples.withUnsafeMutableBufferPointer { output in
+                    for i in 0..<n {
+                        // Round half to even after scaling, as lrintf does in ffmpeg's flt -> s16.
+                        var value = (input[i] * scale).rounded(.toNearestOrEven)
+                        if value > high { value = high; clipped += 1 } else if value < low { value = low; clipped += 1 }
+                        if value.isNaN { value = 0 }
+                        output[i] = Int32(value)
+                    }
+                }
             }
+            clippedSamples += clipped
+            return frames
+        case .integer:
+            let count = maxFrames * channelCount
+            if samples.count != count { samples = [Int32](repeating: 0, count: count) }
+            let frames = samples.withUnsafeMutableBufferPointer { sf_readf_int(handle, $0.baseAddress, sf_count_t(maxFrames)) }
+            if frames < 0 { throw CodecError(.corrupt, "read failed: \(String(cString: sf_strerror(handle)))", file: path) }
+            let shift = Int32(32 - bitsPerSample)
+            let n = Int(frames) * channelCount
+            if shift > 0 {
+                samples.withUnsafeMutableBufferPointer { buffer in
+                    for i in 0..<n { buffer[i] >>= shift }
+                }
+            }
+            if n < count { samples.removeSubrange(n...) }
+            return Int(frames)
         }
+    }
+
+    /// Reads up to `maxFrames` frames as floats, interleaved, into `samples` (replacing its
+    /// contents): integer sources divided by 2^(bits-1), float and lossy sources as they are
+    /// (values beyond -1...1 kept).
+    /// - Returns: frames read; 0 at the end of the data.
+    public func readFloat(maxFrames: Int, into samples: inout [Float]) throws(CodecError) -> Int {
+        let count = maxFrames * channelCount
+        if samples.count != count { samples = [Float](repeating: 0, count: count) }
+        let frames = samples.withUnsafeMutableBufferPointer { sf_readf_float(handle, $0.baseAddress, sf_count_t(maxFrames)) }
+        if frames < 0 { throw CodecError(.corrupt, "read failed: \(String(cString: sf_strerror(handle)))", file: path) }
+        let n = Int(frames) * channelCount
         if n < count { samples.removeSubrange(n...) }
         return Int(frames)
+    }
+
+    /// How the samples were obtained, for a recording's metadata: the decoder, whether the
+    /// source is lossy, and for lossy sources read as integers the depth and the clipped samples.
+    public var decodeFacts: JSONValue {
+        var facts: [String: JSONValue] = [
+            "decoder": .string(SndfileLibrary.version), "source_encoding": .string(encodingName),
+            "lossy_source": .bool(encoding == .lossy), "level_scaling": "none",
+        ]
+        if encoding == .lossy {
+            facts["quantised_bits_per_sample"] = .int(Int64(bitsPerSample))
+            facts["clipped_samples"] = .int(clippedSamples)
+        }
+        return .object(facts)
     }
 
     private static func depth(of subtype: Int32) -> (Int, SampleEncoding) {

@@ -17,7 +17,8 @@ extension Opus {
         struct Settings {
             var codedRate: Int
             var channelCount: Int
-            var bitrate: Int
+            /// Bits per second for each channel.
+            var bitratePerChannel: Int
             var complexity: Int
             /// Inter-frame prediction of energies and pitch (off: every frame stands alone).
             var prediction: Bool
@@ -29,18 +30,29 @@ extension Opus {
         private let blob: BlobWriter
         private var failure: CodecError?
 
-        /// RFC 7845 §5.1.1: family 0 for mono/stereo, 1 for the Vorbis layouts of 3-8 channels,
-        /// 255 for up to 255 independent channels (microphone arrays).
+        /// RFC 7845 §5.1.1: family 0 for mono/stereo; 255 for 3-255 channels, which libopus codes
+        /// as one mono stream per channel, in the source's order. Family 1 would treat 3-8
+        /// channels as a surround layout (channels coupled in pairs, the 6th or 8th low-passed as
+        /// LFE), which breaks the independent microphones of an array.
         static func mappingFamily(channels: Int) -> Int32 {
-            channels <= 2 ? 0 : channels <= 8 ? 1 : 255
+            channels <= 2 ? 0 : 255
+        }
+
+        /// Per-channel bitrates Opus is given (a mono CELT stream gains nothing above 256 kb/s).
+        static let bitratesPerChannel = 6_000...256_000
+
+        /// The bitrate of the whole stream: per channel times channels, within the 510 kb/s a
+        /// family-0 stream takes.
+        static func totalBitrate(perChannel: Int, channels: Int) -> Int {
+            channels <= 2 ? min(perChannel * channels, 510_000) : perChannel * channels
         }
 
         init(into blob: BlobWriter, settings: Settings) throws(CodecError) {
             guard (1...255).contains(settings.channelCount) else {
                 throw CodecError(.unsupported, "Opus stores 1 to 255 channels, not \(settings.channelCount)", codec: Opus.codecID)
             }
-            guard (6_000...510_000).contains(settings.bitrate), (0...10).contains(settings.complexity) else {
-                throw CodecError(.invalidArgument, "bitrate must be 6000...510000 b/s and complexity 0...10", codec: Opus.codecID)
+            guard Self.bitratesPerChannel.contains(settings.bitratePerChannel), (0...10).contains(settings.complexity) else {
+                throw CodecError(.invalidArgument, "the Opus bitrate must be 6000...256000 b/s per channel and the complexity 0...10", codec: Opus.codecID)
             }
             guard let comments = ope_comments_create() else { throw CodecError(.library, "libopusenc could not allocate comments", codec: Opus.codecID) }
             self.comments = comments
@@ -59,7 +71,9 @@ extension Opus {
             guard copus_ope_set_application(encoder, OPUS_APPLICATION_RESTRICTED_LOWDELAY) == OPE_OK else {
                 throw CodecError(.library, "libopusenc refuses the CELT-only (restricted low-delay) application", codec: Opus.codecID)
             }
-            copus_ope_set_bitrate(encoder, Int32(settings.bitrate))
+            guard copus_ope_set_bitrate(encoder, Int32(Self.totalBitrate(perChannel: settings.bitratePerChannel, channels: settings.channelCount))) == OPE_OK else {
+                throw CodecError(.library, "libopusenc refuses \(settings.bitratePerChannel) b/s per channel for \(settings.channelCount) channels", codec: Opus.codecID)
+            }
             copus_ope_set_complexity(encoder, Int32(settings.complexity))
             copus_ope_set_vbr(encoder, 1)
             guard copus_ope_set_prediction_disabled(encoder, settings.prediction ? 0 : 1) == OPE_OK else {
