@@ -35,6 +35,12 @@ public struct FLACBackend: CodecBackend {
         }
         let blob = try BlobReader(try writer.finish())
         let (index, chain, report) = try await buildIndex(of: blob, options: indexOptions(options))
+        if copied {
+            let check = try FLAC.StreamDecodeCheck.run(over: blob)
+            let facts = try Self.judge(index, against: check, chain: chain, blob: blob, file: source.path)
+            description["stream_check"] = facts.description
+            warnings += facts.warnings
+        }
 
         try index.store(in: group)
         if chain.streamInfo.totalSamples != 0 && chain.streamInfo.totalSamples != index.totalSamples {
@@ -84,7 +90,7 @@ public struct FLACBackend: CodecBackend {
         let indexer = ParallelIndexer<FLAC.FrameSyncScanner, FLAC.FrameHeaderParser, FLAC.FrameSequencer>(
             scanner: FLAC.FrameSyncScanner(), parser: FLAC.FrameHeaderParser(streamInfo: chain.streamInfo),
             rangeBytes: rangeBytes, workers: options.workers)
-        let sequencer = FLAC.FrameSequencer(streamInfo: chain.streamInfo, firstFrameOffset: chain.firstFrameOffset, blob: blob)
+        let sequencer = FLAC.FrameSequencer(chain: chain, blob: blob)
         let ((index, sequenceRejects), headerRejects) = try await indexer.run(over: blob, from: chain.firstFrameOffset, accumulator: sequencer)
         var rejected = sequenceRejects
         for (reason, count) in headerRejects { rejected[reason.description, default: 0] += count }
@@ -100,6 +106,57 @@ public struct FLACBackend: CodecBackend {
         return (verified, chain, report)
     }
 
+    /// Holds a copied stream's index to libFLAC's decode of the whole stream (the truth rule):
+    /// when libFLAC decodes the audio without error, the index must list exactly its frames, or
+    /// the import is refused. Returns the facts to record and the warnings.
+    static func judge(
+        _ index: FLAC.FrameIndex, against check: FLAC.StreamDecodeCheck, chain: FLAC.MetadataChain, blob: BlobReader, file: String
+    ) throws(CodecError) -> (description: JSONValue, warnings: [String]) {
+        var warnings: [String] = []
+        let damage = check.errorsInAudio
+        if damage.isEmpty, let difference = check.disagreement(with: index) {
+            throw CodecError(.unsupported, "the archive cannot index this FLAC stream as libFLAC decodes it (\(difference)); refused rather than stored as a different recording", codec: codecID, file: file)
+        }
+        if let first = damage.first {
+            warnings.append("libFLAC reports \(damage.count) decoding errors in the audio (first: \(first.status) after frame \(first.framesBefore)): the stream is damaged; samples in damaged frames cannot be extracted")
+        }
+        let audioEnd = index.count > 0 ? index.byteOffsets[index.count - 1] + index.frameSizes[index.count - 1] : chain.firstFrameOffset
+        let trailing = blob.length - audioEnd
+        var trailingKind: String?
+        if trailing > 0 {
+            let kind = trailingDataKind(try blob.read(max(audioEnd, blob.length - 160)..<blob.length), start: try blob.read(audioEnd..<audioEnd + 8))
+            trailingKind = kind
+            warnings.append("\(trailing) bytes after the last frame are not audio (\(kind)); kept in the copy, never decoded")
+        }
+        if check.md5Matches == false {
+            warnings.append("the MD5 signature in STREAMINFO does not match the decoded samples (libFLAC); the samples are kept as libFLAC decodes them")
+        }
+        if chain.isHeaderless {
+            warnings.append("the stream has no \"fLaC\" marker and no STREAMINFO; rate, channels and sample size come from its frame headers")
+        }
+        var description: [String: JSONValue] = [
+            "reference": .string("libFLAC " + FLACLibrary.version), "frames": .int(Int64(check.frames.count)),
+            "samples": .int(check.totalSamples), "decoding_errors": .int(Int64(damage.count)), "trailing_bytes": .int(trailing),
+            "headerless": .bool(chain.isHeaderless),
+        ]
+        if let md5 = check.md5Matches { description["md5_matches"] = .bool(md5) }
+        if let trailingKind { description["trailing_data"] = .string(trailingKind) }
+        return (.object(description), warnings)
+    }
+
+    /// What follows the audio: tags that taggers append to FLAC files, or unknown bytes.
+    static func trailingDataKind(_ tail: [UInt8], start: [UInt8]) -> String {
+        func has(_ text: String, in bytes: [UInt8]) -> Bool {
+            let needle = Array(text.utf8)
+            return bytes.count >= needle.count && (0...(bytes.count - needle.count)).contains { bytes[$0..<$0 + needle.count].elementsEqual(needle) }
+        }
+        if has("APETAGEX", in: tail) || start.starts(with: Array("APETAGEX".utf8)) { return "an APEv2 tag" }
+        if tail.count >= 128, tail[(tail.count - 128)...].starts(with: Array("TAG".utf8)) { return "an ID3v1 tag" }
+        if has("LYRICS200", in: tail) { return "a Lyrics3 tag" }
+        if start.starts(with: Array("ID3".utf8)) { return "an ID3v2 tag" }
+        return "unrecognised bytes"
+    }
+
     private func indexOptions(_ options: ImportOptions) -> IndexOptions {
         var indexOptions = IndexOptions()
         indexOptions.workers = options.workers
@@ -108,8 +165,9 @@ public struct FLACBackend: CodecBackend {
 
     /// Whether the file holds a FLAC stream (walks its metadata chain).
     private func isFLACStream(_ path: String) throws(CodecError) -> Bool {
-        let head = try SourceFile.firstBytes(path, count: 4)
-        return head.elementsEqual(Array("fLaC".utf8)) || head.starts(with: Array("ID3".utf8)) && Self.hasFLACAfterID3(path)
+        let head = try SourceFile.firstBytes(path, count: 16)
+        return head.starts(with: Array("fLaC".utf8)) || head.starts(with: Array("ID3".utf8)) && Self.hasFLACAfterID3(path)
+            || FLAC.MetadataChain.streamInfo(fromFrameHeader: head) != nil
     }
 
     private static func hasFLACAfterID3(_ path: String) -> Bool {

@@ -95,4 +95,5 @@ def main():
         f.write(b"fLaC" + bytes([0x80, 0, 0, 34]) + bytes(si) + b"".join(body))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -20,6 +20,8 @@ extension FLAC {
         private var position = 0
         private(set) var samples: [Int32] = []
         private(set) var frameBlockSizes: [Int] = []
+        /// Where each decoded frame ends, in bytes from the start of the frame data.
+        private(set) var frameEnds: [Int] = []
         private var errors: [String] = []
         private var channels = 0
 
@@ -38,19 +40,7 @@ extension FLAC {
         /// - Returns: interleaved native samples, and each decoded frame's block size.
         /// - Throws: ``CodecError/Code/corrupt`` when libFLAC reports a damaged frame.
         func decode(preamble: [UInt8], frames: [UInt8], channels: Int) throws(CodecError) -> (samples: [Int32], blockSizes: [Int]) {
-            self.preamble = preamble
-            self.frames = frames
-            self.channels = channels
-            position = 0
-            samples.removeAll(keepingCapacity: true)
-            frameBlockSizes.removeAll(keepingCapacity: true)
-            errors.removeAll()
-            let client = Unmanaged.passUnretained(self).toOpaque()
-            let status = FLAC__stream_decoder_init_stream(
-                decoder, decoderRead, nil, nil, nil, nil, decoderWrite, nil, decoderError, client)
-            guard status == FLAC__STREAM_DECODER_INIT_STATUS_OK else {
-                throw CodecError(.library, "libFLAC decoder init failed (status \(status.rawValue))", codec: FLAC.codecID)
-            }
+            try start(preamble: preamble, frames: frames, channels: channels)
             let ok = FLAC__stream_decoder_process_until_end_of_stream(decoder) != 0
             FLAC__stream_decoder_finish(decoder)
             self.frames = []
@@ -59,6 +49,39 @@ extension FLAC {
             }
             return (samples, frameBlockSizes)
         }
+
+        /// The length in bytes of the frame `bytes` start with, as libFLAC reads it (header,
+        /// subframes, padding, CRC-16); nil when libFLAC reports an error before that frame is
+        /// complete (a damaged or cut-off frame). Bytes after the frame (tags, junk) are not read
+        /// beyond libFLAC's buffer.
+        func lengthOfFirstFrame(preamble: [UInt8], bytes: [UInt8], channels: Int) throws(CodecError) -> Int? {
+            try start(preamble: preamble, frames: bytes, channels: channels)
+            let ok = FLAC__stream_decoder_process_until_end_of_metadata(decoder) != 0
+                && FLAC__stream_decoder_process_single(decoder) != 0
+            FLAC__stream_decoder_finish(decoder)
+            self.frames = []
+            guard ok, errors.isEmpty, let end = frameEnds.first else { return nil }
+            return end
+        }
+
+        private func start(preamble: [UInt8], frames: [UInt8], channels: Int) throws(CodecError) {
+            self.preamble = preamble
+            self.frames = frames
+            self.channels = channels
+            position = 0
+            samples.removeAll(keepingCapacity: true)
+            frameBlockSizes.removeAll(keepingCapacity: true)
+            frameEnds.removeAll(keepingCapacity: true)
+            errors.removeAll()
+            let client = Unmanaged.passUnretained(self).toOpaque()
+            let status = FLAC__stream_decoder_init_stream(
+                decoder, decoderRead, nil, decoderTell, nil, nil, decoderWrite, nil, decoderError, client)
+            guard status == FLAC__STREAM_DECODER_INIT_STATUS_OK else {
+                throw CodecError(.library, "libFLAC decoder init failed (status \(status.rawValue))", codec: FLAC.codecID)
+            }
+        }
+
+        fileprivate var tell: UInt64 { UInt64(position) }
 
         fileprivate func fill(_ buffer: UnsafeMutablePointer<FLAC__byte>, _ size: UnsafeMutablePointer<Int>) -> FLAC__StreamDecoderReadStatus {
             let total = preamble.count + frames.count
@@ -91,6 +114,9 @@ extension FLAC {
             let blockSize = Int(frame.pointee.header.blocksize)
             guard Int(frame.pointee.header.channels) == channels else { return FLAC__STREAM_DECODER_WRITE_STATUS_ABORT }
             frameBlockSizes.append(blockSize)
+            var end: UInt64 = 0
+            // In the write callback the decode position is the end of the frame just decoded.
+            if FLAC__stream_decoder_get_decode_position(decoder, &end) != 0 { frameEnds.append(Int(end) - preamble.count) }
             let base = samples.count
             samples.append(contentsOf: repeatElement(0, count: blockSize * channels))
             samples.withUnsafeMutableBufferPointer { out in
@@ -116,6 +142,11 @@ extension FLAC {
 // outlives every call, which happens inside `decode`).
 private let decoderRead: FLAC__StreamDecoderReadCallback = { _, buffer, bytes, client in
     Unmanaged<FLAC.FrameDecoder>.fromOpaque(client!).takeUnretainedValue().fill(buffer!, bytes!)
+}
+
+private let decoderTell: FLAC__StreamDecoderTellCallback = { _, offset, client in
+    offset!.pointee = Unmanaged<FLAC.FrameDecoder>.fromOpaque(client!).takeUnretainedValue().tell
+    return FLAC__STREAM_DECODER_TELL_STATUS_OK
 }
 
 private let decoderWrite: FLAC__StreamDecoderWriteCallback = { _, frame, buffer, client in

@@ -1,11 +1,17 @@
 extension FLAC {
-    /// A parsed frame header (RFC 9639 §9.1), validated against the stream's STREAMINFO.
+    /// A parsed frame header (RFC 9639 §9.1).
     public struct FrameHeader: Sendable, Equatable {
-        /// Variable block size streams code the first sample number; fixed ones the frame number.
+        /// The blocking strategy bit: variable block size streams code the first sample number,
+        /// fixed ones the frame number (but see ``parse(_:sampleNumbersWithoutStrategyBit:)``).
         public let isVariableBlockSize: Bool
-        /// The coded frame number (fixed) or sample number (variable).
+        /// The coded frame number or sample number.
         public let codedNumber: UInt64
         public let blockSize: Int
+        /// The rate coded in the header; nil when it says "from STREAMINFO".
+        public let sampleRate: Int?
+        public let channelCount: Int
+        /// The sample size coded in the header; nil when it says "from STREAMINFO".
+        public let bitsPerSample: Int?
         /// Header bytes including the CRC-8.
         public let length: Int
 
@@ -23,8 +29,19 @@ extension FLAC {
             public var description: String { rawValue }
         }
 
+        /// Whether the header agrees with the stream's STREAMINFO in rate, channels and sample size.
+        /// (Block sizes are not compared: libFLAC decodes frames larger than STREAMINFO's maximum.)
+        func agrees(with streamInfo: StreamInfo) -> Bool {
+            (sampleRate ?? streamInfo.sampleRate) == streamInfo.sampleRate && channelCount == streamInfo.channelCount
+                && (bitsPerSample ?? streamInfo.bitsPerSample) == streamInfo.bitsPerSample
+        }
+
         /// Parses the header at the start of `bytes` (which must begin with the sync code).
-        static func parse(_ bytes: UnsafeRawBufferPointer, streamInfo: StreamInfo) -> Result<FrameHeader, Rejection> {
+        /// - Parameter sampleNumbersWithoutStrategyBit: the stream codes sample numbers (up to 36
+        ///   bits) even in frames whose blocking strategy bit is 0. libFLAC assumes this whenever
+        ///   STREAMINFO's minimum and maximum block sizes differ: the old variable-block-size
+        ///   format that early encoders such as Flake wrote.
+        static func parse(_ bytes: UnsafeRawBufferPointer, sampleNumbersWithoutStrategyBit: Bool) -> Result<FrameHeader, Rejection> {
             guard bytes.count >= 6 else { return .failure(.truncated) }
             // §9.1: 15-bit sync 0b111111111111100 then the blocking strategy bit.
             guard bytes[0] == 0xFF, bytes[1] & 0xFE == 0xF8 else { return .failure(.reservedBit) }
@@ -52,7 +69,7 @@ extension FLAC {
             case 0xF0...0xF7: extra = 3; number = UInt64(lead & 0x07)
             case 0xF8...0xFB: extra = 4; number = UInt64(lead & 0x03)
             case 0xFC...0xFD: extra = 5; number = UInt64(lead & 0x01)
-            case 0xFE where variable: extra = 6; number = 0
+            case 0xFE where variable || sampleNumbersWithoutStrategyBit: extra = 6; number = 0
             default: return .failure(.invalidCodedNumber)
             }
             position += 1
@@ -82,9 +99,9 @@ extension FLAC {
             }
 
             // §9.1.7: uncommon sample rate.
-            var sampleRate: Int
+            var sampleRate: Int?
             switch sampleRateCode {
-            case 0: sampleRate = streamInfo.sampleRate
+            case 0: sampleRate = nil
             case 1: sampleRate = 88_200
             case 2: sampleRate = 176_400
             case 3: sampleRate = 192_000
@@ -115,10 +132,9 @@ extension FLAC {
 
             let channels = channelCode <= 7 ? Int(channelCode) + 1 : 2
             let sampleSize = [0, 8, 12, 0, 16, 20, 24, 32][Int(sampleSizeCode)]
-            guard sampleRate == streamInfo.sampleRate, channels == streamInfo.channelCount,
-                  sampleSize == 0 || sampleSize == streamInfo.bitsPerSample, blockSize <= streamInfo.maxBlockSize
-            else { return .failure(.streamInfoMismatch) }
-            return .success(FrameHeader(isVariableBlockSize: variable, codedNumber: number, blockSize: blockSize, length: position))
+            return .success(FrameHeader(
+                isVariableBlockSize: variable, codedNumber: number, blockSize: blockSize, sampleRate: sampleRate,
+                channelCount: channels, bitsPerSample: sampleSize == 0 ? nil : sampleSize, length: position))
         }
     }
 }

@@ -3,10 +3,17 @@ import CodecCore
 extension FLAC {
     /// The start of a FLAC stream: an optional ID3v2 tag, "fLaC", then metadata blocks up to the
     /// one flagged last (RFC 9639 §8). Walking the chain, not guessing, finds the first frame.
+    ///
+    /// A stream may also start straight at a frame header, with no "fLaC" and no STREAMINFO (cut
+    /// from a longer stream, or written by a hardware encoder); libFLAC decodes those, taking
+    /// rate, channels and sample size from each frame header. The chain then holds a STREAMINFO
+    /// made up from the first frame (``isHeaderless``).
     public struct MetadataChain: Sendable {
         public let streamInfo: StreamInfo
         /// Byte offset of the first audio frame.
         public let firstFrameOffset: Int64
+        /// The stream has no "fLaC" marker and no metadata; ``streamInfo`` was made up from its first frame.
+        public let isHeaderless: Bool
         /// "fLaC" plus the STREAMINFO block flagged as last: a minimal stream header that lets a
         /// decoder start at any frame.
         public let decoderPreamble: [UInt8]
@@ -27,7 +34,15 @@ extension FLAC {
                 head = try read(offset, 4)
             }
             guard head.prefix(4).elementsEqual(Array("fLaC".utf8)) else {
-                throw CodecError(.unrecognized, "no FLAC stream marker \"fLaC\" at byte \(offset)", codec: FLAC.codecID, byteOffset: offset)
+                let frame = try read(offset, 16)
+                guard let streamInfo = Self.streamInfo(fromFrameHeader: frame) else {
+                    throw CodecError(.unrecognized, "no FLAC stream marker \"fLaC\" and no frame header at byte \(offset)", codec: FLAC.codecID, byteOffset: offset)
+                }
+                self.streamInfo = streamInfo
+                firstFrameOffset = offset
+                isHeaderless = true
+                decoderPreamble = Array("fLaC".utf8) + [0x80, 0, 0, 34] + streamInfo.body
+                return
             }
             offset += 4
             var streamInfo: StreamInfo?
@@ -58,7 +73,17 @@ extension FLAC {
             guard let streamInfo else { throw CodecError(.corrupt, "no STREAMINFO block", codec: FLAC.codecID) }
             self.streamInfo = streamInfo
             firstFrameOffset = offset
+            isHeaderless = false
             decoderPreamble = Array("fLaC".utf8) + [0x80, 0, 0, 34] + streamInfoBody
+        }
+
+        /// A STREAMINFO for a stream that starts at `bytes`, when they hold a frame header (CRC-8
+        /// checked) that codes its rate and sample size itself; nil otherwise.
+        static func streamInfo(fromFrameHeader bytes: [UInt8]) -> StreamInfo? {
+            guard bytes.count >= 6, bytes[0] == 0xFF, bytes[1] & 0xFE == 0xF8 else { return nil }
+            let parsed = bytes.withUnsafeBytes { FrameHeader.parse($0, sampleNumbersWithoutStrategyBit: false) }
+            guard case .success(let header) = parsed, let rate = header.sampleRate, let bits = header.bitsPerSample else { return nil }
+            return StreamInfo(synthesizedFrom: header, sampleRate: rate, bitsPerSample: bits)
         }
     }
 }

@@ -14,8 +14,34 @@ extension FLAC {
         public var totalSamples: Int64
         public var md5: [UInt8]
 
-        /// Parses the 34-byte block body.
-        /// - Throws: ``CodecError/Code/corrupt`` for a short block or impossible values.
+        /// Frames code sample numbers whatever their blocking strategy bit says: libFLAC's rule for
+        /// streams whose minimum and maximum block sizes differ (the old variable-block-size format).
+        public var codesSampleNumbers: Bool { minBlockSize != maxBlockSize }
+
+        /// A STREAMINFO made up for a stream that has none (it starts at a frame header), from
+        /// that first frame: a decoder needs it to start at any frame.
+        init(synthesizedFrom header: FrameHeader, sampleRate: Int, bitsPerSample: Int) {
+            // Fixed-strategy streams get equal block sizes, so that libFLAC counts frame numbers.
+            (minBlockSize, maxBlockSize) = header.isVariableBlockSize ? (16, 65_535) : (header.blockSize, header.blockSize)
+            (minFrameSize, maxFrameSize) = (0, 0)
+            self.sampleRate = sampleRate
+            channelCount = header.channelCount
+            self.bitsPerSample = bitsPerSample
+            totalSamples = 0
+            md5 = [UInt8](repeating: 0, count: 16)
+        }
+
+        /// The 34-byte block body (RFC 9639 §8.2).
+        var body: [UInt8] {
+            func be(_ value: UInt64, _ bytes: Int) -> [UInt8] { (0..<bytes).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+            let packed = UInt64(sampleRate) << 44 | UInt64(channelCount - 1) << 41 | UInt64(bitsPerSample - 1) << 36 | UInt64(totalSamples)
+            return be(UInt64(minBlockSize), 2) + be(UInt64(maxBlockSize), 2) + be(UInt64(minFrameSize), 3) + be(UInt64(maxFrameSize), 3)
+                + be(packed, 8) + md5
+        }
+
+        /// Parses the 34-byte block body. Block and frame sizes are kept as they are, even when
+        /// they contradict the frames: libFLAC decodes such streams, and so must the archive.
+        /// - Throws: ``CodecError/Code/corrupt`` for a short block or a rate of 0 Hz.
         init(parsing body: [UInt8]) throws(CodecError) {
             guard body.count >= 34 else { throw CodecError(.corrupt, "STREAMINFO is \(body.count) bytes, 34 expected", codec: FLAC.codecID) }
             func be(_ range: Range<Int>) -> UInt64 { body[range].reduce(0) { $0 << 8 | UInt64($1) } }
@@ -29,9 +55,9 @@ extension FLAC {
             bitsPerSample = Int((packed >> 36) & 0x1F) + 1
             totalSamples = Int64(packed & 0xF_FFFF_FFFF)
             md5 = Array(body[18..<34])
-            // RFC 9639 §8.2: block sizes 16...65535 (min may be smaller only in one-frame streams).
-            guard maxBlockSize >= 16, minBlockSize <= maxBlockSize, sampleRate > 0, bitsPerSample >= 4 else {
-                throw CodecError(.corrupt, "STREAMINFO has impossible values (block sizes \(minBlockSize)...\(maxBlockSize), \(sampleRate) Hz, \(bitsPerSample) bits)", codec: FLAC.codecID)
+            // RFC 9639 §8.2: the sample rate must not be 0 (4-bit samples and up are all codable).
+            guard sampleRate > 0, bitsPerSample >= 4 else {
+                throw CodecError(.corrupt, "STREAMINFO has impossible values (\(sampleRate) Hz, \(bitsPerSample) bits)", codec: FLAC.codecID)
             }
         }
     }

@@ -7,7 +7,8 @@ extension FLAC {
         public let header: FrameHeader
     }
 
-    /// Phase 2: parses the full header of a candidate and checks its CRC-8 and STREAMINFO.
+    /// Phase 2: parses the full header of a candidate and checks its CRC-8 and its agreement
+    /// with STREAMINFO (rate, channels, sample size).
     public struct FrameHeaderParser: FrameParser {
         public let streamInfo: StreamInfo
 
@@ -16,8 +17,10 @@ extension FLAC {
         }
 
         public func parse(_ bytes: UnsafeRawBufferPointer, at offset: Int64) -> Verdict<FrameCandidate, FrameHeader.Rejection> {
-            switch FrameHeader.parse(bytes, streamInfo: streamInfo) {
-            case .success(let header): return .accept(FrameCandidate(offset: offset, header: header))
+            switch FrameHeader.parse(bytes, sampleNumbersWithoutStrategyBit: streamInfo.codesSampleNumbers) {
+            case .success(let header):
+                guard header.agrees(with: streamInfo) else { return .reject(.streamInfoMismatch) }
+                return .accept(FrameCandidate(offset: offset, header: header))
             case .failure(let reason): return .reject(reason)
             }
         }

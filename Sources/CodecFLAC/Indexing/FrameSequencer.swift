@@ -4,19 +4,24 @@ extension FLAC {
     /// Phase 3: walks accepted headers in blob order and keeps the real frames.
     ///
     /// A frame ends where the next real frame begins, so a false header that survived CRC-8
-    /// would split a real frame. Real frames count up: fixed-block-size streams by frame number,
-    /// variable ones by sample number equal to the running sum. A header out of that sequence
-    /// is in doubt and settled by the CRC-16 of the frame it would start; a valid one means
-    /// real frames were lost before it (damage), and the stream resynchronises there. The last
-    /// frame's CRC-16 is always checked, since nothing after it confirms where it ends.
+    /// would split a real frame. Real frames count up, by frame number (+1) or by sample number
+    /// (+ the previous block size): whatever the blocking strategy bit says, since old encoders
+    /// coded sample numbers in fixed-strategy frames and libFLAC decodes both. A header out of
+    /// that sequence is in doubt and settled by the CRC-16 of the frame it would start; a valid
+    /// one means real frames were lost before it (damage), and the stream resynchronises there.
+    ///
+    /// Sample positions are the running sum of block sizes, as libFLAC writes them, not the
+    /// coded numbers times STREAMINFO's block size (STREAMINFO may lie). Only across a gap left
+    /// by damage do the coded numbers say how many samples were lost.
+    ///
+    /// Nothing after the last frame says where it ends (an ID3v1 or APEv2 tag or junk may
+    /// follow), so libFLAC decodes it and tells its length; that also checks its CRC-16.
     struct FrameSequencer: SampleAccumulator {
-        let streamInfo: StreamInfo
-        let firstFrameOffset: Int64
+        let chain: MetadataChain
         let blob: BlobReader
+        private var firstFrameOffset: Int64 { chain.firstFrameOffset }
 
         private var previous: FrameCandidate?
-        /// The last frame committed to the index (its block size ends the stream).
-        private var lastFrame: FrameCandidate?
         private var queue: [FrameCandidate] = []
         private var index = FrameIndex()
         private(set) var rejected: [String: Int] = [:]
@@ -26,9 +31,14 @@ extension FLAC {
         /// How many following headers a doubtful frame may end at (false syncs can sit between).
         static let doubtWindow = 4
 
-        init(streamInfo: StreamInfo, firstFrameOffset: Int64, blob: BlobReader) {
-            self.streamInfo = streamInfo
-            self.firstFrameOffset = firstFrameOffset
+        /// The sample at which the next committed frame starts, and how the previous committed
+        /// frame was numbered relative to its predecessor (to size a gap after damage).
+        private var nextSample: Int64 = 0
+        private var numbering: Numbering?
+        private enum Numbering { case frames, samples }
+
+        init(chain: MetadataChain, blob: BlobReader) {
+            self.chain = chain
             self.blob = blob
         }
 
@@ -40,37 +50,43 @@ extension FLAC {
         consuming func finish() throws(CodecError) -> (FrameIndex, [String: Int]) {
             try settle(final: true)
             if let last = previous {
-                if try isIntact(last, end: blob.length) {
-                    commit(last, end: blob.length)
+                if let end = try endOfLastFrame(last) {
+                    commit(last, end: end)
                 } else {
                     rejected["last frame damaged or cut off (CRC-16)", default: 0] += 1
                 }
             }
-            if let lastRow = index.firstSamples.indices.last, let last = lastFrame {
-                index.totalSamples = index.firstSamples[lastRow] + Int64(last.header.blockSize)
-            }
+            index.totalSamples = nextSample
             return (index, rejected)
         }
 
-        private func firstSample(of frame: FrameCandidate) -> Int64 {
-            let header = frame.header
-            // §9.1.5: fixed streams code frame numbers; every frame but the last has the maximum block size.
-            return header.isVariableBlockSize ? Int64(header.codedNumber) : Int64(header.codedNumber) * Int64(streamInfo.maxBlockSize)
+        /// Where the stream's last frame ends, as libFLAC reads it; nil when it is damaged or cut off.
+        private func endOfLastFrame(_ frame: FrameCandidate) throws(CodecError) -> Int64? {
+            let bytes = try blob.read(frame.offset..<min(blob.length, frame.offset + Self.maximumFrameBytes))
+            let length = try FrameDecoder().lengthOfFirstFrame(preamble: chain.decoderPreamble, bytes: bytes, channels: chain.streamInfo.channelCount)
+            return length.map { frame.offset + Int64($0) }
+        }
+
+        /// How `frame` is numbered relative to `previous`, if it follows it.
+        private static func step(from previous: FrameCandidate, to frame: FrameCandidate) -> Numbering? {
+            let (number, before) = (frame.header.codedNumber, previous.header.codedNumber)
+            if number == before &+ 1 { return .frames }
+            if number == before &+ UInt64(previous.header.blockSize) { return .samples }
+            return nil
         }
 
         private func follows(_ frame: FrameCandidate) -> Bool {
             guard let previous else { return frame.offset == firstFrameOffset }
-            guard frame.header.isVariableBlockSize == previous.header.isVariableBlockSize else { return false }
-            if frame.header.isVariableBlockSize {
-                return frame.header.codedNumber == previous.header.codedNumber + UInt64(previous.header.blockSize)
-            }
-            return frame.header.codedNumber == previous.header.codedNumber + 1
+            return Self.step(from: previous, to: frame) != nil
         }
 
         private mutating func settle(final: Bool) throws(CodecError) {
             while let frame = queue.first {
                 if follows(frame) {
-                    if let previous { commit(previous, end: frame.offset) }
+                    if let previous {
+                        commit(previous, end: frame.offset)
+                        numbering = Self.step(from: previous, to: frame)
+                    }
                     previous = frame
                     queue.removeFirst()
                     continue
@@ -100,17 +116,37 @@ extension FLAC {
                     commit(previous, end: frame.offset)
                 } else {
                     rejected["damaged frame (CRC-16)", default: 0] += 1
+                    nextSample = Self.checkedSum(nextSample, Int64(previous.header.blockSize))
                 }
+                nextSample = Self.checkedSum(nextSample, lostSamples(between: previous, and: frame))
             }
             rejected["resynchronised after a gap", default: 0] += 1
             previous = frame
         }
 
+        /// Samples lost in damage between `previous` (already counted) and `frame`, from their
+        /// coded numbers; 0 when the numbers do not say (a new stream spliced on, nonsense).
+        private func lostSamples(between previous: FrameCandidate, and frame: FrameCandidate) -> Int64 {
+            let (number, before) = (frame.header.codedNumber, previous.header.codedNumber)
+            guard number > before, number - before < 1 << 36 else { return 0 }
+            let lost: UInt64
+            switch numbering ?? (frame.header.isVariableBlockSize ? .samples : .frames) {
+            case .frames: lost = (number - before - 1).multipliedReportingOverflow(by: UInt64(previous.header.blockSize)).partialValue
+            case .samples: lost = number - before > UInt64(previous.header.blockSize) ? number - before - UInt64(previous.header.blockSize) : 0
+            }
+            return lost < 1 << 40 ? Int64(lost) : 0
+        }
+
+        private static func checkedSum(_ a: Int64, _ b: Int64) -> Int64 {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? .max : sum
+        }
+
         private mutating func commit(_ frame: FrameCandidate, end: Int64) {
             index.byteOffsets.append(frame.offset)
             index.frameSizes.append(end - frame.offset)
-            index.firstSamples.append(firstSample(of: frame))
-            lastFrame = frame
+            index.firstSamples.append(nextSample)
+            nextSample = Self.checkedSum(nextSample, Int64(frame.header.blockSize))
         }
 
         private func isIntact(_ frame: FrameCandidate, end: Int64) throws(CodecError) -> Bool {
