@@ -19,10 +19,9 @@ import ZarrStore
     /// libsndfile's decode of `path` as floats (full scale 1.0), interleaved.
     private func reference(_ path: String) throws -> (samples: [Float], channels: Int, bits: Int) {
         let reader = try PCMFileReader(path: path)
-        var all: [Int32] = [], block: [Int32] = []
-        while try reader.read(maxFrames: 1 << 16, into: &block) > 0 { all += block }
-        let scale = 1 / Float(Int64(1) << (reader.bitsPerSample - 1))
-        return (all.map { Float($0) * scale }, reader.channelCount, reader.bitsPerSample)
+        var all: [Float] = [], block: [Float] = []
+        while try reader.readFloat(maxFrames: 1 << 16, into: &block) > 0 { all += block }
+        return (all, reader.channelCount, reader.bitsPerSample)
     }
 
     private func floats(_ path: String) throws -> [Float] {
