@@ -20,7 +20,8 @@ import ZarrStore
 
     @Test func ffmpegRewrittenAudioMothComment() {
         let result = RecordingMetadata.read(from: Fixtures.path("audiomoth_pykanto_20210502_040000.WAV"), user: nil, startTime: nil)
-        #expect(result["metadata"]?["audiomoth"]?["gain"] == "setting 2")
+        #expect(result["metadata"]?["audiomoth"]?["gain"] == "medium")
+        #expect(result["metadata"]?["audiomoth"]?["gain_setting"] == 2)
         #expect(result["metadata"]?["audiomoth"]?["battery_v"] == 4.2)
         #expect(result["metadata"]?["riff_info"]?["ISFT"] == "Lavf57.83.100")
         #expect(result["start_time"]?["iso8601"] == "2021-05-02T04:00:00Z")
@@ -63,10 +64,17 @@ import ZarrStore
         #expect(result["metadata"]?["bext"]?["originator"] == "Song Meter")
         #expect(result["start_time"] == ["iso8601": "2024-06-01T05:31:07", "source": "bext"])
 
-        // Nothing in the file: the AudioMoth-style file name, in UTC.
+        // Nothing in the file: the file name's time, naive (local time of unknown zone).
         result = RecordingMetadata.read(from: plain, user: nil, startTime: nil)
         #expect(result["start_time"] == nil)
-        #expect(RecordingMetadata.fileNameTime("/x/20250416_000000.WAV") == "2025-04-16T00:00:00Z")
+        let named = folder.path + "/SMU04077_20240601_053000.wav"
+        try FileManager.default.copyItem(atPath: plain, toPath: named)
+        result = RecordingMetadata.read(from: named, user: nil, startTime: nil)
+        #expect(result["start_time"]?["iso8601"] == "2024-06-01T05:30:00")
+        #expect(result["start_time"]?["naive"] == true)
+        #expect(RecordingMetadata.fileNameTime("/x/20250416_000000.WAV") == "2025-04-16T00:00:00")
+        #expect(RecordingMetadata.fileNameTime("/x/SITE_B_20250416_013000.wav") == "2025-04-16T01:30:00")
         #expect(RecordingMetadata.fileNameTime("/x/20251399_000000.WAV") == nil)
+        #expect(RecordingMetadata.fileNameTime("/x/20250416_0000001.WAV") == nil)
     }
 }
