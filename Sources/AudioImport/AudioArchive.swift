@@ -156,8 +156,8 @@ public struct AudioArchive: Sendable {
                 source["file_name"] = .string((file as NSString).lastPathComponent)
                 source["size_bytes"] = .int(size)
                 source["sha256"] = .string(sha256)
-                if let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date {
-                    source["mtime"] = .string(ISO8601DateFormatter().string(from: modified))
+                if let modified = SourceFile.status(file)?.modified {
+                    source["mtime"] = .string(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: modified)))
                 }
                 if source["tags"] == nil, let tags = (try? PCMFileReader(path: file))?.tags, !tags.isEmpty {
                     source["tags"] = .object(tags.mapValues(JSONValue.string))

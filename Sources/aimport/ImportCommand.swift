@@ -104,19 +104,27 @@ struct Import: AsyncParsableCommand {
         if worst != 0 { throw ExitCode(worst) }
     }
 
-    /// Files as given, and the audio files below given folders (sorted, recursively).
+    /// Files as given, and the audio files below given folders (sorted, recursively), with
+    /// symbolic links followed. A folder reached twice (a link loop, or two links to one folder)
+    /// is walked once; hidden files and macOS `._*` AppleDouble files are skipped.
     private func expand(_ inputs: [String]) throws -> [String] {
         var files: [String] = []
-        for input in inputs {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
-                files.append(input)  // reported as missing by the import
-                continue
+        var visited = Set<[UInt64]>()
+        func walk(_ folder: String) {
+            guard let identity = SourceFile.status(folder)?.identity, visited.insert(identity).inserted else { return }
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+            for name in names where !name.hasPrefix(".") {
+                let path = (folder as NSString).appendingPathComponent(name)
+                guard let status = SourceFile.status(path) else { continue }  // a dangling link
+                if status.isFolder {
+                    walk(path)
+                } else if Self.audioExtensions.contains((name as NSString).pathExtension.lowercased()) {
+                    files.append(path)
+                }
             }
-            guard isFolder.boolValue else { files.append(input); continue }
-            let found = FileManager.default.enumerator(atPath: input)?.compactMap { $0 as? String } ?? []
-            files += found.filter { Self.audioExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
-                .sorted().map { (input as NSString).appendingPathComponent($0) }
+        }
+        for input in inputs {
+            if SourceFile.status(input)?.isFolder == true { walk(input) } else { files.append(input) }  // a missing file is reported by the import
         }
         return files
     }

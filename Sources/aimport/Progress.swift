@@ -1,3 +1,4 @@
+import CodecCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -32,7 +33,7 @@ final class Progress {
 
     /// A file's size in bytes (0 when it cannot be read).
     static func size(of file: String) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.int64Value ?? 0
+        SourceFile.status(file)?.size ?? 0
     }
 
     func done() {

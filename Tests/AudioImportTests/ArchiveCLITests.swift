@@ -295,6 +295,38 @@ extension ArchiveCLITests {
 extension ArchiveCLITests {
     /// 720 channels, every one different: FLAC (90 groups of 8) gives them back bit-exact and in
     /// order; Opus (255 + 255 + 210) gives each channel back at its own level.
+    /// Symbolic links are followed for size and mtime, linked folders are walked, link loops end,
+    /// hidden and AppleDouble files are skipped.
+    @Test func symlinkedFilesAndFoldersAreFollowed() throws {
+        let folder = TemporaryFolder()
+        let real = folder.path + "/real", top = folder.path + "/top"
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: top + "/sub", withIntermediateDirectories: true)
+        let inputs = try wavs(2, in: folder)
+        try FileManager.default.moveItem(atPath: inputs[0], toPath: real + "/a.wav")
+        try FileManager.default.moveItem(atPath: inputs[1], toPath: top + "/sub/b.wav")
+        let old = Date(timeIntervalSince1970: 1_700_000_000)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: real + "/a.wav")
+        try FileManager.default.createSymbolicLink(atPath: top + "/linked", withDestinationPath: real)
+        try FileManager.default.createSymbolicLink(atPath: top + "/sub/loop", withDestinationPath: top)
+        try FileManager.default.createSymbolicLink(atPath: top + "/c.wav", withDestinationPath: real + "/a.wav")
+        try Data("not audio".utf8).write(to: URL(fileURLWithPath: top + "/._b.wav"))
+        try Data("not audio".utf8).write(to: URL(fileURLWithPath: top + "/.hidden.wav"))
+        let store = folder.path + "/a.zarr"
+        let output = try aimport(["import", "--store", store, "--json", top]).standardOutput
+        let results = try JSONValue(parsing: Array(output.utf8)).arrayValue ?? []
+        // c.wav and linked/a.wav are the same file: one import, one duplicate; sub/b.wav once (the loop is walked once).
+        #expect(results.map { $0["status"]?.stringValue } == ["imported", "duplicate", "imported"])
+        let listed = try list(store)
+        #expect(listed.count == 2)
+        for recording in listed {
+            #expect(recording["import_warnings"] == nil)
+        }
+        let linked = listed.first { $0["source"]?["file_name"] == "c.wav" }
+        #expect(linked?["source"]?["mtime"] == "2023-11-14T22:13:20Z")
+        #expect(linked?["source"]?["size_bytes"]?.intValue == (try FileManager.default.attributesOfItem(atPath: real + "/a.wav")[.size] as? Int))
+    }
+
     @Test func sevenHundredTwentyChannels() throws {
         let folder = TemporaryFolder()
         let channels = 720, frames = 800, rate = 8000

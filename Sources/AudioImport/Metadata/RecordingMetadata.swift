@@ -1,3 +1,4 @@
+import CodecCore
 import Foundation
 import ZarrStore
 
@@ -51,8 +52,7 @@ public enum RecordingMetadata {
     /// lost power before it could patch the sizes); libsndfile reads what is there.
     public static func truncationWarning(for path: String) -> String? {
         guard let data = RIFFChunks(path: path).chunks.first(where: { $0.id == "data" }),
-              let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let fileSize = (attributes[.size] as? NSNumber)?.int64Value
+              let fileSize = SourceFile.status(path)?.size
         else { return nil }
         let present = fileSize - data.offset
         guard data.size > present else { return nil }

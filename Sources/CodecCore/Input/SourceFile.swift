@@ -51,4 +51,24 @@ public enum SourceFile {
         guard n >= 0 else { throw CodecError(.storage, "cannot read: \(String(cString: strerror(errno)))", file: path) }
         return Array(buffer.prefix(n))
     }
+
+    /// What stat(2) says of the file a path names, following symbolic links (a link's own size
+    /// and time are not the recording's).
+    public struct Status: Sendable {
+        public let size: Int64
+        /// Seconds since 1970 (UTC) of the last modification.
+        public let modified: Double
+        public let isFolder: Bool
+        /// Device and inode: the same file or folder reached by two paths has the same identity.
+        public let identity: [UInt64]
+    }
+
+    /// The status of the file `path` names (links followed); nil when it does not exist.
+    public static func status(_ path: String) -> Status? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Status(
+            size: Int64(info.st_size), modified: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9,
+            isFolder: info.st_mode & S_IFMT == S_IFDIR, identity: [UInt64(info.st_dev), UInt64(info.st_ino)])
+    }
 }
