@@ -59,6 +59,10 @@ public struct OpusBackend: CodecBackend {
         let (index, opusHead, report) = try await buildIndex(of: blob, options: indexOptions)
         let timing = Opus.Timing(head: opusHead, decodeRate: decodeRate)
         try Opus.PageIndexStorage.store(index, timing: timing, in: group)
+        if copied {  // our own encodes are CELT-only: their pre-roll is exact without restart points
+            let restarts = try Self.measureRestartPoints(in: group)
+            if !restarts.points.isEmpty { description["extraction_accuracy"] = Self.accuracy(restarts, decodeRate: decodeRate) }
+        }
         let totalSamples = timing.decodeSamples(index.streamEnd) - timing.preSkip
         description["sample_rate"] = .int(Int64(sourceRate))
         description["coded_sample_rate"] = .int(Int64(decodeRate))
@@ -82,7 +86,39 @@ public struct OpusBackend: CodecBackend {
         let decodeRate = Self.decodeRate(of: group)
         let (index, head, report) = try await buildIndex(of: blob, options: options)
         try Opus.PageIndexStorage.store(index, timing: Opus.Timing(head: head, decodeRate: decodeRate), in: group)
+        _ = try Self.measureRestartPoints(in: group)
         return report
+    }
+
+    /// Measures and stores the restart points of the indexed recording in `group` (none for
+    /// CELT-only streams, which our own imports always are).
+    static func measureRestartPoints(in group: ZarrGroup) throws(CodecError) -> Opus.RestartPointReport {
+        let reader = try OpusBackend().openOpusRecording(group)
+        var report: Opus.RestartPointReport
+        do {
+            report = try Opus.RestartPointSearch.standard(decodeRate: reader.timing.decodeRate).run(over: reader)
+        } catch where error.code == .corrupt {
+            // A packet libopus rejects: no measurement (such ranges cannot be extracted anyway).
+            report = Opus.RestartPointReport(points: [], unconverged: 0, unconvergedWorstLSB: 0)
+        }
+        try Opus.RestartPointStorage.store(report.points, in: group)
+        return report
+    }
+
+    /// How exact extraction of a SILK or hybrid stream is, for `info`: exact within the look-back
+    /// of a restart point (the stream start included), else the measured difference of restarts
+    /// that never converged.
+    static func accuracy(_ report: Opus.RestartPointReport, decodeRate: Int) -> JSONValue {
+        var facts: [String: JSONValue] = [
+            "class": "silk_or_hybrid", "restart_points": .int(Int64(report.points.count)),
+            "exact_look_back_s": .double(Double(Opus.PreRoll.standard(decodeRate: decodeRate).exactLookBack) / Double(decodeRate)),
+            "unconverged_restarts": .int(Int64(report.unconverged)),
+        ]
+        if report.unconverged > 0 {
+            facts["unconverged_worst_lsb"] = .double((report.unconvergedWorstLSB * 100).rounded() / 100)
+            facts["note"] = "ranges farther than exact_look_back_s from an exact restart point decode from 1 s before them and may differ from a continuous decode by up to about unconverged_worst_lsb"
+        }
+        return .object(facts)
     }
 
     public func storedIndexMatches(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> Bool {
@@ -112,7 +148,8 @@ public struct OpusBackend: CodecBackend {
             blob: blob, head: head, timing: timing, rows: rows, totalSamples: total, sampleRate: rate,
             preRoll: preRollSeconds.map { .fixed(seconds: $0, decodeRate: timing.decodeRate) }
                 ?? .standard(decodeRate: timing.decodeRate),
-            decoders: Opus.DecoderPool(head: head, decodeRate: timing.decodeRate))
+            decoders: Opus.DecoderPool(head: head, decodeRate: timing.decodeRate),
+            restartPoints: preRollSeconds == nil ? try Opus.RestartPointStorage.load(from: group) : [])
     }
 
     /// Builds the page index of `blob` without storing it.

@@ -49,7 +49,13 @@ extension Opus.RecordingReader {
         if packets.first.map({ $0.position > max(0, lookBack) }) ?? true {
             packets = try self.packets(from: lookBack, to: end)
         }
-        if preRoll.syncLookBack > 0, let sync = lastModeSwitch(in: packets, before: start) {
+        let sync = preRoll.syncLookBack > 0 ? lastModeSwitch(in: packets, before: start) : nil
+        if let restart = restartPoints.last(where: { $0.exactFrom <= start }), start - restart.start <= preRoll.exactLookBack,
+           sync.map({ packets[$0].position < restart.start }) ?? true {
+            let from = restart.start
+            return plan(try self.packets(from: from, to: end), from: from, from == 0 ? .streamStart : .restartPoint)
+        }
+        if let sync {
             return plan(packets, from: packets[sync].position, packets[sync].position == 0 ? .streamStart : .modeSwitch)
         }
         return plan(packets, from: start - preRoll.other, start - preRoll.other <= 0 ? .streamStart : .fixed)

@@ -16,6 +16,8 @@ extension Opus {
         /// How far before the requested start decoding begins (chosen per extraction).
         public var preRoll: PreRoll
         let decoders: DecoderPool
+        /// Measured restarts of a stream with SILK or hybrid packets (empty for CELT-only streams).
+        public var restartPoints: [RestartPoint] = []
 
         public var channelCount: Int { head.channelCount }
         /// Opus carries no bit depth; `int32` extraction gives 16-bit values.

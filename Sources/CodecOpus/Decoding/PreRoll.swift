@@ -17,8 +17,10 @@ extension Opus {
     ///   before it is exactly in the continuous decode's state (the stream start counts too).
     ///   SILK state (long-term prediction on the past output) may otherwise not converge for
     ///   seconds in voiced sound.
+    /// - For streams with SILK or hybrid packets, the latest ``RestartPoint`` measured at index
+    ///   time that is exact by the start (or the mode switch, if that is later).
     /// - Otherwise ``other`` before the start, which can leave SILK and hybrid streams off by
-    ///   more than one LSB.
+    ///   more than one LSB (only recordings indexed before restart points existed).
     public struct PreRoll: Sendable, Equatable {
         /// Decoded samples when every frame of the pre-roll is independent CELT in every stream.
         public var independent: Int64
@@ -29,12 +31,16 @@ extension Opus {
         /// How far back (decoded samples) CELT pre-rolls may grow and mode switches are looked
         /// for; 0 turns both off.
         public var syncLookBack: Int64
+        /// How far back (decoded samples) an exact restart point of a SILK or hybrid stream may
+        /// lie and still be used; 0 turns restart points off.
+        public var exactLookBack: Int64
 
-        public init(independent: Int64, celtOnly: Int64, other: Int64, syncLookBack: Int64) {
+        public init(independent: Int64, celtOnly: Int64, other: Int64, syncLookBack: Int64, exactLookBack: Int64 = 0) {
             self.independent = independent
             self.celtOnly = celtOnly
             self.other = other
             self.syncLookBack = syncLookBack
+            self.exactLookBack = exactLookBack
         }
 
         /// The same pre-roll whatever the packets' modes.
@@ -47,14 +53,20 @@ extension Opus {
         /// identical samples in every measurement). CELT-only: 500 ms; over 68 encodings (opusenc, 24-510 kb/s, 2.5-60 ms
         /// frames, full-scale sawtooth, square, noise, plucks, birds) the worst extraction
         /// differed from the continuous decode by 0.04 LSB, while 400 ms left up to 1.9 LSB.
-        /// Otherwise a mode switch up to 5 s back, else 1 s.
+        /// Otherwise a mode switch up to 5 s back or an exact restart point up to 60 s back
+        /// (whichever is later), else 1 s.
         public static func standard(decodeRate: Int) -> PreRoll {
             PreRoll(
                 independent: Int64(minimumSeconds * Double(decodeRate)),
                 celtOnly: Int64(standardCELTOnlySeconds * Double(decodeRate)),
                 other: Int64(decodeRate),
-                syncLookBack: Int64(5 * decodeRate))
+                syncLookBack: Int64(5 * decodeRate),
+                exactLookBack: Int64(standardExactLookBackSeconds * Double(decodeRate)))
         }
+
+        /// The restart-point part of ``standard(decodeRate:)``: decoding up to 60 s of SILK
+        /// (tens of milliseconds, docs/BENCHMARKS.md) is the price of exactness.
+        public static let standardExactLookBackSeconds = 60.0
 
         /// The CELT-only part of ``standard(decodeRate:)``.
         public static let standardCELTOnlySeconds = 0.5
@@ -72,6 +84,8 @@ extension Opus {
             case modeSwitch
             /// The stream start: a new decoder is in the continuous decode's state.
             case streamStart
+            /// A restart point measured at index time (``RestartPoint``): exact for SILK and hybrid.
+            case restartPoint
             /// ``other`` before the start, with no guarantee for SILK and hybrid packets.
             case fixed
         }

@@ -47,6 +47,49 @@ extension Opus {
         }
     }
 
+    /// How the restart points of a SILK or hybrid stream are kept: `opus_restart_points`, uint64
+    /// [points, 2] (start, exact_from), decoded samples from the stream start (pre-skip
+    /// included). Absent for CELT-only streams, whose pre-roll is exact without them.
+    enum RestartPointStorage {
+        static let arrayName = "opus_restart_points"
+
+        static func store(_ points: [RestartPoint], in group: ZarrGroup) throws(CodecError) {
+            do {
+                if (try? group.array(arrayName)) != nil { try group.deleteChild(arrayName) }
+                guard !points.isEmpty else { return }
+                let array = try group.createArray(arrayName, metadata: ArrayMetadata(
+                    shape: [points.count, 2], dataType: .uint64, chunkShape: [65_536, 2],
+                    codecs: [.bytes(endian: .little), .zstd(level: 3, checksum: false)],
+                    attributes: ["columns": ["start", "exact_from"], "units": "decoded samples from the stream start, pre-skip included"],
+                    dimensionNames: ["point", "field"]))
+                try array.write(points.flatMap { [UInt64($0.start), UInt64($0.exactFrom)] })
+            } catch {
+                throw CodecError(.storage, "cannot write the restart points: \(error)", codec: Opus.codecID, file: group.path)
+            }
+        }
+
+        /// The stored points; empty when the recording has none.
+        static func load(from group: ZarrGroup) throws(CodecError) -> [RestartPoint] {
+            guard let array = try? group.array(arrayName) else { return [] }
+            do {
+                guard array.shape.count == 2, array.shape[1] == 2 else {
+                    throw CodecError(.incompleteRecording, "\(arrayName) has shape \(array.shape), [points, 2] expected", codec: Opus.codecID, file: group.path)
+                }
+                let values = try array.read(UInt64.self)
+                return try (0..<array.shape[0]).map { r throws(CodecError) in
+                    guard values[2 * r] <= UInt64(Int64.max), values[2 * r + 1] <= UInt64(Int64.max) else {
+                        throw CodecError(.incompleteRecording, "\(arrayName) row \(r) is out of range", codec: Opus.codecID, file: group.path)
+                    }
+                    return RestartPoint(start: Int64(values[2 * r]), exactFrom: Int64(values[2 * r + 1]))
+                }
+            } catch let error as CodecError {
+                throw error
+            } catch {
+                throw CodecError(.incompleteRecording, "cannot read the restart points: \(error)", codec: Opus.codecID, file: group.path)
+            }
+        }
+    }
+
     /// The relation between the stream's 48 kHz granule units and decoded samples.
     public struct Timing: Sendable {
         /// The rate the stream is decoded at (an Opus rate); decoded samples map 1:1 to source samples.
