@@ -72,7 +72,7 @@ public struct AudioArchive: Sendable {
         } catch let error as CodecError {
             throw error
         } catch {
-            throw CodecError(.storage, "cannot open or create the archive: \(error)", file: storePath)
+            throw CodecError.store(error, "cannot open or create the archive", file: storePath)
         }
         return AudioArchive(store: store, path: group)
     }
@@ -90,9 +90,9 @@ public struct AudioArchive: Sendable {
                 guard let facts = group.attributes[RecordingLayout.attributeKey], facts["node"] == "recording" else { continue }
                 result.append(Summary(id: name, attributes: facts))
             }
-            return result.sorted { Int($0.id)! < Int($1.id)! }
+            return result.sorted { (Int($0.id) ?? .max, $0.id) < (Int($1.id) ?? .max, $1.id) }
         } catch {
-            throw CodecError(.storage, "cannot list the archive: \(error)", file: store.root)
+            throw CodecError.store(error, "cannot list the archive", file: store.root)
         }
     }
 
@@ -130,7 +130,7 @@ public struct AudioArchive: Sendable {
         let stagingName = Self.stagingPrefix + UUID().uuidString.lowercased()
         let staging: ZarrGroup
         do { staging = try ZarrGroup.create(in: store, at: child(stagingName)) } catch {
-            throw CodecError(.storage, "cannot create a staging group: \(error)", file: store.root)
+            throw CodecError.store(error, "cannot create a staging group", file: store.root)
         }
         let channels = (try? input.pcmReader())?.channelCount ?? 0
         let outcome: Result<ImportReport, CodecError>
@@ -172,7 +172,7 @@ public struct AudioArchive: Sendable {
                 try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
             } catch {
                 try? store.erasePrefix(child(stagingName))
-                throw CodecError(.storage, "cannot record the metadata: \(error)", file: file)
+                throw CodecError.store(error, "cannot record the metadata", file: file)
             }
             return try commit(stagingName, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
         case .failure(let error):
@@ -193,7 +193,7 @@ public struct AudioArchive: Sendable {
         for (k, file) in files.enumerated() {
             let subgroup: ZarrGroup
             do { subgroup = try staging.createGroup("g\(k)") } catch {
-                return .failure(CodecError(.storage, "cannot create channel group \(k): \(error)", file: store.root))
+                return .failure(CodecError.store(error, "cannot create channel group \(k)", file: store.root))
             }
             switch await Self.run(backend, file: file, into: subgroup, options: options) {
             case .success(let report): reports.append(report)

@@ -1,3 +1,5 @@
+import ZarrStore
+
 /// An error from a codec backend: what went wrong (``Code``), in which file and at which byte,
 /// and why. `Code` is a struct so that codes can be added without breaking callers.
 public struct CodecError: Error, Sendable, CustomStringConvertible {
@@ -25,6 +27,8 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
         public static let incompleteRecording = Code("incomplete recording")
         /// A C library failed in a way that is not about the input.
         public static let library = Code("library failure")
+        /// Stored data that must be there is not (a deleted chunk or shard file).
+        public static let missingData = Code("missing data")
     }
 
     public let code: Code
@@ -36,10 +40,12 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
     /// Where in the file or blob, when known.
     public let byteOffset: Int64?
     public let underlying: (any Error & Sendable)?
+    /// The recording concerned, when an archive knows it.
+    public var recording: String?
 
     public init(
         _ code: Code, _ message: String, codec: CodecID? = nil, file: String? = nil, byteOffset: Int64? = nil,
-        underlying: (any Error & Sendable)? = nil
+        underlying: (any Error & Sendable)? = nil, recording: String? = nil
     ) {
         self.code = code
         self.message = message
@@ -47,10 +53,38 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
         self.file = file
         self.byteOffset = byteOffset
         self.underlying = underlying
+        self.recording = recording
+    }
+
+    /// A store failure while doing `what`, keeping the store's error as the cause and its kind:
+    /// a chunk that does not decode or metadata that does not parse is damaged data
+    /// (``Code/corrupt``), a missing node is an ``Code/incompleteRecording``, an I/O failure is
+    /// ``Code/storage``. A ``CodecError`` passes through unchanged.
+    public static func store(_ error: any Error, _ what: String, codec: CodecID? = nil, file: String? = nil, byteOffset: Int64? = nil) -> CodecError {
+        if let error = error as? CodecError { return error }
+        guard let zarr = error as? ZarrError else {
+            return CodecError(.storage, what, codec: codec, file: file, byteOffset: byteOffset, underlying: SendableDescription(error))
+        }
+        let code: Code = switch zarr.code {
+        case .corruptChunk, .invalidMetadata, .wrongNodeType: .corrupt
+        case .nodeNotFound: .incompleteRecording
+        case .unsupportedCodec, .unsupportedDataType, .unsupportedChunkGrid, .unsupportedChunkKeyEncoding, .unsupportedExtension: .unsupported
+        case .nodeExists, .invalidArgument: .library
+        default: .storage
+        }
+        return CodecError(code, what, codec: codec, file: file, byteOffset: byteOffset, underlying: zarr)
+    }
+
+    /// The same error, naming the recording.
+    public func inRecording(_ id: String) -> CodecError {
+        var copy = self
+        if copy.recording == nil { copy.recording = id }
+        return copy
     }
 
     public var description: String {
         var text = ""
+        if let recording { text += "recording \(recording): " }
         if let file { text += "\(file): " }
         text += message
         if let byteOffset { text += " (at byte \(byteOffset))" }
@@ -58,4 +92,10 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
         if let underlying { text += ": \(underlying)" }
         return text
     }
+}
+
+/// A non-Sendable error's description, kept as the cause of a ``CodecError``.
+struct SendableDescription: Error, Sendable, CustomStringConvertible {
+    let description: String
+    init(_ error: any Error) { description = String(describing: error) }
 }

@@ -34,7 +34,7 @@ public enum RecordingLayout {
         } catch let error as CodecError {
             throw error
         } catch {
-            throw CodecError(.incompleteRecording, "no audio blob: \(error)", codec: codec, file: group.path)
+            throw CodecError.store(error, "no audio blob", codec: codec, file: group.path)
         }
     }
 
@@ -51,7 +51,7 @@ public enum RecordingLayout {
         do {
             try recording.setAttributes(group.attributes.merging(recordingAttributes(description)) { _, new in new })
         } catch {
-            throw CodecError(.storage, "cannot write the recording attributes: \(error)", codec: codec, file: group.path)
+            throw CodecError.store(error, "cannot write the recording attributes", codec: codec, file: group.path)
         }
     }
 }

@@ -62,7 +62,7 @@ public struct FLACBackend: CodecBackend {
     public func buildIndex(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> IndexReport {
         let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
         let (index, _, report) = try await buildIndex(of: blob, options: options)
-        try index.store(in: group)
+        try index.replace(in: group)
         return report
     }
 

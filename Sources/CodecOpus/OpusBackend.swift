@@ -73,7 +73,11 @@ public struct OpusBackend: CodecBackend {
             "pre_skip": .int(Int64(opusHead.preSkip)), "input_sample_rate": .int(Int64(opusHead.inputSampleRate)),
             "output_gain_q8_db": .int(Int64(opusHead.outputGain)), "mapping_family": .int(Int64(opusHead.mappingFamily)),
         ]
-        description["arrays"] = ["blob": .string(RecordingLayout.blobArrayName), "index": .string(Opus.PageIndexStorage.arrayName)]
+        var arrays: [String: JSONValue] = ["blob": .string(RecordingLayout.blobArrayName), "index": .string(Opus.PageIndexStorage.arrayName)]
+        if IndexTable.exists(role: Opus.RestartPointStorage.role, defaultName: Opus.RestartPointStorage.arrayName, in: group) {
+            arrays[Opus.RestartPointStorage.role] = .string(Opus.RestartPointStorage.arrayName)
+        }
+        description["arrays"] = .object(arrays)
         description["source"] = .object(sourceFacts)
         try RecordingLayout.storeDescription(description, in: group, codec: Self.codecID)
         return ImportReport(
@@ -85,14 +89,14 @@ public struct OpusBackend: CodecBackend {
         let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
         let decodeRate = Self.decodeRate(of: group)
         let (index, head, report) = try await buildIndex(of: blob, options: options)
-        try Opus.PageIndexStorage.store(index, timing: Opus.Timing(head: head, decodeRate: decodeRate), in: group)
-        _ = try Self.measureRestartPoints(in: group)
+        try Opus.PageIndexStorage.replace(index, timing: Opus.Timing(head: head, decodeRate: decodeRate), in: group)
+        _ = try Self.measureRestartPoints(in: try Self.reopened(group), replacing: true)
         return report
     }
 
     /// Measures and stores the restart points of the indexed recording in `group` (none for
     /// CELT-only streams, which our own imports always are).
-    static func measureRestartPoints(in group: ZarrGroup) throws(CodecError) -> Opus.RestartPointReport {
+    static func measureRestartPoints(in group: ZarrGroup, replacing: Bool = false) throws(CodecError) -> Opus.RestartPointReport {
         let reader = try OpusBackend().openOpusRecording(group)
         var report: Opus.RestartPointReport
         do {
@@ -101,8 +105,17 @@ public struct OpusBackend: CodecBackend {
             // A packet libopus rejects: no measurement (such ranges cannot be extracted anyway).
             report = Opus.RestartPointReport(points: [], unconverged: 0, unconvergedWorstLSB: 0)
         }
-        try Opus.RestartPointStorage.store(report.points, in: group)
+        if replacing {
+            try Opus.RestartPointStorage.replace(report.points, in: try Self.reopened(group))
+        } else {
+            try Opus.RestartPointStorage.store(report.points, in: group)
+        }
         return report
+    }
+
+    /// `group` with its attributes read again (after an index table was replaced).
+    private static func reopened(_ group: ZarrGroup) throws(CodecError) -> ZarrGroup {
+        do { return try ZarrGroup.open(in: group.store, at: group.path) } catch { throw CodecError.store(error, "cannot reopen the recording", codec: codecID, file: group.path) }
     }
 
     /// How exact extraction of a SILK or hybrid stream is, for `info`: exact within the look-back

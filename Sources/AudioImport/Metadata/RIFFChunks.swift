@@ -42,11 +42,17 @@ struct RIFFChunks {
                 if id == "ds64" {
                     // RF64: the 64-bit sizes; the data size follows the RIFF size.
                     let ds64 = read(16, at: offset + 8)
-                    if ds64.count == 16 { rf64DataSize = Int64(ds64[8..<16].reversed().reduce(0) { $0 << 8 | UInt64($1) }) }
+                    // A size beyond Int64 is damage: the data size stays unknown.
+                    if ds64.count == 16 { rf64DataSize = Int64(exactly: ds64[8..<16].reversed().reduce(0) { $0 << 8 | UInt64($1) }) }
                 }
                 if id == "data", size == 0xFFFF_FFFF, let rf64DataSize { size = rf64DataSize }
                 found.append(Chunk(id: id, offset: offset + 8, size: size))
-                offset += 8 + size + (size & 1)  // chunks are word-aligned
+                // Chunks are word-aligned; a size that runs past any file ends the walk.
+                let (padded, overflowA) = size.addingReportingOverflow(size & 1)
+                let (payload, overflowB) = offset.addingReportingOverflow(8)
+                let (next, overflowC) = payload.addingReportingOverflow(padded)
+                guard !overflowA, !overflowB, !overflowC else { break }
+                offset = next
             }
         }
         chunks = found

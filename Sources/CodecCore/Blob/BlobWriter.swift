@@ -9,6 +9,8 @@ public final class BlobWriter {
     private var pending: [UInt8] = []
     /// Bytes already appended to the array.
     private var flushed: Int64 = 0
+    /// Shards appended that were all zero bytes (Zarr does not store them).
+    private var zeroShards: [Int] = []
     /// Where the next write goes.
     public private(set) var position: Int64 = 0
 
@@ -20,7 +22,7 @@ public final class BlobWriter {
                 shape: [0], dataType: .uint8, chunkShape: [shardBytes],
                 codecs: [.shardingIndexed(ShardingSpec(chunkShape: [innerChunkBytes], codecs: [.bytes(endian: nil)]))]))
         } catch {
-            throw CodecError(.storage, "cannot create the blob array: \(error)", file: group.path)
+            throw CodecError.store(error, "cannot create the blob array", file: group.path)
         }
         flushBytes = shardBytes
         pending.reserveCapacity(shardBytes)
@@ -56,6 +58,22 @@ public final class BlobWriter {
     /// Appends everything still buffered; returns the final array.
     public func finish() throws(CodecError) -> ZarrArray {
         try flush(whole: false)
+        // A patch may have made a zero shard non-zero again; record only those still missing.
+        var missing: [Int] = []
+        for shard in zeroShards {
+            do {
+                if !(try array.isChunkStored([shard])) { missing.append(shard) }
+            } catch {
+                throw CodecError.store(error, "cannot check blob shard \(shard)", file: array.path)
+            }
+        }
+        if !missing.isEmpty {
+            do {
+                try array.setAttributes(array.metadata.attributes.merging([BlobReader.zeroShardsAttribute: .array(missing.map { .int(Int64($0)) })]) { _, new in new })
+            } catch {
+                throw CodecError.store(error, "cannot record the blob's zero shards", file: array.path)
+            }
+        }
         return array
     }
 
@@ -66,7 +84,7 @@ public final class BlobWriter {
             do {
                 try array.write(Array(bytes.prefix(inArray)), origin: [Int(offset)], shape: [inArray])
             } catch {
-                throw CodecError(.storage, "cannot patch blob bytes at \(offset): \(error)", file: array.path, byteOffset: offset)
+                throw CodecError.store(error, "cannot patch blob bytes at \(offset)", file: array.path, byteOffset: offset)
             }
             done = inArray
         }
@@ -92,10 +110,11 @@ public final class BlobWriter {
                 piece = Array(pending.prefix(count))
                 pending.removeFirst(count)
             }
+            if !piece.contains(where: { $0 != 0 }) { zeroShards.append(Int(flushed / Int64(flushBytes))) }
             do {
                 try array.append(piece)
             } catch {
-                throw CodecError(.storage, "cannot append to the blob: \(error)", file: array.path, byteOffset: flushed)
+                throw CodecError.store(error, "cannot append to the blob", file: array.path, byteOffset: flushed)
             }
             piece = []
             flushed += Int64(count)

@@ -21,8 +21,11 @@ extension FLAC {
         private var failure: CodecError?
 
         init(into blob: BlobWriter, settings: Settings) throws(CodecError) {
-            // RFC 9639 §7: the streamable subset, kept whenever the parameters allow it.
-            let subset = settings.sampleRate <= 655_350 && [8, 12, 16, 20, 24].contains(settings.bitsPerSample)
+            // RFC 9639 §7: the streamable subset, kept whenever the parameters allow it: a rate
+            // the frame header can code (libFLAC's own test), a subset sample size, and a block
+            // size within the subset's limit for the rate.
+            let subset = FLAC__format_sample_rate_is_subset(UInt32(clamping: settings.sampleRate)) != 0
+                && [8, 12, 16, 20, 24].contains(settings.bitsPerSample)
                 && settings.blockSize <= (settings.sampleRate <= 48_000 ? 4608 : 16_384)
             guard (1...1_048_575).contains(settings.sampleRate) else {
                 throw CodecError(.unsupported, "FLAC stores 1 to 1,048,575 Hz, not \(settings.sampleRate) Hz", codec: FLAC.codecID)
@@ -52,9 +55,10 @@ extension FLAC {
             }
             let status = FLAC__stream_encoder_init_stream(
                 encoder, encoderWrite, encoderSeek, encoderTell, nil, Unmanaged.passUnretained(self).toOpaque())
+            // No delete here: `deinit` frees the encoder, also when init throws from now on (every
+            // stored property is set, so Swift runs deinit).
             guard status == FLAC__STREAM_ENCODER_INIT_STATUS_OK else {
-                FLAC__stream_encoder_delete(encoder)
-                throw CodecError(.library, "libFLAC encoder init failed (status \(status.rawValue))", codec: FLAC.codecID)
+                throw CodecError(.unsupported, "libFLAC refuses these stream parameters (\(settings.sampleRate) Hz, \(settings.channelCount) channels, \(settings.bitsPerSample) bits; init status \(status.rawValue))", codec: FLAC.codecID)
             }
         }
 

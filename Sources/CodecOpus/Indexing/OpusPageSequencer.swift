@@ -58,27 +58,31 @@ extension Opus {
                 durations.append(Int64(duration))
             }
             let completedHere = page.lastPacketContinues ? durations.dropLast() : durations[...]
+            let at = page.offset
             if position == nil, page.granulePosition >= 0, let offset = granuleOffset,
                !(page.continuesPacket && page.completedPackets > completedHere.count) {
                 // Re-anchor: the packets completed here all started here.
-                position = page.granulePosition - offset - completedHere.reduce(0, +)
+                position = try Self.checked(try Self.checked(page.granulePosition, -offset, at), -completedHere.reduce(0, +), at)
                 notes["resynchronised after a gap", default: 0] += 1
             }
             guard var start = position else { return }
+            guard start >= 0 else {
+                throw CodecError(.corrupt, "granule position \(page.granulePosition) puts packets before the stream start", codec: Opus.codecID, byteOffset: at)
+            }
             let firstStart = start
             var completedEnd = start
             for (k, duration) in durations.enumerated() {
-                start += duration
+                start = try Self.checked(start, duration, at)
                 if k < completedHere.count { completedEnd = start }
             }
             if page.granulePosition >= 0 && page.completedPackets > 0 && packetsSeen > 2 {
                 if granuleOffset == nil {
                     // §4.5: on a first audio page that also ends the stream, a granule below the
                     // packets' end is end trimming, not a negative start offset.
-                    let offset = page.granulePosition - completedEnd
+                    let offset = try Self.checked(page.granulePosition, -completedEnd, at)
                     granuleOffset = page.endsStream ? max(0, offset) : offset
                 }
-                let expected = completedEnd + granuleOffset!
+                let expected = try Self.checked(completedEnd, granuleOffset ?? 0, at)
                 // The final page may end earlier than its packets (end trimming, §4.5).
                 if page.granulePosition != expected && !(page.endsStream && page.granulePosition < expected) {
                     throw CodecError(.corrupt, "granule position \(page.granulePosition) where the packets end at \(expected)", codec: Opus.codecID, byteOffset: page.offset)
@@ -94,8 +98,26 @@ extension Opus {
         }
 
         consuming func finish() throws(CodecError) -> (PageIndex, [String: Int]) {
-            index.streamEnd = lastGranule - (granuleOffset ?? 0)
+            let end = try Self.checked(lastGranule, -(granuleOffset ?? 0), 0)
+            // Positions must convert to decoded samples at any Opus rate without overflow.
+            guard end >= 0, end <= Self.maximumPosition else {
+                throw CodecError(.corrupt, "the stream's granule positions give \(end) samples, beyond any recording", codec: Opus.codecID)
+            }
+            index.streamEnd = end
             return (index, notes)
+        }
+
+        /// The largest stream length accepted, in 48 kHz units (about 6,000 years): positions
+        /// stay far from Int64 overflow when scaled to any decoding rate.
+        static let maximumPosition: Int64 = 1 << 53
+
+        /// `a + b`, refusing overflow (granule positions come from the file, RFC 7845 §4).
+        private static func checked(_ a: Int64, _ b: Int64, _ offset: Int64) throws(CodecError) -> Int64 {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            guard !overflow, sum <= maximumPosition, sum >= -maximumPosition else {
+                throw CodecError(.corrupt, "granule arithmetic overflows (\(a) + \(b))", codec: Opus.codecID, byteOffset: offset)
+            }
+            return sum
         }
     }
 }

@@ -7,43 +7,60 @@ extension Opus {
     /// the first sample decodable from packets starting on the page, clamped at 0 for the pages
     /// whose packets lie within the pre-skip.
     enum PageIndexStorage {
+        static let role = "index"
         static let arrayName = "opus_index"
+        static let columns = ["byte_offset", "page_size", "first_sample"]
 
-        static func store(_ index: PageIndex, timing: Timing, in group: ZarrGroup) throws(CodecError) {
+        /// The table's values and attributes.
+        /// - Throws: ``CodecError/Code/corrupt`` when a position overflows (granule positions
+        ///   near 2^63 that passed the sequencer's checks).
+        private static func contents(_ index: PageIndex, timing: Timing) throws(CodecError) -> ([UInt64], [String: JSONValue]) {
             var values: [UInt64] = []
             values.reserveCapacity(3 * index.count)
             for row in 0..<index.count {
-                let firstSample = max(0, timing.decodeSamples(index.packetStarts[row]) - timing.preSkip)
+                let firstSample = max(0, try timing.checkedDecodeSamples(index.packetStarts[row]) - timing.preSkip)
                 values += [UInt64(index.byteOffsets[row]), UInt64(index.pageSizes[row]), UInt64(firstSample)]
             }
-            do {
-                if (try? group.array(arrayName)) != nil { try group.deleteChild(arrayName) }
-                let array = try group.createArray(arrayName, metadata: ArrayMetadata(
-                    shape: [index.count, 3], dataType: .uint64, chunkShape: [65_536, 3],
-                    codecs: [.bytes(endian: .little), .zstd(level: 3, checksum: false)],
-                    attributes: [
-                        "columns": ["byte_offset", "page_size", "first_sample"],
-                        "total_samples": .int(timing.decodeSamples(index.streamEnd) - timing.preSkip),
-                        "decode_rate": .int(Int64(timing.decodeRate)),
-                        "pre_skip": .int(timing.preSkip),
-                    ],
-                    dimensionNames: ["page", "field"]))
-                try array.write(values)
-            } catch {
-                throw CodecError(.storage, "cannot write the page index: \(error)", codec: Opus.codecID, file: group.path)
-            }
+            let attributes: [String: JSONValue] = [
+                "total_samples": .int(try timing.checkedDecodeSamples(index.streamEnd) - timing.preSkip),
+                "decode_rate": .int(Int64(timing.decodeRate)),
+                "pre_skip": .int(timing.preSkip),
+            ]
+            return (values, attributes)
         }
 
-        /// Rows (byte offset, page size, first sample) and the total samples.
+        /// Writes the page index of a recording being imported.
+        static func store(_ index: PageIndex, timing: Timing, in group: ZarrGroup) throws(CodecError) {
+            let (values, attributes) = try contents(index, timing: timing)
+            try IndexTable.write(values, columns: columns, attributes: attributes, dimensionNames: ["page", "field"], named: arrayName, in: group, codec: Opus.codecID)
+        }
+
+        /// Replaces the page index of a committed recording atomically (``IndexTable``).
+        static func replace(_ index: PageIndex, timing: Timing, in group: ZarrGroup) throws(CodecError) {
+            let (values, attributes) = try contents(index, timing: timing)
+            try IndexTable.replace(
+                role: role, defaultName: arrayName, with: values, columns: columns, attributes: attributes, dimensionNames: ["page", "field"],
+                in: group, codec: Opus.codecID)
+        }
+
+        /// Rows (byte offset, page size, first sample) and the total samples, checked for order.
         static func load(from group: ZarrGroup) throws(CodecError) -> (rows: [(offset: Int64, size: Int64, firstSample: Int64)], totalSamples: Int64) {
-            do {
-                let array = try group.array(arrayName)
-                let values = try array.read(UInt64.self)
-                let rows = (0..<array.shape[0]).map { r in (Int64(values[3 * r]), Int64(values[3 * r + 1]), Int64(values[3 * r + 2])) }
-                return (rows, array.metadata.attributes["total_samples"]?.intValue.map(Int64.init) ?? 0)
-            } catch {
-                throw CodecError(.incompleteRecording, "cannot read the page index: \(error)", codec: Opus.codecID, file: group.path)
+            let table = try IndexTable.read(role: role, defaultName: arrayName, columns: 3, in: group, codec: Opus.codecID)
+            var rows: [(offset: Int64, size: Int64, firstSample: Int64)] = []
+            rows.reserveCapacity(table.rows)
+            for r in 0..<table.rows {
+                let row = (try table.value(r, 0, columns: 3), try table.value(r, 1, columns: 3), try table.value(r, 2, columns: 3))
+                guard row.1 > 0, row.0 <= Int64.max - row.1,
+                      r == 0 || (row.0 >= rows[r - 1].offset + rows[r - 1].size && row.2 >= rows[r - 1].firstSample)
+                else {
+                    throw CodecError(.corrupt, "opus_index row \(r) is out of order or empty; rebuild it with `aimport index`", codec: Opus.codecID, file: group.path)
+                }
+                rows.append(row)
             }
+            guard let total = table.attributes["total_samples"]?.intValue.map(Int64.init), total >= (rows.last?.firstSample ?? 0) else {
+                throw CodecError(.corrupt, "opus_index has no valid total_samples; rebuild it with `aimport index`", codec: Opus.codecID, file: group.path)
+            }
+            return (rows, total)
         }
     }
 
@@ -51,41 +68,32 @@ extension Opus {
     /// [points, 2] (start, exact_from), decoded samples from the stream start (pre-skip
     /// included). Absent for CELT-only streams, whose pre-roll is exact without them.
     enum RestartPointStorage {
+        static let role = "restart_points"
         static let arrayName = "opus_restart_points"
+        static let columns = ["start", "exact_from"]
+        static let attributes: [String: JSONValue] = ["units": "decoded samples from the stream start, pre-skip included"]
 
+        /// Writes the points of a recording being imported (nothing when there are none).
         static func store(_ points: [RestartPoint], in group: ZarrGroup) throws(CodecError) {
-            do {
-                if (try? group.array(arrayName)) != nil { try group.deleteChild(arrayName) }
-                guard !points.isEmpty else { return }
-                let array = try group.createArray(arrayName, metadata: ArrayMetadata(
-                    shape: [points.count, 2], dataType: .uint64, chunkShape: [65_536, 2],
-                    codecs: [.bytes(endian: .little), .zstd(level: 3, checksum: false)],
-                    attributes: ["columns": ["start", "exact_from"], "units": "decoded samples from the stream start, pre-skip included"],
-                    dimensionNames: ["point", "field"]))
-                try array.write(points.flatMap { [UInt64($0.start), UInt64($0.exactFrom)] })
-            } catch {
-                throw CodecError(.storage, "cannot write the restart points: \(error)", codec: Opus.codecID, file: group.path)
-            }
+            guard !points.isEmpty else { return }
+            try IndexTable.write(
+                points.flatMap { [UInt64($0.start), UInt64($0.exactFrom)] }, columns: columns, attributes: attributes,
+                dimensionNames: ["point", "field"], named: arrayName, in: group, codec: Opus.codecID)
+        }
+
+        /// Replaces the points of a committed recording atomically (deletes them when there are none).
+        static func replace(_ points: [RestartPoint], in group: ZarrGroup) throws(CodecError) {
+            try IndexTable.replace(
+                role: role, defaultName: arrayName, with: points.isEmpty ? nil : points.flatMap { [UInt64($0.start), UInt64($0.exactFrom)] },
+                columns: columns, attributes: attributes, dimensionNames: ["point", "field"], in: group, codec: Opus.codecID)
         }
 
         /// The stored points; empty when the recording has none.
         static func load(from group: ZarrGroup) throws(CodecError) -> [RestartPoint] {
-            guard let array = try? group.array(arrayName) else { return [] }
-            do {
-                guard array.shape.count == 2, array.shape[1] == 2 else {
-                    throw CodecError(.incompleteRecording, "\(arrayName) has shape \(array.shape), [points, 2] expected", codec: Opus.codecID, file: group.path)
-                }
-                let values = try array.read(UInt64.self)
-                return try (0..<array.shape[0]).map { r throws(CodecError) in
-                    guard values[2 * r] <= UInt64(Int64.max), values[2 * r + 1] <= UInt64(Int64.max) else {
-                        throw CodecError(.incompleteRecording, "\(arrayName) row \(r) is out of range", codec: Opus.codecID, file: group.path)
-                    }
-                    return RestartPoint(start: Int64(values[2 * r]), exactFrom: Int64(values[2 * r + 1]))
-                }
-            } catch let error as CodecError {
-                throw error
-            } catch {
-                throw CodecError(.incompleteRecording, "cannot read the restart points: \(error)", codec: Opus.codecID, file: group.path)
+            guard IndexTable.exists(role: role, defaultName: arrayName, in: group) else { return [] }
+            let table = try IndexTable.read(role: role, defaultName: arrayName, columns: 2, in: group, codec: Opus.codecID)
+            return try (0..<table.rows).map { r throws(CodecError) in
+                RestartPoint(start: try table.value(r, 0, columns: 2), exactFrom: try table.value(r, 1, columns: 2))
             }
         }
     }
@@ -103,8 +111,18 @@ extension Opus {
         }
 
         /// 48 kHz units to decoded samples (exact: packet durations are multiples of 2.5 ms).
+        /// Positions the page index holds are at most 2^63 / 48 000 (checked when indexing).
         public func decodeSamples(_ granuleUnits: Int64) -> Int64 {
-            granuleUnits * Int64(decodeRate) / Int64(Opus.granuleRate)
+            let (product, overflow) = granuleUnits.multipliedReportingOverflow(by: Int64(decodeRate))
+            return overflow ? granuleUnits / Int64(Opus.granuleRate) * Int64(decodeRate) : product / Int64(Opus.granuleRate)
+        }
+
+        /// ``decodeSamples(_:)``, refusing positions whose conversion overflows.
+        func checkedDecodeSamples(_ granuleUnits: Int64) throws(CodecError) -> Int64 {
+            guard granuleUnits >= 0, !granuleUnits.multipliedReportingOverflow(by: Int64(decodeRate)).overflow else {
+                throw CodecError(.corrupt, "stream position \(granuleUnits) (48 kHz units) is out of range", codec: Opus.codecID)
+            }
+            return granuleUnits * Int64(decodeRate) / Int64(Opus.granuleRate)
         }
     }
 }

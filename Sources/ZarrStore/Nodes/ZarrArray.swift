@@ -52,6 +52,12 @@ public struct ZarrArray: Sendable {
         return path.isEmpty ? key : path + "/" + key
     }
 
+    /// Whether the chunk (or shard) at grid `coordinates` is stored. A chunk that is not reads
+    /// as the fill value, which the spec allows; callers for whom a chunk must exist ask here.
+    public func isChunkStored(_ coordinates: [Int]) throws(ZarrError) -> Bool {
+        try reader.size(of: chunkKey(coordinates)) != nil
+    }
+
     // MARK: Reading
 
     /// The elements of the region `[origin, origin + shape)`, C order.
