@@ -3,32 +3,73 @@ import Foundation
 import ZarrStore
 
 extension AudioArchive {
-    /// What ``verify(_:)`` found wrong with a recording (empty when it is intact).
-    public func verify(_ id: String) async throws(CodecError) -> [String] {
-        var problems: [String] = []
+    /// What ``verify(_:)`` found wrong with a recording: which part is damaged, how, and what
+    /// repairs it.
+    public struct Finding: Sendable, CustomStringConvertible {
+        /// "metadata", "blob" or "index".
+        public let part: String
+        public let problem: String
+        public let repair: String
+        public var description: String { "\(part) damaged: \(problem) (repair: \(repair))" }
+    }
+
+    /// Checks recording `id`: its metadata, the checksum of every frame or page of its blob
+    /// (and the sha256 of a 1:1 copy), and whether its stored index equals a fresh build.
+    /// Empty when it is intact. Never throws for damage, only reports it.
+    public func verify(_ id: String) async -> [Finding] {
+        let reimport = "delete the recording and import the source again"
+        let streams: [(group: ZarrGroup, backend: any CodecBackend.Type)]
+        do {
+            streams = try self.streams(of: id)
+        } catch {
+            return [Finding(part: "metadata", problem: error.message, repair: "restore \(id)/zarr.json from a backup, or \(reimport)")]
+        }
+        var findings: [Finding] = []
         var options = IndexOptions()
-        options.verifyEveryFrame = true
         options.workers = ProcessInfo.processInfo.activeProcessorCount
-        for (stream, backend) in try streams(of: id) {
+        for (stream, backend) in streams {
             let codec: any CodecBackend = backend.init()
+            var blobIntact = true
+            do {
+                let damage = try await codec.damagedRegions(in: stream, options: options)
+                blobIntact = damage.isEmpty
+                for problem in damage.prefix(20) { findings.append(Finding(part: "blob", problem: problem, repair: reimport)) }
+                if damage.count > 20 { findings.append(Finding(part: "blob", problem: "\(damage.count - 20) more damaged stretches", repair: reimport)) }
+            } catch where error.code == .missingData || error.code == .corrupt && error.message.contains("shard") {
+                blobIntact = false
+                findings.append(Finding(part: "blob", problem: error.description, repair: reimport))
+            } catch {
+                findings.append(Finding(part: "index", problem: error.description, repair: "aimport index \(id)"))
+                continue
+            }
+            guard blobIntact else { continue }
             do {
                 if !(try await codec.storedIndexMatches(in: stream, options: options)) {
-                    problems.append("the index of '\(stream.path)' differs from its blob (damaged frames or pages)")
+                    findings.append(Finding(part: "index", problem: "'\(stream.path)' differs from a fresh build of its intact blob", repair: "aimport index \(id)"))
                 }
             } catch {
-                problems.append(error.description)
+                findings.append(Finding(part: "index", problem: error.description, repair: "aimport index \(id)"))
             }
         }
-        let group = try recording(id)
-        let facts = group.attributes[RecordingLayout.attributeKey]
-        if facts?["encoding"]?["copied_verbatim"] == true, let backend = try streams(of: id).first?.backend {
+        if let group = try? recording(id), let facts = group.attributes[RecordingLayout.attributeKey],
+           facts["encoding"]?["copied_verbatim"] == true, let backend = streams.first?.backend {
             let hash = SHA256()
-            try forEachBlobPiece(of: group, codec: backend.codecID) { hash.update($0) }
-            if SHA256.hex(hash.finalize()) != facts?["source"]?["sha256"]?.stringValue {
-                problems.append("the blob's sha256 differs from the source's")
+            do {
+                try forEachBlobPiece(of: group, codec: backend.codecID) { hash.update($0) }
+                if SHA256.hex(hash.finalize()) != facts["source"]?["sha256"]?.stringValue {
+                    findings.append(Finding(part: "blob", problem: "its sha256 differs from the source's", repair: reimport))
+                }
+            } catch {
+                findings.append(Finding(part: "blob", problem: error.description, repair: reimport))
             }
         }
-        return problems
+        return findings
+    }
+
+    /// Removes the staging folders of imports whose importer is gone; returns how many.
+    @discardableResult
+    public func removeStaleStaging() -> Int {
+        Staging.removeStale(in: self)
     }
 
     /// Writes a 1:1-copied recording back out as the original file and checks its sha256.
@@ -40,15 +81,18 @@ extension AudioArchive {
         guard facts?["encoding"]?["copied_verbatim"] == true, let backend = try streams(of: id).first?.backend else {
             throw CodecError(.invalidArgument, "recording \(id) was encoded from a \(facts?["source"]?["container"]?.stringValue ?? "PCM") file, not copied; use extract")
         }
-        guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
-            throw CodecError(.storage, "cannot create the output file", file: path)
-        }
+        let file = try ByteOutput.file(path)
         var bytes: Int64 = 0
+        var failure: CodecError?
         try forEachBlobPiece(of: group, codec: backend.codecID) { piece in
-            file.write(Data(piece))
+            guard failure == nil else { return }
+            piece.withUnsafeBytes { raw in
+                do throws(CodecError) { try file.writeFile(raw) } catch { failure = error }
+            }
             bytes += Int64(piece.count)
         }
-        try? file.close()
+        if let failure { throw failure }
+        try file.finish()
         let (_, sha) = try SourceFile.sizeAndSHA256(path)
         guard sha == facts?["source"]?["sha256"]?.stringValue else {
             throw CodecError(.corrupt, "the exported file's sha256 \(sha) differs from the recorded \(facts?["source"]?["sha256"]?.stringValue ?? "?")", file: path)

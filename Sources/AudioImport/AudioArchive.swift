@@ -26,6 +26,15 @@ public struct AudioArchive: Sendable {
     public struct Summary: Sendable {
         public let id: String
         public let attributes: JSONValue
+        /// Why the recording cannot be read (its metadata is missing or does not parse); nil
+        /// when it is intact. A damaged recording keeps its id and never blocks the others.
+        public let damage: String?
+
+        public init(id: String, attributes: JSONValue, damage: String? = nil) {
+            self.id = id
+            self.attributes = attributes
+            self.damage = damage
+        }
 
         public var codec: String? { attributes["codec"]?.stringValue }
         public var sampleRate: Int? { attributes["sample_rate"]?.intValue }
@@ -45,7 +54,40 @@ public struct AudioArchive: Sendable {
     public let store: FilesystemStore
     /// The archive group's path in the store ("" for the root).
     public let path: String
-    static let stagingPrefix = ".staging-"
+    /// The archive's own folder for what is not data: `staging/` (imports in progress, each a
+    /// self-contained recording group of its own) and `lock`. It holds no `zarr.json`, so
+    /// zarr-python never lists it, nor anything in it, as a member.
+    static let internalFolder = ".zarrwlr"
+    /// Staging folders of an earlier layout (directly in the archive group).
+    static let legacyStagingPrefix = ".staging-"
+
+    /// Whether `name` is a recording id: ASCII digits only.
+    static func isRecordingID(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    /// Opens the existing archive at `group` in the store at `storePath`, changing nothing.
+    /// - Throws: ``CodecError/Code/noInput`` when the store or the archive does not exist,
+    ///   ``CodecError/Code/invalidArgument`` when the group is not an archive,
+    ///   ``CodecError/Code/corrupt`` when its metadata does not parse.
+    public static func open(storePath: String, group: String = "") throws(CodecError) -> AudioArchive {
+        guard SourceFile.status(storePath)?.isFolder == true else {
+            throw CodecError(.noInput, "no store here (not a folder)", file: storePath)
+        }
+        let store = FilesystemStore(root: storePath)
+        let node: ZarrGroup
+        do {
+            node = try ZarrGroup.open(in: store, at: group)
+        } catch where error.code == .nodeNotFound {
+            throw CodecError(.noInput, "no archive\(group.isEmpty ? "" : " at '\(group)'") in this store", file: storePath)
+        } catch {
+            throw CodecError.store(error, "cannot open the archive\(group.isEmpty ? "" : " at '\(group)'")", file: storePath)
+        }
+        guard node.attributes[RecordingLayout.attributeKey]?["node"] == "archive" else {
+            throw CodecError(.invalidArgument, "'\(group.isEmpty ? "/" : group)' is a Zarr group but not an audio archive", file: storePath)
+        }
+        return AudioArchive(store: store, path: group)
+    }
 
     /// Opens the archive at `group` in the store at `storePath`, creating store and archive when
     /// missing.
@@ -77,30 +119,48 @@ public struct AudioArchive: Sendable {
         return AudioArchive(store: store, path: group)
     }
 
-    private var folder: String { path.isEmpty ? store.root : store.root + "/" + path }
+    var folder: String { path.isEmpty ? store.root : store.root + "/" + path }
+    var stagingFolder: String { folder + "/" + Self.internalFolder + "/staging" }
+    var lockPath: String { folder + "/" + Self.internalFolder + "/lock" }
     private func child(_ name: String) -> String { path.isEmpty ? name : path + "/" + name }
 
-    /// The committed recordings, by id.
+    /// The committed recordings, by id, damaged ones included (with ``Summary/damage``).
     public func recordings() throws(CodecError) -> [Summary] {
-        do {
-            let archive = try ZarrGroup.open(in: store, at: path)
-            var result: [Summary] = []
-            for (name, kind) in try archive.children() where kind == .group && !name.isEmpty && name.allSatisfy(\.isNumber) {
-                let group = try archive.group(name)
-                guard let facts = group.attributes[RecordingLayout.attributeKey], facts["node"] == "recording" else { continue }
+        let names: [String]
+        do { names = try store.listDirectory(path) } catch { throw CodecError.store(error, "cannot list the archive", file: store.root) }
+        var result: [Summary] = []
+        for name in names where Self.isRecordingID(name) {
+            do {
+                let group = try ZarrGroup.open(in: store, at: child(name))
+                guard let facts = group.attributes[RecordingLayout.attributeKey], facts["node"] == "recording" else {
+                    result.append(Summary(id: name, attributes: [:], damage: "its zarr.json has no recording description"))
+                    continue
+                }
                 result.append(Summary(id: name, attributes: facts))
+            } catch {
+                let reason = error.code == .nodeNotFound ? "its zarr.json is missing" : "its zarr.json is damaged (\(error.message))"
+                result.append(Summary(id: name, attributes: [:], damage: reason))
             }
-            return result.sorted { (Int($0.id) ?? .max, $0.id) < (Int($1.id) ?? .max, $1.id) }
-        } catch {
-            throw CodecError.store(error, "cannot list the archive", file: store.root)
         }
+        return result.sorted { (Int($0.id) ?? .max, $0.id) < (Int($1.id) ?? .max, $1.id) }
     }
 
     /// The recording group `id`.
     public func recording(_ id: String) throws(CodecError) -> ZarrGroup {
-        guard !id.isEmpty, id.allSatisfy(\.isNumber), let group = try? ZarrGroup.open(in: store, at: child(id)),
-              group.attributes[RecordingLayout.attributeKey]?["node"] == "recording"
-        else { throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: store.root) }
+        guard Self.isRecordingID(id) else {
+            throw CodecError(.invalidArgument, "'\(id)' is not a recording id (ids are numbers)", file: store.root)
+        }
+        let group: ZarrGroup
+        do {
+            group = try ZarrGroup.open(in: store, at: child(id))
+        } catch where error.code == .nodeNotFound {
+            throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: store.root, recording: id)
+        } catch {
+            throw CodecError.store(error, "the recording's metadata is damaged", file: store.root).inRecording(id)
+        }
+        guard group.attributes[RecordingLayout.attributeKey]?["node"] == "recording" else {
+            throw CodecError(.corrupt, "the recording's zarr.json has no recording description", file: store.root, recording: id)
+        }
         return group
     }
 
@@ -112,6 +172,9 @@ public struct AudioArchive: Sendable {
     ) async throws(CodecError) -> Outcome {
         guard let backend = AudioCodecs.registry.backend(for: codec) else {
             throw CodecError(.invalidArgument, "unknown codec '\(codec)' (available: \(AudioCodecs.registry.backends.map { $0.codecID.rawValue }.joined(separator: ", ")))")
+        }
+        if let startTime, Instant(startTime) == nil {
+            throw CodecError(.invalidArgument, "the start time must be ISO 8601 with seconds and an offset or Z, not '\(startTime)'", file: file)
         }
         let (size, sha256) = try RecordingLayout.checksum(of: ImportSource(path: file), codec: codec)
         if !allowDuplicate, let existing = try duplicate(of: sha256) { return .duplicate(of: existing) }
@@ -127,11 +190,9 @@ public struct AudioArchive: Sendable {
         }
         let input = ImportSource(path: decodedInput?.wav ?? file, isLossyDecode: decodedInput?.isLossy ?? false)
 
-        let stagingName = Self.stagingPrefix + UUID().uuidString.lowercased()
-        let staging: ZarrGroup
-        do { staging = try ZarrGroup.create(in: store, at: child(stagingName)) } catch {
-            throw CodecError.store(error, "cannot create a staging group", file: store.root)
-        }
+        Staging.removeStale(in: self)
+        let stagingArea = try Staging.create(in: self)
+        let staging = stagingArea.group
         let channels = (try? input.pcmReader())?.channelCount ?? 0
         let outcome: Result<ImportReport, CodecError>
         if channels > backend.maximumChannels {
@@ -144,7 +205,7 @@ public struct AudioArchive: Sendable {
         case .success(var report):
             if let warning = RecordingMetadata.truncationWarning(for: file) { report.warnings.append(warning) }
             do {
-                var group = try ZarrGroup.open(in: store, at: child(stagingName))
+                var group = try stagingArea.reopened()
                 var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
                 facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime)) { _, new in new }
                 if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
@@ -171,12 +232,12 @@ public struct AudioArchive: Sendable {
                 facts["source"] = .object(source)
                 try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
             } catch {
-                try? store.erasePrefix(child(stagingName))
+                stagingArea.remove()
                 throw CodecError.store(error, "cannot record the metadata", file: file)
             }
-            return try commit(stagingName, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
+            return try commit(stagingArea, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
         case .failure(let error):
-            try? store.erasePrefix(child(stagingName))
+            stagingArea.remove()
             throw error
         }
     }
@@ -258,25 +319,27 @@ public struct AudioArchive: Sendable {
         }
     }
 
-    /// Under the archive lock: the duplicate check again, then the rename to the next free id.
-    private func commit(_ stagingName: String, sha256: String, allowDuplicate: Bool, report: ImportReport) throws(CodecError) -> Outcome {
-        try FileLock.withExclusiveLock(at: folder + "/.zarrwlr-archive.lock") { () throws(CodecError) -> Outcome in
+    /// Under the archive lock: the duplicate check again, then the rename to the next free id
+    /// (past every numeric child, damaged recordings included, so no id is ever reused).
+    private func commit(_ staging: Staging, sha256: String, allowDuplicate: Bool, report: ImportReport) throws(CodecError) -> Outcome {
+        try FileLock.withExclusiveLock(at: lockPath) { () throws(CodecError) -> Outcome in
             // One listing serves the duplicate check and the next id.
             let committed = try recordings()
-            if !allowDuplicate, let existing = committed.first(where: { $0.sha256 == sha256 })?.id {
-                try? store.erasePrefix(child(stagingName))
+            if !allowDuplicate, let existing = committed.first(where: { $0.damage == nil && $0.sha256 == sha256 })?.id {
+                staging.remove()
                 return .duplicate(of: existing)
             }
             let next = (committed.compactMap { Int($0.id) }.max() ?? -1) + 1
-            let target = folder + "/\(next)"
-            guard rename(folder + "/" + stagingName, target) == 0 else {
-                throw CodecError(.storage, "cannot commit the recording as '\(next)': \(String(cString: strerror(errno)))", file: store.root)
+            guard staging.commit(to: folder + "/\(next)") else {
+                let reason = String(cString: strerror(errno))
+                staging.remove()
+                throw CodecError(.storage, "cannot commit the recording as '\(next)': \(reason)", file: store.root)
             }
             return .imported(id: String(next), report: report)
         }
     }
 
     private func duplicate(of sha256: String) throws(CodecError) -> String? {
-        try recordings().first { $0.sha256 == sha256 }?.id
+        try recordings().first { $0.damage == nil && $0.sha256 == sha256 }?.id
     }
 }

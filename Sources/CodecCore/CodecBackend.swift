@@ -25,6 +25,11 @@ public protocol CodecBackend: Sendable {
     /// Whether a fresh index of the blob equals the stored one (nothing is written).
     func storedIndexMatches(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> Bool
 
+    /// The damaged stretches of the stored stream, judged by its own checksums (FLAC frame
+    /// CRC-16, Ogg page CRC-32) over the stored index: one description each, naming the seconds
+    /// affected. Empty when every checksum holds.
+    func damagedRegions(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> [String]
+
     /// Opens the recording in `group` for extraction (loads what every extraction needs once).
     func openRecording(_ group: ZarrGroup) throws(CodecError) -> any RecordingReader
 }

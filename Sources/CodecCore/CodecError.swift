@@ -29,6 +29,8 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
         public static let library = Code("library failure")
         /// Stored data that must be there is not (a deleted chunk or shard file).
         public static let missingData = Code("missing data")
+        /// An output file or folder cannot be created.
+        public static let cannotCreate = Code("cannot create")
     }
 
     public let code: Code

@@ -98,6 +98,7 @@ public enum IndexTable {
     /// - Throws: ``CodecError/Code/incompleteRecording`` when it is missing,
     ///   ``CodecError/Code/corrupt`` when its shape is not [rows, columns] or it does not decode.
     public static func read(role: String, defaultName: String, columns: Int, in group: ZarrGroup, codec: CodecID) throws(CodecError) -> Contents {
+        let group = current(group, role: role, defaultName: defaultName)
         let name = name(of: role, in: group, defaultName: defaultName)
         do {
             let array = try group.array(name)
@@ -113,6 +114,16 @@ public enum IndexTable {
 
     /// Whether the recording has a table of `role`.
     public static func exists(role: String, defaultName: String, in group: ZarrGroup) -> Bool {
-        (try? group.array(name(of: role, in: group, defaultName: defaultName))) != nil
+        let group = current(group, role: role, defaultName: defaultName)
+        return (try? group.array(name(of: role, in: group, defaultName: defaultName))) != nil
+    }
+
+    /// `group`, or the group read again from the store when the table its attributes name is
+    /// gone (a rebuild since the value was read replaced it).
+    private static func current(_ group: ZarrGroup, role: String, defaultName: String) -> ZarrGroup {
+        guard (try? group.array(name(of: role, in: group, defaultName: defaultName))) == nil,
+              let fresh = try? ZarrGroup.open(in: group.store, at: group.path)
+        else { return group }
+        return fresh
     }
 }

@@ -72,6 +72,19 @@ public struct FLACBackend: CodecBackend {
         return try fresh == FLAC.FrameIndex.load(from: group)
     }
 
+    public func damagedRegions(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> [String] {
+        let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
+        let index = try FLAC.FrameIndex.load(from: group)
+        let chain = try FLAC.MetadataChain { offset, count throws(CodecError) in try blob.read(offset..<offset + Int64(count)) }
+        let rate = Double(chain.streamInfo.sampleRate)
+        let rows = try await FLAC.FrameVerifier.damagedRows(of: index, blob: blob, rangeBytes: blob.alignedRangeBytes(options.rangeBytes), workers: options.workers)
+        return rows.map { row in
+            let start = Double(index.firstSamples[row]) / rate
+            let end = Double(row + 1 < index.count ? index.firstSamples[row + 1] : index.totalSamples) / rate
+            return "frame \(row) at byte \(index.byteOffsets[row]) fails its CRC-16 (seconds \(String(format: "%.3f", start))-\(String(format: "%.3f", end)))"
+        }
+    }
+
     public func openRecording(_ group: ZarrGroup) throws(CodecError) -> any CodecCore.RecordingReader {
         try openFLACRecording(group)
     }

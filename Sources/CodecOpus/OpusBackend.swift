@@ -146,6 +146,23 @@ public struct OpusBackend: CodecBackend {
             && timing.decodeSamples(fresh.streamEnd) - timing.preSkip == stored.totalSamples
     }
 
+    public func damagedRegions(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> [String] {
+        let reader = try openOpusRecording(group)
+        var problems: [String] = []
+        for (k, row) in reader.rows.enumerated() {
+            let bytes = try reader.blob.read(row.offset..<row.offset + row.size)
+            let intact = bytes.withUnsafeBytes { raw -> Bool in
+                if case .success = Ogg.Page.parse(raw, at: row.offset) { return true }
+                return false
+            }
+            guard !intact else { continue }
+            let start = Double(row.firstSample) / Double(reader.sampleRate)
+            let end = Double(k + 1 < reader.rows.count ? reader.rows[k + 1].firstSample : reader.totalSamples) / Double(reader.sampleRate)
+            problems.append("page \(k) at byte \(row.offset) fails its CRC-32 (seconds \(String(format: "%.3f", start))-\(String(format: "%.3f", end)))")
+        }
+        return problems
+    }
+
     public func openRecording(_ group: ZarrGroup) throws(CodecError) -> any CodecCore.RecordingReader {
         try openOpusRecording(group)
     }

@@ -7,8 +7,13 @@ struct ArchiveLocation: ParsableArguments {
     @Option(help: "The Zarr store (a folder).") var store: String
     @Option(help: "The archive group inside the store (default: the root).") var at: String = ""
 
-    /// The archive (the store and archive are created when missing).
-    func archive() throws(CodecError) -> AudioArchive {
+    /// The archive, created with its store when missing (for `import`).
+    func archiveCreatingIt() throws(CodecError) -> AudioArchive {
         try AudioArchive.openOrCreate(storePath: store, group: at)
+    }
+
+    /// The existing archive, opened without changing anything (every command but `import`).
+    func archive() throws(CodecError) -> AudioArchive {
+        try AudioArchive.open(storePath: store, group: at)
     }
 }

@@ -23,16 +23,38 @@ struct Extract: AsyncParsableCommand {
     @Option(help: "Length in seconds.") var duration: Double?
     @Option(help: "A file of 'start end' sample pairs, one per line: all are extracted (in parallel) and written concatenated in file order.")
     var ranges: String?
-    @Option(help: "Parallel workers for --ranges.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Parallel workers for --ranges (at least 1).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "s16, s32 or f32 (default: the recording's own depth).") var format: String?
     @Option(help: "Output file (.wav, .flac, .raw) or - for stdout.") var output: String
 
+    /// The largest position in seconds accepted (about 30 years at 1 MHz stays far from Int64 overflow).
+    static let maximumSeconds = 1e9
+
     func validate() throws {
         let choices = [start != nil && end != nil, fromSeconds != nil && duration != nil, ranges != nil].filter { $0 }.count
-        guard choices == 1 else {
+        guard choices == 1, (start == nil) == (end == nil), (fromSeconds == nil) == (duration == nil) else {
             throw ValidationError("give one of: --start and --end, --from and --duration, or --ranges FILE")
         }
+        if let start, let end {
+            guard start >= 0 else { throw ValidationError("--start must be 0 or more, not \(start)") }
+            guard end >= start else { throw ValidationError("--end \(end) is before --start \(start)") }
+        }
+        if let fromSeconds {
+            guard fromSeconds.isFinite, fromSeconds >= 0, fromSeconds <= Self.maximumSeconds else {
+                throw ValidationError("--from must be a number of seconds from 0 to \(Int(Self.maximumSeconds)), not \(fromSeconds)")
+            }
+        }
+        if let duration {
+            guard duration.isFinite, duration > 0, duration <= Self.maximumSeconds else {
+                throw ValidationError("--duration must be a positive number of seconds up to \(Int(Self.maximumSeconds)), not \(duration)")
+            }
+        }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, not \(workers)") }
         if let format, !["s16", "s32", "f32"].contains(format) { throw ValidationError("--format must be s16, s32 or f32") }
+        let lower = output.lowercased()
+        guard output == "-" || lower.hasSuffix(".wav") || lower.hasSuffix(".flac") || lower.hasSuffix(".raw") else {
+            throw ValidationError("--output must end in .wav, .flac or .raw, or be -")
+        }
     }
 
     func run() async throws {
@@ -40,13 +62,16 @@ struct Extract: AsyncParsableCommand {
             let reader = try location.archive().reader(for: id)
             var wanted: [Range<Int64>] = []
             if let start, let end {
-                guard start <= end else { throw CodecError(.invalidArgument, "--start \(start) is after --end \(end)") }
                 wanted = [start..<end]
             } else if let fromSeconds, let duration {
-                let first = Int64((fromSeconds * Double(reader.sampleRate)).rounded())
-                wanted = [first..<first + Int64((duration * Double(reader.sampleRate)).rounded())]
+                let rate = Double(reader.sampleRate)
+                let first = Int64((fromSeconds * rate).rounded())
+                wanted = [first..<first + Int64((duration * rate).rounded())]
             } else if let ranges {
                 wanted = try Self.readRanges(ranges)
+            }
+            for range in wanted where range.upperBound > reader.totalSamples {
+                throw CodecError(.invalidArgument, "samples \(range.lowerBound)..<\(range.upperBound) are outside the recording (0..<\(reader.totalSamples), \(String(format: "%.3f", Double(reader.totalSamples) / Double(reader.sampleRate))) s)", recording: id)
             }
             let sampleFormat: SampleFormat = switch format {
             case "s16": .int16
@@ -54,83 +79,108 @@ struct Extract: AsyncParsableCommand {
             case "s32": .int32
             default: reader.bitsPerSample <= 16 ? .int16 : .int32
             }
-            var buffer = Self.concatenated(try await reader.extract(wanted, as: sampleFormat, workers: workers))
-            // 32-bit output (s32, and raw integer output) is full scale: native values left-justified.
-            let raw = output == "-" || output.lowercased().hasSuffix(".raw")
-            var bits = reader.bitsPerSample
-            if case .int32(let native) = buffer.samples, format == "s32" || raw {
-                let shift = Int32(32 - reader.bitsPerSample)
-                buffer.samples = .int32(shift > 0 ? native.map { $0 << shift } : native)
-                bits = 32
-            }
-            try write(buffer, bits: bits)
+            let sink = try SegmentSink(output: output, format: sampleFormat, explicitS32: format == "s32", reader: reader)
+            try await Self.extract(wanted, from: reader, as: sampleFormat, workers: workers) { buffer in try sink.write(buffer) }
+            try sink.finish()
         } catch let error as CodecError {
-            fail(error)
+            fail(error.inRecording(id))
             throw ExitCode(ExitStatus.for(error))
+        } catch is ByteOutput.PipeClosed {
+            return  // the reader of stdout went away (| head): end quietly
+        }
+    }
+
+    /// Extracts `ranges` with up to `workers` at once and hands each to `body` in order as soon
+    /// as it and all before it are done: memory holds at most `workers` segments (plus the ones
+    /// finished early), whatever the number of ranges.
+    static func extract(
+        _ ranges: [Range<Int64>], from reader: any RecordingReader, as format: SampleFormat, workers: Int,
+        _ body: (PCMBuffer) throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: (Int, PCMBuffer).self) { group in
+            var next = 0, written = 0
+            var done: [Int: PCMBuffer] = [:]
+            func startOne() {
+                let index = next
+                next += 1
+                group.addTask { (index, try reader.extract(ranges[index], as: format)) }
+            }
+            while next < min(workers, ranges.count) { startOne() }
+            while let (index, buffer) = try await group.next() {
+                done[index] = buffer
+                while let ready = done.removeValue(forKey: written) {
+                    try body(ready)
+                    written += 1
+                }
+                // Keep at most `workers` segments waiting or in flight.
+                while next < ranges.count && next - written < workers { startOne() }
+            }
         }
     }
 
     /// 'start end' pairs, one per line; blank lines and lines starting with # are skipped.
+    /// - Throws: ``CodecError/Code/invalidArgument`` for a malformed line or a file without ranges.
     static func readRanges(_ path: String) throws(CodecError) -> [Range<Int64>] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw CodecError(.noInput, "cannot read the ranges file", file: path)
         }
         var result: [Range<Int64>] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" })
             if fields.isEmpty || fields[0].hasPrefix("#") { continue }
-            guard fields.count == 2, let start = Int64(fields[0]), let end = Int64(fields[1]), start <= end else {
-                throw CodecError(.invalidArgument, "line \(number + 1) is not 'start end' with start <= end: '\(line)'", file: path)
+            guard fields.count == 2, let start = Int64(fields[0]), let end = Int64(fields[1]), start >= 0, start <= end else {
+                throw CodecError(.invalidArgument, "line \(number + 1) is not 'start end' with 0 <= start <= end: '\(line)'", file: path)
             }
             result.append(start..<end)
         }
+        guard !result.isEmpty else { throw CodecError(.invalidArgument, "the ranges file holds no ranges", file: path) }
         return result
     }
+}
 
-    /// The buffers one after another (all share format, channels and rate), copied once.
-    static func concatenated(_ buffers: [PCMBuffer]) -> PCMBuffer {
-        guard var result = buffers.first else { return PCMBuffer(samples: .int16([]), channelCount: 1, sampleRate: 1, bitsPerSample: 16) }
-        guard buffers.count > 1 else { return result }
-        func joined<T>(_ pick: (PCMBuffer.Samples) -> [T]?) -> [T] {
-            var all: [T] = []
-            all.reserveCapacity(buffers.reduce(0) { $0 + (pick($1.samples)?.count ?? 0) })
-            for buffer in buffers { all.append(contentsOf: pick(buffer.samples) ?? []) }
-            return all
-        }
-        switch result.samples {
-        case .int16: result.samples = .int16(joined { if case .int16(let s) = $0 { s } else { nil } })
-        case .int32: result.samples = .int32(joined { if case .int32(let s) = $0 { s } else { nil } })
-        case .float32: result.samples = .float32(joined { if case .float32(let s) = $0 { s } else { nil } })
-        }
-        return result
-    }
+/// Where extracted segments go, one after another: raw samples (stdout or .raw) or a WAV/FLAC
+/// file written by libsndfile as the segments arrive.
+final class SegmentSink {
+    private let raw: ByteOutput?
+    private let writer: PCMFileWriter?
+    /// 32-bit output (s32, and raw integer output) is full scale: native values left-justified.
+    private let shift: Int32
 
-    private func write(_ buffer: PCMBuffer, bits: Int) throws(CodecError) {
+    init(output: String, format: SampleFormat, explicitS32: Bool, reader: any RecordingReader) throws(CodecError) {
         let lower = output.lowercased()
-        if output == "-" || lower.hasSuffix(".raw") {
-            let bytes: [UInt8] = switch buffer.samples {
-            case .int16(let s): s.withUnsafeBytes { Array($0) }
-            case .int32(let s): s.withUnsafeBytes { Array($0) }
-            case .float32(let s): s.withUnsafeBytes { Array($0) }
+        let isRaw = output == "-" || lower.hasSuffix(".raw")
+        let fullScale = format == .int32 && (explicitS32 || isRaw)
+        shift = fullScale ? Int32(32 - reader.bitsPerSample) : 0
+        if isRaw {
+            raw = output == "-" ? ByteOutput.standardOutput() : try ByteOutput.file(output)
+            writer = nil
+        } else {
+            raw = nil
+            let depth: Int? = switch format {
+            case .float32: nil
+            case .int16: 16
+            case .int32: fullScale ? 32 : reader.bitsPerSample
             }
-            if output == "-" {
-                FileHandle.standardOutput.write(Data(bytes))
-            } else if !FileManager.default.createFile(atPath: output, contents: Data(bytes)) {
-                throw CodecError(.storage, "cannot create the output file", file: output)
-            }
-            return
+            writer = try PCMFileWriter(
+                path: output, container: lower.hasSuffix(".flac") ? .flac : .wav, sampleRate: reader.sampleRate,
+                channelCount: reader.channelCount, bitsPerSample: depth)
         }
-        guard lower.hasSuffix(".wav") || lower.hasSuffix(".flac") else {
-            throw CodecError(.invalidArgument, "the output must end in .wav, .flac or .raw, or be -", file: output)
+    }
+
+    func write(_ buffer: PCMBuffer) throws {
+        var buffer = buffer
+        if shift > 0, case .int32(let native) = buffer.samples { buffer.samples = .int32(native.map { $0 << shift }) }
+        if let writer { return try writer.write(buffer) }
+        guard let raw else { return }
+        switch buffer.samples {
+        case .int16(let s): try s.withUnsafeBytes { try raw.write($0) }
+        case .int32(let s): try s.withUnsafeBytes { try raw.write($0) }
+        case .float32(let s): try s.withUnsafeBytes { try raw.write($0) }
         }
-        let depth: Int? = switch buffer.samples {
-        case .float32: nil
-        case .int16: 16
-        case .int32: bits
-        }
-        let writer = try PCMFileWriter(
-            path: output, container: lower.hasSuffix(".flac") ? .flac : .wav, sampleRate: buffer.sampleRate,
-            channelCount: buffer.channelCount, bitsPerSample: depth)
-        try writer.write(buffer)
+    }
+
+    func finish() throws(CodecError) {
+        try raw?.finish()
+        try writer?.close()
     }
 }

@@ -14,17 +14,30 @@ struct Import: AsyncParsableCommand {
             """)
 
     @OptionGroup var location: ArchiveLocation
-    @Option(help: "flac (lossless, default) or opus.") var codec: String = "flac"
+    @Option(help: "flac (lossless, default) or opus (case does not matter).") var codec: String = "flac"
     @Option(help: "FLAC compression level 0-8.") var flacLevel: Int = 5
     @Option(help: "Opus bitrate in bits per second per channel (6000...256000).") var opusBitrate: Int = 160_000
     @Flag(help: "Opus: predict frames from the previous ones (1-4 dB better SNR on strongly periodic low-pitched sound, no difference measured on field recordings; extraction then decodes 500 ms before each range instead of 80 ms).")
     var opusPrediction = false
     @Flag(help: "Import files whose sha256 is already in the archive.") var allowDuplicate = false
     @Option(help: "Your metadata for every imported file: a JSON object, or @file.json.") var meta: String?
-    @Option(help: "The recording start time (ISO 8601); overrides what the files say.") var startTime: String?
+    @Option(help: "The recording start time, ISO 8601 with an offset or Z (2025-04-16T04:30:00+02:00); overrides what the files say.") var startTime: String?
     @Flag(help: "Print one JSON object per input file on stdout, and nothing else there.") var json = false
     @Option(help: "Files imported at the same time.") var jobs: Int = 1
     @Argument(help: "Files or folders.") var inputs: [String]
+
+    func validate() throws {
+        guard AudioCodecs.registry.backend(for: CodecID(codec.lowercased())) != nil else {
+            throw ValidationError("--codec must be one of \(AudioCodecs.registry.backends.map { $0.codecID.rawValue }.joined(separator: ", ")), not '\(codec)'")
+        }
+        guard (0...8).contains(flacLevel) else { throw ValidationError("--flac-level must be 0 to 8, not \(flacLevel)") }
+        guard (6_000...256_000).contains(opusBitrate) else { throw ValidationError("--opus-bitrate must be 6000 to 256000 (per channel), not \(opusBitrate)") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
+        if let startTime, Instant(startTime) == nil {
+            throw ValidationError("--start-time must be ISO 8601 with seconds and an offset or Z (2025-04-16T04:30:00Z), not '\(startTime)'")
+        }
+        guard !inputs.isEmpty else { throw ValidationError("name at least one file or folder to import") }
+    }
 
     static let audioExtensions: Set<String> = ["wav", "flac", "opus", "ogg", "oga", "mp3", "aif", "aiff", "aifc", "w64", "rf64", "caf"]
 
@@ -35,10 +48,10 @@ struct Import: AsyncParsableCommand {
         options.opusPrediction = opusPrediction
         let archive: AudioArchive
         do {
-            archive = try location.archive()
+            archive = try location.archiveCreatingIt()
         } catch {
             fail(error)
-            throw ExitCode(error.code == .invalidArgument ? ExitStatus.dataError : ExitStatus.cantCreate)
+            throw ExitCode(error.code == .invalidArgument || error.code == .corrupt ? ExitStatus.dataError : ExitStatus.cantCreate)
         }
         var userMetadata: JSONValue?
         if let meta {
@@ -52,7 +65,7 @@ struct Import: AsyncParsableCommand {
         let progress = Progress(totalBytes: files.reduce(0) { $0 + Progress.size(of: $1) }, files: files.count)
         var results = [JSONValue](repeating: .null, count: files.count)
         var worst: Int32 = 0
-        let (archiveCopy, codecID, allow, metadata, start, importOptions) = (archive, CodecID(codec), allowDuplicate, userMetadata, startTime, options)
+        let (archiveCopy, codecID, allow, metadata, start, importOptions) = (archive, CodecID(codec.lowercased()), allowDuplicate, userMetadata, startTime, options)
         await withTaskGroup(of: (Int, [String: JSONValue], Int32, [String]).self) { group in
             var next = 0
             func startOne() {
@@ -139,11 +152,6 @@ struct List: ParsableCommand {
     @Flag(help: "Print a JSON array of recording objects (each with its id) on stdout.") var json = false
 
     func run() throws {
-        let (store, at) = (location.store, location.at)
-        guard FileManager.default.fileExists(atPath: store + "/" + (at.isEmpty ? "" : at + "/") + "zarr.json") else {
-            FileHandle.standardError.write(Data("aimport list: no archive at \(store)\(at.isEmpty ? "" : " / " + at)\n".utf8))
-            throw ExitCode(ExitStatus.noInput)
-        }
         let recordings: [AudioArchive.Summary]
         do {
             recordings = try location.archive().recordings()
@@ -155,12 +163,17 @@ struct List: ParsableCommand {
             let objects: [JSONValue] = recordings.map { summary in
                 var object = summary.attributes.objectValue ?? [:]
                 object["id"] = .string(summary.id)
+                if let damage = summary.damage { object["damaged"] = .string(damage) }
                 return .object(object)
             }
             print(String(decoding: JSONValue.array(objects).serialized(), as: UTF8.self), terminator: "")
             return
         }
         for r in recordings {
+            if let damage = r.damage {
+                print("\(r.id)\tDAMAGED: \(damage) (run aimport verify \(r.id))")
+                continue
+            }
             let duration = r.duration.map { String(format: "%.2f s", $0) } ?? "?"
             print("\(r.id)\t\(r.sourceFile ?? "?")\t\(r.codec ?? "?")\t\(r.sampleRate ?? 0) Hz\t\(r.channels ?? 0) ch\t\(duration)\t\(r.startTime ?? "-")")
         }
@@ -172,12 +185,14 @@ func fail(_ error: CodecError) {
 }
 
 extension ExitStatus {
-    /// The sysexits code for a codec error.
+    /// The sysexits code for a codec error (README, "Exit codes").
     static func `for`(_ error: CodecError) -> Int32 {
         switch error.code {
         case .noInput: return noInput
         case .storage: return ioError
         case .invalidArgument: return usage
+        case .cannotCreate: return cantCreate
+        case .library: return software
         default: return dataError
         }
     }

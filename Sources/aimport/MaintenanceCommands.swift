@@ -56,6 +56,10 @@ struct Index: AsyncParsableCommand {
     @Flag(help: "Use one worker.") var sequential = false
     @Flag(help: "Only compare the stored index with a fresh build; write nothing.") var verify = false
 
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, not \(workers)") }
+    }
+
     func run() async throws {
         var options = IndexOptions()
         options.workers = sequential ? 1 : workers
@@ -92,11 +96,13 @@ struct Verify: AsyncParsableCommand {
         var damaged = 0
         do {
             let archive = try location.archive()
+            let removed = archive.removeStaleStaging()
+            if removed > 0 { print("removed \(removed) staging folders of interrupted imports") }
             for id in ids.isEmpty ? try archive.recordings().map(\.id) : ids {
-                let problems: [String]
-                do { problems = try await archive.verify(id) } catch { problems = [error.description] }
-                print("recording \(id): \(problems.isEmpty ? "ok" : "DAMAGED: " + problems.joined(separator: "; "))")
-                if !problems.isEmpty { damaged += 1 }
+                let findings = await archive.verify(id)
+                print("recording \(id): \(findings.isEmpty ? "ok" : "DAMAGED")")
+                for finding in findings { print("  \(finding)") }
+                if !findings.isEmpty { damaged += 1 }
             }
         } catch {
             fail(error)

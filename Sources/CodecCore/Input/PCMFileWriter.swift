@@ -31,7 +31,7 @@ public final class PCMFileWriter {
             throw CodecError(.unsupported, "libsndfile cannot write \(container) with \(bitsPerSample.map { "\($0)-bit" } ?? "float") samples at \(sampleRate) Hz", file: path)
         }
         guard let handle = sf_open(path, Int32(SFM_WRITE), &info) else {
-            throw CodecError(.storage, "cannot create: \(String(cString: sf_strerror(nil)))", file: path)
+            throw CodecError(.cannotCreate, "cannot create: \(String(cString: sf_strerror(nil)))", file: path)
         }
         self.handle = handle
         self.path = path
@@ -40,8 +40,20 @@ public final class PCMFileWriter {
         sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
     }
 
+    private var closed = false
+
     deinit {
-        sf_close(handle)
+        if !closed { sf_close(handle) }
+    }
+
+    /// Completes the file (header sizes) and closes it, reporting a failure (a full disk).
+    public func close() throws(CodecError) {
+        guard !closed else { return }
+        closed = true
+        let status = sf_close(handle)
+        guard status == 0 else {
+            throw CodecError(.storage, "cannot complete the file: \(String(cString: sf_error_number(status)))", file: path)
+        }
     }
 
     /// Appends a buffer (int32 = native values at the writer's depth, int16, or float32).

@@ -5,6 +5,11 @@ extension FLAC {
     /// drops the damaged ones from the index.
     enum FrameVerifier {
         static func verify(_ index: FrameIndex, blob: BlobReader, rangeBytes: Int, workers: Int) async throws(CodecError) -> (FrameIndex, damaged: Int) {
+            let bad = try await badRows(index, blob: blob, rangeBytes: rangeBytes, workers: workers)
+            return (kept(index, dropping: bad), bad.count)
+        }
+
+        private static func badRows(_ index: FrameIndex, blob: BlobReader, rangeBytes: Int, workers: Int) async throws(CodecError) -> Set<Int> {
             // Runs of consecutive rows spanning about `rangeBytes` each.
             var runs: [Range<Int>] = []
             var start = 0
@@ -34,7 +39,16 @@ extension FLAC {
             } catch {
                 throw CodecError(.library, "frame verification failed: \(error)")
             }
-            guard !bad.isEmpty else { return (index, 0) }
+            return bad
+        }
+
+        /// The rows of `index` whose frames fail their CRC-16, in order.
+        static func damagedRows(of index: FrameIndex, blob: BlobReader, rangeBytes: Int, workers: Int) async throws(CodecError) -> [Int] {
+            try await badRows(index, blob: blob, rangeBytes: rangeBytes, workers: workers).sorted()
+        }
+
+        private static func kept(_ index: FrameIndex, dropping bad: Set<Int>) -> FrameIndex {
+            guard !bad.isEmpty else { return index }
             var kept = FrameIndex()
             kept.totalSamples = index.totalSamples
             for row in 0..<index.count where !bad.contains(row) {
@@ -42,7 +56,7 @@ extension FLAC {
                 kept.frameSizes.append(index.frameSizes[row])
                 kept.firstSamples.append(index.firstSamples[row])
             }
-            return (kept, bad.count)
+            return kept
         }
 
         private static func damagedRows(_ run: Range<Int>, of index: FrameIndex, blob: BlobReader) throws(CodecError) -> [Int] {

@@ -37,6 +37,16 @@ extension JSONValue {
         }
     }
 
+    /// The value as `Double` when it is a number.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let v): return Double(v)
+        case .uint(let v): return Double(v)
+        case .double(let v): return v
+        default: return nil
+        }
+    }
+
     /// The elements, or `nil` when this is not an array.
     public var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }

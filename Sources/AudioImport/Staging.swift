@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CodecCore
+import Foundation
+import ZarrStore
+
+/// An import in progress: a self-contained recording group in its own folder under the
+/// archive's `.zarrwlr/staging/`, which holds no `zarr.json`, so neither this archive nor
+/// zarr-python lists it. A commit renames the folder to the recording's id (one atomic step).
+///
+/// Beside each folder an owner file records the importer's pid, host and start time, so a
+/// later import or `verify` can remove the staging of an importer that is gone (killed, or a
+/// machine that lost power) without touching one that is still running.
+struct Staging {
+    let name: String
+    let folder: String
+    let group: ZarrGroup
+
+    /// Staging of importers on another host counts as stale after this long.
+    static let foreignHostStaleSeconds: Double = 48 * 3600
+    /// Staging without a readable owner file (or of the earlier layout) counts as stale after this long.
+    static let ownerlessStaleSeconds: Double = 3600
+
+    static func create(in archive: AudioArchive) throws(CodecError) -> Staging {
+        let name = UUID().uuidString.lowercased()
+        let folder = archive.stagingFolder + "/" + name
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let owner: JSONValue = ["pid": .int(Int64(getpid())), "host": .string(hostName), "started": .double(Date().timeIntervalSince1970)]
+            try Data(owner.serialized()).write(to: URL(fileURLWithPath: folder + ".owner"))
+        } catch {
+            throw CodecError(.storage, "cannot create a staging folder: \(error.localizedDescription)", file: folder)
+        }
+        do {
+            let group = try ZarrGroup.create(in: FilesystemStore(root: folder))
+            return Staging(name: name, folder: folder, group: group)
+        } catch {
+            throw CodecError.store(error, "cannot create a staging group", file: folder)
+        }
+    }
+
+    /// The staging group with its attributes as last written.
+    func reopened() throws(ZarrError) -> ZarrGroup {
+        try ZarrGroup.open(in: FilesystemStore(root: folder))
+    }
+
+    /// Removes the staging folder and its owner file.
+    func remove() {
+        try? FileManager.default.removeItem(atPath: folder)
+        try? FileManager.default.removeItem(atPath: folder + ".owner")
+    }
+
+    /// Moves the staging folder to `target` (the committed recording); false when it failed.
+    func commit(to target: String) -> Bool {
+        guard rename(folder, target) == 0 else { return false }
+        try? FileManager.default.removeItem(atPath: folder + ".owner")
+        return true
+    }
+
+    /// Removes the staging folders of importers that are gone; returns how many.
+    @discardableResult
+    static func removeStale(in archive: AudioArchive) -> Int {
+        var removed = 0
+        let now = Date().timeIntervalSince1970
+        let fileManager = FileManager.default
+        let names = (try? fileManager.contentsOfDirectory(atPath: archive.stagingFolder)) ?? []
+        for name in names where !name.hasSuffix(".owner") {
+            let folder = archive.stagingFolder + "/" + name
+            if isStale(folder: folder, now: now) {
+                try? fileManager.removeItem(atPath: folder)
+                try? fileManager.removeItem(atPath: folder + ".owner")
+                removed += 1
+            }
+        }
+        // Owner files whose folder is gone (a commit or removal interrupted in between).
+        for name in names where name.hasSuffix(".owner") && !names.contains(String(name.dropLast(6))) {
+            try? fileManager.removeItem(atPath: archive.stagingFolder + "/" + name)
+        }
+        // The earlier layout kept staging groups in the archive group itself.
+        for name in (try? fileManager.contentsOfDirectory(atPath: archive.folder)) ?? [] where name.hasPrefix(AudioArchive.legacyStagingPrefix) {
+            let folder = archive.folder + "/" + name
+            if let modified = SourceFile.status(folder)?.modified, now - modified > ownerlessStaleSeconds {
+                try? fileManager.removeItem(atPath: folder)
+                removed += 1
+            }
+        }
+        return removed
+    }
+
+    private static func isStale(folder: String, now: Double) -> Bool {
+        guard let data = FileManager.default.contents(atPath: folder + ".owner"), let owner = try? JSONValue(parsing: Array(data)),
+              let pid = owner["pid"]?.intValue, let host = owner["host"]?.stringValue, let started = owner["started"]?.doubleValue
+        else {
+            return (SourceFile.status(folder)?.modified).map { now - $0 > ownerlessStaleSeconds } ?? true
+        }
+        if host == hostName {
+            return kill(pid_t(clamping: pid), 0) != 0 && errno == ESRCH
+        }
+        return now - started > foreignHostStaleSeconds
+    }
+
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import Testing
+import TestSupport
+import ZarrStore
+
+/// Inputs, arguments and damaged stores that once crashed `aimport` or made it mislead: each is
+/// now a clear refusal with the README's exit code, and never a signal (status >= 128).
+@Suite(.serialized) struct RobustnessCLITests {
+    static let binary = PythonReference.packageRoot + "/.build/debug/aimport"
+
+    /// Runs aimport; returns its status and what it printed (never throws for a non-zero exit).
+    @discardableResult
+    private func run(_ arguments: [String], stdout: FileHandle? = nil) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = stdout ?? out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        let output = stdout == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit, "aimport \(arguments) died of a signal")
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+    }
+
+    private func sox(_ arguments: [String]) throws {
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", arguments)
+    }
+
+    /// A store with one 2 s 16 kHz recording (id 0).
+    private func archive(in folder: TemporaryFolder, codec: String = "flac") throws -> String {
+        let wav = folder.path + "/tone.wav"
+        try sox(["-n", "-r", "16000", "-b", "16", "-c", "1", wav, "synth", "2", "sine", "440"])
+        let store = folder.path + "/a.zarr"
+        #expect(try run(["import", "--store", store, "--codec", codec, wav]).status == 0)
+        return store
+    }
+
+    @Test func badNumbersAreUsageErrors() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder)
+        for (from, duration) in [("1", "-1"), ("nan", "1"), ("inf", "1"), ("1e300", "1"), ("1", "inf"), ("-2", "1"), ("1", "0")] {
+            let result = try run(["extract", "--store", store, "0", "--from", from, "--duration", duration, "--output", folder.path + "/x.wav"])
+            #expect(result.status == 64, "--from \(from) --duration \(duration): \(result.status) \(result.err)")
+            #expect(result.err.contains("--from") || result.err.contains("--duration"))
+        }
+        #expect(try run(["extract", "--store", store, "0", "--start", "10", "--end", "5", "--output", folder.path + "/x.wav"]).status == 64)
+        #expect(try run(["extract", "--store", store, "0", "--start", "0", "--end", "999999999", "--output", folder.path + "/x.wav"]).status == 64)
+        #expect(try run(["extract", "--store", store, "0", "--start", "0", "--end", "5", "--workers", "0", "--output", "-"]).status == 64)
+        #expect(try run(["import", "--store", store, "--jobs", "0", folder.path + "/tone.wav"]).status == 64)
+        #expect(try run(["import", "--store", store, "--codec", "mp3", folder.path + "/tone.wav"]).status == 64)
+        #expect(try run(["import", "--store", store, "--codec", "FLAC", "--allow-duplicate", folder.path + "/tone.wav"]).status == 0)
+        let yesterday = try run(["import", "--store", store, "--start-time", "yesterday", folder.path + "/tone.wav"])
+        #expect(yesterday.status == 64)
+        #expect(yesterday.err.contains("--start-time"))
+        #expect(try run(["import", "--store", store, "--start-time", "2025-04-16T04:30:00", folder.path + "/tone.wav"]).status == 64)
+        let ranges = folder.path + "/empty.txt"
+        try Data("# nothing\n\n".utf8).write(to: URL(fileURLWithPath: ranges))
+        #expect(try run(["extract", "--store", store, "0", "--ranges", ranges, "--output", folder.path + "/r.wav"]).status == 64)
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/r.wav"))
+    }
+
+    @Test func outputErrorsAndClosedPipes() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder)
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        let result = try run(["extract", "--store", store, "0", "--start", "0", "--end", "32000", "--output", "-"], stdout: full)
+        #expect(result.status == 74)
+        #expect(result.err.contains("No space left"))
+        // A reader that closes the pipe at once: the extraction ends quietly, no signal.
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()
+        let closed = try run(["extract", "--store", store, "0", "--start", "0", "--end", "32000", "--output", "-"], stdout: pipe.fileHandleForWriting)
+        #expect(closed.status == 0)
+        #expect(closed.err.isEmpty)
+        #expect(try run(["extract", "--store", store, "0", "--start", "0", "--end", "10", "--output", "/nonexistent/x.wav"]).status == 73)
+        #expect(try run(["export", "--store", store, "0", "--output", "/nonexistent/x.flac"]).status == 64)  // encoded, not copied
+    }
+
+    @Test func readOnlyCommandsNeverCreateOrChangeAStore() throws {
+        let folder = TemporaryFolder()
+        let typo = folder.path + "/typo.zarr"
+        for command in [["verify"], ["list"], ["info", "0"], ["index", "0", "--verify"], ["extract", "0", "--start", "0", "--end", "1", "--output", folder.path + "/x.wav"], ["export", "0", "--output", folder.path + "/x.flac"]] {
+            let result = try run([command[0], "--store", typo] + command.dropFirst())
+            #expect(result.status == 66, "\(command): \(result.status) \(result.err)")
+            #expect(!FileManager.default.fileExists(atPath: typo))
+        }
+        let empty = folder.path + "/empty"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        #expect(try run(["list", "--store", empty]).status == 66)
+        #expect(try run(["verify", "--store", empty]).status == 66)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: empty).isEmpty)
+    }
+
+    @Test func oneDamagedRecordingNeverBlocksTheOthers() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder)
+        let second = folder.path + "/second.wav"
+        try sox(["-n", "-r", "16000", "-b", "16", "-c", "1", second, "synth", "1", "sine", "880"])
+        #expect(try run(["import", "--store", store, second]).status == 0)
+        // Recording 0's zarr.json cut in half; a folder named with an Arabic-Indic digit.
+        let metadata = store + "/0/zarr.json"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: metadata))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: metadata))
+        try FileManager.default.createDirectory(atPath: store + "/\u{0663}", withIntermediateDirectories: true)
+        let listed = try run(["list", "--store", store])
+        #expect(listed.status == 0)
+        #expect(listed.out.contains("0\tDAMAGED"))
+        #expect(listed.out.contains("second.wav"))
+        let verified = try run(["verify", "--store", store])
+        #expect(verified.status == 65)
+        #expect(verified.out.contains("metadata damaged"))
+        #expect(verified.out.contains("recording 1: ok"))
+        // Imports go on, with an id past the damaged one.
+        let third = folder.path + "/third.wav"
+        try sox(["-n", "-r", "16000", "-b", "16", "-c", "1", third, "synth", "1", "sine", "660"])
+        let imported = try run(["import", "--store", store, "--json", third])
+        #expect(imported.status == 0)
+        #expect(try JSONValue(parsing: Array(imported.out.utf8)).arrayValue?.first?["id"] == "2")
+    }
+
+    @Test func damagedBlobsAndIndexesAreToldApart() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder)
+        let blob = store + "/0/audio_data_blob_array/c/0"
+        // Flip bytes in the middle of the audio: the blob is damaged, the index is not.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: blob)))
+        for k in 20_000..<20_010 { bytes[k] ^= 0x5A }
+        try Data(bytes).write(to: URL(fileURLWithPath: blob))
+        let verified = try run(["verify", "--store", store])
+        #expect(verified.status == 65)
+        #expect(verified.out.contains("blob damaged"))
+        #expect(!verified.out.contains("index damaged"))
+        // A deleted shard is called missing, not "no fLaC marker".
+        try FileManager.default.removeItem(atPath: blob)
+        let missing = try run(["extract", "--store", store, "0", "--start", "0", "--end", "100", "--output", folder.path + "/x.wav"])
+        #expect(missing.status == 65)
+        #expect(missing.err.contains("missing"))
+        #expect(try run(["verify", "--store", store]).out.contains("missing"))
+    }
+
+    @Test func corruptShardIsBadDataNotIO() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder)
+        let blob = store + "/0/audio_data_blob_array/c/0"
+        // The shard index (at the end, CRC-32C checked) damaged.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: blob)))
+        bytes[bytes.count - 7] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: blob))
+        let result = try run(["extract", "--store", store, "0", "--start", "0", "--end", "100", "--output", folder.path + "/x.wav"])
+        #expect(result.status == 65, "\(result.status) \(result.err)")
+        #expect(result.err.contains("recording 0"))
+    }
+
+    /// RFC 3533 CRC-32 (polynomial 0x04C11DB7, no reflection, checksum field zeroed).
+    private func oggCRC(_ page: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0
+        for (k, byte) in page.enumerated() {
+            crc ^= UInt32(k >= 22 && k < 26 ? 0 : byte) << 24
+            for _ in 0..<8 { crc = crc & 0x8000_0000 != 0 ? (crc << 1) ^ 0x04C1_1DB7 : crc << 1 }
+        }
+        return crc
+    }
+
+    @Test func hostileGranulesAndSizesAreRefused() throws {
+        let folder = TemporaryFolder()
+        // An Ogg Opus page near the middle with a granule position near 2^63 and a valid CRC.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("birds_10s_48k.opus"))))
+        var pages: [Int] = []
+        var k = 0
+        while k + 27 < bytes.count {
+            guard bytes[k..<k + 4].elementsEqual(Array("OggS".utf8)) else { k += 1; continue }
+            pages.append(k)
+            let segments = Int(bytes[k + 26])
+            k += 27 + segments + (0..<segments).reduce(0) { $0 + Int(bytes[k + 27 + $1]) }
+        }
+        let target = pages[pages.count / 2]
+        let size = 27 + Int(bytes[target + 26]) + (0..<Int(bytes[target + 26])).reduce(0) { $0 + Int(bytes[target + 27 + $1]) }
+        withUnsafeBytes(of: (Int64.max - 5).littleEndian) { bytes.replaceSubrange(target + 6..<target + 14, with: $0) }
+        let crc = oggCRC(Array(bytes[target..<target + size]))
+        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(target + 22..<target + 26, with: $0) }
+        let opus = folder.path + "/granule.opus"
+        try Data(bytes).write(to: URL(fileURLWithPath: opus))
+        let store = folder.path + "/a.zarr"
+        let result = try run(["import", "--store", store, "--codec", "opus", opus])
+        #expect(result.status == 65, "\(result.status) \(result.err)")
+
+        // RF64 whose ds64 data size is 2^63 or more.
+        var rf64 = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("edge_soundevent_rf64_pcm_16.rf64"))))
+        if let ds64 = (0..<rf64.count - 4).first(where: { rf64[$0..<$0 + 4].elementsEqual(Array("ds64".utf8)) }) {
+            for j in ds64 + 16..<ds64 + 24 { rf64[j] = 0xFF }
+        }
+        let hostile = folder.path + "/huge.rf64"
+        try Data(rf64).write(to: URL(fileURLWithPath: hostile))
+        let imported = try run(["import", "--store", store, hostile])
+        #expect(imported.status == 0 || imported.status == 65, "\(imported.status) \(imported.err)")
+    }
+
+    @Test func ninetySixThousandAndOneHertzAsFLAC() throws {
+        let folder = TemporaryFolder()
+        let wav = folder.path + "/odd.wav"
+        try sox(["-n", "-r", "96001", "-b", "16", "-c", "1", wav, "synth", "0.5", "sine", "1000"])
+        let store = folder.path + "/a.zarr"
+        #expect(try run(["import", "--store", store, wav]).status == 0)
+        let raw = folder.path + "/x.raw"
+        #expect(try run(["extract", "--store", store, "0", "--start", "0", "--end", "48000", "--output", raw]).status == 0)
+        let reference = folder.path + "/ref.raw"
+        try sox([wav, "-t", "raw", "-e", "signed-integer", "-b", "16", "-L", reference])
+        let expected = try Data(contentsOf: URL(fileURLWithPath: reference)).prefix(96_000)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: raw)) == expected)
+    }
+
+    @Test func indexOfTheWrongShapeIsATypedError() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder, codec: "opus")
+        let metadata = store + "/0/opus_index/zarr.json"
+        let text = try String(contentsOfFile: metadata, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"shape\": [\n    ", with: "\"shape\": [\n    1,\n    ").write(toFile: metadata, atomically: true, encoding: .utf8)
+        let result = try run(["extract", "--store", store, "0", "--start", "0", "--end", "100", "--output", folder.path + "/x.wav"])
+        #expect(result.status == 65, "\(result.status) \(result.err)")
+    }
+}
