@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .library(name: "ZarrStore", targets: ["ZarrStore"]),
         .library(name: "CodecCore", targets: ["CodecCore"]),
+        .library(name: "CodecFLAC", targets: ["CodecFLAC"]),
+        .library(name: "CodecOpus", targets: ["CodecOpus"]),
         .library(name: "AudioImport", targets: ["AudioImport"]),
         .executable(name: "aimport", targets: ["aimport"]),
     ],

@@ -118,23 +118,12 @@ struct Extract: AsyncParsableCommand {
         }
     }
 
-    /// 'start end' pairs, one per line; blank lines and lines starting with # are skipped.
-    /// - Throws: ``CodecError/Code/invalidArgument`` for a malformed line or a file without ranges.
+    /// The ranges of the file `path` (``RangesFile``).
     static func readRanges(_ path: String) throws(CodecError) -> [Range<Int64>] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw CodecError(.noInput, "cannot read the ranges file", file: path)
         }
-        var result: [Range<Int64>] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" })
-            if fields.isEmpty || fields[0].hasPrefix("#") { continue }
-            guard fields.count == 2, let start = Int64(fields[0]), let end = Int64(fields[1]), start >= 0, start <= end else {
-                throw CodecError(.invalidArgument, "line \(number + 1) is not 'start end' with 0 <= start <= end: '\(line)'", file: path)
-            }
-            result.append(start..<end)
-        }
-        guard !result.isEmpty else { throw CodecError(.invalidArgument, "the ranges file holds no ranges", file: path) }
-        return result
+        return try RangesFile.parse(text, file: path)
     }
 }
 

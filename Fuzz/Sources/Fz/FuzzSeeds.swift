@@ -1,0 +1,92 @@
+import CodecCore
+import Foundation
+import ZarrStore
+
+/// Seed inputs for each target, made from the repository's fixtures (Tests/Fixtures) and from
+/// the library itself (a real shard, real zarr.json): `FUZZ_MAKE_SEEDS=DIR` writes them.
+enum FuzzSeeds {
+    static func write(target: String, into folder: String, repository: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let fixtures = repository + "/Tests/Fixtures/"
+        func fixture(_ name: String, prefix: Int = .max) -> [UInt8] {
+            Array(((try? Data(contentsOf: URL(fileURLWithPath: fixtures + name))) ?? Data()).prefix(prefix))
+        }
+        var seeds: [[UInt8]] = []
+        let flacs = ["bird_sonicpi_misc_crow.flac", "flac_sonicpi_misc_burp_24bit.flac", "multich_pyflac_surround_6ch.flac"]
+        let wavs = ["20250416_211500.WAV", "guano_before_data_384k.wav", "edge_soundevent_rf64_pcm_16.rf64", "audiomoth_pykanto_20210502_040000.WAV",
+                    "edge_scipy_test-44100Hz-2ch-32bit-float-be.wav", "edge_scipy_test-44100Hz-le-1ch-4bytes-incomplete-chunk.wav"]
+        let opus = fixture("birds_10s_48k.opus")
+        switch target {
+        case "flac-metadata":
+            seeds = flacs.map { fixture($0, prefix: 8192) }
+        case "flac-frame-header":
+            for name in flacs {
+                let bytes = fixture(name, prefix: 200_000)
+                if let chain = try? FLACChain.firstFrame(bytes) { seeds.append(Array(bytes[chain..<min(bytes.count, chain + 24)])) }
+            }
+        case "ogg-page":
+            seeds = [Array(opus.prefix(8192)), Array(opus.dropFirst(opus.count / 2).prefix(8192))]
+        case "opus-head":
+            seeds = [Array(opus.dropFirst(28).prefix(19)), Array(opus.dropFirst(28).prefix(19)) + [1, 1, 0]]
+        case "opus-packet":
+            seeds = stride(from: 4096, to: min(opus.count, 20_000), by: 3000).map { [0] + Array(opus[$0..<min(opus.count, $0 + 300)]) }
+        case "riff-chunks":
+            seeds = wavs.map { fixture($0, prefix: 16_384) }
+        case "audiomoth-comment":
+            seeds = [
+                "Recorded at 21:15:00 16/04/2025 (UTC+1) by AudioMoth 249C600363FA5E80 at medium-high gain while battery was 3.6V and temperature was 8.5C. Amplitude threshold was 0.5% with 1s minimum trigger duration. Recording stopped due to low voltage.",
+                "Recorded at 23:59:59 31/12/2024 (UTC-3:30) during deployment 0123456789ABCDEF using external microphone at low gain while battery was less than 2.5V and temperature was -3.5C. Frequency trigger (48.0kHz and window length of 16 samples) threshold was 0.05% with 1s minimum trigger duration. Band-pass filter with frequencies of 1.0kHz and 8.0kHz applied.",
+                "Recorded at 05:06:07 08/09/2018 by AudioMoth 0123456789ABCDEF at gain setting 3 while battery state was < 3.6V",
+            ].map { Array($0.utf8) }
+        case "guano":
+            seeds = [Array("GUANO|Version: 1.0\nTimestamp: 2025-04-16T00:00:00Z\nMake: Open Acoustic Devices\nLoc Position: 51.7520 -1.3350\nNABAT|Grts Id: 94086\n".utf8)]
+        case "bext":
+            var bext = [UInt8](repeating: 0, count: 602)
+            for (k, byte) in Array("dawn chorus".utf8).enumerated() { bext[k] = byte }
+            for (k, byte) in Array("2025-04-1604:30:00".utf8).enumerated() { bext[320 + k] = byte }
+            seeds = [bext]
+        case "zarr-metadata":
+            let store = MemoryStore()
+            let group = try ZarrGroup.create(in: store)
+            _ = try group.createArray("blob", metadata: ArrayMetadata(
+                shape: [100], dataType: .uint8, chunkShape: [64],
+                codecs: [.shardingIndexed(ShardingSpec(chunkShape: [16], codecs: [.bytes(endian: nil)]))]))
+            _ = try group.createArray("index", metadata: ArrayMetadata(
+                shape: [10, 3], dataType: .uint64, chunkShape: [65_536, 3], codecs: [.bytes(endian: .little), .zstd(level: 3, checksum: false)],
+                attributes: ["columns": ["a", "b", "c"]], dimensionNames: ["frame", "field"]))
+            seeds = try ["blob/zarr.json", "index/zarr.json", "zarr.json"].compactMap { try store.get($0) }
+        case "zarr-shard":
+            let store = MemoryStore()
+            var array = try ZarrGroup.create(in: store).createArray("blob", metadata: ArrayMetadata(
+                shape: [4096], dataType: .uint8, chunkShape: [4096],
+                codecs: [.shardingIndexed(ShardingSpec(chunkShape: [512], codecs: [.bytes(endian: nil)]))]))
+            try array.write((0..<4096).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) })
+            _ = array
+            seeds = try [store.get("blob/c/0")].compactMap { $0 }
+        case "ranges-file":
+            seeds = [Array("0 48000\n# comment\n96000\t144000\n1,2\n".utf8)]
+        case "pipeline-flac":
+            seeds = [fixture("bird_sonicpi_misc_crow.flac")]
+        case "pipeline-opus":
+            seeds = [Array(opus.prefix(12_000))]
+        default:
+            seeds = []
+        }
+        for (k, seed) in seeds.enumerated() where !seed.isEmpty {
+            FileManager.default.createFile(atPath: folder + "/seed-\(k)", contents: Data(seed))
+        }
+    }
+}
+
+/// Finding the first frame of a FLAC file for the frame-header seeds.
+enum FLACChain {
+    static func firstFrame(_ bytes: [UInt8]) throws -> Int {
+        var offset = 4
+        while offset + 4 <= bytes.count {
+            let last = bytes[offset] & 0x80 != 0
+            offset += 4 + (Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]))
+            if last { return offset }
+        }
+        throw CocoaError(.fileReadCorruptFile)
+    }
+}
