@@ -86,7 +86,8 @@ public enum IndexTable {
     /// interrupted rebuilds, and the table just replaced).
     private static func deleteUnnamed(prefix: String, keeping: String?, also old: String, in group: ZarrGroup, codec: CodecID) throws(CodecError) {
         do {
-            for (name, kind) in try group.children() where kind == .array && name != keeping && (name == prefix || name.hasPrefix(prefix + "-") || name == old) {
+            // Listed as folders, not nodes: an interrupted write may have left one without zarr.json.
+            for name in try group.store.listDirectory(group.path) where name != keeping && (name == prefix || name.hasPrefix(prefix + "-") || name == old) {
                 try group.deleteChild(name)
             }
         } catch {
