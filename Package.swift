@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "CodecCore", targets: ["CodecCore"]),
         .library(name: "CodecFLAC", targets: ["CodecFLAC"]),
         .library(name: "CodecOpus", targets: ["CodecOpus"]),
+        .library(name: "CodecWavPack", targets: ["CodecWavPack"]),
         .library(name: "AudioImport", targets: ["AudioImport"]),
         .executable(name: "aimport", targets: ["aimport"]),
     ],
@@ -39,6 +40,9 @@ let package = Package(
             name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         .systemLibrary(
+            name: "CWavPack", path: "Sources/CWavPack", pkgConfig: "wavpack",
+            providers: [.apt(["libwavpack-dev"]), .brew(["wavpack"])]),
+        .systemLibrary(
             name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile",
             providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
 
@@ -46,7 +50,8 @@ let package = Package(
         .target(name: "CodecCore", dependencies: ["ZarrStore", "CSndfile", "CCrypto"]),
         .target(name: "CodecFLAC", dependencies: ["CodecCore", "CFLAC"]),
         .target(name: "CodecOpus", dependencies: ["CodecCore", "COgg", "COpus"]),
-        .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus"]),
+        .target(name: "CodecWavPack", dependencies: ["CodecCore", "CWavPack"]),
+        .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus", "CodecWavPack"]),
         .executableTarget(
             name: "aimport",
             dependencies: [
@@ -71,6 +76,8 @@ let package = Package(
             exclude: ["variable_blocksize.py", "odd_streams.py"]),
         .testTarget(
             name: "CodecOpusTests", dependencies: ["CodecOpus", "CodecCore", "ZarrStore", "COpus", "COgg", "TestSupport"]),
+        .testTarget(
+            name: "CodecWavPackTests", dependencies: ["CodecWavPack", "CodecCore", "ZarrStore", "TestSupport"]),
         .testTarget(
             name: "AudioImportTests", dependencies: ["AudioImport", "CodecCore", "CodecFLAC", "ZarrStore", "TestSupport"]),
     ]

@@ -1,6 +1,7 @@
 import CodecCore
 import CodecFLAC
 import CodecOpus
+import CodecWavPack
 import ZarrStore
 
 /// The C libraries this build links, with their versions, for `aimport version` and bug reports.
@@ -12,6 +13,7 @@ public enum LinkedLibraries {
             ("libopus", OpusLibrary.version),
             ("libopusenc", OpusLibrary.encoderVersion),
             ("libsndfile", SndfileLibrary.version),
+            ("libwavpack", WavPackLibrary.version),
             ("libzstd", ZstdLibrary.version),
         ]
     }

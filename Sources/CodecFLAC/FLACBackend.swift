@@ -196,7 +196,7 @@ public struct FLACBackend: CodecBackend {
     /// Encodes all of `reader` into `writer`; returns the encoding description and warnings.
     private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
         guard reader.encoding != .float else {
-            throw CodecError(.unsupported, "\(reader.encodingName) samples: FLAC stores integers only and this import does not quantise silently. Import it with the Opus codec (lossy, levels kept), or convert it to integer PCM first (for example `sox in.wav -b 24 out.wav`)", codec: Self.codecID, file: reader.path)
+            throw CodecError(.unsupported, "\(reader.encodingName) samples: FLAC stores integers only and this import does not quantise silently. Import it with `--codec wavpack` (lossless, floats kept exactly) or the Opus codec (lossy), or convert it to integer PCM first (for example `sox in.wav -b 24 out.wav`)", codec: Self.codecID, file: reader.path)
         }
         let encoder = try FLAC.StreamEncoder(into: writer, settings: .init(
             sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample,

@@ -14,7 +14,7 @@ struct Import: AsyncParsableCommand {
             """)
 
     @OptionGroup var location: ArchiveLocation
-    @Option(help: "flac (lossless, default) or opus (case does not matter).") var codec: String = "flac"
+    @Option(help: "flac (lossless, default), wavpack (lossless, also 32-bit float and up to 4096 channels) or opus (lossy); case does not matter.") var codec: String = "flac"
     @Option(help: "FLAC compression level 0-8.") var flacLevel: Int = 5
     @Option(help: "Opus bitrate in bits per second per channel (6000...256000).") var opusBitrate: Int = 160_000
     @Flag(help: "Opus: predict frames from the previous ones (1-4 dB better SNR on strongly periodic low-pitched sound, no difference measured on field recordings; extraction then decodes 500 ms before each range instead of 80 ms).")
@@ -39,7 +39,7 @@ struct Import: AsyncParsableCommand {
         guard !inputs.isEmpty else { throw ValidationError("name at least one file or folder to import") }
     }
 
-    static let audioExtensions: Set<String> = ["wav", "flac", "opus", "ogg", "oga", "mp3", "aif", "aiff", "aifc", "w64", "rf64", "caf"]
+    static let audioExtensions: Set<String> = ["wav", "flac", "opus", "ogg", "oga", "mp3", "aif", "aiff", "aifc", "w64", "rf64", "caf", "wv"]
 
     func run() async throws {
         var options = ImportOptions()

@@ -23,7 +23,7 @@ import ZarrStore
 
     @Test func everyLinkedLibraryReportsAVersion() {
         let versions = LinkedLibraries.versions
-        #expect(versions.map(\.library) == ["libFLAC", "libopus", "libopusenc", "libsndfile", "libzstd"])
+        #expect(versions.map(\.library) == ["libFLAC", "libopus", "libopusenc", "libsndfile", "libwavpack", "libzstd"])
         #expect(versions.allSatisfy { $0.version.contains(where: \.isNumber) })
     }
 }

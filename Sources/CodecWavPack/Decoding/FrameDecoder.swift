@@ -1,0 +1,123 @@
+internal import CWavPack
+import CodecCore
+
+extension WavPack {
+    /// Decodes whole frames held in memory with libwavpack, through its stream-reader interface
+    /// over that memory: libwavpack takes the first block's index as the stream start, so
+    /// decoding can begin at any frame (every initial block carries what a decoder needs: rate,
+    /// channel layout, float format).
+    ///
+    /// Owns the libwavpack context and the memory it reads, freed in `deinit`; not Sendable:
+    /// one per extraction. libwavpack's callbacks get this object unretained as their id; it
+    /// outlives the context, which it closes.
+    final class FrameDecoder {
+        private var bytes: [UInt8]
+        private var position = 0
+        private var pushedBack: Int32?
+        private var reader = WavpackStreamReader64()
+        private var context: OpaquePointer?
+
+        init(frames: [UInt8]) throws(CodecError) {
+            bytes = frames
+            reader.read_bytes = readBytes
+            reader.get_pos = getPosition
+            reader.set_pos_abs = setPositionAbsolute
+            reader.set_pos_rel = setPositionRelative
+            reader.push_back_byte = pushBackByte
+            reader.get_length = getLength
+            reader.can_seek = canSeek
+            var error = [CChar](repeating: 0, count: 81)
+            let opened = WavpackOpenFileInputEx64(&reader, Unmanaged.passUnretained(self).toOpaque(), nil, &error, 0, 0)
+            guard let opened else {
+                throw CodecError(.corrupt, "libwavpack cannot decode the frames: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))", codec: WavPack.codecID)
+            }
+            context = opened
+        }
+
+        deinit {
+            if let context { WavpackCloseFile(context) }
+        }
+
+        var channelCount: Int { Int(WavpackGetNumChannels(context)) }
+        var sampleRate: Int { Int(WavpackGetSampleRate(context)) }
+        var bitsPerSample: Int { Int(WavpackGetBitsPerSample(context)) }
+        /// 32-bit IEEE float samples.
+        var isFloat: Bool { WavpackGetMode(context) & MODE_FLOAT != 0 }
+        /// Lossless (false for hybrid lossy streams decoded without their correction file).
+        var isLossless: Bool { WavpackGetMode(context) & MODE_LOSSLESS != 0 }
+        var isHybrid: Bool { WavpackGetMode(context) & MODE_HYBRID != 0 }
+
+        /// Decodes `frames` samples per channel (interleaved int32: integers at their value,
+        /// floats as bit patterns).
+        /// - Throws: ``CodecError/Code/corrupt`` when fewer come out or libwavpack counts CRC errors.
+        func decode(_ frames: Int) throws(CodecError) -> [Int32] {
+            let channels = channelCount
+            var samples = [Int32](repeating: 0, count: frames * channels)
+            var done = 0
+            while done < frames {
+                let got = samples.withUnsafeMutableBufferPointer { buffer in
+                    Int(WavpackUnpackSamples(context, buffer.baseAddress! + done * channels, UInt32(frames - done)))
+                }
+                if got == 0 { break }
+                done += got
+            }
+            guard done == frames, WavpackGetNumErrors(context) == 0 else {
+                throw CodecError(.corrupt, "libwavpack decoded \(done) of \(frames) samples with \(WavpackGetNumErrors(context)) errors", codec: WavPack.codecID)
+            }
+            return samples
+        }
+
+        fileprivate func read(_ data: UnsafeMutableRawPointer, _ count: Int32) -> Int32 {
+            var written = 0
+            var target = data
+            if let byte = pushedBack, count > 0 {
+                target.storeBytes(of: UInt8(truncatingIfNeeded: byte), as: UInt8.self)
+                target += 1
+                written = 1
+                pushedBack = nil
+            }
+            let n = min(Int(count) - written, bytes.count - position)
+            if n > 0 {
+                bytes.withUnsafeBytes { target.copyMemory(from: $0.baseAddress! + position, byteCount: n) }
+                position += n
+                written += n
+            }
+            return Int32(written)
+        }
+
+        fileprivate var offset: Int64 { Int64(position - (pushedBack == nil ? 0 : 1)) }
+        fileprivate var length: Int64 { Int64(bytes.count) }
+
+        fileprivate func seek(to target: Int64) -> Int32 {
+            guard target >= 0, target <= Int64(bytes.count) else { return -1 }
+            position = Int(target)
+            pushedBack = nil
+            return 0
+        }
+
+        fileprivate func pushBack(_ byte: Int32) -> Int32 {
+            pushedBack = byte
+            return byte
+        }
+    }
+}
+
+private func decoder(_ id: UnsafeMutableRawPointer?) -> WavPack.FrameDecoder {
+    Unmanaged<WavPack.FrameDecoder>.fromOpaque(id!).takeUnretainedValue()
+}
+
+private let readBytes: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32) -> Int32 = { id, data, count in
+    guard let data, count > 0 else { return 0 }
+    return decoder(id).read(data, count)
+}
+private let getPosition: @convention(c) (UnsafeMutableRawPointer?) -> Int64 = { id in decoder(id).offset }
+private let setPositionAbsolute: @convention(c) (UnsafeMutableRawPointer?, Int64) -> Int32 = { id, target in decoder(id).seek(to: target) }
+private let setPositionRelative: @convention(c) (UnsafeMutableRawPointer?, Int64, Int32) -> Int32 = { id, delta, mode in
+    let source = decoder(id)
+    // SEEK_SET 0, SEEK_CUR 1, SEEK_END 2.
+    let base: Int64 = mode == 0 ? 0 : mode == 1 ? source.offset : source.length
+    return source.seek(to: base + delta)
+}
+private let pushBackByte: @convention(c) (UnsafeMutableRawPointer?, Int32) -> Int32 = { id, byte in decoder(id).pushBack(byte) }
+private let getLength: @convention(c) (UnsafeMutableRawPointer?) -> Int64 = { id in decoder(id).length }
+private let canSeek: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { _ in 1 }

@@ -1,0 +1,61 @@
+import CodecCore
+import ZarrStore
+
+extension WavPack {
+    /// An opened WavPack recording: the frame index in memory, the blob in the store. An
+    /// extraction finds the frames covering the range by binary search, reads exactly their
+    /// bytes, and decodes them with a libwavpack decoder of its own.
+    public struct RecordingReader: CodecCore.RecordingReader {
+        public let blob: BlobReader
+        public let index: FrameIndex
+        public let sampleRate: Int
+        public let bitsPerSample: Int
+        /// Samples are 32-bit IEEE floats (extracted as float32; int formats scale them).
+        public let isFloat: Bool
+
+        public var totalSamples: Int64 { index.totalSamples }
+        public var channelCount: Int { index.channelCount }
+
+        public func extract(_ range: Range<Int64>, as format: SampleFormat) throws(CodecError) -> PCMBuffer {
+            let native = try extractNative(range)
+            guard isFloat else {
+                return PCMBuffer.converting(native, to: format, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
+            }
+            let floats = native.map { Float(bitPattern: UInt32(bitPattern: $0)) }
+            let samples: PCMBuffer.Samples = switch format {
+            case .float32: .float32(floats)
+            case .int16: .int16(floats.map { Int16(max(-32768, min(32767, ($0 * 32768).rounded()))) })
+            case .int32: .int32(floats.map { Int32(max(-2_147_483_648, min(2_147_483_647, (Double($0) * 2_147_483_648).rounded()))) })
+            }
+            return PCMBuffer(samples: samples, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: 32)
+        }
+
+        /// The samples of `range` as libwavpack returns them (integers, or float bit patterns).
+        public func extractNative(_ range: Range<Int64>) throws(CodecError) -> [Int32] {
+            guard range.lowerBound >= 0, range.upperBound <= totalSamples else {
+                throw CodecError(.invalidArgument, "samples \(range.lowerBound)..<\(range.upperBound) are outside the recording (0..<\(totalSamples))", codec: WavPack.codecID)
+            }
+            guard !range.isEmpty, index.count > 0 else { return [] }
+            let first = index.frame(containing: range.lowerBound)
+            let last = index.frame(containing: range.upperBound - 1)
+            // Frames cover [first_sample, first_sample + samples); a gap left by damage is an error, not silence.
+            for row in first...last where row > first && index.firstSamples[row] != index.firstSamples[row - 1] + index.sampleCounts[row - 1]
+                || row == first && range.lowerBound >= index.firstSamples[row] + index.sampleCounts[row] {
+                throw CodecError(.corrupt, "samples near \(index.firstSamples[row]) lie in a damaged stretch that the index leaves out", codec: WavPack.codecID, file: blob.array.path, byteOffset: index.byteOffsets[row])
+            }
+            let bytes = try blob.read(index.byteOffsets[first]..<index.byteOffsets[last] + index.frameSizes[last])
+            let skip = Int(range.lowerBound - index.firstSamples[first])
+            let decoder: FrameDecoder
+            do throws(CodecError) {
+                decoder = try FrameDecoder(frames: bytes)
+                guard decoder.channelCount == channelCount else {
+                    throw CodecError(.corrupt, "the frames decode as \(decoder.channelCount) channels, the recording has \(channelCount)", codec: WavPack.codecID)
+                }
+                let decoded = try decoder.decode(skip + Int(range.count))
+                return Array(decoded[(skip * channelCount)...])
+            } catch {
+                throw CodecError(error.code, error.message, codec: WavPack.codecID, file: blob.array.path, byteOffset: index.byteOffsets[first])
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import CodecCore
+import Foundation
+import ZarrStore
+
+/// The WavPack backend: lossless storage of integer PCM of 1-32 bits and of 32-bit float PCM
+/// (what FLAC cannot store), up to 4096 channels in one stream, any sample rate.
+///
+/// - A WavPack file (`.wv`, starting with "wvpk") is copied 1:1 (the blob is the file). A
+///   hybrid file is refused when its correction file (`.wvc`) lies beside it (the pair is not
+///   stored); a hybrid file without one is stored and marked lossy.
+/// - Any other source libsndfile reads is encoded with libwavpack; float and lossy sources are
+///   kept as the floats they decode to (no quantisation).
+/// - The index (one row per frame: the blocks of all channels for one run of samples) is built
+///   by the shared 3-phase ``ParallelIndexer``; phase 2 checks every block's structure and its
+///   checksum where the block has one.
+public struct WavPackBackend: CodecBackend {
+    public static let codecID = WavPack.codecID
+    public static let probe = ProbeSpec(extensions: ["wv"], signatures: [.init([(0, Array("wvpk".utf8))])])
+    public static let maximumChannels = StreamEncoder.maximumChannels
+    typealias StreamEncoder = WavPack.StreamEncoder
+
+    public init() {}
+
+    public func importToZarr(from source: ImportSource, into group: ZarrGroup, options: ImportOptions) async throws(CodecError) -> ImportReport {
+        let (size, sha256) = try RecordingLayout.checksum(of: source, codec: Self.codecID)
+        let writer = try RecordingLayout.createBlob(in: group)
+        var description: [String: JSONValue] = ["codec": .string(Self.codecID.rawValue)]
+        var sourceFacts: [String: JSONValue] = ["file_name": .string(source.fileName), "size_bytes": .int(size), "sha256": .string(sha256)]
+        var warnings: [String] = []
+        let copied = Self.probe.signatures.contains { $0.matches((try? SourceFile.firstBytes(source.path, count: 4)) ?? []) }
+        if copied {
+            try SourceFile.forEachPiece(source.path) { piece throws(CodecError) in try writer.write(piece) }
+            description["encoding"] = ["copied_verbatim": true]
+            sourceFacts["container"] = "WavPack"
+        } else {
+            let reader = try source.pcmReader()
+            (description["encoding"], warnings) = try encode(reader, into: writer, options: options)
+            sourceFacts["container"] = .string(reader.containerName)
+            sourceFacts["sample_encoding"] = .string(reader.encodingName)
+            sourceFacts["pcm"] = reader.decodeFacts
+        }
+        let blob = try BlobReader(try writer.finish())
+        var indexOptions = IndexOptions()
+        indexOptions.workers = options.workers
+        let (index, report) = try await buildIndex(of: blob, options: indexOptions)
+        guard index.count > 0 else {
+            throw CodecError(.corrupt, "no intact WavPack frame in the stream", codec: Self.codecID, file: source.path)
+        }
+        let format = try Self.streamFormat(blob: blob, index: index)
+        if copied {
+            if format.isHybrid {
+                let correction = (source.path as NSString).deletingPathExtension + ".wvc"
+                guard !FileManager.default.fileExists(atPath: correction) else {
+                    throw CodecError(.unsupported, "a hybrid WavPack file with its correction file (\((correction as NSString).lastPathComponent)) beside it: the pair is not stored; decode it to a lossless .wv first (wvunpack, then wavpack)", codec: Self.codecID, file: source.path)
+                }
+                warnings.append("a hybrid (lossy) WavPack file without its correction file: stored as it is, marked lossy")
+            }
+            if let declared = format.declaredTotal, declared != index.totalSamples {
+                warnings.append("the first block declares \(declared) samples, the frames hold \(index.totalSamples)")
+            }
+        }
+        try index.store(in: group)
+        description["sample_rate"] = .int(Int64(format.sampleRate))
+        description["channels"] = .int(Int64(index.channelCount))
+        description["bits_per_sample"] = .int(Int64(format.bitsPerSample))
+        description["sample_format"] = .string(format.isFloat ? "float" : "int")
+        description["lossy"] = .bool(!format.isLossless)
+        description["total_samples"] = .int(index.totalSamples)
+        description["arrays"] = ["blob": .string(RecordingLayout.blobArrayName), "index": .string(WavPack.FrameIndex.arrayName)]
+        description["source"] = .object(sourceFacts)
+        try RecordingLayout.storeDescription(description, in: group, codec: Self.codecID)
+        return ImportReport(
+            codec: Self.codecID, blobBytes: blob.length, totalSamples: index.totalSamples, sampleRate: format.sampleRate,
+            channelCount: index.channelCount, bitsPerSample: format.bitsPerSample, copiedVerbatim: copied, index: report, warnings: warnings)
+    }
+
+    public func buildIndex(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> IndexReport {
+        let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
+        let (index, report) = try await buildIndex(of: blob, options: options)
+        try index.replace(in: group)
+        return report
+    }
+
+    public func storedIndexMatches(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> Bool {
+        let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
+        return try await buildIndex(of: blob, options: options).0 == WavPack.FrameIndex.load(from: group)
+    }
+
+    public func damagedRegions(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> [String] {
+        let reader = try openWavPackRecording(group)
+        let index = reader.index
+        var problems: [String] = []
+        for row in 0..<index.count {
+            let bytes = try reader.blob.read(index.byteOffsets[row]..<index.byteOffsets[row] + index.frameSizes[row])
+            let intact = bytes.withUnsafeBytes { raw -> Bool in
+                var position = 0
+                while position < raw.count {
+                    let block = UnsafeRawBufferPointer(rebasing: raw[position...])
+                    guard case .success(let header) = WavPack.BlockHeader.parse(block),
+                          WavPack.BlockVerification.verify(block, header: header) == nil else { return false }
+                    position += header.size
+                }
+                return true
+            }
+            if !intact {
+                let rate = Double(reader.sampleRate)
+                problems.append("frame \(row) at byte \(index.byteOffsets[row]) fails its checks (seconds \(String(format: "%.3f", Double(index.firstSamples[row]) / rate))-\(String(format: "%.3f", Double(index.firstSamples[row] + index.sampleCounts[row]) / rate)))")
+            }
+        }
+        return problems
+    }
+
+    public func openRecording(_ group: ZarrGroup) throws(CodecError) -> any CodecCore.RecordingReader {
+        try openWavPackRecording(group)
+    }
+
+    /// The recording in `group` with its concrete reader type.
+    public func openWavPackRecording(_ group: ZarrGroup) throws(CodecError) -> WavPack.RecordingReader {
+        let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
+        let index = try WavPack.FrameIndex.load(from: group)
+        let facts = group.attributes[RecordingLayout.attributeKey]
+        guard let rate = facts?["sample_rate"]?.intValue, rate > 0, let bits = facts?["bits_per_sample"]?.intValue else {
+            throw CodecError(.corrupt, "the recording's attributes lack its sample rate or bit depth", codec: Self.codecID, file: group.path)
+        }
+        return WavPack.RecordingReader(blob: blob, index: index, sampleRate: rate, bitsPerSample: bits, isFloat: facts?["sample_format"] == "float")
+    }
+
+    /// Builds the frame index of `blob` without storing it.
+    public func buildIndex(of blob: BlobReader, options: IndexOptions) async throws(CodecError) -> (WavPack.FrameIndex, IndexReport) {
+        let indexer = ParallelIndexer<WavPack.BlockScanner, WavPack.BlockParser, WavPack.FrameSequencer>(
+            scanner: WavPack.BlockScanner(), parser: WavPack.BlockParser(), rangeBytes: blob.alignedRangeBytes(options.rangeBytes), workers: options.workers)
+        let ((index, notes), blockRejects) = try await indexer.run(over: blob, from: 0, accumulator: WavPack.FrameSequencer())
+        var rejected = notes
+        for (reason, count) in blockRejects { rejected[reason.description, default: 0] += count }
+        return (index, IndexReport(entries: index.count, totalSamples: index.totalSamples, rejected: rejected, scannedBytes: blob.length))
+    }
+
+    /// What libwavpack says of the stream, from its first frame.
+    private static func streamFormat(blob: BlobReader, index: WavPack.FrameIndex) throws(CodecError)
+        -> (sampleRate: Int, bitsPerSample: Int, isFloat: Bool, isLossless: Bool, isHybrid: Bool, declaredTotal: Int64?)
+    {
+        let bytes = try blob.read(index.byteOffsets[0]..<index.byteOffsets[0] + index.frameSizes[0])
+        let header = bytes.withUnsafeBytes { WavPack.BlockHeader.parse($0) }
+        if case .success(let first) = header, first.isDSD {
+            throw CodecError(.unsupported, "DSD (1-bit) WavPack streams are not supported", codec: codecID, file: blob.array.path)
+        }
+        let decoder = try WavPack.FrameDecoder(frames: bytes)
+        let declared: Int64? = if case .success(let first) = header { first.totalSamples } else { nil }
+        return (decoder.sampleRate, decoder.bitsPerSample, decoder.isFloat, decoder.isLossless, decoder.isHybrid, declared)
+    }
+
+    /// Encodes all of `reader` into `writer`; returns the encoding description and warnings.
+    private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
+        let asFloat = reader.encoding != .integer
+        let encoder = try StreamEncoder(into: writer, settings: .init(
+            sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: asFloat ? 32 : reader.bitsPerSample,
+            isFloat: asFloat, totalSamplesEstimate: reader.declaredFrames, modeFlags: 0))
+        var integers: [Int32] = []
+        var floats: [Float] = []
+        var frames: Int64 = 0
+        while true {
+            let n: Int
+            if asFloat {
+                n = try reader.readFloat(maxFrames: 16_384, into: &floats)
+                integers = floats.map { Int32(bitPattern: $0.bitPattern) }
+            } else {
+                n = try reader.read(maxFrames: 16_384, into: &integers)
+            }
+            if n == 0 { break }
+            try encoder.encode(&integers, frames: n)
+            frames += Int64(n)
+        }
+        try encoder.finish()
+        var warnings: [String] = []
+        if frames < reader.declaredFrames {
+            warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")
+        }
+        if reader.encoding == .lossy {
+            warnings.append("\(reader.encodingName) is lossy; its decode is stored as 32-bit floats at its own level, losslessly from there")
+        }
+        let encoding: JSONValue = [
+            "library": .string("libwavpack " + WavPackLibrary.version), "mode": "normal", "sample_format": .string(asFloat ? "float" : "int"),
+            "decoded_from_lossy": .bool(reader.encoding == .lossy),
+        ]
+        return (encoding, warnings)
+    }
+}
