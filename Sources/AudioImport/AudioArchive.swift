@@ -164,12 +164,22 @@ public struct AudioArchive: Sendable {
         return group
     }
 
-    /// Imports one file with the codec `codec` (FLAC by default) and commits it, with the file's
-    /// bioacoustic metadata, the user's metadata and the start time (see ``RecordingMetadata``).
+    /// The codec a file is stored with when none is asked for: the codec whose own stream the
+    /// file holds (found by its signature, so it is copied 1:1: a .flac, .opus or .wv file), else
+    /// FLAC.
+    public static func automaticCodec(for file: String) -> CodecID {
+        let head = (try? SourceFile.firstBytes(file, count: ProbeSpec.probeBytes)) ?? []
+        return AudioCodecs.registry.backends.first { $0.probe.signatures.contains { $0.matches(head) } }?.codecID ?? AudioCodecs.defaultCodec
+    }
+
+    /// Imports one file with the codec `codec` (nil: ``automaticCodec(for:)``) and commits it,
+    /// with the file's bioacoustic metadata, the user's metadata and the start time (see
+    /// ``RecordingMetadata``).
     public func importFile(
-        _ file: String, codec: CodecID = AudioCodecs.defaultCodec, options: ImportOptions = ImportOptions(),
+        _ file: String, codec requested: CodecID? = nil, options: ImportOptions = ImportOptions(),
         allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil
     ) async throws(CodecError) -> Outcome {
+        let codec = requested ?? Self.automaticCodec(for: file)
         guard let backend = AudioCodecs.registry.backend(for: codec) else {
             throw CodecError(.invalidArgument, "unknown codec '\(codec)' (available: \(AudioCodecs.registry.backends.map { $0.codecID.rawValue }.joined(separator: ", ")))")
         }

@@ -14,7 +14,8 @@ struct Import: AsyncParsableCommand {
             """)
 
     @OptionGroup var location: ArchiveLocation
-    @Option(help: "flac (lossless, default), wavpack (lossless, also 32-bit float and up to 4096 channels) or opus (lossy); case does not matter.") var codec: String = "flac"
+    @Option(help: "flac (lossless), wavpack (lossless, also 32-bit float and up to 4096 channels) or opus (lossy); case does not matter. Default: a FLAC, Opus or WavPack file is copied 1:1 with its own codec, anything else goes to FLAC.")
+    var codec: String?
     @Option(help: "FLAC compression level 0-8.") var flacLevel: Int = 5
     @Option(help: "Opus bitrate in bits per second per channel (6000...256000).") var opusBitrate: Int = 160_000
     @Flag(help: "Opus: predict frames from the previous ones (1-4 dB better SNR on strongly periodic low-pitched sound, no difference measured on field recordings; extraction then decodes 500 ms before each range instead of 80 ms).")
@@ -27,7 +28,7 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "Files or folders.") var inputs: [String]
 
     func validate() throws {
-        guard AudioCodecs.registry.backend(for: CodecID(codec.lowercased())) != nil else {
+        if let codec, AudioCodecs.registry.backend(for: CodecID(codec.lowercased())) == nil {
             throw ValidationError("--codec must be one of \(AudioCodecs.registry.backends.map { $0.codecID.rawValue }.joined(separator: ", ")), not '\(codec)'")
         }
         guard (0...8).contains(flacLevel) else { throw ValidationError("--flac-level must be 0 to 8, not \(flacLevel)") }
@@ -65,7 +66,7 @@ struct Import: AsyncParsableCommand {
         let progress = Progress(totalBytes: files.reduce(0) { $0 + Progress.size(of: $1) }, files: files.count)
         var results = [JSONValue](repeating: .null, count: files.count)
         var worst: Int32 = 0
-        let (archiveCopy, codecID, allow, metadata, start, importOptions) = (archive, CodecID(codec.lowercased()), allowDuplicate, userMetadata, startTime, options)
+        let (archiveCopy, codecID, allow, metadata, start, importOptions) = (archive, codec.map { CodecID($0.lowercased()) }, allowDuplicate, userMetadata, startTime, options)
         await withTaskGroup(of: (Int, [String: JSONValue], Int32, [String]).self) { group in
             var next = 0
             func startOne() {
