@@ -13,6 +13,7 @@ let package = Package(
             dependencies: [
                 .product(name: "ZarrStore", package: "zarrwlr"), .product(name: "CodecCore", package: "zarrwlr"),
                 .product(name: "CodecFLAC", package: "zarrwlr"), .product(name: "CodecOpus", package: "zarrwlr"),
+                .product(name: "CodecWavPack", package: "zarrwlr"),
                 .product(name: "AudioImport", package: "zarrwlr"),
             ]),
     ]

@@ -65,6 +65,9 @@ enum FuzzSeeds {
             seeds = try [store.get("blob/c/0")].compactMap { $0 }
         case "ranges-file":
             seeds = [Array("0 48000\n# comment\n96000\t144000\n1,2\n".utf8)]
+        case "wavpack-block", "pipeline-wavpack":
+            let wv = repository + "/Fuzz/Seeds/small.wv"
+            seeds = [Array(((try? Data(contentsOf: URL(fileURLWithPath: wv))) ?? Data()).prefix(target == "wavpack-block" ? 4096 : 65_536))]
         case "pipeline-flac":
             seeds = [fixture("bird_sonicpi_misc_crow.flac")]
         case "pipeline-opus":

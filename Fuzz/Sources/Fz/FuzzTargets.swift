@@ -4,6 +4,7 @@ import ZarrStore
 @testable import AudioImport
 @testable import CodecFLAC
 @testable import CodecOpus
+@testable import CodecWavPack
 
 /// One fuzz target per parser, chosen by the environment variable FUZZ_TARGET. Each feeds the
 /// input to the parser and throws away the result: a crash, a trap or a sanitizer report is the
@@ -11,7 +12,7 @@ import ZarrStore
 enum FuzzTargets {
     static let names = [
         "flac-metadata", "flac-frame-header", "ogg-page", "opus-head", "opus-packet", "riff-chunks", "audiomoth-comment",
-        "guano", "bext", "zarr-metadata", "zarr-shard", "ranges-file", "pipeline-flac", "pipeline-opus",
+        "guano", "bext", "zarr-metadata", "zarr-shard", "ranges-file", "wavpack-block", "pipeline-flac", "pipeline-opus", "pipeline-wavpack",
     ]
 
     static let target = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? ""
@@ -67,6 +68,14 @@ enum FuzzTargets {
             shard(bytes)
         case "ranges-file":
             _ = try? RangesFile.parse(String(decoding: bytes, as: UTF8.self))
+        case "wavpack-block":
+            bytes.withUnsafeBytes { raw in
+                if case .success(let header) = WavPack.BlockHeader.parse(raw) { _ = WavPack.BlockVerification.verify(raw, header: header) }
+                _ = WavPack.BlockParser().parse(raw, at: 0)
+            }
+            _ = try? WavPack.FrameDecoder(frames: bytes).decode(64)
+        case "pipeline-wavpack":
+            pipeline(bytes, backend: WavPackBackend())
         case "pipeline-flac":
             pipeline(bytes, backend: FLACBackend())
         case "pipeline-opus":
