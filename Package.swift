@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CodecFLAC", targets: ["CodecFLAC"]),
         .library(name: "CodecOpus", targets: ["CodecOpus"]),
         .library(name: "CodecWavPack", targets: ["CodecWavPack"]),
+        .library(name: "CodecConformance", targets: ["CodecConformance"]),
         .library(name: "AudioImport", targets: ["AudioImport"]),
         .executable(name: "aimport", targets: ["aimport"]),
     ],
@@ -51,6 +52,7 @@ let package = Package(
         .target(name: "CodecFLAC", dependencies: ["CodecCore", "CFLAC"]),
         .target(name: "CodecOpus", dependencies: ["CodecCore", "COgg", "COpus"]),
         .target(name: "CodecWavPack", dependencies: ["CodecCore", "CWavPack"]),
+        .target(name: "CodecConformance", dependencies: ["CodecCore", "ZarrStore"]),
         .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus", "CodecWavPack"]),
         .executableTarget(
             name: "aimport",
@@ -72,12 +74,12 @@ let package = Package(
             name: "ZarrStoreTests", dependencies: ["ZarrStore", "TestSupport"],
             exclude: ["Interop/zarr_python_side.py"]),
         .testTarget(
-            name: "CodecFLACTests", dependencies: ["CodecFLAC", "CodecCore", "ZarrStore", "TestSupport"],
+            name: "CodecFLACTests", dependencies: ["CodecFLAC", "CodecCore", "CodecConformance", "ZarrStore", "TestSupport"],
             exclude: ["variable_blocksize.py", "odd_streams.py"]),
         .testTarget(
-            name: "CodecOpusTests", dependencies: ["CodecOpus", "CodecCore", "ZarrStore", "COpus", "COgg", "TestSupport"]),
+            name: "CodecOpusTests", dependencies: ["CodecOpus", "CodecCore", "CodecConformance", "ZarrStore", "COpus", "COgg", "TestSupport"]),
         .testTarget(
-            name: "CodecWavPackTests", dependencies: ["CodecWavPack", "CodecCore", "ZarrStore", "TestSupport"]),
+            name: "CodecWavPackTests", dependencies: ["CodecWavPack", "CodecCore", "CodecConformance", "ZarrStore", "TestSupport"]),
         .testTarget(
             name: "AudioImportTests", dependencies: ["AudioImport", "CodecCore", "CodecFLAC", "ZarrStore", "TestSupport"]),
     ]
