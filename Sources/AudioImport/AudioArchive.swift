@@ -54,6 +54,14 @@ public struct AudioArchive: Sendable {
     public let store: FilesystemStore
     /// The archive group's path in the store ("" for the root).
     public let path: String
+    /// The codecs this archive imports with and reads recordings of.
+    public let codecs: CodecRegistry
+
+    init(store: FilesystemStore, path: String, codecs: CodecRegistry = .standard) {
+        self.store = store
+        self.path = path
+        self.codecs = codecs
+    }
     /// The archive's own folder for what is not data: `staging/` (imports in progress, each a
     /// self-contained recording group of its own) and `lock`. It holds no `zarr.json`, so
     /// zarr-python never lists it, nor anything in it, as a member.
@@ -70,7 +78,7 @@ public struct AudioArchive: Sendable {
     /// - Throws: ``CodecError/Code/noInput`` when the store or the archive does not exist,
     ///   ``CodecError/Code/invalidArgument`` when the group is not an archive,
     ///   ``CodecError/Code/corrupt`` when its metadata does not parse.
-    public static func open(storePath: String, group: String = "") throws(CodecError) -> AudioArchive {
+    public static func open(storePath: String, group: String = "", codecs: CodecRegistry = .standard) throws(CodecError) -> AudioArchive {
         guard SourceFile.status(storePath)?.isFolder == true else {
             throw CodecError(.noInput, "no store here (not a folder)", file: storePath)
         }
@@ -86,14 +94,14 @@ public struct AudioArchive: Sendable {
         guard node.attributes[RecordingLayout.attributeKey]?["node"] == "archive" else {
             throw CodecError(.invalidArgument, "'\(group.isEmpty ? "/" : group)' is a Zarr group but not an audio archive", file: storePath)
         }
-        return AudioArchive(store: store, path: group)
+        return AudioArchive(store: store, path: group, codecs: codecs)
     }
 
     /// Opens the archive at `group` in the store at `storePath`, creating store and archive when
     /// missing.
     /// - Throws: ``CodecError/Code/invalidArgument`` when the group exists but is not an archive
     ///   (another Zarr group, or an array); ``CodecError/Code/storage`` when it cannot be created.
-    public static func openOrCreate(storePath: String, group: String = "") throws(CodecError) -> AudioArchive {
+    public static func openOrCreate(storePath: String, group: String = "", codecs: CodecRegistry = .standard) throws(CodecError) -> AudioArchive {
         let store = FilesystemStore(root: storePath)
         do {
             // Created with its marker in one atomic write, so a concurrent importer never sees an
@@ -116,7 +124,7 @@ public struct AudioArchive: Sendable {
         } catch {
             throw CodecError.store(error, "cannot open or create the archive", file: storePath)
         }
-        return AudioArchive(store: store, path: group)
+        return AudioArchive(store: store, path: group, codecs: codecs)
     }
 
     var folder: String { path.isEmpty ? store.root : store.root + "/" + path }
@@ -167,9 +175,10 @@ public struct AudioArchive: Sendable {
     /// The codec a file is stored with when none is asked for: the codec whose own stream the
     /// file holds (found by its signature, so it is copied 1:1: a .flac, .opus or .wv file), else
     /// FLAC.
-    public static func automaticCodec(for file: String) -> CodecID {
+    public func automaticCodec(for file: String) -> CodecID {
         let head = (try? SourceFile.firstBytes(file, count: ProbeSpec.probeBytes)) ?? []
-        return AudioCodecs.registry.backends.first { $0.probe.signatures.contains { $0.matches(head) } }?.codecID ?? AudioCodecs.defaultCodec
+        let fallback = codecs.backend(for: AudioCodecs.defaultCodec)?.codecID ?? codecs.backends.first?.codecID ?? AudioCodecs.defaultCodec
+        return codecs.backends.first { $0.probe.signatures.contains { $0.matches(head) } }?.codecID ?? fallback
     }
 
     /// Imports one file with the codec `codec` (nil: ``automaticCodec(for:)``) and commits it,
@@ -179,9 +188,9 @@ public struct AudioArchive: Sendable {
         _ file: String, codec requested: CodecID? = nil, options: ImportOptions = ImportOptions(),
         allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil
     ) async throws(CodecError) -> Outcome {
-        let codec = requested ?? Self.automaticCodec(for: file)
-        guard let backend = AudioCodecs.registry.backend(for: codec) else {
-            throw CodecError(.invalidArgument, "unknown codec '\(codec)' (available: \(AudioCodecs.registry.backends.map { $0.codecID.rawValue }.joined(separator: ", ")))")
+        let codec = requested ?? automaticCodec(for: file)
+        guard let backend = codecs.backend(for: codec) else {
+            throw CodecError(.invalidArgument, "unknown codec '\(codec)' (available: \(codecs.backends.map { $0.codecID.rawValue }.joined(separator: ", ")))")
         }
         if let startTime, Instant(startTime) == nil {
             throw CodecError(.invalidArgument, "the start time must be ISO 8601 with seconds and an offset or Z, not '\(startTime)'", file: file)
@@ -194,7 +203,7 @@ public struct AudioArchive: Sendable {
         var decodedInput: FFmpegDecoder.Decoded?
         let scratch = NSTemporaryDirectory() + "zarrwlr-ffmpeg-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        if !FFmpegDecoder.isReadableDirectly(file) {
+        if !FFmpegDecoder.isReadableDirectly(file, codecs: codecs) {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             decodedInput = try FFmpegDecoder.decode(file, into: scratch)
         }
@@ -293,7 +302,7 @@ public struct AudioArchive: Sendable {
     public func streams(of id: String) throws(CodecError) -> [(group: ZarrGroup, backend: any CodecBackend.Type)] {
         let recording = try recording(id)
         let codec = recording.attributes[RecordingLayout.attributeKey]?["codec"]?.stringValue ?? ""
-        guard let backend = AudioCodecs.registry.backend(for: CodecID(codec)) else {
+        guard let backend = codecs.backend(for: CodecID(codec)) else {
             throw CodecError(.unsupported, "recording \(id) uses codec '\(codec)', which this build does not have")
         }
         guard let groups = recording.attributes[RecordingLayout.attributeKey]?["channel_groups"]?.arrayValue else {

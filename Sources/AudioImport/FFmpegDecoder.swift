@@ -21,9 +21,9 @@ enum FFmpegDecoder {
     ]
 
     /// Whether libsndfile (or a codec's own 1:1 copy) can take the file as it is.
-    static func isReadableDirectly(_ path: String) -> Bool {
+    static func isReadableDirectly(_ path: String, codecs: CodecRegistry) -> Bool {
         if let head = try? SourceFile.firstBytes(path, count: ProbeSpec.probeBytes),
-           AudioCodecs.registry.backends.contains(where: { $0.probe.signatures.contains { $0.matches(head) } }) {
+           codecs.backends.contains(where: { $0.probe.signatures.contains { $0.matches(head) } }) {
             return true
         }
         return (try? PCMFileReader(path: path)) != nil

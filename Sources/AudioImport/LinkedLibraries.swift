@@ -1,20 +1,15 @@
 import CodecCore
-import CodecFLAC
-import CodecOpus
-import CodecWavPack
 import ZarrStore
 
 /// The C libraries this build links, with their versions, for `aimport version` and bug reports.
 public enum LinkedLibraries {
-    /// (library, version) pairs in a stable order.
-    public static var versions: [(library: String, version: String)] {
-        [
-            ("libFLAC", FLACLibrary.version),
-            ("libopus", OpusLibrary.version),
-            ("libopusenc", OpusLibrary.encoderVersion),
-            ("libsndfile", SndfileLibrary.version),
-            ("libwavpack", WavPackLibrary.version),
-            ("libzstd", ZstdLibrary.version),
-        ]
+    /// (library, version) pairs, sorted by name: each codec's of `codecs`, and the archive's own.
+    public static func versions(codecs: CodecRegistry = .standard) -> [(library: String, version: String)] {
+        let own: [(library: String, version: String)] = [("libsndfile", SndfileLibrary.version), ("libzstd", ZstdLibrary.version)]
+        var all = own
+        for backend in codecs.backends {
+            for (name, version) in backend.linkedLibraries { all.append((name, version)) }
+        }
+        return all.sorted { $0.library.lowercased() < $1.library.lowercased() }
     }
 }

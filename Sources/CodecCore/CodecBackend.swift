@@ -12,6 +12,8 @@ public protocol CodecBackend: Sendable {
     static var probe: ProbeSpec { get }
     /// The most channels one stream of this codec holds (more are stored as channel groups).
     static var maximumChannels: Int { get }
+    /// The C libraries the codec links, with their versions (default: none).
+    static var linkedLibraries: [(name: String, version: String)] { get }
 
     init()
 
@@ -35,6 +37,9 @@ public protocol CodecBackend: Sendable {
 }
 
 extension CodecBackend {
+    /// The C libraries the codec links, with their versions (for `aimport version`).
+    public static var linkedLibraries: [(name: String, version: String)] { [] }
+
     /// Sample frames `range` (in the recording's own rate) of the recording in `group`, all channels.
     public func extractSegment(_ range: Range<Int64>, from group: ZarrGroup, as format: SampleFormat) throws(CodecError) -> PCMBuffer {
         try openRecording(group).extract(range, as: format)

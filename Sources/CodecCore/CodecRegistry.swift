@@ -7,6 +7,12 @@ public struct CodecRegistry: Sendable {
         self.backends = backends
     }
 
+    /// This registry with `backend` added (a codec from another package); a backend with the
+    /// same ID is replaced.
+    public func adding(_ backend: any CodecBackend.Type) -> CodecRegistry {
+        CodecRegistry(backends.filter { $0.codecID != backend.codecID } + [backend])
+    }
+
     /// The backend whose ID is `id`.
     public func backend(for id: CodecID) -> (any CodecBackend.Type)? {
         backends.first { $0.codecID == id }

@@ -12,6 +12,7 @@ public struct FLACBackend: CodecBackend {
     public static let probe = ProbeSpec(extensions: ["flac"], signatures: [.init([(0, Array("fLaC".utf8))])])
 
     public static let maximumChannels = 8
+    public static var linkedLibraries: [(name: String, version: String)] { [("libFLAC", FLACLibrary.version)] }
 
     public init() {}
 

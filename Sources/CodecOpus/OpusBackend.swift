@@ -18,6 +18,9 @@ public struct OpusBackend: CodecBackend {
         extensions: ["opus"], signatures: [.init([(0, Array("OggS".utf8)), (28, Array("OpusHead".utf8))])])
 
     public static let maximumChannels = 255
+    public static var linkedLibraries: [(name: String, version: String)] {
+        [("libopus", OpusLibrary.version), ("libopusenc", OpusLibrary.encoderVersion)]
+    }
 
     public init() {}
 

@@ -17,6 +17,7 @@ public struct WavPackBackend: CodecBackend {
     public static let codecID = WavPack.codecID
     public static let probe = ProbeSpec(extensions: ["wv"], signatures: [.init([(0, Array("wvpk".utf8))])])
     public static let maximumChannels = StreamEncoder.maximumChannels
+    public static var linkedLibraries: [(name: String, version: String)] { [("libwavpack", WavPackLibrary.version)] }
     typealias StreamEncoder = WavPack.StreamEncoder
 
     public init() {}

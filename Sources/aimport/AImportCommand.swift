@@ -9,7 +9,7 @@ struct AImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aimport",
         abstract: "Field recordings into an indexed Zarr v3 archive, any sample range back out.",
-        discussion: "Still to come: extract --ranges, metadata parsing, --jobs; the Swift API (AudioImport, CodecFLAC, CodecOpus) already extracts.",
+        discussion: "Codecs: flac, wavpack (lossless), opus (lossy). The README has the exit codes; each command's --help its options.",
         subcommands: [Import.self, List.self, Info.self, Extract.self, Index.self, Verify.self, Export.self, Demo.self, Version.self])
 }
 
@@ -66,7 +66,7 @@ struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the versions of the linked C libraries.")
 
     func run() {
-        for (library, version) in LinkedLibraries.versions {
+        for (library, version) in LinkedLibraries.versions() {
             print("\(library.padding(toLength: 12, withPad: " ", startingAt: 0)) \(version)")
         }
     }

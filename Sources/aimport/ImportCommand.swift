@@ -40,7 +40,13 @@ struct Import: AsyncParsableCommand {
         guard !inputs.isEmpty else { throw ValidationError("name at least one file or folder to import") }
     }
 
-    static let audioExtensions: Set<String> = ["wav", "flac", "opus", "ogg", "oga", "mp3", "aif", "aiff", "aifc", "w64", "rf64", "caf", "wv"]
+    /// Extensions of the files a folder import takes: the PCM and compressed containers
+    /// libsndfile or ffmpeg decode, and every codec's own (from the registry).
+    static let audioExtensions: Set<String> = {
+        var extensions: Set<String> = ["wav", "ogg", "oga", "mp3", "aif", "aiff", "aifc", "w64", "rf64", "caf", "m4a"]
+        for backend in AudioCodecs.registry.backends { extensions.formUnion(backend.probe.extensions) }
+        return extensions
+    }()
 
     func run() async throws {
         var options = ImportOptions()

@@ -22,7 +22,7 @@ import ZarrStore
     }
 
     @Test func everyLinkedLibraryReportsAVersion() {
-        let versions = LinkedLibraries.versions
+        let versions = LinkedLibraries.versions()
         #expect(versions.map(\.library) == ["libFLAC", "libopus", "libopusenc", "libsndfile", "libwavpack", "libzstd"])
         #expect(versions.allSatisfy { $0.version.contains(where: \.isNumber) })
     }
