@@ -64,27 +64,7 @@ public protocol RecordingReader: Sendable {
 extension RecordingReader {
     /// Extracts many ranges with up to `workers` in parallel; results in the order of `ranges`.
     public func extract(_ ranges: [Range<Int64>], as format: SampleFormat, workers: Int) async throws(CodecError) -> [PCMBuffer] {
-        do {
-            return try await withThrowingTaskGroup(of: (Int, PCMBuffer).self) { group in
-                var results = [PCMBuffer?](repeating: nil, count: ranges.count)
-                var next = 0
-                func startOne() {
-                    let index = next
-                    next += 1
-                    group.addTask { (index, try self.extract(ranges[index], as: format)) }
-                }
-                while next < min(max(workers, 1), ranges.count) { startOne() }
-                while let (index, buffer) = try await group.next() {
-                    results[index] = buffer
-                    if next < ranges.count { startOne() }
-                }
-                return results.map { $0! }
-            }
-        } catch let error as CodecError {
-            throw error
-        } catch {
-            throw CodecError(.library, "parallel extraction failed: \(error)")
-        }
+        try await BoundedTasks.map(ranges, workers: workers) { range throws(CodecError) in try self.extract(range, as: format) }
     }
 }
 

@@ -80,41 +80,25 @@ struct Extract: AsyncParsableCommand {
             default: reader.bitsPerSample <= 16 ? .int16 : .int32
             }
             let sink = try SegmentSink(output: output, format: sampleFormat, explicitS32: format == "s32", reader: reader)
-            try await Self.extract(wanted, from: reader, as: sampleFormat, workers: workers) { buffer in try sink.write(buffer) }
+            // Segments go to the output in file order as they are done: memory holds at most
+            // `workers` of them, whatever the number of ranges.
+            var sinkFailure: (any Error)?
+            do {
+                try await BoundedTasks.forEachInOrder(wanted, workers: workers, { range throws(CodecError) in try reader.extract(range, as: sampleFormat) }) { _, buffer throws(CodecError) in
+                    do { try sink.write(buffer) } catch {
+                        sinkFailure = error  // stops the remaining extractions; rethrown below as it was
+                        throw CodecError(.storage, "the output failed")
+                    }
+                }
+            } catch {
+                throw sinkFailure ?? error
+            }
             try sink.finish()
         } catch let error as CodecError {
             fail(error.inRecording(id))
             throw ExitCode(ExitStatus.for(error))
         } catch is ByteOutput.PipeClosed {
             return  // the reader of stdout went away (| head): end quietly
-        }
-    }
-
-    /// Extracts `ranges` with up to `workers` at once and hands each to `body` in order as soon
-    /// as it and all before it are done: memory holds at most `workers` segments (plus the ones
-    /// finished early), whatever the number of ranges.
-    static func extract(
-        _ ranges: [Range<Int64>], from reader: any RecordingReader, as format: SampleFormat, workers: Int,
-        _ body: (PCMBuffer) throws -> Void
-    ) async throws {
-        try await withThrowingTaskGroup(of: (Int, PCMBuffer).self) { group in
-            var next = 0, written = 0
-            var done: [Int: PCMBuffer] = [:]
-            func startOne() {
-                let index = next
-                next += 1
-                group.addTask { (index, try reader.extract(ranges[index], as: format)) }
-            }
-            while next < min(workers, ranges.count) { startOne() }
-            while let (index, buffer) = try await group.next() {
-                done[index] = buffer
-                while let ready = done.removeValue(forKey: written) {
-                    try body(ready)
-                    written += 1
-                }
-                // Keep at most `workers` segments waiting or in flight.
-                while next < ranges.count && next - written < workers { startOne() }
-            }
         }
     }
 

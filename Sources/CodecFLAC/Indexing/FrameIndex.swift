@@ -1,3 +1,5 @@
+import CodecCore
+
 extension FLAC {
     /// The frame index: one row per frame, in stream order.
     public struct FrameIndex: Sendable, Equatable {
@@ -14,12 +16,7 @@ extension FLAC {
 
         /// The row of the frame holding `sample`: the last frame starting at or before it.
         func frame(containing sample: Int64) -> Int {
-            var low = 0, high = firstSamples.count - 1
-            while low < high {
-                let mid = (low + high + 1) / 2
-                if firstSamples[mid] <= sample { low = mid } else { high = mid - 1 }
-            }
-            return low
+            SortedPositions.lastIndex(in: firstSamples, atOrBefore: sample)
         }
     }
 }

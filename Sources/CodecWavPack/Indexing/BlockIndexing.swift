@@ -81,12 +81,7 @@ extension WavPack {
 
         /// The row of the frame holding `sample`.
         func frame(containing sample: Int64) -> Int {
-            var low = 0, high = firstSamples.count - 1
-            while low < high {
-                let mid = (low + high + 1) / 2
-                if firstSamples[mid] <= sample { low = mid } else { high = mid - 1 }
-            }
-            return low
+            SortedPositions.lastIndex(in: firstSamples, atOrBefore: sample)
         }
     }
 
