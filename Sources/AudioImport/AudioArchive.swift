@@ -192,6 +192,7 @@ public struct AudioArchive: Sendable {
         guard let backend = codecs.backend(for: codec) else {
             throw CodecError(.invalidArgument, "unknown codec '\(codec)' (available: \(codecs.backends.map { $0.codecID.rawValue }.joined(separator: ", ")))")
         }
+        try options.validateCodecOptions(for: backend)
         if let startTime, Instant(startTime) == nil {
             throw CodecError(.invalidArgument, "the start time must be ISO 8601 with seconds and an offset or Z, not '\(startTime)'", file: file)
         }

@@ -14,6 +14,8 @@ public protocol CodecBackend: Sendable {
     static var maximumChannels: Int { get }
     /// The C libraries the codec links, with their versions (default: none).
     static var linkedLibraries: [(name: String, version: String)] { get }
+    /// The settings the codec reads from ``ImportOptions/codecOptions`` (default: none).
+    static var settings: [CodecSetting] { get }
 
     init()
 
@@ -39,6 +41,8 @@ public protocol CodecBackend: Sendable {
 extension CodecBackend {
     /// The C libraries the codec links, with their versions (for `aimport version`).
     public static var linkedLibraries: [(name: String, version: String)] { [] }
+
+    public static var settings: [CodecSetting] { [] }
 
     /// Sample frames `range` (in the recording's own rate) of the recording in `group`, all channels.
     public func extractSegment(_ range: Range<Int64>, from group: ZarrGroup, as format: SampleFormat) throws(CodecError) -> PCMBuffer {
@@ -139,6 +143,9 @@ public struct ImportOptions: Sendable {
     /// pre-roll instead of 500 ms, and quality is about the same for field recordings (it can
     /// cost 1-4 dB of SNR on strongly periodic, low-pitched sound; docs/BENCHMARKS.md).
     public var opusPrediction: Bool = false
+    /// Settings of the codec by name (see ``CodecBackend/settings``): they override the typed
+    /// fields above; ``validateCodecOptions(for:)`` checks them.
+    public var codecOptions: [String: String] = [:]
     /// Workers for indexing after the import.
     public var workers: Int = 2
     public init() {}

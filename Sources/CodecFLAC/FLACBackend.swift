@@ -13,6 +13,10 @@ public struct FLACBackend: CodecBackend {
 
     public static let maximumChannels = 8
     public static var linkedLibraries: [(name: String, version: String)] { [("libFLAC", FLACLibrary.version)] }
+    public static let settings = [
+        CodecSetting("level", .integer(0...8), default: "5", help: "libFLAC compression level"),
+        CodecSetting("block-size", .integer(16...65_535), default: "4096", help: "samples per frame (4608 or less keeps the streamable subset at 48 kHz and below)"),
+    ]
 
     public init() {}
 
@@ -195,7 +199,10 @@ public struct FLACBackend: CodecBackend {
     }
 
     /// Encodes all of `reader` into `writer`; returns the encoding description and warnings.
-    private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
+    private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options given: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
+        var options = given
+        options.flacLevel = given.integer("level", or: given.flacLevel)
+        options.flacBlockSize = given.integer("block-size", or: given.flacBlockSize)
         guard reader.encoding != .float else {
             throw CodecError(.unsupported, "\(reader.encodingName) samples: FLAC stores integers only and this import does not quantise silently. Import it with `--codec wavpack` (lossless, floats kept exactly) or the Opus codec (lossy), or convert it to integer PCM first (for example `sox in.wav -b 24 out.wav`)", codec: Self.codecID, file: reader.path)
         }

@@ -21,6 +21,11 @@ public struct OpusBackend: CodecBackend {
     public static var linkedLibraries: [(name: String, version: String)] {
         [("libopus", OpusLibrary.version), ("libopusenc", OpusLibrary.encoderVersion)]
     }
+    public static let settings = [
+        CodecSetting("bitrate", .integer(Opus.StreamEncoder.bitratesPerChannel), default: "160000", help: "bits per second for each channel"),
+        CodecSetting("complexity", .integer(0...10), default: "10", help: "libopus encoder complexity"),
+        CodecSetting("prediction", .boolean, default: "false", help: "predict frames from the previous ones (1-4 dB SNR on strongly periodic low-pitched sound; extraction then decodes 500 ms before each range instead of 80 ms)"),
+    ]
 
     public init() {}
 
@@ -216,7 +221,11 @@ public struct OpusBackend: CodecBackend {
     }
 
     /// Encodes all of `reader` into `writer` at `codedRate`; returns the encoding description and warnings.
-    private func encode(_ reader: PCMFileReader, codedRate: Int, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
+    private func encode(_ reader: PCMFileReader, codedRate: Int, into writer: BlobWriter, options given: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
+        var options = given
+        options.opusBitrate = given.integer("bitrate", or: given.opusBitrate)
+        options.opusComplexity = given.integer("complexity", or: given.opusComplexity)
+        options.opusPrediction = given.boolean("prediction", or: given.opusPrediction)
         let encoder = try Opus.StreamEncoder(into: writer, settings: .init(
             codedRate: codedRate, channelCount: reader.channelCount, bitratePerChannel: options.opusBitrate,
             complexity: options.opusComplexity, prediction: options.opusPrediction, tags: reader.tags))

@@ -18,6 +18,9 @@ public struct WavPackBackend: CodecBackend {
     public static let probe = ProbeSpec(extensions: ["wv"], signatures: [.init([(0, Array("wvpk".utf8))])])
     public static let maximumChannels = StreamEncoder.maximumChannels
     public static var linkedLibraries: [(name: String, version: String)] { [("libwavpack", WavPackLibrary.version)] }
+    public static let settings = [
+        CodecSetting("mode", .choice(Array(WavPack.StreamEncoder.modes.keys).sorted()), default: "normal", help: "libwavpack mode: smaller files cost encoding time, never decoding exactness"),
+    ]
     typealias StreamEncoder = WavPack.StreamEncoder
 
     public init() {}
@@ -153,9 +156,10 @@ public struct WavPackBackend: CodecBackend {
     /// Encodes all of `reader` into `writer`; returns the encoding description and warnings.
     private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
         let asFloat = reader.encoding != .integer
+        let mode = options.choice("mode", or: "normal")
         let encoder = try StreamEncoder(into: writer, settings: .init(
             sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: asFloat ? 32 : reader.bitsPerSample,
-            isFloat: asFloat, totalSamplesEstimate: reader.declaredFrames, modeFlags: 0))
+            isFloat: asFloat, totalSamplesEstimate: reader.declaredFrames, modeFlags: StreamEncoder.modes[mode] ?? 0))
         var integers: [Int32] = []
         var floats: [Float] = []
         var frames: Int64 = 0
@@ -180,7 +184,7 @@ public struct WavPackBackend: CodecBackend {
             warnings.append("\(reader.encodingName) is lossy; its decode is stored as 32-bit floats at its own level, losslessly from there")
         }
         let encoding: JSONValue = [
-            "library": .string("libwavpack " + WavPackLibrary.version), "mode": "normal", "sample_format": .string(asFloat ? "float" : "int"),
+            "library": .string("libwavpack " + WavPackLibrary.version), "mode": .string(mode), "sample_format": .string(asFloat ? "float" : "int"),
             "decoded_from_lossy": .bool(reader.encoding == .lossy),
         ]
         return (encoding, warnings)

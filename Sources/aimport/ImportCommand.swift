@@ -11,7 +11,21 @@ struct Import: AsyncParsableCommand {
             The store is created when missing. Each file becomes a numbered recording; a file whose \
             sha256 is already in the archive is skipped as a duplicate unless --allow-duplicate. \
             Example: aimport import --store season.zarr recordings/
+
+            Codec settings (--codec-option NAME=VALUE, with --codec):
+            \(codecSettingsHelp)
             """)
+
+    /// Every codec's settings, from the registry.
+    static var codecSettingsHelp: String {
+        var lines: [String] = []
+        for backend in AudioCodecs.registry.backends {
+            for setting in backend.settings {
+                lines.append("  \(backend.codecID) \(setting.name)=\(setting.allowed) (default \(setting.defaultValue)): \(setting.help)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
 
     @OptionGroup var location: ArchiveLocation
     @Option(help: "flac (lossless), wavpack (lossless, also 32-bit float and up to 4096 channels) or opus (lossy); case does not matter. Default: a FLAC, Opus or WavPack file is copied 1:1 with its own codec, anything else goes to FLAC.")
@@ -20,6 +34,8 @@ struct Import: AsyncParsableCommand {
     @Option(help: "Opus bitrate in bits per second per channel (6000...256000).") var opusBitrate: Int = 160_000
     @Flag(help: "Opus: predict frames from the previous ones (1-4 dB better SNR on strongly periodic low-pitched sound, no difference measured on field recordings; extraction then decodes 500 ms before each range instead of 80 ms).")
     var opusPrediction = false
+    @Option(help: ArgumentHelp("A codec setting NAME=VALUE (repeatable; needs --codec); the settings are listed below.", valueName: "name=value"))
+    var codecOption: [String] = []
     @Flag(help: "Import files whose sha256 is already in the archive.") var allowDuplicate = false
     @Option(help: "Your metadata for every imported file: a JSON object, or @file.json.") var meta: String?
     @Option(help: "The recording start time, ISO 8601 with an offset or Z (2025-04-16T04:30:00+02:00); overrides what the files say.") var startTime: String?
@@ -38,6 +54,25 @@ struct Import: AsyncParsableCommand {
             throw ValidationError("--start-time must be ISO 8601 with seconds and an offset or Z (2025-04-16T04:30:00Z), not '\(startTime)'")
         }
         guard !inputs.isEmpty else { throw ValidationError("name at least one file or folder to import") }
+        if !codecOption.isEmpty {
+            guard let codec, let backend = AudioCodecs.registry.backend(for: CodecID(codec.lowercased())) else {
+                throw ValidationError("--codec-option needs --codec (settings belong to one codec)")
+            }
+            var options = ImportOptions()
+            options.codecOptions = try parsedCodecOptions()
+            do { try options.validateCodecOptions(for: backend) } catch { throw ValidationError("--codec-option: \(error.message)") }
+        }
+    }
+
+    /// `--codec-option` values as name -> value.
+    private func parsedCodecOptions() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in codecOption {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--codec-option must be NAME=VALUE, not '\(pair)'") }
+            result[parts[0].lowercased()] = parts[1]
+        }
+        return result
     }
 
     /// Extensions of the files a folder import takes: the PCM and compressed containers
@@ -53,6 +88,7 @@ struct Import: AsyncParsableCommand {
         options.flacLevel = flacLevel
         options.opusBitrate = opusBitrate
         options.opusPrediction = opusPrediction
+        options.codecOptions = try parsedCodecOptions()
         let archive: AudioArchive
         do {
             archive = try location.archiveCreatingIt()

@@ -44,4 +44,23 @@ import ZarrStore
         #expect(try Data(contentsOf: URL(fileURLWithPath: exported)) == Data(contentsOf: URL(fileURLWithPath: wv)))
         #expect(try aimport(["verify", "--store", store]).standardOutput.contains("recording \(id): ok"))
     }
+
+    /// Codec settings by name: checked against what the codec declares, recorded in the encoding.
+    @Test func codecOptionsAreCheckedAndRecorded() throws {
+        let folder = TemporaryFolder()
+        let wav = folder.path + "/tone.wav"
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "48000", "-b", "16", "-c", "1", wav, "synth", "1", "sine", "440"])
+        let store = folder.path + "/a.zarr"
+        _ = try aimport(["import", "--store", store, "--codec", "wavpack", "--codec-option", "mode=high", wav])
+        _ = try aimport(["import", "--store", store, "--codec", "flac", "--codec-option", "level=8", "--codec-option", "block-size=1152", "--allow-duplicate", wav])
+        let wavpack = try JSONValue(parsing: Array(try aimport(["info", "--store", store, "0"]).standardOutput.utf8))
+        #expect(wavpack["encoding"]?["mode"] == "high")
+        let flac = try JSONValue(parsing: Array(try aimport(["info", "--store", store, "1"]).standardOutput.utf8))
+        #expect(flac["encoding"]?["compression_level"] == 8)
+        #expect(flac["encoding"]?["block_size"] == 1152)
+        for bad in [["--codec", "flac", "--codec-option", "level=9"], ["--codec", "flac", "--codec-option", "mode=high"], ["--codec-option", "level=3"], ["--codec", "opus", "--codec-option", "bitrate"]] {
+            let failure = #expect(throws: ProcessRunner.Failure.self) { try aimport(["import", "--store", store] + bad + [wav]) }
+            #expect(failure?.result.status == 64, "\(bad)")
+        }
+    }
 }

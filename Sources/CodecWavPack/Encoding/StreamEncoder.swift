@@ -20,6 +20,9 @@ extension WavPack {
             var modeFlags: Int32
         }
 
+        /// libwavpack's mode flags by name (CONFIG_FAST_FLAG, CONFIG_HIGH_FLAG, CONFIG_VERY_HIGH_FLAG).
+        static let modes: [String: Int32] = ["fast": 0x200, "normal": 0, "high": 0x800, "very-high": 0x800 | 0x1000]
+
         /// The most channels one WavPack stream holds (libwavpack 5: 4096 streams).
         static let maximumChannels = 4096
 
