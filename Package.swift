@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "zarrwlr-bench",
             dependencies: [
-                "ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus", "CSndfile", "COpus", "COgg", "TestSupport",
+                "ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus", "CodecWavPack", "CSndfile", "COpus", "COgg", "CWavPack", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Bench"),

@@ -2,6 +2,12 @@ internal import CWavPack
 import CodecCore
 
 extension WavPack {
+    /// Decodes `samples` samples per channel from whole frames held in memory with a fresh
+    /// libwavpack context: the bare decoding cost that extraction adds lookup and I/O to.
+    public static func decodeFrames(_ frames: [UInt8], samples: Int) throws(CodecError) -> [Int32] {
+        try FrameDecoder(frames: frames).decode(samples)
+    }
+
     /// Decodes whole frames held in memory with libwavpack, through its stream-reader interface
     /// over that memory: libwavpack takes the first block's index as the stream start, so
     /// decoding can begin at any frame (every initial block carries what a decoder needs: rate,

@@ -30,6 +30,12 @@ extension WavPack {
             return PCMBuffer(samples: samples, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: 32)
         }
 
+        /// The blob bytes of the whole frames that hold `range` (non-empty, inside the recording).
+        public func frameBytes(covering range: Range<Int64>) -> Range<Int64> {
+            let first = index.frame(containing: range.lowerBound), last = index.frame(containing: range.upperBound - 1)
+            return index.byteOffsets[first]..<index.byteOffsets[last] + index.frameSizes[last]
+        }
+
         /// The samples of `range` as libwavpack returns them (integers, or float bit patterns).
         public func extractNative(_ range: Range<Int64>) throws(CodecError) -> [Int32] {
             guard range.lowerBound >= 0, range.upperBound <= totalSamples else {
