@@ -67,7 +67,8 @@ extension FLAC {
                 if cursor == range.upperBound { break }
             }
             guard cursor == range.upperBound else {
-                throw CodecError(.corrupt, "samples \(cursor)..<\(range.upperBound) lie in a damaged frame that the index leaves out", codec: FLAC.codecID, file: blob.array.path, byteOffset: index.byteOffsets[index.frame(containing: cursor)])
+                let rate = Double(sampleRate)
+                throw CodecError(.corrupt, "samples \(cursor)..<\(range.upperBound) (seconds \(String(format: "%.3f", Double(cursor) / rate))-\(String(format: "%.3f", Double(range.upperBound) / rate))) lie in a damaged frame that the index leaves out", codec: FLAC.codecID, file: blob.array.path, byteOffset: index.byteOffsets[index.frame(containing: cursor)])
             }
             return output
         }

@@ -47,7 +47,7 @@ extension WavPack {
             // Frames cover [first_sample, first_sample + samples); a gap left by damage is an error, not silence.
             for row in first...last where row > first && index.firstSamples[row] != index.firstSamples[row - 1] + index.sampleCounts[row - 1]
                 || row == first && range.lowerBound >= index.firstSamples[row] + index.sampleCounts[row] {
-                throw CodecError(.corrupt, "samples near \(index.firstSamples[row]) lie in a damaged stretch that the index leaves out", codec: WavPack.codecID, file: blob.array.path, byteOffset: index.byteOffsets[row])
+                throw CodecError(.corrupt, "samples near \(index.firstSamples[row]) (second \(String(format: "%.3f", Double(index.firstSamples[row]) / Double(sampleRate)))) lie in a damaged stretch that the index leaves out", codec: WavPack.codecID, file: blob.array.path, byteOffset: index.byteOffsets[row])
             }
             let bytes = try blob.read(index.byteOffsets[first]..<index.byteOffsets[last] + index.frameSizes[last])
             let skip = Int(range.lowerBound - index.firstSamples[first])
