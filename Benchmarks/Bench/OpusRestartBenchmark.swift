@@ -25,12 +25,12 @@ struct OpusRestartBenchmark: AsyncParsableCommand {
             "|---|---|---|---|---|---|---|---|---|",
         ]
         var results: [JSONValue] = []
-        for signal in [StudySignal.vowel, .fieldRecording] {
-            let wav = folder + "/\(signal).wav"
+        for (number, signal) in [StudySignal.vowel, .fieldRecording].enumerated() {
+            let wav = folder + "/signal\(number).wav"
             try signal.writeWAV(path: wav, seconds: seconds)
             for kbps in bitrates.split(separator: ",").compactMap({ Int($0) }) {
                 log("\(signal) at \(kbps) kb/s ...")
-                let file = folder + "/\(signal)-\(kbps).opus"
+                let file = folder + "/signal\(number)-\(kbps).opus"
                 let opusenc = ProcessInfo.processInfo.environment["PATH"].flatMap { path in
                     path.split(separator: ":").map { "\($0)/opusenc" }.first { FileManager.default.isExecutableFile(atPath: $0) }
                 } ?? "/usr/bin/opusenc"
@@ -39,7 +39,7 @@ struct OpusRestartBenchmark: AsyncParsableCommand {
                 process.arguments = ["--quiet", "--speech", "--bitrate", String(kbps), wav, file]
                 try process.run()
                 process.waitUntilExit()
-                let store = FilesystemStore(root: folder + "/\(signal)-\(kbps).zarr")
+                let store = FilesystemStore(root: folder + "/signal\(number)-\(kbps).zarr")
                 let group = try ZarrGroup.create(in: store, at: "0")
                 let (_, importSeconds) = try await timed { try await OpusBackend().importToZarr(from: ImportSource(path: file), into: group, options: ImportOptions()) }
                 let recording = try ZarrGroup.open(in: store, at: "0")
