@@ -13,6 +13,16 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [ZarrReadBenchmark.self, FLACBenchmark.self, OpusBenchmark.self, OpusPreRollStudy.self, OpusRestartBenchmark.self, WavPackBenchmark.self])
 }
 
+/// Runs a reference tool and waits; throws when it fails.
+func runTool(_ tool: String, _ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: tool)
+    process.arguments = arguments
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw BenchmarkError("\(tool) failed") }
+}
+
 func log(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }

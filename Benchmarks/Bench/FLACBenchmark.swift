@@ -46,7 +46,7 @@ struct FLACBenchmark: AsyncParsableCommand {
 
         // Import, next to the flac CLI (libFLAC's own encoder) on the same file and settings.
         log("encoding with the flac CLI ...")
-        let (_, cliSeconds) = try timed { try run("/usr/bin/flac", ["-s", "-f", "-5", "--blocksize=4096", "--no-seektable", "--no-padding", "-o", folder + "/cli.flac", wav]) }
+        let (_, cliSeconds) = try timed { try runTool("/usr/bin/flac", ["-s", "-f", "-5", "--blocksize=4096", "--no-seektable", "--no-padding", "-o", folder + "/cli.flac", wav]) }
         log("importing ...")
         let store = FilesystemStore(root: folder + "/store.zarr")
         let group = try ZarrGroup.create(in: store, at: "0")
@@ -144,15 +144,6 @@ struct FLACBenchmark: AsyncParsableCommand {
         var table = ["FLAC, \(rate) Hz 16-bit mono, \(minutes) min (\(fmt(Double(report.blobBytes) / 1e6, 1)) MB blob)", "", "| measurement | result |", "|---|---|"]
         table += rows.map { "| \($0.0) | \($0.1) |" }
         return (table.joined(separator: "\n"), .object(facts))
-    }
-
-    private func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("\(tool) failed") }
     }
 
     private func fmt(_ value: Double, _ digits: Int = 0) -> String {

@@ -42,7 +42,7 @@ struct WavPackBenchmark: AsyncParsableCommand {
 
         log("encoding with the wavpack CLI ...")
         let plain = folder + "/cli.wv"
-        let (_, cliSeconds) = try timed { try run("/usr/bin/wavpack", ["-q", "-y", wav, "-o", plain]) }
+        let (_, cliSeconds) = try timed { try runTool("/usr/bin/wavpack", ["-q", "-y", wav, "-o", plain]) }
         log("importing ...")
         let store = FilesystemStore(root: folder + "/store.zarr")
         let group = try ZarrGroup.create(in: store, at: "0")
@@ -117,15 +117,6 @@ struct WavPackBenchmark: AsyncParsableCommand {
         var table = ["WavPack, \(rate) Hz 16-bit mono, \(minutes) min (\(fmt(Double(report.blobBytes) / 1e6, 1)) MB blob)", "", "| measurement | result |", "|---|---|"]
         table += rows.map { "| \($0.0) | \($0.1) |" }
         return (table.joined(separator: "\n"), .object(facts))
-    }
-
-    private func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("\(tool) failed") }
     }
 
     private func fmt(_ value: Double, _ digits: Int = 0) -> String {

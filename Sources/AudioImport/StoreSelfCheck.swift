@@ -1,3 +1,4 @@
+import CodecCore
 import ZarrStore
 
 /// A self-check of the store layer on this machine: writes an audio-blob-like array (1-D uint8,
@@ -39,7 +40,7 @@ public struct StoreSelfCheck: Sendable {
         var blob = try root.createArray("blob", metadata: ArrayMetadata(
             shape: [0], dataType: .uint8, chunkShape: [1 << 20],
             codecs: [.shardingIndexed(ShardingSpec(chunkShape: [1 << 16], codecs: [.bytes(endian: nil)]))]))
-        var generator = SplitMix(state: 0x5EED)
+        var generator = SplitMix64(seed: 0x5EED)
         var written: [UInt8] = []
         for _ in 0..<5 {
             let piece = (0..<700_001).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
@@ -66,17 +67,5 @@ public struct StoreSelfCheck: Sendable {
             if values != Array(indexValues[row * 3..<row * 3 + 3]) { mismatches += 1 }
         }
         return Report(storePath: folder, blobBytes: written.count, rangesChecked: ranges, rowsChecked: 100, mismatches: mismatches)
-    }
-}
-
-/// SplitMix64: reproducible test data without Foundation.
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -61,7 +61,7 @@ public struct ConformanceSuite<Backend: CodecBackend>: Sendable {
         guard Int64(Self.count(reference.samples)) == total * Int64(channels) else {
             return ["the recording has \(total) samples x \(channels) channels, the reference \(Self.count(reference.samples)) values"]
         }
-        var random = SplitMix(seed: UInt64(total))
+        var random = SplitMix64(seed: UInt64(total))
         var ranges: [Range<Int64>] = [0..<total, 0..<1, (total - 1)..<total, 0..<min(total, 4096), max(0, total - 4096)..<total]
         for _ in 0..<randomRanges {
             let start = Int64(random.next() % UInt64(total))
@@ -132,7 +132,7 @@ public struct ConformanceSuite<Backend: CodecBackend>: Sendable {
             let (group, _) = try await importSource()
             let blob = try group.array(RecordingLayout.blobArrayName)
             let length = blob.shape[0]
-            var random = SplitMix(seed: seed)
+            var random = SplitMix64(seed: seed)
             // Damage in the middle half (headers at the start are covered by the parsers' own tests).
             for _ in 0..<3 {
                 let at = length / 4 + Int(random.next() % UInt64(max(1, length / 2)))
@@ -197,18 +197,5 @@ public struct ConformanceSuite<Backend: CodecBackend>: Sendable {
             let copy = try target.createArray(name, metadata: array.metadata)
             try copy.write(try array.read(UInt64.self))
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
