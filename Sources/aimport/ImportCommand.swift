@@ -126,6 +126,12 @@ struct Import: AsyncParsableCommand {
                         case .imported(let id, let report):
                             result["status"] = "imported"
                             result["id"] = .string(id)
+                            result["codec"] = .string(report.codec.rawValue)
+                            result["sample_rate"] = .int(Int64(report.sampleRate))
+                            result["channels"] = .int(Int64(report.channelCount))
+                            result["total_samples"] = .int(report.totalSamples)
+                            result["copied_verbatim"] = .bool(report.copiedVerbatim)
+                            result["warnings"] = .array(report.warnings.map(JSONValue.string))
                             lines.append("\(file): imported as \(id) (\(report.codec), \(report.sampleRate) Hz, \(report.channelCount) ch, \(report.totalSamples) samples)")
                             for warning in report.warnings { FileHandle.standardError.write(Data("aimport: \(file): \(warning)\n".utf8)) }
                         case .duplicate(let existing):
@@ -212,6 +218,7 @@ struct List: ParsableCommand {
             print(String(decoding: JSONValue.array(objects).serialized(), as: UTF8.self), terminator: "")
             return
         }
+        if !recordings.isEmpty { print("id\tsource\tcodec\trate\tchannels\tduration\tstart") }
         for r in recordings {
             if let damage = r.damage {
                 print("\(r.id)\tDAMAGED: \(damage) (run aimport verify \(r.id))")

@@ -42,6 +42,11 @@ import ZarrStore
         let results = try JSONValue(parsing: Array(failure?.result.standardOutput.utf8 ?? "".utf8)).arrayValue ?? []
         #expect(results.map { $0["status"]?.stringValue } == ["imported", "imported", "failed", "duplicate"])
         #expect(results.map { $0["id"]?.stringValue } == ["0", "1", nil, "0"])
+        #expect(results[0]["codec"] == "flac")
+        #expect(results[0]["sample_rate"] == 16_000)
+        #expect(results[0]["channels"] == 1)
+        #expect(results[0]["total_samples"] == 1_600)
+        #expect(results[0]["warnings"] == [])
         #expect(results[2]["error"]?.stringValue?.contains("incomplete-chunk.wav") == true)
         let listed = try list(store)
         #expect(listed.map { $0["id"] } == ["0", "1"])
