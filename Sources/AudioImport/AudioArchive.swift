@@ -184,9 +184,12 @@ public struct AudioArchive: Sendable {
     /// Imports one file with the codec `codec` (nil: ``automaticCodec(for:)``) and commits it,
     /// with the file's bioacoustic metadata, the user's metadata and the start time (see
     /// ``RecordingMetadata``).
+    /// - Parameter sourcePath: where the file lies relative to the folder being imported
+    ///   ("siteA/20250416_000000.WAV"), kept as `source.relative_path` beside the absolute path
+    ///   at import time (default: the file name).
     public func importFile(
         _ file: String, codec requested: CodecID? = nil, options: ImportOptions = ImportOptions(),
-        allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil
+        allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil, sourcePath: String? = nil
     ) async throws(CodecError) -> Outcome {
         let codec = requested ?? automaticCodec(for: file)
         guard let backend = codecs.backend(for: codec) else {
@@ -235,6 +238,8 @@ public struct AudioArchive: Sendable {
                 // The recording describes the original file, also when a decoded or split copy was imported.
                 var source = facts["source"]?.objectValue ?? [:]
                 source["file_name"] = .string((file as NSString).lastPathComponent)
+                source["relative_path"] = .string(sourcePath ?? (file as NSString).lastPathComponent)
+                source["absolute_path"] = .string(URL(fileURLWithPath: file).standardizedFileURL.path)
                 source["size_bytes"] = .int(size)
                 source["sha256"] = .string(sha256)
                 if let modified = SourceFile.status(file)?.modified {

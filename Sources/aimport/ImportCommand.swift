@@ -104,7 +104,8 @@ struct Import: AsyncParsableCommand {
             }
             userMetadata = parsed
         }
-        let files = try expand(inputs)
+        let found = try expand(inputs)
+        let files = found.map(\.path)
         let progress = Progress(totalBytes: files.reduce(0) { $0 + Progress.size(of: $1) }, files: files.count)
         var results = [JSONValue](repeating: .null, count: files.count)
         var worst: Int32 = 0
@@ -115,13 +116,15 @@ struct Import: AsyncParsableCommand {
                 let index = next
                 next += 1
                 let file = files[index]
+                let relative = found[index].relative
                 group.addTask {
                     var result: [String: JSONValue] = ["file": .string(file)]
                     var lines: [String] = []
                     var status: Int32 = 0
                     do throws(CodecError) {
                         switch try await archiveCopy.importFile(
-                            file, codec: codecID, options: importOptions, allowDuplicate: allow, userMetadata: metadata, startTime: start)
+                            file, codec: codecID, options: importOptions, allowDuplicate: allow, userMetadata: metadata, startTime: start,
+                            sourcePath: relative)
                         {
                         case .imported(let id, let report):
                             result["status"] = "imported"
@@ -169,24 +172,26 @@ struct Import: AsyncParsableCommand {
     /// Files as given, and the audio files below given folders (sorted, recursively), with
     /// symbolic links followed. A folder reached twice (a link loop, or two links to one folder)
     /// is walked once; hidden files and macOS `._*` AppleDouble files are skipped.
-    private func expand(_ inputs: [String]) throws -> [String] {
-        var files: [String] = []
+    private func expand(_ inputs: [String]) throws -> [(path: String, relative: String)] {
+        var files: [(path: String, relative: String)] = []
         var visited = Set<[UInt64]>()
-        func walk(_ folder: String) {
+        func walk(_ folder: String, relative: String) {
             guard let identity = SourceFile.status(folder)?.identity, visited.insert(identity).inserted else { return }
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
             for name in names where !name.hasPrefix(".") {
                 let path = (folder as NSString).appendingPathComponent(name)
                 guard let status = SourceFile.status(path) else { continue }  // a dangling link
+                let below = relative.isEmpty ? name : relative + "/" + name
                 if status.isFolder {
-                    walk(path)
+                    walk(path, relative: below)
                 } else if Self.audioExtensions.contains((name as NSString).pathExtension.lowercased()) {
-                    files.append(path)
+                    files.append((path, below))
                 }
             }
         }
         for input in inputs {
-            if SourceFile.status(input)?.isFolder == true { walk(input) } else { files.append(input) }  // a missing file is reported by the import
+            // A file given by name keeps the name as given; a missing one is reported by the import.
+            if SourceFile.status(input)?.isFolder == true { walk(input, relative: "") } else { files.append((input, input)) }
         }
         return files
     }
@@ -225,7 +230,7 @@ struct List: ParsableCommand {
                 continue
             }
             let duration = r.duration.map { String(format: "%.2f s", $0) } ?? "?"
-            print("\(r.id)\t\(r.sourceFile ?? "?")\t\(r.codec ?? "?")\t\(r.sampleRate ?? 0) Hz\t\(r.channels ?? 0) ch\t\(duration)\t\(r.startTime ?? "-")")
+            print("\(r.id)\t\(r.attributes["source"]?["relative_path"]?.stringValue ?? r.sourceFile ?? "?")\t\(r.codec ?? "?")\t\(r.sampleRate ?? 0) Hz\t\(r.channels ?? 0) ch\t\(duration)\t\(r.startTime ?? "-")")
         }
     }
 }

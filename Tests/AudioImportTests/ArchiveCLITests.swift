@@ -337,6 +337,9 @@ extension ArchiveCLITests {
         for recording in listed {
             #expect(recording["import_warnings"] == nil)
         }
+        // Each keeps where it lay below the imported folder, and its absolute path.
+        #expect(Set(listed.compactMap { $0["source"]?["relative_path"]?.stringValue }) == ["c.wav", "sub/b.wav"])
+        #expect(listed.allSatisfy { $0["source"]?["absolute_path"]?.stringValue?.hasPrefix(top) == true })
         let linked = listed.first { $0["source"]?["file_name"] == "c.wav" }
         #expect(linked?["source"]?["mtime"] == "2023-11-14T22:13:20Z")
         #expect(linked?["source"]?["size_bytes"]?.intValue == (try FileManager.default.attributesOfItem(atPath: real + "/a.wav")[.size] as? Int))
