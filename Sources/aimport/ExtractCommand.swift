@@ -25,6 +25,7 @@ struct Extract: AsyncParsableCommand {
     var ranges: String?
     @Option(help: "Parallel workers for --ranges (at least 1).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "s16, s32 or f32 (default: the recording's own depth).") var format: String?
+    @Option(help: "Channels to keep, 0-based in the recording's order, e.g. 0,3,7 (default: all).") var channels: String?
     @Option(help: "Output file (.wav, .flac, .raw) or - for stdout.") var output: String
 
     /// The largest position in seconds accepted (about 30 years at 1 MHz stays far from Int64 overflow).
@@ -51,6 +52,11 @@ struct Extract: AsyncParsableCommand {
         }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1, not \(workers)") }
         if let format, !["s16", "s32", "f32"].contains(format) { throw ValidationError("--format must be s16, s32 or f32") }
+        if let channels {
+            guard Self.channelList(channels) != nil else {
+                throw ValidationError("--channels must be 0-based channel numbers separated by commas, e.g. 0,3,7, not '\(channels)'")
+            }
+        }
         let lower = output.lowercased()
         guard output == "-" || lower.hasSuffix(".wav") || lower.hasSuffix(".flac") || lower.hasSuffix(".raw") else {
             throw ValidationError("--output must end in .wav, .flac or .raw, or be -")
@@ -79,7 +85,11 @@ struct Extract: AsyncParsableCommand {
             case "s32": .int32
             default: reader.bitsPerSample <= 16 ? .int16 : .int32
             }
-            let sink = try SegmentSink(output: output, format: sampleFormat, explicitS32: format == "s32", reader: reader)
+            let picked = channels.flatMap(Self.channelList)
+            if let picked, let bad = picked.first(where: { $0 >= reader.channelCount }) {
+                throw CodecError(.invalidArgument, "--channels names channel \(bad), the recording has \(reader.channelCount) (0...\(reader.channelCount - 1))", recording: id)
+            }
+            let sink = try SegmentSink(output: output, format: sampleFormat, explicitS32: format == "s32", reader: reader, channels: picked)
             // Segments go to the output in file order as they are done: memory holds at most
             // `workers` of them, whatever the number of ranges.
             var sinkFailure: (any Error)?
@@ -102,6 +112,13 @@ struct Extract: AsyncParsableCommand {
         }
     }
 
+    /// "0,3,7" as channel numbers; nil when malformed.
+    static func channelList(_ text: String) -> [Int]? {
+        let numbers = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ $0.map { $0 >= 0 } ?? false }) else { return nil }
+        return numbers.compactMap { $0 }
+    }
+
     /// The ranges of the file `path` (``RangesFile``).
     static func readRanges(_ path: String) throws(CodecError) -> [Range<Int64>] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -118,8 +135,13 @@ final class SegmentSink {
     private let writer: PCMFileWriter?
     /// 32-bit output (s32, and raw integer output) is full scale: native values left-justified.
     private let shift: Int32
+    /// The channels kept, in output order (nil: all).
+    private let channels: [Int]?
+    private let sourceChannels: Int
 
-    init(output: String, format: SampleFormat, explicitS32: Bool, reader: any RecordingReader) throws(CodecError) {
+    init(output: String, format: SampleFormat, explicitS32: Bool, reader: any RecordingReader, channels: [Int]? = nil) throws(CodecError) {
+        self.channels = channels
+        sourceChannels = reader.channelCount
         let lower = output.lowercased()
         let isRaw = output == "-" || lower.hasSuffix(".raw")
         let fullScale = format == .int32 && (explicitS32 || isRaw)
@@ -136,12 +158,12 @@ final class SegmentSink {
             }
             writer = try PCMFileWriter(
                 path: output, container: lower.hasSuffix(".flac") ? .flac : .wav, sampleRate: reader.sampleRate,
-                channelCount: reader.channelCount, bitsPerSample: depth)
+                channelCount: channels?.count ?? reader.channelCount, bitsPerSample: depth)
         }
     }
 
     func write(_ buffer: PCMBuffer) throws {
-        var buffer = buffer
+        var buffer = channels.map { Self.select($0, of: buffer, from: sourceChannels) } ?? buffer
         if shift > 0, case .int32(let native) = buffer.samples { buffer.samples = .int32(native.map { $0 << shift }) }
         if let writer { return try writer.write(buffer) }
         guard let raw else { return }
@@ -150,6 +172,23 @@ final class SegmentSink {
         case .int32(let s): try s.withUnsafeBytes { try raw.write($0) }
         case .float32(let s): try s.withUnsafeBytes { try raw.write($0) }
         }
+    }
+
+    /// The channels `picked` of an interleaved buffer, in that order.
+    static func select(_ picked: [Int], of buffer: PCMBuffer, from width: Int) -> PCMBuffer {
+        func pick<T>(_ samples: [T]) -> [T] {
+            let frames = samples.count / width
+            var out: [T] = []
+            out.reserveCapacity(frames * picked.count)
+            for frame in 0..<frames { for c in picked { out.append(samples[frame * width + c]) } }
+            return out
+        }
+        let samples: PCMBuffer.Samples = switch buffer.samples {
+        case .int16(let s): .int16(pick(s))
+        case .int32(let s): .int32(pick(s))
+        case .float32(let s): .float32(pick(s))
+        }
+        return PCMBuffer(samples: samples, channelCount: picked.count, sampleRate: buffer.sampleRate, bitsPerSample: buffer.bitsPerSample)
     }
 
     func finish() throws(CodecError) {

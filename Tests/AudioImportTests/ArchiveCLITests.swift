@@ -310,6 +310,28 @@ extension ArchiveCLITests {
 extension ArchiveCLITests {
     /// 720 channels, every one different: FLAC (90 groups of 8) gives them back bit-exact and in
     /// order; Opus (255 + 255 + 210) gives each channel back at its own level.
+    /// `--channels` keeps the channels named, in that order, for every output format.
+    @Test func extractSelectsChannels() throws {
+        let folder = TemporaryFolder()
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        let wav = folder.path + "/four.wav"
+        try ProcessRunner.run(sox, ["-R", "-n", "-r", "16000", "-b", "16", "-c", "4", wav, "synth", "1", "sine", "300", "sine", "600", "sine", "900", "whitenoise"])
+        let store = folder.path + "/a.zarr"
+        _ = try aimport(["import", "--store", store, wav])
+        let raw = folder.path + "/picked.raw"
+        _ = try aimport(["extract", "--store", store, "0", "--start", "0", "--end", "16000", "--channels", "3,0", "--output", raw])
+        let reference = folder.path + "/reference.raw"
+        try ProcessRunner.run(sox, [wav, "-t", "raw", "-e", "signed-integer", "-b", "16", "-L", reference, "remix", "4", "1"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: raw)) == Data(contentsOf: URL(fileURLWithPath: reference)))
+        let picked = folder.path + "/picked.wav"
+        _ = try aimport(["extract", "--store", store, "0", "--start", "0", "--end", "16000", "--channels", "2", "--output", picked])
+        #expect(try ProcessRunner.run(sox, ["--i", "-c", picked]).standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        let bad = #expect(throws: ProcessRunner.Failure.self) {
+            try aimport(["extract", "--store", store, "0", "--start", "0", "--end", "10", "--channels", "4", "--output", raw])
+        }
+        #expect(bad?.result.status == 64)
+    }
+
     /// Symbolic links are followed for size and mtime, linked folders are walked, link loops end,
     /// hidden and AppleDouble files are skipped.
     @Test func symlinkedFilesAndFoldersAreFollowed() throws {
