@@ -133,7 +133,12 @@ public struct WavPackBackend: CodecBackend {
     public func buildIndex(of blob: BlobReader, options: IndexOptions) async throws(CodecError) -> (WavPack.FrameIndex, IndexReport) {
         let indexer = ParallelIndexer<WavPack.BlockScanner, WavPack.BlockParser, WavPack.FrameSequencer>(
             scanner: WavPack.BlockScanner(), parser: WavPack.BlockParser(), rangeBytes: blob.alignedRangeBytes(options.rangeBytes), workers: options.workers)
-        let ((index, notes), blockRejects) = try await indexer.run(over: blob, from: 0, accumulator: WavPack.FrameSequencer())
+        let first = try blob.read(0..<Int64(WavPack.BlockHeader.length))
+        let start: Int64? = first.withUnsafeBytes { raw in
+            if case .success(let header) = WavPack.BlockHeader.parse(raw), first.starts(with: Array("wvpk".utf8)) { return header.blockIndex }
+            return nil
+        }
+        let ((index, notes), blockRejects) = try await indexer.run(over: blob, from: 0, accumulator: WavPack.FrameSequencer(streamStart: start))
         var rejected = notes
         for (reason, count) in blockRejects { rejected[reason.description, default: 0] += count }
         return (index, IndexReport(entries: index.count, totalSamples: index.totalSamples, rejected: rejected, scannedBytes: blob.length))

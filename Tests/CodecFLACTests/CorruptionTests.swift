@@ -48,6 +48,22 @@ import ZarrStore
         }
     }
 
+    /// The first frame's header damaged: the next intact frame keeps its true position (from its
+    /// coded frame number), so no later sample is shifted.
+    @Test func damagedFirstFrameKeepsLaterPositions() async throws {
+        let folder = TemporaryFolder()
+        let (group, reference) = try await recording(folder)
+        let before = try FLAC.FrameIndex.load(from: group)
+        try flip(group, at: before.byteOffsets[0] + 2)
+        _ = try await rebuild(group, verify: false)
+        let reader = try FLACBackend().openFLACRecording(group)
+        #expect(reader.index.firstSamples.first == before.firstSamples[1] || reader.index.firstSamples.first == before.firstSamples[2])
+        #expect(throws: CodecError.self) { try reader.extractNative(0..<100) }
+        for range: Range<Int64> in [12_288..<20_000, 30_000..<48_000] {
+            #expect(try reader.extractNative(range) == Array(reference[Int(range.lowerBound)..<Int(range.upperBound)]))
+        }
+    }
+
     @Test func damagedHeaderResynchronisesAtTheNextFrame() async throws {
         let folder = TemporaryFolder()
         let (group, reference) = try await recording(folder)

@@ -119,6 +119,10 @@ extension FLAC {
                     nextSample = Self.checkedSum(nextSample, Int64(previous.header.blockSize))
                 }
                 nextSample = Self.checkedSum(nextSample, lostSamples(between: previous, and: frame))
+            } else {
+                // The stream's first frames are damaged: the first intact one says by its coded
+                // number where it starts, so later samples keep their true positions.
+                nextSample = samplesBefore(frame)
             }
             rejected["resynchronised after a gap", default: 0] += 1
             previous = frame
@@ -135,6 +139,15 @@ extension FLAC {
             case .samples: lost = number - before > UInt64(previous.header.blockSize) ? number - before - UInt64(previous.header.blockSize) : 0
             }
             return lost < 1 << 40 ? Int64(lost) : 0
+        }
+
+        /// Samples before `frame` in its stream, from its coded number (the first frame of a
+        /// fixed-block-size stream starts at number 0, every frame but the last holds its block size).
+        private func samplesBefore(_ frame: FrameCandidate) -> Int64 {
+            let number = frame.header.codedNumber
+            let samples: (partialValue: UInt64, overflow: Bool) = frame.header.isVariableBlockSize || chain.streamInfo.codesSampleNumbers
+                ? (number, false) : number.multipliedReportingOverflow(by: UInt64(frame.header.blockSize))
+            return !samples.overflow && samples.partialValue < 1 << 40 ? Int64(samples.partialValue) : 0
         }
 
         private static func checkedSum(_ a: Int64, _ b: Int64) -> Int64 {

@@ -97,6 +97,13 @@ extension WavPack {
         private var expectedNext: Int64?
         private(set) var rejected: [String: Int] = [:]
 
+        /// - Parameter streamStart: the block index in the stream's first block header, when it
+        ///   parses: positions count from it, so damaged first frames shift nothing after them.
+        init(streamStart: Int64? = nil) {
+            firstBlockIndex = streamStart
+            expectedNext = streamStart.map { _ in 0 }
+        }
+
         mutating func accept(_ block: BlockCandidate) throws(CodecError) {
             let header = block.header
             guard header.blockSamples > 0 else { return }
