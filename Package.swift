@@ -4,7 +4,8 @@ import PackageDescription
 /// zarrwlr: field recordings into an indexed Zarr v3 archive, any sample range back out.
 ///
 /// Dependencies point one way:
-/// `ZarrStore <- CodecCore <- CodecFLAC / CodecOpus <- AudioImport <- aimport`.
+/// `ZarrStore <- CodecCore (the plugin contract, no C library) <- AudioInput (libsndfile PCM
+/// input, SHA-256) <- CodecFLAC / CodecOpus / CodecWavPack <- AudioImport <- aimport`.
 /// C libraries come from Debian packages through pkg-config; see README.md.
 let package = Package(
     name: "zarrwlr",
@@ -12,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "ZarrStore", targets: ["ZarrStore"]),
         .library(name: "CodecCore", targets: ["CodecCore"]),
+        .library(name: "AudioInput", targets: ["AudioInput"]),
         .library(name: "CodecFLAC", targets: ["CodecFLAC"]),
         .library(name: "CodecOpus", targets: ["CodecOpus"]),
         .library(name: "CodecWavPack", targets: ["CodecWavPack"]),
@@ -48,23 +50,24 @@ let package = Package(
             providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
 
         .target(name: "ZarrStore", dependencies: ["CZstd"]),
-        .target(name: "CodecCore", dependencies: ["ZarrStore", "CSndfile", "CCrypto"]),
-        .target(name: "CodecFLAC", dependencies: ["CodecCore", "CFLAC"]),
-        .target(name: "CodecOpus", dependencies: ["CodecCore", "COgg", "COpus"]),
-        .target(name: "CodecWavPack", dependencies: ["CodecCore", "CWavPack"]),
-        .target(name: "CodecConformance", dependencies: ["CodecCore", "ZarrStore"]),
-        .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus", "CodecWavPack"]),
+        .target(name: "CodecCore", dependencies: ["ZarrStore"]),
+        .target(name: "AudioInput", dependencies: ["CodecCore", "ZarrStore", "CSndfile", "CCrypto"]),
+        .target(name: "CodecFLAC", dependencies: ["CodecCore", "AudioInput", "CFLAC"]),
+        .target(name: "CodecOpus", dependencies: ["CodecCore", "AudioInput", "COgg", "COpus"]),
+        .target(name: "CodecWavPack", dependencies: ["CodecCore", "AudioInput", "CWavPack"]),
+        .target(name: "CodecConformance", dependencies: ["CodecCore", "AudioInput", "ZarrStore"]),
+        .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "AudioInput", "CodecFLAC", "CodecOpus", "CodecWavPack"]),
         .executableTarget(
             name: "aimport",
             dependencies: [
-                "AudioImport", "CodecCore", "ZarrStore",
+                "AudioImport", "AudioInput", "CodecCore", "ZarrStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "zarrwlr-bench",
             dependencies: [
-                "ZarrStore", "CodecCore", "CodecFLAC", "CodecOpus", "CodecWavPack", "CSndfile", "COpus", "COgg", "CWavPack", "TestSupport",
+                "ZarrStore", "CodecCore", "AudioInput", "CodecFLAC", "CodecOpus", "CodecWavPack", "CSndfile", "COpus", "COgg", "CWavPack", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Bench"),
@@ -74,13 +77,13 @@ let package = Package(
             name: "ZarrStoreTests", dependencies: ["ZarrStore", "TestSupport"],
             exclude: ["Interop/zarr_python_side.py"]),
         .testTarget(
-            name: "CodecFLACTests", dependencies: ["CodecFLAC", "CodecCore", "CodecConformance", "ZarrStore", "TestSupport"],
+            name: "CodecFLACTests", dependencies: ["CodecFLAC", "CodecCore", "AudioInput", "CodecConformance", "ZarrStore", "TestSupport"],
             exclude: ["variable_blocksize.py", "odd_streams.py"]),
         .testTarget(
-            name: "CodecOpusTests", dependencies: ["CodecOpus", "CodecCore", "CodecConformance", "ZarrStore", "COpus", "COgg", "TestSupport"]),
+            name: "CodecOpusTests", dependencies: ["CodecOpus", "CodecCore", "AudioInput", "CodecConformance", "ZarrStore", "COpus", "COgg", "TestSupport"]),
         .testTarget(
-            name: "CodecWavPackTests", dependencies: ["CodecWavPack", "CodecCore", "CodecConformance", "ZarrStore", "TestSupport"]),
+            name: "CodecWavPackTests", dependencies: ["CodecWavPack", "CodecCore", "AudioInput", "CodecConformance", "ZarrStore", "TestSupport"]),
         .testTarget(
-            name: "AudioImportTests", dependencies: ["AudioImport", "CodecCore", "CodecFLAC", "ZarrStore", "TestSupport"]),
+            name: "AudioImportTests", dependencies: ["AudioImport", "AudioInput", "CodecCore", "CodecFLAC", "ZarrStore", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AudioInput
 import CodecCore
 import CodecFLAC
 internal import CSndfile
@@ -51,7 +52,7 @@ struct FLACBenchmark: AsyncParsableCommand {
         let store = FilesystemStore(root: folder + "/store.zarr")
         let group = try ZarrGroup.create(in: store, at: "0")
         PeakMemory.reset()
-        let (report, importSeconds) = try await timed { try await FLACBackend().importToZarr(from: ImportSource(path: wav), into: group, options: ImportOptions()) }
+        let (report, importSeconds) = try await timed { try await FLACBackend().importToZarr(from: ImportSource.checksummed(wav), into: group, options: ImportOptions()) }
         let importRSS = PeakMemory.mebibytes
         rows.append(("import (encode + sha256 + index)", "\(fmt(Double(seconds) / importSeconds))x realtime, \(fmt(importSeconds, 2)) s"))
         rows.append(("flac CLI -5 encode, same file", "\(fmt(Double(seconds) / cliSeconds))x realtime, \(fmt(cliSeconds, 2)) s"))

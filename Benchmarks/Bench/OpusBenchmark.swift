@@ -65,7 +65,7 @@ struct OpusBenchmark: AsyncParsableCommand {
         options.opusBitrate = bitrate
         options.opusPrediction = prediction
         PeakMemory.reset()
-        let (report, importSeconds) = try await timed { try await OpusBackend().importToZarr(from: ImportSource(path: wav), into: group, options: options) }
+        let (report, importSeconds) = try await timed { try await OpusBackend().importToZarr(from: ImportSource.checksummed(wav), into: group, options: options) }
         rows.append(("import (libopusenc, complexity 10)", "\(fmt(Double(minutes * 60) / importSeconds))x realtime, \(fmt(importSeconds, 1)) s, \(fmt(Double(report.blobBytes) / 1e6, 1)) MB, \(report.index.entries) pages"))
         rows.append(("peak RSS during import", "\(fmt(PeakMemory.mebibytes, 1)) MiB"))
         facts["import_seconds"] = .double(importSeconds)

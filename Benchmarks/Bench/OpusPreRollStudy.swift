@@ -63,7 +63,7 @@ struct OpusPreRollStudy: AsyncParsableCommand {
             process.waitUntilExit()
             guard process.terminationStatus == 0 else { throw BenchmarkError("opusenc failed on \(wav)") }
         }
-        _ = try await OpusBackend().importToZarr(from: ImportSource(path: source), into: try ZarrGroup.create(in: store, at: "0"), options: options)
+        _ = try await OpusBackend().importToZarr(from: ImportSource.checksummed(source), into: try ZarrGroup.create(in: store, at: "0"), options: options)
         let recording = try ZarrGroup.open(in: store, at: "0")
         let plain = folder + "/stream.opus"
         try exportBlob(try BlobReader(try recording.array(RecordingLayout.blobArrayName)), to: plain)

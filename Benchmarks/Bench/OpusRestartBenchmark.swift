@@ -41,7 +41,7 @@ struct OpusRestartBenchmark: AsyncParsableCommand {
                 process.waitUntilExit()
                 let store = FilesystemStore(root: folder + "/signal\(number)-\(kbps).zarr")
                 let group = try ZarrGroup.create(in: store, at: "0")
-                let (_, importSeconds) = try await timed { try await OpusBackend().importToZarr(from: ImportSource(path: file), into: group, options: ImportOptions()) }
+                let (_, importSeconds) = try await timed { try await OpusBackend().importToZarr(from: ImportSource.checksummed(file), into: group, options: ImportOptions()) }
                 let recording = try ZarrGroup.open(in: store, at: "0")
                 let reader = try OpusBackend().openOpusRecording(recording)
                 let accuracy = recording.attributes[RecordingLayout.attributeKey]?["extraction_accuracy"]

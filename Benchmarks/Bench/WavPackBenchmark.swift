@@ -47,7 +47,7 @@ struct WavPackBenchmark: AsyncParsableCommand {
         let store = FilesystemStore(root: folder + "/store.zarr")
         let group = try ZarrGroup.create(in: store, at: "0")
         PeakMemory.reset()
-        let (report, importSeconds) = try await timed { try await WavPackBackend().importToZarr(from: ImportSource(path: wav), into: group, options: ImportOptions()) }
+        let (report, importSeconds) = try await timed { try await WavPackBackend().importToZarr(from: ImportSource.checksummed(wav), into: group, options: ImportOptions()) }
         let importRSS = PeakMemory.mebibytes
         rows.append(("import (encode + sha256 + index)", "\(fmt(Double(seconds) / importSeconds))x realtime, \(fmt(importSeconds, 2)) s"))
         rows.append(("wavpack CLI encode (default mode), same file", "\(fmt(Double(seconds) / cliSeconds))x realtime, \(fmt(cliSeconds, 2)) s"))

@@ -10,10 +10,11 @@ let package = Package(
     dependencies: [.package(name: "zarrwlr", path: "../..")],
     targets: [
         .target(name: "FramedPCM", dependencies: [
-            .product(name: "CodecCore", package: "zarrwlr"), .product(name: "ZarrStore", package: "zarrwlr"),
+            .product(name: "CodecCore", package: "zarrwlr"), .product(name: "AudioInput", package: "zarrwlr"),
+            .product(name: "ZarrStore", package: "zarrwlr"),
         ]),
         .testTarget(name: "FramedPCMTests", dependencies: [
-            "FramedPCM", .product(name: "AudioImport", package: "zarrwlr"), .product(name: "CodecConformance", package: "zarrwlr"),
+            "FramedPCM", .product(name: "AudioImport", package: "zarrwlr"), .product(name: "AudioInput", package: "zarrwlr"), .product(name: "CodecConformance", package: "zarrwlr"),
             .product(name: "CodecCore", package: "zarrwlr"), .product(name: "ZarrStore", package: "zarrwlr"),
         ]),
     ]

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import AudioInput
 import CodecCore
 import Foundation
 import ZarrStore
@@ -199,7 +200,8 @@ public struct AudioArchive: Sendable {
         if let startTime, Instant(startTime) == nil {
             throw CodecError(.invalidArgument, "the start time must be ISO 8601 with seconds and an offset or Z, not '\(startTime)'", file: file)
         }
-        let (size, sha256) = try RecordingLayout.checksum(of: ImportSource(path: file), codec: codec)
+        let (size, sha256) = try SourceFile.sizeAndSHA256(file)
+        guard size > 0 else { throw CodecError(.unrecognized, "the file is empty", codec: codec, file: file) }
         if !allowDuplicate, let existing = try duplicate(of: sha256) { return .duplicate(of: existing) }
 
         // Inputs libsndfile cannot read go through ffmpeg into a temporary WAV; the recording still
@@ -211,7 +213,8 @@ public struct AudioArchive: Sendable {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             decodedInput = try FFmpegDecoder.decode(file, into: scratch)
         }
-        let input = ImportSource(path: decodedInput?.wav ?? file, isLossyDecode: decodedInput?.isLossy ?? false)
+        let input = decodedInput.map { ImportSource(path: $0.wav, isLossyDecode: $0.isLossy) }
+            ?? ImportSource(path: file, sizeBytes: size, sha256: sha256)
 
         Staging.removeStale(in: self)
         let stagingArea = try Staging.create(in: self)

@@ -1,3 +1,4 @@
+import AudioInput
 import CodecCore
 import ZarrStore
 

@@ -1,3 +1,4 @@
+import AudioInput
 import CodecCore
 import Foundation
 import ZarrStore
@@ -38,6 +39,7 @@ public struct ConformanceSuite<Backend: CodecBackend>: Sendable {
     public func run() async throws -> [String] {
         var failures: [String] = []
         failures += try await rangesEqualTheReference()
+        failures += try await descriptionNamesTheRecording()
         failures += try await parallelIndexEqualsSequential()
         failures += try await rebuiltIndexEqualsStored()
         failures += try await damageGivesTypedErrorsNeverWrongSamples()
@@ -48,8 +50,35 @@ public struct ConformanceSuite<Backend: CodecBackend>: Sendable {
     public func importSource() async throws -> (ZarrGroup, ImportReport) {
         let store = MemoryStore()
         let group = try ZarrGroup.create(in: store, at: "0")
-        let report = try await backend.importToZarr(from: ImportSource(path: source), into: group, options: ImportOptions())
+        let report = try await backend.importToZarr(from: try ImportSource.checksummed(source), into: group, options: ImportOptions())
         return (try ZarrGroup.open(in: store, at: "0"), report)
+    }
+
+    /// The recording's attributes parse as a ``RecordingDescription`` that agrees with the
+    /// opened recording and the import report, names the source's size and sha256, and lists
+    /// arrays that exist.
+    public func descriptionNamesTheRecording() async throws -> [String] {
+        let (group, report) = try await importSource()
+        let reader = try backend.openRecording(group)
+        let description = try RecordingDescription(attributes: group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:])
+        let (size, sha256) = try SourceFile.sizeAndSHA256(source)
+        var failures: [String] = []
+        if description.codec != Backend.codecID { failures.append("the description names codec \(description.codec), not \(Backend.codecID)") }
+        if description.totalSamples != reader.totalSamples || report.totalSamples != reader.totalSamples {
+            failures.append("total samples: description \(description.totalSamples), report \(report.totalSamples), reader \(reader.totalSamples)")
+        }
+        if description.sampleRate != reader.sampleRate || description.channelCount != reader.channelCount {
+            failures.append("rate/channels: description \(description.sampleRate)/\(description.channelCount), reader \(reader.sampleRate)/\(reader.channelCount)")
+        }
+        if description.sourceSHA256 != sha256 || description.source[RecordingDescription.Key.sourceSize]?.intValue != Int(size) {
+            failures.append("the description does not name the source's size and sha256")
+        }
+        if description.copiedVerbatim != report.copiedVerbatim { failures.append("copied_verbatim disagrees with the report") }
+        for (role, name) in description.arrays where (try? group.array(name)) == nil {
+            failures.append("array '\(name)' (\(role)) is listed but missing")
+        }
+        if description.arrays["blob"] == nil || description.arrays["index"] == nil { failures.append("the description lists no blob or index array") }
+        return failures
     }
 
     /// First, last, whole and random ranges (frame edges included by chance) equal the reference.

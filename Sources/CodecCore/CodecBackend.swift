@@ -106,27 +106,6 @@ public struct ProbeSpec: Sendable {
     }
 }
 
-/// An input file to import.
-public struct ImportSource: Sendable {
-    public let path: String
-    /// The file is a float decode of a lossy original (made by ffmpeg, say): backends treat its
-    /// samples as a lossy source's (see ``PCMFileReader``), not as float PCM to keep exactly.
-    public let isLossyDecode: Bool
-
-    public init(path: String, isLossyDecode: Bool = false) {
-        self.path = path
-        self.isLossyDecode = isLossyDecode
-    }
-
-    /// A reader of the source's PCM.
-    public func pcmReader() throws(CodecError) -> PCMFileReader {
-        try PCMFileReader(path: path, floatIsLossyDecode: isLossyDecode)
-    }
-
-    /// The file name without folders.
-    public var fileName: String { path.split(separator: "/").last.map(String.init) ?? path }
-}
-
 /// Settings for an import; each backend reads the ones that concern it.
 public struct ImportOptions: Sendable {
     /// FLAC compression level 0...8.

@@ -38,11 +38,9 @@ public enum RecordingLayout {
         }
     }
 
-    /// The size and SHA-256 of an input file, refusing an empty one.
-    public static func checksum(of source: ImportSource, codec: CodecID) throws(CodecError) -> (size: Int64, sha256: String) {
-        let (size, sha256) = try SourceFile.sizeAndSHA256(source.path)
-        guard size > 0 else { throw CodecError(.unrecognized, "the file is empty", codec: codec, file: source.path) }
-        return (size, sha256)
+    /// Writes the recording's attributes from its description; done last, after blob and index.
+    public static func store(_ description: RecordingDescription, in group: ZarrGroup) throws(CodecError) {
+        try storeDescription(description.attributes, in: group, codec: description.codec)
     }
 
     /// Writes the recording's namespaced attributes; done last, after blob and index.

@@ -1,3 +1,4 @@
+import AudioInput
 import CodecCore
 import ZarrStore
 
@@ -7,7 +8,7 @@ import ZarrStore
 /// - Any other source that libsndfile reads is encoded with libFLAC (streaming), keeping its
 ///   sample rate (1 Hz ... 1,048,575 Hz), channels (1-8) and bits per sample (4-32).
 /// - The index is built by the shared 3-phase ``ParallelIndexer``.
-public struct FLACBackend: CodecBackend {
+public struct FLACBackend: TemplatedImport {
     public static let codecID = FLAC.codecID
     public static let probe = ProbeSpec(extensions: ["flac"], signatures: [.init([(0, Array("fLaC".utf8))])])
 
@@ -20,48 +21,37 @@ public struct FLACBackend: CodecBackend {
 
     public init() {}
 
-    public func importToZarr(from source: ImportSource, into group: ZarrGroup, options: ImportOptions) async throws(CodecError) -> ImportReport {
-        let (size, sha256) = try RecordingLayout.checksum(of: source, codec: Self.codecID)
-        let writer = try RecordingLayout.createBlob(in: group)
-        var description: [String: JSONValue] = ["codec": .string(Self.codecID.rawValue)]
-        var sourceFacts: [String: JSONValue] = ["file_name": .string(source.fileName), "size_bytes": .int(size), "sha256": .string(sha256)]
-        var warnings: [String] = []
-        let copied = try isFLACStream(source.path)
-        if copied {
-            try SourceFile.forEachPiece(source.path) { piece throws(CodecError) in try writer.write(piece) }
-            description["encoding"] = ["copied_verbatim": true]
-            sourceFacts["container"] = "FLAC"
-        } else {
-            let reader = try source.pcmReader()
-            (description["encoding"], warnings) = try encode(reader, into: writer, options: options)
-            sourceFacts["pcm"] = reader.decodeFacts
-            sourceFacts["container"] = .string(reader.containerName)
-            sourceFacts["sample_encoding"] = .string(reader.encodingName)
-        }
-        let blob = try BlobReader(try writer.finish())
+    public func writeStream(from source: ImportSource, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> WrittenStream {
+        if try isFLACStream(source.path) { return try copyVerbatim(source, into: writer, container: "FLAC") }
+        let reader = try source.pcmReader()
+        var written = try encode(reader, into: writer, options: options)
+        written.sourceFacts = [
+            "pcm": reader.decodeFacts, "container": .string(reader.containerName), "sample_encoding": .string(reader.encodingName),
+        ]
+        return written
+    }
+
+    public func indexStream(
+        _ blob: BlobReader, written: WrittenStream, source: ImportSource, in group: ZarrGroup, options: ImportOptions
+    ) async throws(CodecError) -> IndexedStream {
         let (index, chain, report) = try await buildIndex(of: blob, options: indexOptions(options))
-        if copied {
+        var codecFacts: [String: JSONValue] = [:]
+        var warnings: [String] = []
+        if written.copiedVerbatim {
             let check = try FLAC.StreamDecodeCheck.run(over: blob)
             let facts = try Self.judge(index, against: check, chain: chain, blob: blob, file: source.path)
-            description["stream_check"] = facts.description
+            codecFacts["stream_check"] = facts.description
             warnings += facts.warnings
         }
-
         try index.store(in: group)
         if chain.streamInfo.totalSamples != 0 && chain.streamInfo.totalSamples != index.totalSamples {
             warnings.append("STREAMINFO declares \(chain.streamInfo.totalSamples) samples, the frames hold \(index.totalSamples)")
         }
-        description["sample_rate"] = .int(Int64(chain.streamInfo.sampleRate))
-        description["channels"] = .int(Int64(chain.streamInfo.channelCount))
-        description["bits_per_sample"] = .int(Int64(chain.streamInfo.bitsPerSample))
-        description["total_samples"] = .int(index.totalSamples)
-        description["arrays"] = ["blob": .string(RecordingLayout.blobArrayName), "index": .string(FLAC.FrameIndex.arrayName)]
-        description["source"] = .object(sourceFacts)
-        try RecordingLayout.storeDescription(description, in: group, codec: Self.codecID)
-        return ImportReport(
-            codec: Self.codecID, blobBytes: blob.length, totalSamples: index.totalSamples, sampleRate: chain.streamInfo.sampleRate,
-            channelCount: chain.streamInfo.channelCount, bitsPerSample: chain.streamInfo.bitsPerSample, copiedVerbatim: copied,
-            index: report, warnings: warnings)
+        let description = RecordingDescription(
+            codec: Self.codecID, sampleRate: chain.streamInfo.sampleRate, channelCount: chain.streamInfo.channelCount,
+            bitsPerSample: chain.streamInfo.bitsPerSample, totalSamples: index.totalSamples,
+            arrays: ["index": FLAC.FrameIndex.arrayName], codecFacts: codecFacts)
+        return IndexedStream(description: description, index: report, warnings: warnings)
     }
 
     public func buildIndex(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> IndexReport {
@@ -109,13 +99,12 @@ public struct FLACBackend: CodecBackend {
             scanner: FLAC.FrameSyncScanner(), parser: FLAC.FrameHeaderParser(streamInfo: chain.streamInfo),
             rangeBytes: rangeBytes, workers: options.workers)
         let sequencer = FLAC.FrameSequencer(chain: chain, blob: blob)
-        let ((index, sequenceRejects), headerRejects) = try await indexer.run(over: blob, from: chain.firstFrameOffset, accumulator: sequencer)
-        var rejected = sequenceRejects
-        for (reason, count) in headerRejects { rejected[reason.description, default: 0] += count }
-        var verified = index
+        let outcome = try await indexer.run(over: blob, from: chain.firstFrameOffset, accumulator: sequencer)
+        var rejected = outcome.rejectedByDescription
+        var verified = outcome.index
         if options.verifyEveryFrame {
             let damaged: Int
-            (verified, damaged) = try await FLAC.FrameVerifier.verify(index, blob: blob, rangeBytes: rangeBytes, workers: options.workers)
+            (verified, damaged) = try await FLAC.FrameVerifier.verify(outcome.index, blob: blob, rangeBytes: rangeBytes, workers: options.workers)
             if damaged > 0 { rejected["damaged frame (CRC-16)", default: 0] += damaged }
         }
         let report = IndexReport(
@@ -199,7 +188,7 @@ public struct FLACBackend: CodecBackend {
     }
 
     /// Encodes all of `reader` into `writer`; returns the encoding description and warnings.
-    private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options given: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
+    private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options given: ImportOptions) throws(CodecError) -> WrittenStream {
         var options = given
         options.flacLevel = given.integer("level", or: given.flacLevel)
         options.flacBlockSize = given.integer("block-size", or: given.flacBlockSize)
@@ -228,10 +217,10 @@ public struct FLACBackend: CodecBackend {
         if frames < reader.declaredFrames {
             warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")
         }
-        let encoding: JSONValue = [
+        let encoding: [String: JSONValue] = [
             "library": .string("libFLAC " + FLACLibrary.version), "compression_level": .int(Int64(options.flacLevel)),
             "block_size": .int(Int64(options.flacBlockSize)), "decoded_from_lossy": .bool(reader.encoding == .lossy),
         ]
-        return (encoding, warnings)
+        return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings)
     }
 }

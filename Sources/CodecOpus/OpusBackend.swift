@@ -1,3 +1,4 @@
+import AudioInput
 import CodecCore
 import ZarrStore
 
@@ -12,7 +13,7 @@ import ZarrStore
 ///   stay 1:1 with the source, and `sampling_rescale_factor = original / coded` is recorded.
 ///   Opus keeps up to min(coded / 2, 20 kHz) of coded bandwidth, that times the factor in real
 ///   frequency (at 384 kHz, factor 8: 160 kHz). See docs/LAYOUT.md for the table.
-public struct OpusBackend: CodecBackend {
+public struct OpusBackend: TemplatedImport {
     public static let codecID = Opus.codecID
     public static let probe = ProbeSpec(
         extensions: ["opus"], signatures: [.init([(0, Array("OggS".utf8)), (28, Array("OpusHead".utf8))])])
@@ -36,61 +37,47 @@ public struct OpusBackend: CodecBackend {
         return Opus.nativeRates.last { $0 <= rate } ?? 8_000
     }
 
-    public func importToZarr(from source: ImportSource, into group: ZarrGroup, options: ImportOptions) async throws(CodecError) -> ImportReport {
-        let (size, sha256) = try RecordingLayout.checksum(of: source, codec: Self.codecID)
-        let writer = try RecordingLayout.createBlob(in: group)
-        var description: [String: JSONValue] = ["codec": .string(Self.codecID.rawValue)]
-        var sourceFacts: [String: JSONValue] = ["file_name": .string(source.fileName), "size_bytes": .int(size), "sha256": .string(sha256)]
-        var warnings: [String] = []
-        let sourceRate: Int
-        let decodeRate: Int
-        let head = try SourceFile.firstBytes(source.path, count: ProbeSpec.probeBytes)
-        let copied = Self.probe.signatures.contains { $0.matches(head) }
-        if copied {
-            try SourceFile.forEachPiece(source.path) { piece throws(CodecError) in try writer.write(piece) }
-            description["encoding"] = ["copied_verbatim": true]
-            sourceFacts["container"] = "Ogg Opus"
-            (sourceRate, decodeRate) = (Opus.granuleRate, Opus.granuleRate)
-        } else {
-            let reader = try source.pcmReader()
-            sourceRate = reader.sampleRate
-            decodeRate = Self.codedRate(forSourceRate: reader.sampleRate)
-            (description["encoding"], warnings) = try encode(reader, codedRate: decodeRate, into: writer, options: options)
-            sourceFacts["container"] = .string(reader.containerName)
-            sourceFacts["sample_encoding"] = .string(reader.encodingName)
-            sourceFacts["pcm"] = reader.decodeFacts
-            if !reader.tags.isEmpty { sourceFacts["tags"] = .object(reader.tags.mapValues(JSONValue.string)) }
-        }
-        let blob = try BlobReader(try writer.finish())
+    public func writeStream(from source: ImportSource, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> WrittenStream {
+        if try hasOwnSignature(source) { return try copyVerbatim(source, into: writer, container: "Ogg Opus") }
+        let reader = try source.pcmReader()
+        var written = try encode(reader, codedRate: Self.codedRate(forSourceRate: reader.sampleRate), into: writer, options: options)
+        written.sourceSampleRate = reader.sampleRate
+        written.sourceFacts = [
+            "container": .string(reader.containerName), "sample_encoding": .string(reader.encodingName), "pcm": reader.decodeFacts,
+        ]
+        if !reader.tags.isEmpty { written.sourceFacts["tags"] = .object(reader.tags.mapValues(JSONValue.string)) }
+        return written
+    }
+
+    public func indexStream(
+        _ blob: BlobReader, written: WrittenStream, source: ImportSource, in group: ZarrGroup, options: ImportOptions
+    ) async throws(CodecError) -> IndexedStream {
+        let sourceRate = written.sourceSampleRate ?? Opus.granuleRate
+        let decodeRate = Self.codedRate(forSourceRate: sourceRate)
         var indexOptions = IndexOptions()
         indexOptions.workers = options.workers
         let (index, opusHead, report) = try await buildIndex(of: blob, options: indexOptions)
         let timing = Opus.Timing(head: opusHead, decodeRate: decodeRate)
         try Opus.PageIndexStorage.store(index, timing: timing, in: group)
-        if copied {  // our own encodes are CELT-only: their pre-roll is exact without restart points
-            let restarts = try Self.measureRestartPoints(in: group)
-            if !restarts.points.isEmpty { description["extraction_accuracy"] = Self.accuracy(restarts, decodeRate: decodeRate) }
-        }
-        let totalSamples = timing.decodeSamples(index.streamEnd) - timing.preSkip
-        description["sample_rate"] = .int(Int64(sourceRate))
-        description["coded_sample_rate"] = .int(Int64(decodeRate))
-        description["sampling_rescale_factor"] = .double(Double(sourceRate) / Double(decodeRate))
-        description["channels"] = .int(Int64(opusHead.channelCount))
-        description["total_samples"] = .int(totalSamples)
-        description["opus_head"] = [
-            "pre_skip": .int(Int64(opusHead.preSkip)), "input_sample_rate": .int(Int64(opusHead.inputSampleRate)),
-            "output_gain_q8_db": .int(Int64(opusHead.outputGain)), "mapping_family": .int(Int64(opusHead.mappingFamily)),
+        var codecFacts: [String: JSONValue] = [
+            "coded_sample_rate": .int(Int64(decodeRate)), "sampling_rescale_factor": .double(Double(sourceRate) / Double(decodeRate)),
+            "opus_head": [
+                "pre_skip": .int(Int64(opusHead.preSkip)), "input_sample_rate": .int(Int64(opusHead.inputSampleRate)),
+                "output_gain_q8_db": .int(Int64(opusHead.outputGain)), "mapping_family": .int(Int64(opusHead.mappingFamily)),
+            ],
         ]
-        var arrays: [String: JSONValue] = ["blob": .string(RecordingLayout.blobArrayName), "index": .string(Opus.PageIndexStorage.arrayName)]
-        if IndexTable.exists(role: Opus.RestartPointStorage.role, defaultName: Opus.RestartPointStorage.arrayName, in: group) {
-            arrays[Opus.RestartPointStorage.role] = .string(Opus.RestartPointStorage.arrayName)
+        if written.copiedVerbatim {  // our own encodes are CELT-only: their pre-roll is exact without restart points
+            let restarts = try Self.measureRestartPoints(in: group)
+            if !restarts.points.isEmpty { codecFacts["extraction_accuracy"] = Self.accuracy(restarts, decodeRate: decodeRate) }
         }
-        description["arrays"] = .object(arrays)
-        description["source"] = .object(sourceFacts)
-        try RecordingLayout.storeDescription(description, in: group, codec: Self.codecID)
-        return ImportReport(
-            codec: Self.codecID, blobBytes: blob.length, totalSamples: totalSamples, sampleRate: sourceRate,
-            channelCount: opusHead.channelCount, bitsPerSample: 16, copiedVerbatim: copied, index: report, warnings: warnings)
+        var arrays = ["index": Opus.PageIndexStorage.arrayName]
+        if IndexTable.exists(role: Opus.RestartPointStorage.role, defaultName: Opus.RestartPointStorage.arrayName, in: group) {
+            arrays[Opus.RestartPointStorage.role] = Opus.RestartPointStorage.arrayName
+        }
+        let description = RecordingDescription(
+            codec: Self.codecID, sampleRate: sourceRate, channelCount: opusHead.channelCount, bitsPerSample: 16,
+            totalSamples: timing.decodeSamples(index.streamEnd) - timing.preSkip, arrays: arrays, codecFacts: codecFacts)
+        return IndexedStream(description: description, index: report)
     }
 
     public func buildIndex(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> IndexReport {
@@ -196,10 +183,9 @@ public struct OpusBackend: CodecBackend {
         let indexer = ParallelIndexer<Ogg.PageScanner, Ogg.PageParser, Opus.PageSequencer>(
             scanner: Ogg.PageScanner(), parser: Ogg.PageParser(), rangeBytes: blob.alignedRangeBytes(options.rangeBytes),
             workers: options.workers)
-        let ((index, notes), pageRejects) = try await indexer.run(over: blob, from: 0, accumulator: Opus.PageSequencer())
-        var rejected = notes
-        for (reason, count) in pageRejects { rejected[reason.description, default: 0] += count }
-        return (index, head, IndexReport(entries: index.count, totalSamples: index.streamEnd, rejected: rejected, scannedBytes: blob.length))
+        let outcome = try await indexer.run(over: blob, from: 0, accumulator: Opus.PageSequencer())
+        let index = outcome.index
+        return (index, head, IndexReport(entries: index.count, totalSamples: index.streamEnd, rejected: outcome.rejectedByDescription, scannedBytes: blob.length))
     }
 
     /// The OpusHead packet of the stream's first page.
@@ -221,7 +207,7 @@ public struct OpusBackend: CodecBackend {
     }
 
     /// Encodes all of `reader` into `writer` at `codedRate`; returns the encoding description and warnings.
-    private func encode(_ reader: PCMFileReader, codedRate: Int, into writer: BlobWriter, options given: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
+    private func encode(_ reader: PCMFileReader, codedRate: Int, into writer: BlobWriter, options given: ImportOptions) throws(CodecError) -> WrittenStream {
         var options = given
         options.opusBitrate = given.integer("bitrate", or: given.opusBitrate)
         options.opusComplexity = given.integer("complexity", or: given.opusComplexity)
@@ -244,14 +230,14 @@ public struct OpusBackend: CodecBackend {
         if frames < reader.declaredFrames {
             warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")
         }
-        let encoding: JSONValue = [
+        let encoding: [String: JSONValue] = [
             "library": .string(OpusLibrary.encoderVersion + ", " + OpusLibrary.version), "bitrate_per_channel": .int(Int64(options.opusBitrate)),
             "bitrate": .int(Int64(Opus.StreamEncoder.totalBitrate(perChannel: options.opusBitrate, channels: reader.channelCount))),
             "complexity": .int(Int64(options.opusComplexity)), "vbr": true, "frame_duration_ms": 20, "coding_mode": "celt_only",
             "inter_frame_prediction": .bool(options.opusPrediction),
             "mapping_family": .int(Int64(Opus.StreamEncoder.mappingFamily(channels: reader.channelCount))),
         ]
-        return (encoding, warnings)
+        return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings)
     }
 }
 

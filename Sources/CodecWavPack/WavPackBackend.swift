@@ -1,3 +1,4 @@
+import AudioInput
 import CodecCore
 import Foundation
 import ZarrStore
@@ -13,7 +14,7 @@ import ZarrStore
 /// - The index (one row per frame: the blocks of all channels for one run of samples) is built
 ///   by the shared 3-phase ``ParallelIndexer``; phase 2 checks every block's structure and its
 ///   checksum where the block has one.
-public struct WavPackBackend: CodecBackend {
+public struct WavPackBackend: TemplatedImport {
     public static let codecID = WavPack.codecID
     public static let probe = ProbeSpec(extensions: ["wv"], signatures: [.init([(0, Array("wvpk".utf8))])])
     public static let maximumChannels = StreamEncoder.maximumChannels
@@ -25,25 +26,19 @@ public struct WavPackBackend: CodecBackend {
 
     public init() {}
 
-    public func importToZarr(from source: ImportSource, into group: ZarrGroup, options: ImportOptions) async throws(CodecError) -> ImportReport {
-        let (size, sha256) = try RecordingLayout.checksum(of: source, codec: Self.codecID)
-        let writer = try RecordingLayout.createBlob(in: group)
-        var description: [String: JSONValue] = ["codec": .string(Self.codecID.rawValue)]
-        var sourceFacts: [String: JSONValue] = ["file_name": .string(source.fileName), "size_bytes": .int(size), "sha256": .string(sha256)]
-        var warnings: [String] = []
-        let copied = Self.probe.signatures.contains { $0.matches((try? SourceFile.firstBytes(source.path, count: 4)) ?? []) }
-        if copied {
-            try SourceFile.forEachPiece(source.path) { piece throws(CodecError) in try writer.write(piece) }
-            description["encoding"] = ["copied_verbatim": true]
-            sourceFacts["container"] = "WavPack"
-        } else {
-            let reader = try source.pcmReader()
-            (description["encoding"], warnings) = try encode(reader, into: writer, options: options)
-            sourceFacts["container"] = .string(reader.containerName)
-            sourceFacts["sample_encoding"] = .string(reader.encodingName)
-            sourceFacts["pcm"] = reader.decodeFacts
-        }
-        let blob = try BlobReader(try writer.finish())
+    public func writeStream(from source: ImportSource, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> WrittenStream {
+        if try hasOwnSignature(source) { return try copyVerbatim(source, into: writer, container: "WavPack") }
+        let reader = try source.pcmReader()
+        var written = try encode(reader, into: writer, options: options)
+        written.sourceFacts = [
+            "container": .string(reader.containerName), "sample_encoding": .string(reader.encodingName), "pcm": reader.decodeFacts,
+        ]
+        return written
+    }
+
+    public func indexStream(
+        _ blob: BlobReader, written: WrittenStream, source: ImportSource, in group: ZarrGroup, options: ImportOptions
+    ) async throws(CodecError) -> IndexedStream {
         var indexOptions = IndexOptions()
         indexOptions.workers = options.workers
         let (index, report) = try await buildIndex(of: blob, options: indexOptions)
@@ -51,7 +46,11 @@ public struct WavPackBackend: CodecBackend {
             throw CodecError(.corrupt, "no intact WavPack frame in the stream", codec: Self.codecID, file: source.path)
         }
         let format = try Self.streamFormat(blob: blob, index: index)
-        if copied {
+        var warnings: [String] = []
+        var codecFacts: [String: JSONValue] = [
+            "sample_format": .string(format.isFloat ? "float" : "int"), "lossy": .bool(!format.isLossless),
+        ]
+        if written.copiedVerbatim {
             if format.isHybrid {
                 let correction = (source.path as NSString).deletingPathExtension + ".wvc"
                 guard !FileManager.default.fileExists(atPath: correction) else {
@@ -62,20 +61,16 @@ public struct WavPackBackend: CodecBackend {
             if let declared = format.declaredTotal, declared != index.totalSamples {
                 warnings.append("the first block declares \(declared) samples, the frames hold \(index.totalSamples)")
             }
+            let reader = WavPack.RecordingReader(blob: blob, index: index, sampleRate: format.sampleRate, bitsPerSample: format.bitsPerSample, isFloat: format.isFloat)
+            let check = try WavPack.StreamDecodeCheck.run(over: blob, reader: reader, file: source.path)
+            codecFacts["stream_check"] = check.description
+            warnings += check.warnings
         }
         try index.store(in: group)
-        description["sample_rate"] = .int(Int64(format.sampleRate))
-        description["channels"] = .int(Int64(index.channelCount))
-        description["bits_per_sample"] = .int(Int64(format.bitsPerSample))
-        description["sample_format"] = .string(format.isFloat ? "float" : "int")
-        description["lossy"] = .bool(!format.isLossless)
-        description["total_samples"] = .int(index.totalSamples)
-        description["arrays"] = ["blob": .string(RecordingLayout.blobArrayName), "index": .string(WavPack.FrameIndex.arrayName)]
-        description["source"] = .object(sourceFacts)
-        try RecordingLayout.storeDescription(description, in: group, codec: Self.codecID)
-        return ImportReport(
-            codec: Self.codecID, blobBytes: blob.length, totalSamples: index.totalSamples, sampleRate: format.sampleRate,
-            channelCount: index.channelCount, bitsPerSample: format.bitsPerSample, copiedVerbatim: copied, index: report, warnings: warnings)
+        let description = RecordingDescription(
+            codec: Self.codecID, sampleRate: format.sampleRate, channelCount: index.channelCount, bitsPerSample: format.bitsPerSample,
+            totalSamples: index.totalSamples, arrays: ["index": WavPack.FrameIndex.arrayName], codecFacts: codecFacts)
+        return IndexedStream(description: description, index: report, warnings: warnings)
     }
 
     public func buildIndex(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> IndexReport {
@@ -138,10 +133,9 @@ public struct WavPackBackend: CodecBackend {
             if case .success(let header) = WavPack.BlockHeader.parse(raw), first.starts(with: Array("wvpk".utf8)) { return header.blockIndex }
             return nil
         }
-        let ((index, notes), blockRejects) = try await indexer.run(over: blob, from: 0, accumulator: WavPack.FrameSequencer(streamStart: start))
-        var rejected = notes
-        for (reason, count) in blockRejects { rejected[reason.description, default: 0] += count }
-        return (index, IndexReport(entries: index.count, totalSamples: index.totalSamples, rejected: rejected, scannedBytes: blob.length))
+        let outcome = try await indexer.run(over: blob, from: 0, accumulator: WavPack.FrameSequencer(streamStart: start))
+        let index = outcome.index
+        return (index, IndexReport(entries: index.count, totalSamples: index.totalSamples, rejected: outcome.rejectedByDescription, scannedBytes: blob.length))
     }
 
     /// What libwavpack says of the stream, from its first frame.
@@ -159,7 +153,7 @@ public struct WavPackBackend: CodecBackend {
     }
 
     /// Encodes all of `reader` into `writer`; returns the encoding description and warnings.
-    private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> (JSONValue, [String]) {
+    private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> WrittenStream {
         let asFloat = reader.encoding != .integer
         let mode = options.choice("mode", or: "normal")
         let encoder = try StreamEncoder(into: writer, settings: .init(
@@ -188,10 +182,10 @@ public struct WavPackBackend: CodecBackend {
         if reader.encoding == .lossy {
             warnings.append("\(reader.encodingName) is lossy; its decode is stored as 32-bit floats at its own level, losslessly from there")
         }
-        let encoding: JSONValue = [
+        let encoding: [String: JSONValue] = [
             "library": .string("libwavpack " + WavPackLibrary.version), "mode": .string(mode), "sample_format": .string(asFloat ? "float" : "int"),
             "decoded_from_lossy": .bool(reader.encoding == .lossy),
         ]
-        return (encoding, warnings)
+        return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings)
     }
 }

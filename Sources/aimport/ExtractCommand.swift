@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioImport
+import AudioInput
 import CodecCore
 import Foundation
 import ZarrStore

@@ -1,4 +1,5 @@
 import AudioImport
+import AudioInput
 import CodecCore
 import Foundation
 import Testing

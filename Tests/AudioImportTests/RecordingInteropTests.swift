@@ -13,7 +13,7 @@ import ZarrStore
         let source = Fixtures.path("bird_sonicpi_misc_crow.flac")
         let store = FilesystemStore(root: folder.path + "/store.zarr")
         let group = try ZarrGroup.create(in: store, at: "0")
-        let report = try await FLACBackend().importToZarr(from: ImportSource(path: source), into: group, options: ImportOptions())
+        let report = try await FLACBackend().importToZarr(from: ImportSource.checksummed(source), into: group, options: ImportOptions())
 
         let script = """
         import hashlib, json, sys, zarr

@@ -40,7 +40,7 @@ enum OpusFixtures {
     static func importFile(_ path: String, in folder: TemporaryFolder, options: ImportOptions = ImportOptions()) async throws -> (ZarrGroup, ImportReport) {
         let store = FilesystemStore(root: folder.path + "/store.zarr")
         let group = try ZarrGroup.create(in: store, at: "0")
-        let report = try await OpusBackend().importToZarr(from: ImportSource(path: path), into: group, options: options)
+        let report = try await OpusBackend().importToZarr(from: ImportSource.checksummed(path), into: group, options: options)
         return (try ZarrGroup.open(in: store, at: "0"), report)
     }
 

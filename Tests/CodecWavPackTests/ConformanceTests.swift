@@ -1,4 +1,5 @@
 import CodecConformance
+import AudioInput
 import CodecCore
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import AudioInput
 import CodecCore
 import Foundation
 import Testing
@@ -17,7 +18,7 @@ import ZarrStore
         let group = try ZarrGroup.create(in: store, at: "0")
         var options = ImportOptions()
         options.workers = workers
-        let report = try await WavPackBackend().importToZarr(from: ImportSource(path: path), into: group, options: options)
+        let report = try await WavPackBackend().importToZarr(from: ImportSource.checksummed(path), into: group, options: options)
         return (try ZarrGroup.open(in: store, at: "0"), report)
     }
 
@@ -101,6 +102,7 @@ import ZarrStore
         try ProcessRunner.run(Self.wavpack, ["-q", "-y"] + arguments + [wav, "-o", wv])
         let (group, report) = try await importFile(wv, in: folder)
         #expect(report.copiedVerbatim)
+        #expect(group.attributes["zarrwlr"]?["stream_check"]?["equal_to_reference"] == true)
         let blob = try group.array(RecordingLayout.blobArrayName)
         #expect(try blob.readBytes(0..<blob.shape[0]) == [UInt8](try Data(contentsOf: URL(fileURLWithPath: wv))))
         let raw = folder.path + "/decoded.raw"
@@ -141,6 +143,38 @@ import ZarrStore
             #expect(parallel == sequential, "chunk \(chunkBytes), workers \(workers)")
             #expect(report == sequentialReport, "chunk \(chunkBytes), workers \(workers)")
         }
+    }
+
+    /// A copy is held to libwavpack's decode of the whole stream: tags and junk after the audio
+    /// change nothing, and a file that arrives damaged is stored with libwavpack's errors named.
+    @Test func copiesAreCheckedAgainstLibwavpacksWholeDecode() async throws {
+        let folder = TemporaryFolder()
+        let wav = folder.path + "/source.wav"
+        try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "48000", "-b", "16", "-c", "2", wav, "synth", "3", "sine", "300-3000"])
+        let expected = try sourceSamples(wav)
+        let tagged = folder.path + "/tagged.wv"
+        try ProcessRunner.run(Self.wavpack, ["-q", "-y", "--blocksize=4800", "-w", "Title=dawn chorus", wav, "-o", tagged])
+        var withJunk = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tagged)))
+        withJunk += Array(repeating: 0x41, count: 3000)
+        let junk = folder.path + "/junk.wv"
+        try Data(withJunk).write(to: URL(fileURLWithPath: junk))
+        for file in [tagged, junk] {
+            let (group, report) = try await importFile(file, in: folder)
+            #expect(report.copiedVerbatim)
+            let check = group.attributes["zarrwlr"]?["stream_check"]
+            #expect(check?["equal_to_reference"] == true, "\(file)")
+            #expect(check?["samples"]?.intValue == 144_000, "\(file)")
+            let reader = try WavPackBackend().openWavPackRecording(group)
+            #expect(try reader.extractNative(0..<reader.totalSamples) == expected, "\(file)")
+        }
+        // Damaged before import: stored, libwavpack's errors recorded, the damaged frame refused.
+        var damaged = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tagged)))
+        damaged[damaged.count / 2] ^= 0x55
+        let broken = folder.path + "/broken.wv"
+        try Data(damaged).write(to: URL(fileURLWithPath: broken))
+        let (group, report) = try await importFile(broken, in: folder)
+        #expect((group.attributes["zarrwlr"]?["stream_check"]?["decoding_errors"]?.intValue ?? 0) > 0)
+        #expect(report.warnings.contains { $0.contains("libwavpack reports") })
     }
 
     @Test func damagedBlockIsReportedAndOtherFramesExtract() async throws {

@@ -115,7 +115,7 @@ enum FuzzTargets {
             guard let group = try? ZarrGroup.create(in: MemoryStore(), at: "0") else { return }
             var options = ImportOptions()
             options.workers = 2
-            guard (try? await backend.importToZarr(from: ImportSource(path: path), into: group, options: options)) != nil,
+            guard (try? await backend.importToZarr(from: ImportSource.checksummed(path), into: group, options: options)) != nil,
                   let reader = try? backend.openRecording(group), reader.totalSamples > 0
             else { return }
             let total = reader.totalSamples

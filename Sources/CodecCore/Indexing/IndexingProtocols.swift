@@ -37,7 +37,12 @@ public enum Verdict<Frame: Sendable, Reason: Sendable>: Sendable {
 public protocol SampleAccumulator {
     associatedtype Frame
     associatedtype Index
+    /// Why phase 3 leaves a frame out or notes a break in the stream.
+    associatedtype Rejection: Hashable & Sendable & CustomStringConvertible
 
     mutating func accept(_ frame: Frame) throws(CodecError)
-    consuming func finish() throws(CodecError) -> Index
+    /// Ends the stream (judging its last frame) and returns the index.
+    mutating func finish() throws(CodecError) -> Index
+    /// What phase 3 left out or noted, per reason; complete after ``finish()``.
+    var rejected: RejectionCounts<Rejection> { get }
 }

@@ -26,13 +26,13 @@ where Accumulator.Frame == Parser.Frame {
 
 
     /// Indexes `blob[start..<blob.length]`, feeding accepted frames to `accumulator` in order.
-    /// - Returns: the accumulator's index and the phase-2 rejections counted per reason.
+    /// - Returns: the accumulator's index and the rejections of phases 2 and 3.
     public func run(
         over blob: BlobReader, from start: Int64, accumulator: consuming Accumulator
-    ) async throws(CodecError) -> (index: Accumulator.Index, rejected: [Parser.RejectReason: Int]) {
+    ) async throws(CodecError) -> IndexingOutcome<Accumulator.Index, Parser.RejectReason, Accumulator.Rejection> {
         let total = blob.length
         let rangeCount = total > start ? Int((total - start + Int64(rangeBytes) - 1) / Int64(rangeBytes)) : 0
-        var rejected: [Parser.RejectReason: Int] = [:]
+        var rejected = RejectionCounts<Parser.RejectReason>()
         var accumulator = accumulator
         let work = RangeWork(scanner: scanner, parser: parser, rangeBytes: rangeBytes)
         do {
@@ -51,7 +51,7 @@ where Accumulator.Frame == Parser.Frame {
                     // Phase 3 in blob order, as soon as the next range is in.
                     while let ready = finished.removeValue(forKey: nextToAccumulate) {
                         for frame in ready.frames { try accumulator.accept(frame) }
-                        rejected.merge(ready.rejected, uniquingKeysWith: +)
+                        rejected.merge(ready.rejected)
                         nextToAccumulate += 1
                     }
                     if nextToStart < rangeCount { startOne() }
@@ -62,7 +62,22 @@ where Accumulator.Frame == Parser.Frame {
         } catch {
             throw CodecError(.library, "indexing failed: \(error)")
         }
-        return (try accumulator.finish(), rejected)
+        let index = try accumulator.finish()
+        return IndexingOutcome(index: index, parseRejections: rejected, sequenceRejections: accumulator.rejected)
+    }
+}
+
+/// What one run of the indexer produced.
+public struct IndexingOutcome<Index, ParseReason: Hashable & Sendable & CustomStringConvertible, SequenceReason: Hashable & Sendable & CustomStringConvertible> {
+    public var index: Index
+    /// Candidates phase 2 rejected (false syncs, damaged headers, failed checksums).
+    public var parseRejections: RejectionCounts<ParseReason>
+    /// What phase 3 left out or noted (gaps, frames out of order, a cut-off last frame).
+    public var sequenceRejections: RejectionCounts<SequenceReason>
+
+    /// Both phases' counts keyed by description, as ``IndexReport/rejected`` holds them.
+    public var rejectedByDescription: [String: Int] {
+        parseRejections.described.merging(sequenceRejections.described, uniquingKeysWith: +)
     }
 }
 
@@ -76,7 +91,7 @@ struct RangeWork<Scanner: SyncScanner, Parser: FrameParser>: Sendable {
     /// What phases 1 and 2 found in one range.
     struct Result: Sendable {
         var frames: [Parser.Frame] = []
-        var rejected: [Parser.RejectReason: Int] = [:]
+        var rejected = RejectionCounts<Parser.RejectReason>()
     }
 
     /// Phases 1 and 2 for range `index`.
@@ -104,7 +119,7 @@ struct RangeWork<Scanner: SyncScanner, Parser: FrameParser>: Sendable {
             }
             switch verdict {
             case .accept(let frame): result.frames.append(frame)
-            case .reject(let reason): result.rejected[reason, default: 0] += 1
+            case .reject(let reason): result.rejected.add(reason)
             case .incomplete: break  // the loop above never leaves one
             }
         }

@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Reading an input file as bytes, streamed: its size, first bytes, SHA-256, and pieces for a
-/// 1:1 copy. Never holds more than one piece in memory.
+/// Reading an input file as bytes, streamed: its status, first bytes, and pieces for a 1:1
+/// copy (its SHA-256 is in the AudioInput module). Never holds more than one piece in memory.
 public enum SourceFile {
     /// Calls `body` with consecutive pieces of the file (up to `pieceBytes` each), in order.
     public static func forEachPiece(
@@ -28,17 +28,6 @@ public enum SourceFile {
             }
             if let failure { throw failure }
         }
-    }
-
-    /// The file's size in bytes and SHA-256 (hex).
-    public static func sizeAndSHA256(_ path: String) throws(CodecError) -> (size: Int64, sha256: String) {
-        let hash = SHA256()
-        var size: Int64 = 0
-        try forEachPiece(path) { piece in
-            hash.update(piece)
-            size += Int64(piece.count)
-        }
-        return (size, SHA256.hex(hash.finalize()))
     }
 
     /// Up to `count` bytes from the start of the file.

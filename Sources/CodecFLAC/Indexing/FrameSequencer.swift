@@ -24,7 +24,16 @@ extension FLAC {
         private var previous: FrameCandidate?
         private var queue: [FrameCandidate] = []
         private var index = FrameIndex()
-        private(set) var rejected: [String: Int] = [:]
+        private(set) var rejected = RejectionCounts<Rejection>()
+
+        /// What phase 3 leaves out or notes.
+        enum Rejection: String, Hashable, Sendable, CustomStringConvertible {
+            case lastFrameDamaged = "last frame damaged or cut off (CRC-16)"
+            case outOfSequence = "out of sequence and CRC-16 mismatch"
+            case damagedFrame = "damaged frame (CRC-16)"
+            case resynchronised = "resynchronised after a gap"
+            var description: String { rawValue }
+        }
 
         /// Frames beyond this size are not believed (RFC 9639 allows at most 2^24 - 1 bytes).
         static let maximumFrameBytes: Int64 = 1 << 24
@@ -47,17 +56,17 @@ extension FLAC {
             try settle(final: false)
         }
 
-        consuming func finish() throws(CodecError) -> (FrameIndex, [String: Int]) {
+        mutating func finish() throws(CodecError) -> FrameIndex {
             try settle(final: true)
             if let last = previous {
                 if let end = try endOfLastFrame(last) {
                     commit(last, end: end)
                 } else {
-                    rejected["last frame damaged or cut off (CRC-16)", default: 0] += 1
+                    rejected.add(.lastFrameDamaged)
                 }
             }
             index.totalSamples = nextSample
-            return (index, rejected)
+            return index
         }
 
         /// Where the stream's last frame ends, as libFLAC reads it; nil when it is damaged or cut off.
@@ -102,7 +111,7 @@ extension FLAC {
                 if real {
                     try resynchronize(at: frame)
                 } else {
-                    rejected["out of sequence and CRC-16 mismatch", default: 0] += 1
+                    rejected.add(.outOfSequence)
                 }
                 queue.removeFirst()
             }
@@ -115,7 +124,7 @@ extension FLAC {
                 if try isIntact(previous, end: frame.offset) {
                     commit(previous, end: frame.offset)
                 } else {
-                    rejected["damaged frame (CRC-16)", default: 0] += 1
+                    rejected.add(.damagedFrame)
                     nextSample = Self.checkedSum(nextSample, Int64(previous.header.blockSize))
                 }
                 nextSample = Self.checkedSum(nextSample, lostSamples(between: previous, and: frame))
@@ -124,7 +133,7 @@ extension FLAC {
                 // number where it starts, so later samples keep their true positions.
                 nextSample = samplesBefore(frame)
             }
-            rejected["resynchronised after a gap", default: 0] += 1
+            rejected.add(.resynchronised)
             previous = frame
         }
 

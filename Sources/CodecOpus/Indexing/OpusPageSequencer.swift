@@ -21,7 +21,14 @@ extension Opus {
         private var lastGranule: Int64 = 0
         private var ended = false
         private var index = PageIndex()
-        private(set) var notes: [String: Int] = [:]
+        private(set) var rejected = RejectionCounts<Rejection>()
+
+        /// What phase 3 notes.
+        enum Rejection: String, Hashable, Sendable, CustomStringConvertible {
+            case sequenceGap = "missing or damaged pages (sequence gap)"
+            case resynchronised = "resynchronised after a gap"
+            var description: String { rawValue }
+        }
 
         mutating func accept(_ page: Ogg.Page) throws(CodecError) {
             guard let serial else {
@@ -41,7 +48,7 @@ extension Opus {
 
         private mutating func place(_ page: Ogg.Page) throws(CodecError) {
             if page.sequence != expectedSequence {
-                notes["missing or damaged pages (sequence gap)", default: 0] += Int(page.sequence &- expectedSequence)
+                rejected.add(.sequenceGap, count: Int(page.sequence &- expectedSequence))
                 position = nil
             }
             expectedSequence = page.sequence &+ 1
@@ -63,7 +70,7 @@ extension Opus {
                !(page.continuesPacket && page.completedPackets > completedHere.count) {
                 // Re-anchor: the packets completed here all started here.
                 position = try Self.checked(try Self.checked(page.granulePosition, -offset, at), -completedHere.reduce(0, +), at)
-                notes["resynchronised after a gap", default: 0] += 1
+                rejected.add(.resynchronised)
             }
             guard var start = position else { return }
             guard start >= 0 else {
@@ -97,14 +104,14 @@ extension Opus {
             }
         }
 
-        consuming func finish() throws(CodecError) -> (PageIndex, [String: Int]) {
+        mutating func finish() throws(CodecError) -> PageIndex {
             let end = try Self.checked(lastGranule, -(granuleOffset ?? 0), 0)
             // Positions must convert to decoded samples at any Opus rate without overflow.
             guard end >= 0, end <= Self.maximumPosition else {
                 throw CodecError(.corrupt, "the stream's granule positions give \(end) samples, beyond any recording", codec: Opus.codecID)
             }
             index.streamEnd = end
-            return (index, notes)
+            return index
         }
 
         /// The largest stream length accepted, in 48 kHz units (about 6,000 years): positions

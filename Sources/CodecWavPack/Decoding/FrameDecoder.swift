@@ -1,5 +1,6 @@
 internal import CWavPack
 import CodecCore
+import ZarrStore
 
 extension WavPack {
     /// Decodes `samples` samples per channel from whole frames held in memory with a fresh
@@ -8,23 +9,44 @@ extension WavPack {
         try FrameDecoder(frames: frames).decode(samples)
     }
 
-    /// Decodes whole frames held in memory with libwavpack, through its stream-reader interface
-    /// over that memory: libwavpack takes the first block's index as the stream start, so
-    /// decoding can begin at any frame (every initial block carries what a decoder needs: rate,
-    /// channel layout, float format).
+    /// Decodes WavPack frames with libwavpack, through its stream-reader interface over bytes
+    /// held in memory (whole frames, for an extraction) or read piece by piece from a blob (a
+    /// whole stream, for the import check): libwavpack takes the first block's index as the
+    /// stream start, so decoding can begin at any frame (every initial block carries what a
+    /// decoder needs: rate, channel layout, float format).
     ///
-    /// Owns the libwavpack context and the memory it reads, freed in `deinit`; not Sendable:
-    /// one per extraction. libwavpack's callbacks get this object unretained as their id; it
-    /// outlives the context, which it closes.
+    /// Owns the libwavpack context and the bytes it reads, freed in `deinit`; not Sendable: one
+    /// per extraction. libwavpack's callbacks get this object unretained as their id; it outlives
+    /// the context, which it closes.
     final class FrameDecoder {
-        private var bytes: [UInt8]
-        private var position = 0
+        /// The bytes at `windowStart...`: all of them in memory, or the current piece of `blob`.
+        private var window: [UInt8]
+        private var windowStart: Int64 = 0
+        private let blob: BlobReader?
+        private let totalLength: Int64
+        private var position: Int64 = 0
         private var pushedBack: Int32?
         private var reader = WavpackStreamReader64()
         private var context: OpaquePointer?
+        /// A failed read of the blob (libwavpack sees the end of the stream; the decode reports it).
+        private(set) var readFailure: CodecError?
 
-        init(frames: [UInt8]) throws(CodecError) {
-            bytes = frames
+        /// Bytes read from a blob at a time.
+        static let pieceBytes = 1 << 20
+
+        convenience init(frames: [UInt8]) throws(CodecError) {
+            try self.init(window: frames, blob: nil, length: Int64(frames.count))
+        }
+
+        /// A decoder of the whole stream in `blob`, reading it a piece at a time.
+        convenience init(streamIn blob: BlobReader) throws(CodecError) {
+            try self.init(window: [], blob: blob, length: blob.length)
+        }
+
+        private init(window: [UInt8], blob: BlobReader?, length: Int64) throws(CodecError) {
+            self.window = window
+            self.blob = blob
+            totalLength = length
             reader.read_bytes = readBytes
             reader.get_pos = getPosition
             reader.set_pos_abs = setPositionAbsolute
@@ -35,7 +57,7 @@ extension WavPack {
             var error = [CChar](repeating: 0, count: 81)
             let opened = WavpackOpenFileInputEx64(&reader, Unmanaged.passUnretained(self).toOpaque(), nil, &error, 0, 0)
             guard let opened else {
-                throw CodecError(.corrupt, "libwavpack cannot decode the frames: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))", codec: WavPack.codecID)
+                throw readFailure ?? CodecError(.corrupt, "libwavpack cannot decode the frames: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))", codec: WavPack.codecID)
             }
             context = opened
         }
@@ -73,6 +95,20 @@ extension WavPack {
             return samples
         }
 
+        /// Decodes up to `frames` samples per channel into `samples` (resized), continuing where
+        /// the last call ended; 0 at the end of the stream.
+        func decodeNext(_ frames: Int, into samples: inout [Int32]) -> Int {
+            let channels = channelCount
+            if samples.count != frames * channels { samples = [Int32](repeating: 0, count: frames * channels) }
+            return samples.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return 0 }
+                return Int(WavpackUnpackSamples(context, base, UInt32(frames)))
+            }
+        }
+
+        /// Errors libwavpack counted so far (CRC mismatches, damaged blocks).
+        var errorCount: Int { Int(WavpackGetNumErrors(context)) }
+
         fileprivate func read(_ data: UnsafeMutableRawPointer, _ count: Int32) -> Int32 {
             var written = 0
             var target = data
@@ -81,28 +117,43 @@ extension WavPack {
                 target += 1
                 written = 1
                 pushedBack = nil
+                position += 1
             }
-            let n = min(Int(count) - written, bytes.count - position)
-            if n > 0 {
-                bytes.withUnsafeBytes { target.copyMemory(from: $0.baseAddress! + position, byteCount: n) }
-                position += n
+            while written < Int(count), position < totalLength {
+                let inWindow = position - windowStart
+                guard inWindow >= 0, inWindow < Int64(window.count) else {
+                    guard let blob, readFailure == nil else { break }
+                    do {
+                        window = try blob.read(position..<min(totalLength, position + Int64(Self.pieceBytes)))
+                        windowStart = position
+                    } catch {
+                        readFailure = error
+                        break
+                    }
+                    continue
+                }
+                let n = min(Int(count) - written, window.count - Int(inWindow))
+                window.withUnsafeBytes { target.copyMemory(from: $0.baseAddress! + Int(inWindow), byteCount: n) }
+                target += n
+                position += Int64(n)
                 written += n
             }
             return Int32(written)
         }
 
-        fileprivate var offset: Int64 { Int64(position - (pushedBack == nil ? 0 : 1)) }
-        fileprivate var length: Int64 { Int64(bytes.count) }
+        fileprivate var offset: Int64 { position }
+        fileprivate var length: Int64 { totalLength }
 
         fileprivate func seek(to target: Int64) -> Int32 {
-            guard target >= 0, target <= Int64(bytes.count) else { return -1 }
-            position = Int(target)
+            guard target >= 0, target <= totalLength else { return -1 }
+            position = target
             pushedBack = nil
             return 0
         }
 
         fileprivate func pushBack(_ byte: Int32) -> Int32 {
             pushedBack = byte
+            position -= 1
             return byte
         }
     }

@@ -95,7 +95,18 @@ extension WavPack {
         private var current: (offset: Int64, end: Int64, header: BlockHeader, channels: Int)?
         private var firstBlockIndex: Int64?
         private var expectedNext: Int64?
-        private(set) var rejected: [String: Int] = [:]
+        private(set) var rejected = RejectionCounts<Rejection>()
+
+        /// What phase 3 leaves out or notes.
+        enum Rejection: String, Hashable, Sendable, CustomStringConvertible {
+            case missingFinalBlock = "frame without its final block"
+            case blockOutsideFrame = "block outside a frame"
+            case otherChannelCount = "frame with another channel count"
+            case outOfOrder = "frame out of order"
+            case gap = "gap (frames missing or damaged)"
+            case lastFrameCutOff = "last frame cut off"
+            var description: String { rawValue }
+        }
 
         /// - Parameter streamStart: the block index in the stream's first block header, when it
         ///   parses: positions count from it, so damaged first frames shift nothing after them.
@@ -108,7 +119,7 @@ extension WavPack {
             let header = block.header
             guard header.blockSamples > 0 else { return }
             if header.isInitial {
-                if current != nil { rejected["frame without its final block", default: 0] += 1 }
+                if current != nil { rejected.add(.missingFinalBlock) }
                 current = (block.offset, block.offset + Int64(header.size), header, header.channels)
             } else if var frame = current, frame.header.blockIndex == header.blockIndex, frame.header.blockSamples == header.blockSamples,
                       block.offset == frame.end {
@@ -116,7 +127,7 @@ extension WavPack {
                 frame.channels += header.channels
                 current = frame
             } else {
-                rejected["block outside a frame", default: 0] += 1
+                rejected.add(.blockOutsideFrame)
                 current = nil
                 return
             }
@@ -131,16 +142,16 @@ extension WavPack {
             firstBlockIndex = first
             if index.channelCount == 0 { index.channelCount = frame.channels }
             guard frame.channels == index.channelCount else {
-                rejected["frame with another channel count", default: 0] += 1
+                rejected.add(.otherChannelCount)
                 return
             }
             let start = frame.header.blockIndex - first
             if let expected = expectedNext, start != expected {
                 guard start > expected else {
-                    rejected["frame out of order", default: 0] += 1
+                    rejected.add(.outOfOrder)
                     return
                 }
-                rejected["gap (frames missing or damaged)", default: 0] += 1
+                rejected.add(.gap)
             }
             index.byteOffsets.append(frame.offset)
             index.frameSizes.append(frame.end - frame.offset)
@@ -149,10 +160,11 @@ extension WavPack {
             expectedNext = start + Int64(frame.header.blockSamples)
         }
 
-        consuming func finish() throws(CodecError) -> (FrameIndex, [String: Int]) {
-            if current != nil { rejected["last frame cut off", default: 0] += 1 }
+        mutating func finish() throws(CodecError) -> FrameIndex {
+            if current != nil { rejected.add(.lastFrameCutOff) }
+            current = nil
             index.totalSamples = expectedNext ?? 0
-            return (index, rejected)
+            return index
         }
     }
 }

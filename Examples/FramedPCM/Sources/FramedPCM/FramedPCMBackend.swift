@@ -1,11 +1,13 @@
+import AudioInput
 import CodecCore
 import ZarrStore
 
 /// A codec plugin written against zarrwlr's public API only: framed uncompressed PCM
-/// (``FramedPCM``). It imports integer PCM from any file libsndfile reads (or copies a framed
-/// PCM file 1:1), indexes the stream with the shared ``ParallelIndexer``, and extracts ranges by
-/// reading only the frames that hold them.
-public struct FramedPCMBackend: CodecBackend {
+/// (``FramedPCM``). Its import is the shared template (``TemplatedImport``): it copies a framed
+/// PCM file 1:1 or encodes integer PCM from any file libsndfile reads (AudioInput), indexes the
+/// stream with the shared ``ParallelIndexer``, and extracts ranges by reading only the frames
+/// that hold them.
+public struct FramedPCMBackend: TemplatedImport {
     public static let codecID = FramedPCM.codecID
     public static let probe = ProbeSpec(extensions: ["zpcm"], signatures: [.init([(0, FramedPCM.streamMagic)])])
     public static let maximumChannels = 64
@@ -14,30 +16,23 @@ public struct FramedPCMBackend: CodecBackend {
 
     public init() {}
 
-    public func importToZarr(from source: ImportSource, into group: ZarrGroup, options: ImportOptions) async throws(CodecError) -> ImportReport {
-        let (size, sha256) = try RecordingLayout.checksum(of: source, codec: Self.codecID)
-        let writer = try RecordingLayout.createBlob(in: group)
-        let copied = Self.probe.signatures.contains { $0.matches((try? SourceFile.firstBytes(source.path, count: 4)) ?? []) }
-        if copied {
-            try SourceFile.forEachPiece(source.path) { piece throws(CodecError) in try writer.write(piece) }
-        } else {
-            try Self.encode(try source.pcmReader(), into: writer)
-        }
-        let blob = try BlobReader(try writer.finish())
+    public func writeStream(from source: ImportSource, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> WrittenStream {
+        if try hasOwnSignature(source) { return try copyVerbatim(source, into: writer, container: "framed PCM") }
+        try Self.encode(try source.pcmReader(), into: writer)
+        return WrittenStream(copiedVerbatim: false, encoding: ["frame_samples": .int(Int64(Self.samplesPerFrame))])
+    }
+
+    public func indexStream(
+        _ blob: BlobReader, written: WrittenStream, source: ImportSource, in group: ZarrGroup, options: ImportOptions
+    ) async throws(CodecError) -> IndexedStream {
         let header = try Self.streamHeader(of: blob)
         let (index, report) = try await buildIndex(of: blob, header: header, options: options.workers)
         try IndexTable.write(Self.values(index), columns: Self.columns, attributes: ["total_samples": .int(index.totalSamples)],
                              dimensionNames: ["frame", "field"], named: Self.indexName, in: group, codec: Self.codecID)
-        try RecordingLayout.storeDescription([
-            "codec": .string(Self.codecID.rawValue), "sample_rate": .int(Int64(header.sampleRate)), "channels": .int(Int64(header.channels)),
-            "bits_per_sample": .int(Int64(header.bitsPerSample)), "total_samples": .int(index.totalSamples),
-            "encoding": copied ? ["copied_verbatim": true] : ["frame_samples": .int(Int64(Self.samplesPerFrame))],
-            "arrays": ["blob": .string(RecordingLayout.blobArrayName), "index": .string(Self.indexName)],
-            "source": ["file_name": .string(source.fileName), "size_bytes": .int(size), "sha256": .string(sha256)],
-        ], in: group, codec: Self.codecID)
-        return ImportReport(
-            codec: Self.codecID, blobBytes: blob.length, totalSamples: index.totalSamples, sampleRate: header.sampleRate,
-            channelCount: header.channels, bitsPerSample: header.bitsPerSample, copiedVerbatim: copied, index: report, warnings: [])
+        let description = RecordingDescription(
+            codec: Self.codecID, sampleRate: header.sampleRate, channelCount: header.channels, bitsPerSample: header.bitsPerSample,
+            totalSamples: index.totalSamples, arrays: ["index": Self.indexName])
+        return IndexedStream(description: description, index: report)
     }
 
     public func buildIndex(in group: ZarrGroup, options: IndexOptions) async throws(CodecError) -> IndexReport {
@@ -77,10 +72,9 @@ public struct FramedPCMBackend: CodecBackend {
     private func buildIndex(of blob: BlobReader, header: FramedPCM.StreamHeader, options workers: Int, rangeBytes: Int = 4 << 20) async throws(CodecError) -> (FramedPCM.FrameIndex, IndexReport) {
         let indexer = ParallelIndexer<FramedPCM.Scanner, FramedPCM.Parser, FramedPCM.Sequencer>(
             scanner: FramedPCM.Scanner(), parser: FramedPCM.Parser(stream: header), rangeBytes: blob.alignedRangeBytes(rangeBytes), workers: workers)
-        let ((index, notes), rejects) = try await indexer.run(over: blob, from: Int64(FramedPCM.streamHeaderBytes), accumulator: FramedPCM.Sequencer())
-        var rejected = notes
-        for (reason, count) in rejects { rejected[reason.description, default: 0] += count }
-        return (index, IndexReport(entries: index.frames.count, totalSamples: index.totalSamples, rejected: rejected, scannedBytes: blob.length))
+        let outcome = try await indexer.run(over: blob, from: Int64(FramedPCM.streamHeaderBytes), accumulator: FramedPCM.Sequencer())
+        let index = outcome.index
+        return (index, IndexReport(entries: index.frames.count, totalSamples: index.totalSamples, rejected: outcome.rejectedByDescription, scannedBytes: blob.length))
     }
 
     private static func streamHeader(of blob: BlobReader) throws(CodecError) -> FramedPCM.StreamHeader {

@@ -65,22 +65,29 @@ extension FramedPCM {
     /// leaves a gap (its samples are refused at extraction).
     struct Sequencer: SampleAccumulator {
         private var index = FrameIndex()
-        private(set) var rejected: [String: Int] = [:]
+        private(set) var rejected = RejectionCounts<Rejection>()
+
+        /// What phase 3 leaves out or notes.
+        enum Rejection: String, Hashable, Sendable, CustomStringConvertible {
+            case overlapping = "overlapping frame"
+            case gap = "gap (frames damaged)"
+            var description: String { rawValue }
+        }
 
         mutating func accept(_ frame: Frame) throws(CodecError) {
             if let last = index.frames.last {
                 guard frame.offset >= last.offset + Int64(last.size), frame.firstSample >= last.firstSample + Int64(last.samples) else {
-                    rejected["overlapping frame", default: 0] += 1
+                    rejected.add(.overlapping)
                     return
                 }
-                if frame.firstSample > last.firstSample + Int64(last.samples) { rejected["gap (frames damaged)", default: 0] += 1 }
+                if frame.firstSample > last.firstSample + Int64(last.samples) { rejected.add(.gap) }
             }
             index.frames.append(frame)
         }
 
-        consuming func finish() throws(CodecError) -> (FrameIndex, [String: Int]) {
+        mutating func finish() throws(CodecError) -> FrameIndex {
             index.totalSamples = index.frames.last.map { $0.firstSample + Int64($0.samples) } ?? 0
-            return (index, rejected)
+            return index
         }
     }
 }

@@ -1,4 +1,5 @@
 import AudioImport
+import AudioInput
 import CodecConformance
 import CodecCore
 import Foundation

@@ -1,4 +1,5 @@
 internal import CSndfile
+import CodecCore
 
 /// Writes interleaved PCM to a WAV or FLAC file with libsndfile (WAV switches to RF64 by itself
 /// when it outgrows 4 GiB). Integer samples are written at the given bit depth, floats as 32-bit

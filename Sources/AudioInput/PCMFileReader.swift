@@ -1,4 +1,5 @@
 internal import CSndfile
+import CodecCore
 import ZarrStore
 
 /// Streams integer PCM from any file libsndfile reads (WAV incl. WAVE_FORMAT_EXTENSIBLE, RF64,
