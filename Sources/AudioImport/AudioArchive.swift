@@ -37,14 +37,27 @@ public struct AudioArchive: Sendable {
             self.damage = damage
         }
 
-        public var codec: String? { attributes["codec"]?.stringValue }
-        public var sampleRate: Int? { attributes["sample_rate"]?.intValue }
-        public var channels: Int? { attributes["channels"]?.intValue }
-        public var totalSamples: Int? { attributes["total_samples"]?.intValue }
-        public var sourceFile: String? { attributes["source"]?["file_name"]?.stringValue }
-        public var sha256: String? { attributes["source"]?["sha256"]?.stringValue }
-        /// ISO 8601, when known.
+        /// The recording's facts, parsed; nil when they are damaged.
+        public var recordingDescription: RecordingDescription? {
+            attributes.objectValue.flatMap { try? RecordingDescription(attributes: $0) }
+        }
+        public var codec: String? { attributes[RecordingDescription.Key.codec]?.stringValue }
+        public var sampleRate: Int? { attributes[RecordingDescription.Key.sampleRate]?.intValue }
+        public var channels: Int? { attributes[RecordingDescription.Key.channels]?.intValue }
+        public var totalSamples: Int? { attributes[RecordingDescription.Key.totalSamples]?.intValue }
+        public var sourceFile: String? { attributes[RecordingDescription.Key.source]?[RecordingDescription.Key.sourceFileName]?.stringValue }
+        public var sha256: String? { attributes[RecordingDescription.Key.source]?[RecordingDescription.Key.sourceSHA256]?.stringValue }
+        /// ISO 8601, when known (without an offset when only a naive local time is known).
         public var startTime: String? { attributes["start_time"]?["iso8601"]?.stringValue }
+        /// The start as an instant; nil when unknown or naive (a local time of unknown zone).
+        public var startInstant: Instant? { startTime.flatMap(Instant.init) }
+        /// The recorder that made the recording: the user's `device` metadata, else the AudioMoth
+        /// device id, else the GUANO serial number.
+        public var device: String? {
+            let metadata = attributes["metadata"]
+            return metadata?["user"]?["device"]?.stringValue ?? metadata?["audiomoth"]?["device_id"]?.stringValue
+                ?? metadata?["guano"]?["Serial"]?.stringValue
+        }
         /// Seconds, from total samples and rate.
         public var duration: Double? {
             guard let totalSamples, let sampleRate, sampleRate > 0 else { return nil }
@@ -292,14 +305,12 @@ public struct AudioArchive: Sendable {
         let first = reports[0]
         let total = reports.map(\.totalSamples).min() ?? 0
         let groupFacts = (try? staging.group("g0"))?.attributes[RecordingLayout.attributeKey]
-        var description: [String: JSONValue] = [
-            "codec": .string(first.codec.rawValue), "sample_rate": .int(Int64(first.sampleRate)), "channels": .int(Int64(channels)),
-            "bits_per_sample": .int(Int64(first.bitsPerSample)), "total_samples": .int(total),
-            "channel_groups": ChannelGroups.description(groups),
-        ]
-        description["encoding"] = groupFacts?["encoding"]
-        description["source"] = groupFacts?["source"]
-        do { try RecordingLayout.storeDescription(description, in: staging, codec: first.codec) } catch { return .failure(error) }
+        let description = RecordingDescription(
+            codec: first.codec, sampleRate: first.sampleRate, channelCount: channels, bitsPerSample: first.bitsPerSample,
+            totalSamples: total, arrays: [:], encoding: groupFacts?[RecordingDescription.Key.encoding]?.objectValue ?? [:],
+            source: groupFacts?[RecordingDescription.Key.source]?.objectValue ?? [:],
+            codecFacts: [RecordingDescription.Key.channelGroups: ChannelGroups.description(groups)])
+        do { try RecordingLayout.store(description, in: staging) } catch { return .failure(error) }
         let report = ImportReport(
             codec: first.codec, blobBytes: reports.reduce(0) { $0 + $1.blobBytes }, totalSamples: total, sampleRate: first.sampleRate,
             channelCount: channels, bitsPerSample: first.bitsPerSample, copiedVerbatim: false, index: first.index,

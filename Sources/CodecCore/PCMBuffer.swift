@@ -69,3 +69,30 @@ public struct PCMBuffer: Sendable, Equatable {
         return PCMBuffer(samples: samples, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
     }
 }
+
+extension PCMBuffer {
+    /// `frames` frames of digital silence.
+    public static func silence(frames: Int, channelCount: Int, sampleRate: Int, bitsPerSample: Int, as format: SampleFormat) -> PCMBuffer {
+        let count = max(0, frames) * channelCount
+        let samples: Samples = switch format {
+        case .int16: .int16([Int16](repeating: 0, count: count))
+        case .int32: .int32([Int32](repeating: 0, count: count))
+        case .float32: .float32([Float](repeating: 0, count: count))
+        }
+        return PCMBuffer(samples: samples, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
+    }
+
+    /// `pieces` one after another (all in `format`).
+    public static func concatenating(_ pieces: [PCMBuffer], channelCount: Int, sampleRate: Int, bitsPerSample: Int, as format: SampleFormat) -> PCMBuffer {
+        var joined = silence(frames: 0, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample, as: format)
+        for piece in pieces {
+            switch (joined.samples, piece.samples) {
+            case (.int16(let a), .int16(let b)): joined.samples = .int16(a + b)
+            case (.int32(let a), .int32(let b)): joined.samples = .int32(a + b)
+            case (.float32(let a), .float32(let b)): joined.samples = .float32(a + b)
+            default: continue  // every piece is extracted in `format`
+            }
+        }
+        return joined
+    }
+}

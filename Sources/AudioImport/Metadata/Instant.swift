@@ -37,5 +37,43 @@ public struct Instant: Sendable, Equatable, Comparable {
         self.text = String(text)
     }
 
+    /// The instant `secondsSinceEpoch`, written with the offset `offsetMinutes` east of UTC
+    /// (fractional seconds to the microsecond, trailing zeros dropped).
+    public init(secondsSinceEpoch: Double, offsetMinutes: Int = 0) {
+        self.secondsSinceEpoch = secondsSinceEpoch
+        self.offsetMinutes = offsetMinutes
+        let local = secondsSinceEpoch + Double(offsetMinutes * 60)
+        var whole = local.rounded(.down)
+        var micros = Int(((local - whole) * 1e6).rounded())
+        if micros >= 1_000_000 { whole += 1; micros -= 1_000_000 }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: whole))
+        func two(_ n: Int?) -> String { String(format: "%02d", n ?? 0) }
+        var text = String(format: "%04d", parts.year ?? 0) + "-\(two(parts.month))-\(two(parts.day))T\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
+        if micros > 0 {
+            var fraction = String(format: "%06d", micros)
+            while fraction.hasSuffix("0") { fraction.removeLast() }
+            text += "." + fraction
+        }
+        if offsetMinutes == 0 {
+            text += "Z"
+        } else {
+            let magnitude = abs(offsetMinutes)
+            text += (offsetMinutes < 0 ? "-" : "+") + two(magnitude / 60) + ":" + two(magnitude % 60)
+        }
+        self.text = text
+    }
+
+    /// This instant moved by `seconds`, written with the same offset.
+    public func adding(seconds: Double) -> Instant {
+        Instant(secondsSinceEpoch: secondsSinceEpoch + seconds, offsetMinutes: offsetMinutes)
+    }
+
+    /// Seconds since 1970 as ISO 8601 in UTC.
+    public static func utcText(_ seconds: Double) -> String {
+        Instant(secondsSinceEpoch: seconds).text
+    }
+
     public static func < (a: Instant, b: Instant) -> Bool { a.secondsSinceEpoch < b.secondsSinceEpoch }
 }

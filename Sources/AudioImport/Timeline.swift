@@ -1,0 +1,133 @@
+import CodecCore
+import ZarrStore
+
+/// Where recordings lie in time: from each recording's start instant (only starts with a known
+/// offset count; a naive file-name time names no instant) and its length in samples.
+public struct Timeline: Sendable {
+    /// One recording on the timeline.
+    public struct Entry: Sendable {
+        public let id: String
+        public let start: Instant
+        public let totalSamples: Int64
+        public let sampleRate: Int
+        public let channelCount: Int
+        public let bitsPerSample: Int
+        /// The recorder that made it, when the metadata says (``AudioArchive/Summary/device``).
+        public let device: String?
+
+        /// Seconds since 1970 just after the last sample.
+        public var endSeconds: Double { start.secondsSinceEpoch + Double(totalSamples) / Double(sampleRate) }
+
+        /// Whether the recording has samples in `[from, to)` (seconds since 1970).
+        public func overlaps(from: Double, to: Double) -> Bool { start.secondsSinceEpoch < to && endSeconds > from }
+
+        /// "3 (AudioMoth 24F3190361DA4AE1, 2025-04-16T04:00:00Z, 3600.000 s)"
+        public var label: String {
+            "\(id) (\(device.map { "device \($0), " } ?? "")\(start.text), \(sampleRate) Hz, \(channelCount) ch, \(String(format: "%.3f", Double(totalSamples) / Double(sampleRate))) s)"
+        }
+    }
+
+    public let entries: [Entry]
+
+    /// The timeline of the intact recordings among `summaries` whose start instant is known.
+    public init(_ summaries: [AudioArchive.Summary]) {
+        entries = summaries.compactMap { summary in
+            guard summary.damage == nil, let text = summary.startTime, let start = Instant(text),
+                  let description = summary.recordingDescription, description.totalSamples > 0 else { return nil }
+            return Entry(
+                id: summary.id, start: start, totalSamples: description.totalSamples, sampleRate: description.sampleRate,
+                channelCount: description.channelCount, bitsPerSample: description.bitsPerSample, device: summary.device)
+        }.sorted { $0.start.secondsSinceEpoch < $1.start.secondsSinceEpoch }
+    }
+
+    /// What a wall-clock span is made of, in output order.
+    public enum Piece: Sendable, Equatable {
+        /// Samples `range` of recording `id`.
+        case recording(id: String, range: Range<Int64>)
+        /// Samples no recording holds.
+        case gap(samples: Int64)
+
+        public var sampleCount: Int64 {
+            switch self {
+            case .recording(_, let range): Int64(range.count)
+            case .gap(let samples): samples
+            }
+        }
+    }
+
+    /// A wall-clock span resolved into recordings and gaps.
+    public struct Span: Sendable {
+        public let pieces: [Piece]
+        public let sampleRate: Int
+        public let channelCount: Int
+        public let bitsPerSample: Int
+        /// The gaps, as (seconds after the span start, seconds long).
+        public let gaps: [(offset: Double, length: Double)]
+        /// The instant of the span's first sample.
+        public let start: Instant
+        public var totalSamples: Int64 { pieces.reduce(0) { $0 + $1.sampleCount } }
+    }
+
+    /// The recordings covering `duration` seconds from `start`, stitched sample-exactly: each
+    /// recording's samples sit at `round((its start - span start) x rate)`.
+    /// - Throws: ``CodecError/Code/invalidArgument`` when nothing covers the span, when the
+    ///   candidates differ in rate or channel count, when several devices (or overlapping
+    ///   recordings of one) cover it and `device` does not choose, or when the span falls in a
+    ///   gap and `fillGaps` is false; each message names the gap or lists the candidates.
+    public func span(at start: Instant, duration: Double, device: String? = nil, fillGaps: Bool = false) throws(CodecError) -> Span {
+        guard duration.isFinite, duration > 0, duration <= 1e9 else {
+            throw CodecError(.invalidArgument, "the duration must be a positive number of seconds, not \(duration)")
+        }
+        let from = start.secondsSinceEpoch, to = from + duration
+        var candidates = entries.filter { $0.overlaps(from: from, to: to) }
+        if let device { candidates = candidates.filter { $0.device == device } }
+        guard let first = candidates.first else {
+            let known = entries.isEmpty ? "no recording in the archive has a start time with a zone" : "recordings with start times cover \(entries[0].start.text) to \(Self.text(entries.map(\.endSeconds).max() ?? 0))"
+            throw CodecError(.invalidArgument, "no recording\(device.map { " of device \($0)" } ?? "") covers \(start.text) + \(duration) s (\(known))")
+        }
+        let list = candidates.map(\.label).joined(separator: "; ")
+        guard candidates.allSatisfy({ $0.sampleRate == first.sampleRate && $0.channelCount == first.channelCount }) else {
+            throw CodecError(.invalidArgument, "the recordings covering the span differ in sample rate or channel count: \(list); extract from each with `extract ID`")
+        }
+        let devices = Set(candidates.map { $0.device ?? "" })
+        if device == nil && devices.count > 1 {
+            throw CodecError(.invalidArgument, "recordings of \(devices.count) devices cover the span: \(list); choose one with --device")
+        }
+        let rate = Double(first.sampleRate)
+        let total = Int64((duration * rate).rounded())
+        var pieces: [Piece] = []
+        var gaps: [(offset: Double, length: Double)] = []
+        var cursor: Int64 = 0
+        var previous: Entry?
+        func addGap(until end: Int64) {
+            guard end > cursor else { return }
+            pieces.append(.gap(samples: end - cursor))
+            gaps.append((Double(cursor) / rate, Double(end - cursor) / rate))
+            cursor = end
+        }
+        for entry in candidates {
+            let offset = Int64(((entry.start.secondsSinceEpoch - from) * rate).rounded())
+            if offset < cursor, let previous {
+                throw CodecError(.invalidArgument, "recordings \(previous.id) and \(entry.id) overlap by \(String(format: "%.3f", Double(cursor - offset) / rate)) s: \(list); extract from each with `extract ID`")
+            }
+            addGap(until: min(max(offset, 0), total))
+            let firstSample = max(0, cursor - offset)
+            let lastSample = min(entry.totalSamples, total - offset)
+            if lastSample > firstSample {
+                pieces.append(.recording(id: entry.id, range: firstSample..<lastSample))
+                cursor = offset + lastSample
+            }
+            previous = entry
+        }
+        addGap(until: total)
+        if !fillGaps, let gap = gaps.first {
+            throw CodecError(.invalidArgument, "the span has no recording from \(Self.text(from + gap.offset)) for \(String(format: "%.3f", gap.length)) s\(gaps.count > 1 ? " (and \(gaps.count - 1) more gaps)" : ""); add --fill-gaps to fill gaps with zeros")
+        }
+        return Span(pieces: pieces, sampleRate: first.sampleRate, channelCount: first.channelCount, bitsPerSample: first.bitsPerSample, gaps: gaps, start: start)
+    }
+
+    /// Seconds since 1970 as ISO 8601 UTC with milliseconds.
+    static func text(_ seconds: Double) -> String {
+        Instant.utcText(seconds)
+    }
+}
