@@ -167,6 +167,11 @@ public struct AudioArchive: Sendable {
         return result.sorted { (Int($0.id) ?? .max, $0.id) < (Int($1.id) ?? .max, $1.id) }
     }
 
+    /// The summary of recording `id` (what `list` shows of it).
+    public func summary(_ id: String) throws(CodecError) -> Summary {
+        Summary(id: id, attributes: try recording(id).attributes[RecordingLayout.attributeKey] ?? [:])
+    }
+
     /// The recording group `id`.
     public func recording(_ id: String) throws(CodecError) -> ZarrGroup {
         guard Self.isRecordingID(id) else {
@@ -368,7 +373,7 @@ public struct AudioArchive: Sendable {
                 staging.remove()
                 return .duplicate(of: existing)
             }
-            let next = (committed.compactMap { Int($0.id) }.max() ?? -1) + 1
+            let next = ((committed.compactMap { Int($0.id) } + deletedIDs()).max() ?? -1) + 1
             guard staging.commit(to: folder + "/\(next)") else {
                 let reason = String(cString: strerror(errno))
                 staging.remove()

@@ -11,10 +11,26 @@ public final class PCMFileWriter {
     private let path: String
     private let bitsPerSample: Int
 
+    /// Provenance written into the file before its audio.
+    public struct Provenance: Sendable {
+        /// The text of a GUANO chunk ("GUANO|Version: 1.0" and "Key: value" lines): a `guan`
+        /// chunk in WAV; in FLAC the COMMENT tag.
+        public var guano: String
+        /// ISO 8601 instant of the first sample: FLAC's DATE tag.
+        public var timestamp: String?
+
+        public init(guano: String, timestamp: String?) {
+            self.guano = guano
+            self.timestamp = timestamp
+        }
+    }
+
     /// Creates (or replaces) `path`.
     /// - Parameter bitsPerSample: 8, 16, 24 or 32 for integer samples; ignored for float buffers
     ///   (pass `nil`).
-    public init(path: String, container: Container, sampleRate: Int, channelCount: Int, bitsPerSample: Int?) throws(CodecError) {
+    public init(
+        path: String, container: Container, sampleRate: Int, channelCount: Int, bitsPerSample: Int?, provenance: Provenance? = nil
+    ) throws(CodecError) {
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channelCount)
@@ -39,12 +55,45 @@ public final class PCMFileWriter {
         self.bitsPerSample = bitsPerSample ?? 32
         // Float samples are full scale -1...1 (libsndfile's default, set explicitly).
         sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
+        if let provenance { try write(provenance, container: container) }
+    }
+
+    /// Adds the provenance before any audio (libsndfile takes chunks and tags only then).
+    private func write(_ provenance: Provenance, container: Container) throws(CodecError) {
+        var status: Int32 = 0
+        switch container {
+        case .wav:
+            // The chunk's data padded to an even size with NULs, as RIFF wants.
+            var bytes = Array(provenance.guano.utf8)
+            if bytes.count % 2 == 1 { bytes.append(0) }
+            // libsndfile reads the data when it closes the file: it lives until then (`chunkData`).
+            let data = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+            data.copyBytes(from: bytes)
+            chunkData = data
+            var chunk = SF_CHUNK_INFO()
+            withUnsafeMutableBytes(of: &chunk.id) { id in
+                for (k, byte) in "guan".utf8.enumerated() { id[k] = byte }
+            }
+            chunk.id_size = 4
+            chunk.datalen = UInt32(bytes.count)
+            chunk.data = data.baseAddress
+            status = sf_set_chunk(handle, &chunk)
+        case .flac:
+            status = sf_set_string(handle, Int32(SF_STR_COMMENT), provenance.guano)
+            if status == 0, let timestamp = provenance.timestamp { status = sf_set_string(handle, Int32(SF_STR_DATE), timestamp) }
+        }
+        guard status == 0 else {
+            throw CodecError(.cannotCreate, "cannot write the provenance: \(String(cString: sf_error_number(status)))", file: path)
+        }
     }
 
     private var closed = false
+    /// A chunk's data that libsndfile holds a pointer to until the file is closed.
+    private var chunkData: UnsafeMutableRawBufferPointer?
 
     deinit {
         if !closed { sf_close(handle) }
+        chunkData?.deallocate()
     }
 
     /// Completes the file (header sizes) and closes it, reporting a failure (a full disk).
@@ -52,6 +101,8 @@ public final class PCMFileWriter {
         guard !closed else { return }
         closed = true
         let status = sf_close(handle)
+        chunkData?.deallocate()
+        chunkData = nil
         guard status == 0 else {
             throw CodecError(.storage, "cannot complete the file: \(String(cString: sf_error_number(status)))", file: path)
         }

@@ -10,7 +10,7 @@ struct AImportCommand: AsyncParsableCommand {
         commandName: "aimport",
         abstract: "Field recordings into an indexed Zarr v3 archive, any sample range back out.",
         discussion: "Codecs: flac, wavpack (lossless), opus (lossy). The README has the exit codes; each command's --help its options.",
-        subcommands: [Import.self, List.self, Info.self, Extract.self, Index.self, Verify.self, Export.self, Demo.self, Version.self])
+        subcommands: [Import.self, List.self, Info.self, Extract.self, Index.self, Verify.self, Export.self, Delete.self, SetMetadata.self, Demo.self, Version.self])
 }
 
 /// Exit codes in the sysexits style (see README "Exit codes").

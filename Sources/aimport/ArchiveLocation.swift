@@ -5,15 +5,15 @@ import CodecCore
 /// The options that name an archive: the store folder and the archive group inside it.
 struct ArchiveLocation: ParsableArguments {
     @Option(help: "The Zarr store (a folder).") var store: String
-    @Option(help: "The archive group inside the store (default: the root).") var at: String = ""
+    @Option(help: "The archive group inside the store (default: the root).") var group: String = ""
 
     /// The archive, created with its store when missing (for `import`).
     func archiveCreatingIt() throws(CodecError) -> AudioArchive {
-        try AudioArchive.openOrCreate(storePath: store, group: at)
+        try AudioArchive.openOrCreate(storePath: store, group: group)
     }
 
     /// The existing archive, opened without changing anything (every command but `import`).
     func archive() throws(CodecError) -> AudioArchive {
-        try AudioArchive.open(storePath: store, group: at)
+        try AudioArchive.open(storePath: store, group: group)
     }
 }

@@ -7,23 +7,34 @@ import ZarrStore
 
 struct Extract: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Extract a sample range of a recording.",
+        abstract: "Extract a sample range of a recording, or a wall-clock span across recordings.",
         discussion: """
             Ranges are half-open, in the recording's own sample rate. By default the output keeps the \
             recording's bit depth (a 24-bit source gives a 24-bit WAV) and its original sample rate. \
             The output format follows the extension (.wav, .flac, .raw); '-' writes raw interleaved \
             little-endian samples to stdout: s16 for recordings of 16 bits or fewer, else full-scale s32. \
-            Example: aimport extract --store season.zarr 3 --from 12.5 --duration 2 --output call.wav
+            WAV output carries a GUANO chunk (Timestamp of the first sample when the start is known, \
+            Make, Model, Serial, Samplerate, Length, Original Filename, zarrwlr|Recording and \
+            zarrwlr|First Sample); FLAC output carries the same text as its COMMENT and the \
+            timestamp as its DATE. With --at (no id) the recordings covering the span are found from \
+            their start instants and lengths and stitched sample-exactly; a gap is refused unless \
+            --fill-gaps, recordings of several devices unless --device. \
+            Examples: aimport extract --store season.zarr 3 --from 12.5 --duration 2 --output call.wav; \
+            aimport extract --store season.zarr --at 2025-04-16T04:30:00Z --duration 5 --output dawn.wav
             """)
 
     @OptionGroup var location: ArchiveLocation
-    @Argument(help: "The recording's id.") var id: String
+    @Argument(help: "The recording's id (not with --at).") var id: String?
     @Option(help: "First sample.") var start: Int64?
     @Option(help: "End sample (exclusive).") var end: Int64?
     @Option(name: .customLong("from"), help: "Start in seconds.") var fromSeconds: Double?
-    @Option(help: "Length in seconds.") var duration: Double?
+    @Option(help: "Length in seconds (with --from or --at).") var duration: Double?
     @Option(help: "A file of 'start end' sample pairs, one per line: all are extracted (in parallel) and written concatenated in file order.")
     var ranges: String?
+    @Option(help: "Wall-clock start: ISO 8601 with Z or an offset, fractional seconds allowed (e.g. 2025-04-16T04:30:00.5+02:00).")
+    var at: String?
+    @Flag(help: "With --at: fill gaps between recordings with zeros (reported on stderr) instead of refusing.") var fillGaps = false
+    @Option(help: "With --at: only recordings of this device (AudioMoth id, GUANO serial, or the 'device' of --meta).") var device: String?
     @Option(help: "Parallel workers for --ranges (at least 1).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "s16, s32 or f32 (default: the recording's own depth).") var format: String?
     @Option(help: "Channels to keep, 0-based in the recording's order, e.g. 0,3,7 (default: all).") var channels: String?
@@ -33,9 +44,20 @@ struct Extract: AsyncParsableCommand {
     static let maximumSeconds = 1e9
 
     func validate() throws {
-        let choices = [start != nil && end != nil, fromSeconds != nil && duration != nil, ranges != nil].filter { $0 }.count
-        guard choices == 1, (start == nil) == (end == nil), (fromSeconds == nil) == (duration == nil) else {
-            throw ValidationError("give one of: --start and --end, --from and --duration, or --ranges FILE")
+        if let at {
+            guard id == nil, start == nil, end == nil, fromSeconds == nil, ranges == nil, duration != nil else {
+                throw ValidationError("--at takes --duration and no recording id, --start/--end, --from or --ranges")
+            }
+            guard Instant(at) != nil else {
+                throw ValidationError("--at must be ISO 8601 with seconds and Z or an offset (2025-04-16T04:30:00Z), not '\(at)'")
+            }
+        } else {
+            guard id != nil else { throw ValidationError("give a recording id, or --at INSTANT --duration SECONDS") }
+            guard !fillGaps, device == nil else { throw ValidationError("--fill-gaps and --device go with --at") }
+            let choices = [start != nil && end != nil, fromSeconds != nil && duration != nil, ranges != nil].filter { $0 }.count
+            guard choices == 1, (start == nil) == (end == nil), (fromSeconds == nil) == (duration == nil) else {
+                throw ValidationError("give one of: --start and --end, --from and --duration, or --ranges FILE")
+            }
         }
         if let start, let end {
             guard start >= 0 else { throw ValidationError("--start must be 0 or more, not \(start)") }
@@ -66,51 +88,103 @@ struct Extract: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let reader = try location.archive().reader(for: id)
-            var wanted: [Range<Int64>] = []
-            if let start, let end {
-                wanted = [start..<end]
-            } else if let fromSeconds, let duration {
-                let rate = Double(reader.sampleRate)
-                let first = Int64((fromSeconds * rate).rounded())
-                wanted = [first..<first + Int64((duration * rate).rounded())]
-            } else if let ranges {
-                wanted = try Self.readRanges(ranges)
+            if let at, let start = Instant(at), let duration {
+                try extractSpan(at: start, duration: duration)
+            } else if let id {
+                try await extractRanges(of: id)
             }
-            for range in wanted where range.upperBound > reader.totalSamples {
-                throw CodecError(.invalidArgument, "samples \(range.lowerBound)..<\(range.upperBound) are outside the recording (0..<\(reader.totalSamples), \(String(format: "%.3f", Double(reader.totalSamples) / Double(reader.sampleRate))) s)", recording: id)
-            }
-            let sampleFormat: SampleFormat = switch format {
-            case "s16": .int16
-            case "f32": .float32
-            case "s32": .int32
-            default: reader.bitsPerSample <= 16 ? .int16 : .int32
-            }
-            let picked = channels.flatMap(Self.channelList)
-            if let picked, let bad = picked.first(where: { $0 >= reader.channelCount }) {
-                throw CodecError(.invalidArgument, "--channels names channel \(bad), the recording has \(reader.channelCount) (0...\(reader.channelCount - 1))", recording: id)
-            }
-            let sink = try SegmentSink(output: output, format: sampleFormat, explicitS32: format == "s32", reader: reader, channels: picked)
-            // Segments go to the output in file order as they are done: memory holds at most
-            // `workers` of them, whatever the number of ranges.
-            var sinkFailure: (any Error)?
-            do {
-                try await BoundedTasks.forEachInOrder(wanted, workers: workers, { range throws(CodecError) in try reader.extract(range, as: sampleFormat) }) { _, buffer throws(CodecError) in
-                    do { try sink.write(buffer) } catch {
-                        sinkFailure = error  // stops the remaining extractions; rethrown below as it was
-                        throw CodecError(.storage, "the output failed")
-                    }
-                }
-            } catch {
-                throw sinkFailure ?? error
-            }
-            try sink.finish()
         } catch let error as CodecError {
-            fail(error.inRecording(id))
+            fail(id.map { error.inRecording($0) } ?? error)
             throw ExitCode(ExitStatus.for(error))
         } catch is ByteOutput.PipeClosed {
             return  // the reader of stdout went away (| head): end quietly
         }
+    }
+
+    /// The sample format of the output for a recording of `bits` bits.
+    private func sampleFormat(bits: Int) -> SampleFormat {
+        switch format {
+        case "s16": .int16
+        case "f32": .float32
+        case "s32": .int32
+        default: bits <= 16 ? .int16 : .int32
+        }
+    }
+
+    /// The channels asked for, checked against the recording's `count`.
+    private func pickedChannels(of count: Int, recording: String?) throws(CodecError) -> [Int]? {
+        let picked = channels.flatMap(Self.channelList)
+        if let picked, let bad = picked.first(where: { $0 >= count }) {
+            throw CodecError(.invalidArgument, "--channels names channel \(bad), the recording has \(count) (0...\(count - 1))", recording: recording)
+        }
+        return picked
+    }
+
+    private func extractRanges(of id: String) async throws {
+        let archive = try location.archive()
+        let reader = try archive.reader(for: id)
+        var wanted: [Range<Int64>] = []
+        if let start, let end {
+            wanted = [start..<end]
+        } else if let fromSeconds, let duration {
+            let rate = Double(reader.sampleRate)
+            let first = Int64((fromSeconds * rate).rounded())
+            wanted = [first..<first + Int64((duration * rate).rounded())]
+        } else if let ranges {
+            wanted = try Self.readRanges(ranges)
+        }
+        for range in wanted where range.upperBound > reader.totalSamples {
+            throw CodecError(.invalidArgument, "samples \(range.lowerBound)..<\(range.upperBound) are outside the recording (0..<\(reader.totalSamples), \(String(format: "%.3f", Double(reader.totalSamples) / Double(reader.sampleRate))) s)", recording: id)
+        }
+        let sampleFormat = sampleFormat(bits: reader.bitsPerSample)
+        let shape = SegmentSink.Shape(sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample)
+        let frames = wanted.reduce(Int64(0)) { $0 + Int64($1.count) }
+        let provenance = SnippetProvenance.forRecording(try archive.summary(id), firstSample: wanted.first?.lowerBound ?? 0, frames: frames, sampleRate: reader.sampleRate, ranges: wanted.count)
+        let sink = try SegmentSink(
+            output: output, format: sampleFormat, explicitS32: format == "s32", shape: shape,
+            channels: try pickedChannels(of: reader.channelCount, recording: id), provenance: provenance)
+        // Segments go to the output in file order as they are done: memory holds at most
+        // `workers` of them, whatever the number of ranges.
+        var sinkFailure: (any Error)?
+        do {
+            try await BoundedTasks.forEachInOrder(wanted, workers: workers, { range throws(CodecError) in try reader.extract(range, as: sampleFormat) }) { _, buffer throws(CodecError) in
+                do { try sink.write(buffer) } catch {
+                    sinkFailure = error  // stops the remaining extractions; rethrown below as it was
+                    throw CodecError(.storage, "the output failed")
+                }
+            }
+        } catch {
+            throw sinkFailure ?? error
+        }
+        try sink.finish()
+    }
+
+    private func extractSpan(at start: Instant, duration: Double) throws {
+        let archive = try location.archive()
+        let summaries = try archive.recordings()
+        let span = try Timeline(summaries).span(at: start, duration: duration, device: device, fillGaps: fillGaps)
+        var used: [AudioArchive.Summary] = []
+        for case .recording(let id, _) in span.pieces { used += summaries.filter { $0.id == id } }
+        for gap in span.gaps {
+            FileHandle.standardError.write(Data("aimport: no recording from \(Instant.utcText(start.secondsSinceEpoch + gap.offset)) for \(String(format: "%.3f", gap.length)) s: filled with zeros\n".utf8))
+        }
+        let sampleFormat = sampleFormat(bits: span.bitsPerSample)
+        let shape = SegmentSink.Shape(sampleRate: span.sampleRate, channelCount: span.channelCount, bitsPerSample: span.bitsPerSample)
+        let sink = try SegmentSink(
+            output: output, format: sampleFormat, explicitS32: format == "s32", shape: shape,
+            channels: try pickedChannels(of: span.channelCount, recording: nil), provenance: SnippetProvenance.forSpan(span, recordings: used))
+        var sinkFailure: (any Error)?
+        do {
+            try archive.extract(span, as: sampleFormat) { buffer throws(CodecError) in
+                do { try sink.write(buffer) } catch {
+                    sinkFailure = error
+                    throw CodecError(.storage, "the output failed")
+                }
+            }
+        } catch {
+            throw sinkFailure ?? error
+        }
+        try sink.finish()
     }
 
     /// "0,3,7" as channel numbers; nil when malformed.
@@ -140,7 +214,17 @@ final class SegmentSink {
     private let channels: [Int]?
     private let sourceChannels: Int
 
-    init(output: String, format: SampleFormat, explicitS32: Bool, reader: any RecordingReader, channels: [Int]? = nil) throws(CodecError) {
+    /// What the segments are: rate, channels and bit depth of the recording(s).
+    struct Shape {
+        let sampleRate: Int
+        let channelCount: Int
+        let bitsPerSample: Int
+    }
+
+    init(
+        output: String, format: SampleFormat, explicitS32: Bool, shape reader: Shape, channels: [Int]? = nil,
+        provenance: PCMFileWriter.Provenance? = nil
+    ) throws(CodecError) {
         self.channels = channels
         sourceChannels = reader.channelCount
         let lower = output.lowercased()
@@ -159,7 +243,7 @@ final class SegmentSink {
             }
             writer = try PCMFileWriter(
                 path: output, container: lower.hasSuffix(".flac") ? .flac : .wav, sampleRate: reader.sampleRate,
-                channelCount: channels?.count ?? reader.channelCount, bitsPerSample: depth)
+                channelCount: channels?.count ?? reader.channelCount, bitsPerSample: depth, provenance: provenance)
         }
     }
 

@@ -98,10 +98,7 @@ struct Import: AsyncParsableCommand {
         }
         var userMetadata: JSONValue?
         if let meta {
-            let text = meta.hasPrefix("@") ? (try? String(contentsOfFile: String(meta.dropFirst()), encoding: .utf8)) : meta
-            guard let text, let parsed = try? JSONValue(parsing: Array(text.utf8)), parsed.objectValue != nil else {
-                throw ValidationError("--meta must be a JSON object or @file holding one")
-            }
+            guard let parsed = MetaOption.parse(meta) else { throw ValidationError("--meta must be a JSON object or @file holding one") }
             userMetadata = parsed
         }
         let found = try expand(inputs)
@@ -200,15 +197,37 @@ struct Import: AsyncParsableCommand {
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the recordings of an archive.",
-        discussion: "Example: aimport list --store season.zarr --json")
+        discussion: """
+            With --since and/or --until only the recordings with samples in that span are listed \
+            (recordings whose start time is unknown or naive have no place in time and are left out). \
+            Example: aimport list --store season.zarr --since 2025-04-16T00:00:00Z --until 2025-04-17T00:00:00Z --json
+            """)
 
     @OptionGroup var location: ArchiveLocation
     @Flag(help: "Print a JSON array of recording objects (each with its id) on stdout.") var json = false
+    @Option(help: "Only recordings with samples at or after this instant (ISO 8601 with Z or an offset).") var since: String?
+    @Option(help: "Only recordings with samples before this instant (ISO 8601 with Z or an offset).") var until: String?
+
+    func validate() throws {
+        for (name, value) in [("--since", since), ("--until", until)] {
+            if let value, Instant(value) == nil {
+                throw ValidationError("\(name) must be ISO 8601 with seconds and Z or an offset (2025-04-16T04:30:00Z), not '\(value)'")
+            }
+        }
+        if let since = since.flatMap(Instant.init), let until = until.flatMap(Instant.init), until < since {
+            throw ValidationError("--until \(until.text) is before --since \(since.text)")
+        }
+    }
 
     func run() throws {
         let recordings: [AudioArchive.Summary]
         do {
-            recordings = try location.archive().recordings()
+            let archive = try location.archive()
+            if since != nil || until != nil {
+                recordings = try archive.recordings(since: since.flatMap(Instant.init), until: until.flatMap(Instant.init))
+            } else {
+                recordings = try archive.recordings()
+            }
         } catch {
             fail(error)
             throw ExitCode(ExitStatus.for(error))

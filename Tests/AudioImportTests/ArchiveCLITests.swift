@@ -294,10 +294,10 @@ extension ArchiveCLITests {
         let inputs = try wavs(3, in: folder)
         let tagged = folder.path + "/tagged.flac"
         try ProcessRunner.run(ProcessRunner.which("flac") ?? "/usr/bin/flac", ["-s", "-f", "-T", "TITLE=Dawn chorus", "-T", "ARTIST=Plot 7", "-o", tagged, inputs[2]])
-        _ = try aimport(["import", "--store", store, "--at", "site_a", inputs[0], tagged])
-        _ = try aimport(["import", "--store", store, "--at", "site_b", inputs[1]])
-        let a = try JSONValue(parsing: Array(try aimport(["list", "--store", store, "--at", "site_a", "--json"]).standardOutput.utf8)).arrayValue ?? []
-        let b = try JSONValue(parsing: Array(try aimport(["list", "--store", store, "--at", "site_b", "--json"]).standardOutput.utf8)).arrayValue ?? []
+        _ = try aimport(["import", "--store", store, "--group", "site_a", inputs[0], tagged])
+        _ = try aimport(["import", "--store", store, "--group", "site_b", inputs[1]])
+        let a = try JSONValue(parsing: Array(try aimport(["list", "--store", store, "--group", "site_a", "--json"]).standardOutput.utf8)).arrayValue ?? []
+        let b = try JSONValue(parsing: Array(try aimport(["list", "--store", store, "--group", "site_b", "--json"]).standardOutput.utf8)).arrayValue ?? []
         #expect(a.map { $0["source"]?["file_name"] } == ["input-0.wav", "tagged.flac"])
         #expect(b.map { $0["source"]?["file_name"] } == ["input-1.wav"])
         #expect(a[1]["source"]?["tags"]?["title"] == "Dawn chorus")

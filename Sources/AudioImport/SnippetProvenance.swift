@@ -1,0 +1,67 @@
+import AudioInput
+import CodecCore
+import ZarrStore
+
+/// What an extracted snippet says of where it came from: a GUANO text (read by Raven,
+/// Kaleidoscope, SonoBat) with the instant of its first sample when the recording's start is
+/// known, the recorder's Make, Model and Serial and the other source GUANO fields that still
+/// apply, and in the `zarrwlr|` namespace the recording id and the first sample's index.
+public enum SnippetProvenance {
+    /// Source GUANO fields that describe the original file as a whole, not a snippet of it.
+    static let recomputed: Set<String> = ["GUANO|Version", "Timestamp", "Length", "Samplerate", "Original Filename"]
+
+    /// The provenance of `frames` frames from sample `firstSample` of recording `summary`
+    /// (`ranges` > 1: the output is that many ranges one after another, the first at `firstSample`).
+    public static func forRecording(_ summary: AudioArchive.Summary, firstSample: Int64, frames: Int64, sampleRate: Int, ranges: Int = 1) -> PCMFileWriter.Provenance {
+        let start = summary.startInstant.map { $0.adding(seconds: Double(firstSample) / Double(sampleRate)) }
+        var fields = sourceFields(summary)
+        fields["zarrwlr|Recording"] = summary.id
+        fields["zarrwlr|First Sample"] = String(firstSample)
+        if ranges > 1 { fields["zarrwlr|Ranges"] = String(ranges) }
+        if let name = summary.sourceFile { fields["Original Filename"] = name }
+        return provenance(fields, start: start, frames: frames, sampleRate: sampleRate)
+    }
+
+    /// The provenance of a wall-clock span starting at `start` made of `recordings`.
+    public static func forSpan(_ span: Timeline.Span, recordings: [AudioArchive.Summary]) -> PCMFileWriter.Provenance {
+        var fields: [String: String] = recordings.first.map(sourceFields) ?? [:]
+        var ids: [String] = [], firsts: [String] = []
+        for case .recording(let id, let range) in span.pieces {
+            ids.append(id)
+            firsts.append(String(range.lowerBound))
+        }
+        fields["zarrwlr|Recording"] = ids.joined(separator: ",")
+        fields["zarrwlr|First Sample"] = firsts.joined(separator: ",")
+        if !span.gaps.isEmpty { fields["zarrwlr|Gaps Filled"] = span.gaps.map { String(format: "%.6f+%.6f", $0.offset, $0.length) }.joined(separator: ",") }
+        let names = recordings.compactMap(\.sourceFile)
+        if !names.isEmpty { fields["Original Filename"] = names.joined(separator: ",") }
+        return provenance(fields, start: span.start, frames: span.totalSamples, sampleRate: span.sampleRate)
+    }
+
+    /// Make, Model, Serial and the still-valid fields of the source's GUANO.
+    static func sourceFields(_ summary: AudioArchive.Summary) -> [String: String] {
+        var fields: [String: String] = [:]
+        let metadata = summary.attributes["metadata"]
+        for (key, value) in metadata?["guano"]?.objectValue ?? [:] where !recomputed.contains(key) {
+            if let text = value.stringValue { fields[key] = text }
+        }
+        if let audioMoth = metadata?["audiomoth"] {
+            fields["Make"] = fields["Make"] ?? "Open Acoustic Devices"
+            fields["Model"] = fields["Model"] ?? "AudioMoth"
+            if let serial = audioMoth["device_id"]?.stringValue { fields["Serial"] = fields["Serial"] ?? serial }
+        }
+        if let device = metadata?["user"]?["device"]?.stringValue { fields["Serial"] = fields["Serial"] ?? device }
+        return fields
+    }
+
+    static func provenance(_ given: [String: String], start: Instant?, frames: Int64, sampleRate: Int) -> PCMFileWriter.Provenance {
+        var fields = given
+        fields["Samplerate"] = String(sampleRate)
+        fields["Length"] = String(format: "%.6f", Double(frames) / Double(sampleRate))
+        if let start { fields["Timestamp"] = start.text }
+        let lines = ["GUANO|Version: 1.0"] + fields.keys.sorted().map { key in
+            "\(key): \(fields[key, default: ""].replacingOccurrences(of: "\n", with: " "))"
+        }
+        return PCMFileWriter.Provenance(guano: lines.joined(separator: "\n") + "\n", timestamp: start?.text)
+    }
+}

@@ -1,0 +1,190 @@
+import AudioInput
+import CodecCore
+import Foundation
+import Testing
+import TestSupport
+import ZarrStore
+
+/// Wall-clock extraction across recordings, time-filtered listing, snippet provenance, delete
+/// and set, through the built `aimport` binary; samples compared with libsndfile's decode of
+/// the sources.
+@Suite(.serialized) struct TimeAndEditingCLITests {
+    static let binary = PythonReference.packageRoot + "/.build/debug/aimport"
+    static let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+
+    private func run(_ arguments: [String]) -> (status: Int32, standardOutput: String, standardError: String) {
+        do {
+            let result = try ProcessRunner.run(Self.binary, arguments)
+            return (result.status, result.standardOutput, result.standardError)
+        } catch let failure as ProcessRunner.Failure {
+            return (failure.result.status, failure.result.standardOutput, failure.result.standardError)
+        } catch {
+            return (-1, "", "\(error)")
+        }
+    }
+
+    private func samples(_ path: String) throws -> [Int32] {
+        let reader = try PCMFileReader(path: path)
+        var all: [Int32] = [], piece: [Int32] = []
+        while try reader.read(maxFrames: 65_536, into: &piece) > 0 { all += piece }
+        return all
+    }
+
+    /// A noise WAV of `seconds` at 48 kHz, 16 bits (a distinct seed per file).
+    private func noise(_ path: String, seconds: Int, seed: Int, rate: Int = 48_000) throws {
+        try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", String(rate), "-b", "16", "-c", "1", path, "synth", String(seconds), "whitenoise", "vol", "0.\(seed % 9 + 1)"])
+    }
+
+    private func importFile(_ store: String, _ file: String, start: String, meta: String? = nil) throws {
+        var arguments = ["import", "--store", store, "--start-time", start, file]
+        if let meta { arguments += ["--meta", meta] }
+        let result = run(arguments)
+        #expect(result.status == 0, "\(result.standardError)")
+    }
+
+    @Test func spansStitchRecordingsSampleExactlyAndRefuseGaps() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/s.zarr"
+        let (a, b, c) = (folder.path + "/a.wav", folder.path + "/b.wav", folder.path + "/c.wav")
+        try noise(a, seconds: 10, seed: 1)
+        try noise(b, seconds: 10, seed: 2)
+        try noise(c, seconds: 5, seed: 3)
+        try importFile(store, a, start: "2025-04-16T04:30:00Z")
+        try importFile(store, b, start: "2025-04-16T06:30:10+02:00")  // right after a, written in another zone
+        try importFile(store, c, start: "2025-04-16T04:30:25Z")       // 5 s after b ends
+        let (sa, sb, sc) = (try samples(a), try samples(b), try samples(c))
+
+        let out = folder.path + "/span.wav"
+        let stitched = run(["extract", "--store", store, "--at", "2025-04-16T04:30:08.5Z", "--duration", "3", "--output", out])
+        #expect(stitched.status == 0, "\(stitched.standardError)")
+        #expect(try samples(out) == Array(sa[408_000...]) + Array(sb[..<72_000]))
+
+        // Fractional instants with an offset land on the right sample.
+        let shifted = run(["extract", "--store", store, "--at", "2025-04-16T06:30:12.25+02:00", "--duration", "0.5", "--output", out])
+        #expect(shifted.status == 0)
+        #expect(try samples(out) == Array(sb[108_000..<132_000]))
+
+        let gap = run(["extract", "--store", store, "--at", "2025-04-16T04:30:18Z", "--duration", "10", "--output", out])
+        #expect(gap.status == 64)
+        #expect(gap.standardError.contains("2025-04-16T04:30:20Z") && gap.standardError.contains("5.000 s"), "\(gap.standardError)")
+        let filled = run(["extract", "--store", store, "--at", "2025-04-16T04:30:18Z", "--duration", "10", "--fill-gaps", "--output", out])
+        #expect(filled.status == 0)
+        #expect(filled.standardError.contains("filled with zeros"))
+        #expect(try samples(out) == Array(sb[384_000...]) + [Int32](repeating: 0, count: 240_000) + Array(sc[..<144_000]))
+
+        let nothing = run(["extract", "--store", store, "--at", "2024-01-01T00:00:00Z", "--duration", "1", "--output", out])
+        #expect(nothing.status == 64)
+        #expect(nothing.standardError.contains("no recording"))
+        let naive = run(["extract", "--store", store, "--at", "2025-04-16T04:30:00", "--duration", "1", "--output", out])
+        #expect(naive.status == 64)
+
+        // Listing by time: recordings with samples in the span.
+        let listed = run(["list", "--store", store, "--since", "2025-04-16T04:30:09Z", "--until", "2025-04-16T04:30:12Z", "--json"])
+        let ids = (try JSONValue(parsing: Array(listed.standardOutput.utf8)).arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+        #expect(ids == ["0", "1"])
+        let late = run(["list", "--store", store, "--since", "2025-04-16T04:30:21Z"])
+        #expect(late.standardOutput.split(separator: "\n").count == 2)  // header and recording 2
+        #expect(late.standardOutput.contains("c.wav"))
+        #expect(run(["list", "--store", store, "--since", "yesterday"]).status == 64)
+    }
+
+    @Test func devicesAndRatesAreNeverMixed() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/s.zarr"
+        let (a, b, c) = (folder.path + "/a.wav", folder.path + "/b.wav", folder.path + "/c.wav")
+        try noise(a, seconds: 4, seed: 4)
+        try noise(b, seconds: 4, seed: 5)
+        try noise(c, seconds: 4, seed: 6, rate: 96_000)
+        try importFile(store, a, start: "2025-04-16T05:00:00Z", meta: #"{"device": "north"}"#)
+        try importFile(store, b, start: "2025-04-16T05:00:01Z", meta: #"{"device": "south"}"#)
+        try importFile(store, c, start: "2025-04-16T05:00:02Z", meta: #"{"device": "west"}"#)
+        let out = folder.path + "/x.wav"
+        let both = run(["extract", "--store", store, "--at", "2025-04-16T05:00:01.5Z", "--duration", "0.2", "--output", out])
+        #expect(both.status == 64)
+        #expect(both.standardError.contains("north") && both.standardError.contains("south"), "\(both.standardError)")
+        let south = run(["extract", "--store", store, "--at", "2025-04-16T05:00:01.5Z", "--duration", "0.2", "--device", "south", "--output", out])
+        #expect(south.status == 0)
+        #expect(try samples(out) == Array(try samples(b)[24_000..<33_600]))
+        let rates = run(["extract", "--store", store, "--at", "2025-04-16T05:00:02.5Z", "--duration", "0.2", "--output", out])
+        #expect(rates.status == 64)
+        #expect(rates.standardError.contains("sample rate"))
+    }
+
+    @Test func snippetsCarryGUANOAndFLACTags() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/s.zarr"
+        let a = folder.path + "/20250416_043000.wav"
+        try noise(a, seconds: 3, seed: 7)
+        try importFile(store, a, start: "2025-04-16T06:30:00+02:00", meta: #"{"device": "mic-7"}"#)
+        let wav = folder.path + "/snippet.wav"
+        #expect(run(["extract", "--store", store, "0", "--from", "1.25", "--duration", "1", "--output", wav]).status == 0)
+        let guano = try Self.guano(in: wav)
+        #expect(guano["Timestamp"] == "2025-04-16T06:30:01.25+02:00")
+        #expect(guano["zarrwlr|Recording"] == "0")
+        #expect(guano["zarrwlr|First Sample"] == "60000")
+        #expect(guano["Original Filename"] == "20250416_043000.wav")
+        #expect(guano["Samplerate"] == "48000")
+        #expect(guano["Length"] == "1.000000")
+        #expect(guano["Serial"] == "mic-7")
+        #expect(try samples(wav) == Array(try samples(a)[60_000..<108_000]))  // the chunk changes no sample
+
+        let flac = folder.path + "/snippet.flac"
+        #expect(run(["extract", "--store", store, "0", "--start", "96000", "--end", "100000", "--output", flac]).status == 0)
+        let tags = try PCMFileReader(path: flac).tags
+        #expect(tags["date"] == "2025-04-16T06:30:02+02:00")
+        #expect(tags["comment"]?.contains("zarrwlr|First Sample: 96000") == true)
+    }
+
+    @Test func deleteAndSetChangeOneRecordingAtomically() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/s.zarr"
+        let (a, b) = (folder.path + "/a.wav", folder.path + "/b.wav")
+        try noise(a, seconds: 1, seed: 1)
+        try noise(b, seconds: 1, seed: 2)
+        try importFile(store, a, start: "2025-04-16T05:00:00Z")
+        try importFile(store, b, start: "2025-04-16T05:00:01Z")
+        #expect(run(["delete", "--store", store, "1"]).status == 0)
+        #expect(run(["delete", "--store", store, "1"]).status == 64)
+        #expect(run(["delete", "--store", store, "x"]).status == 64)
+        // The sha256 gate forgot it; its id is not reused.
+        let again = run(["import", "--store", store, "--json", b])
+        #expect(try JSONValue(parsing: Array(again.standardOutput.utf8)).arrayValue?.first?["id"] == "2")
+        #expect(!FileManager.default.fileExists(atPath: store + "/1"))
+        let trash = (try? FileManager.default.contentsOfDirectory(atPath: store + "/.zarrwlr/trash")) ?? []
+        #expect(trash.isEmpty)
+
+        #expect(run(["set", "--store", store, "0", "--start-time", "2025-04-16T07:00:00+02:00", "--meta", #"{"site": "B"}"#]).status == 0)
+        #expect(run(["set", "--store", store, "0", "--start-time", "2025-04-16 07:00"]).status == 64)
+        #expect(run(["set", "--store", store, "9", "--meta", "{}"]).status == 64)
+        let info = try JSONValue(parsing: Array(run(["info", "--store", store, "0"]).standardOutput.utf8))
+        #expect(info["start_time"]?["iso8601"] == "2025-04-16T07:00:00+02:00")
+        #expect(info["metadata"]?["user"]?["site"] == "B")
+        #expect(info["history"]?.arrayValue?.first?["start_time"]?["iso8601"] == "2025-04-16T05:00:00Z")
+        // The other recording is untouched, and the changed start moves recording 0 in time.
+        let other = try JSONValue(parsing: Array(run(["info", "--store", store, "2"]).standardOutput.utf8))
+        #expect(other["history"] == nil)
+        let span = run(["list", "--store", store, "--since", "2025-04-16T05:00:00.5Z", "--until", "2025-04-16T05:00:00.6Z", "--json"])
+        #expect((try JSONValue(parsing: Array(span.standardOutput.utf8)).arrayValue ?? []).map { $0["id"] } == ["0"])
+    }
+
+    /// The fields of the GUANO chunk of a WAV file.
+    static func guano(in path: String) throws -> [String: String] {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var offset = 12
+        while offset + 8 <= bytes.count {
+            let id = String(decoding: bytes[offset..<offset + 4], as: UTF8.self)
+            let size = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(bytes[offset + 7]) << 24
+            if id == "guan" {
+                let text = String(decoding: bytes[(offset + 8)..<min(bytes.count, offset + 8 + size)].prefix { $0 != 0 }, as: UTF8.self)
+                var fields: [String: String] = [:]
+                for line in text.split(separator: "\n") {
+                    guard let colon = line.firstIndex(of: ":") else { continue }
+                    fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                }
+                return fields
+            }
+            offset += 8 + size + size % 2
+        }
+        return [:]
+    }
+}
