@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "zarrwlr-bench",
             dependencies: [
-                "ZarrStore", "CodecCore", "AudioInput", "CodecFLAC", "CodecOpus", "CodecWavPack", "CSndfile", "COpus", "COgg", "CWavPack", "TestSupport",
+                "ZarrStore", "CodecCore", "AudioInput", "AudioImport", "CodecFLAC", "CodecOpus", "CodecWavPack", "CSndfile", "COpus", "COgg", "CWavPack", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Bench"),

@@ -21,9 +21,10 @@ public enum RecordingLayout {
         return [attributeKey: .object(namespaced)]
     }
 
-    /// The blob writer of a new recording in `group` (the layout's shard and inner chunk sizes).
+    /// The blob writer of a new recording in `group` (the layout's shard and inner chunk sizes; a
+    /// stream shorter than one shard is stored as one shard of its own length).
     public static func createBlob(in group: ZarrGroup) throws(CodecError) -> BlobWriter {
-        try BlobWriter(in: group, name: blobArrayName, shardBytes: blobShardBytes, innerChunkBytes: blobInnerChunkBytes)
+        try BlobWriter(in: group, name: blobArrayName, shardBytes: blobShardBytes, innerChunkBytes: blobInnerChunkBytes, fitsShortStreams: true)
     }
 
     /// The blob of the recording in `group`.

@@ -1,3 +1,4 @@
+import AudioImport
 import AudioInput
 import CodecCore
 import Foundation
@@ -186,5 +187,41 @@ import ZarrStore
             offset += 8 + size + size % 2
         }
         return [:]
+    }
+}
+
+/// A short recording costs its stream plus a few KiB of metadata and index, not a padded
+/// 256 KiB inner chunk; a long one is unchanged (shards of 8 MiB).
+@Suite struct StorageCostTests {
+    @Test(arguments: [(1, true), (1, false), (20, false)])
+    func recordingCostsItsStreamPlusAFewKiB(_ seconds: Int, _ fromFLAC: Bool) async throws {
+        let folder = TemporaryFolder()
+        var file = folder.path + "/tone.wav"
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-R", "-n", "-r", "48000", "-b", "16", "-c", "1", file, "synth", String(seconds), "pinknoise", "vol", "0.3"])
+        if fromFLAC {
+            try ProcessRunner.run(ProcessRunner.which("flac") ?? "/usr/bin/flac", ["-s", "-f", file, "-o", folder.path + "/tone.flac"])
+            file = folder.path + "/tone.flac"
+        }
+        let archive = try AudioArchive.openOrCreate(storePath: folder.path + "/s.zarr")
+        guard case .imported(let id, let report) = try await archive.importFile(file) else {
+            Issue.record("not imported")
+            return
+        }
+        let root = folder.path + "/s.zarr/" + id
+        var bytes: Int64 = 0
+        for path in FileManager.default.subpaths(atPath: root) ?? [] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: root + "/" + path)
+            if attributes[.type] as? FileAttributeType == .typeRegular { bytes += (attributes[.size] as? Int64) ?? 0 }
+        }
+        #expect(bytes > report.blobBytes)
+        #expect(bytes - report.blobBytes < 12 * 1024, "\(seconds) s: \(bytes) bytes for a \(report.blobBytes)-byte stream")
+        let reader = try archive.reader(for: id)
+        let whole = try reader.extract(0..<reader.totalSamples, as: .int32)
+        #expect(whole.frameCount == seconds * 48_000)
+        if fromFLAC {
+            let exported = folder.path + "/back.flac"
+            _ = try archive.export(id, to: exported)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: exported)) == Data(contentsOf: URL(fileURLWithPath: file)))
+        }
     }
 }

@@ -3,8 +3,17 @@ import ZarrStore
 /// Streams an encoded stream into a recording's blob array: bytes are buffered and appended a
 /// whole shard at a time (so memory stays at about one shard), and an encoder may seek back to
 /// patch bytes it wrote earlier (FLAC rewrites STREAMINFO at the end).
+///
+/// The array is created when the first shard is full, or at ``finish()``: a stream shorter than
+/// one shard then gets one shard holding one inner chunk of exactly its length (with
+/// `fitsShortStreams`), so a short recording costs its stream plus a few hundred bytes of
+/// metadata instead of a whole padded inner chunk.
 public final class BlobWriter {
-    private var array: ZarrArray
+    private let group: ZarrGroup
+    private let name: String
+    private let innerChunkBytes: Int
+    private let fitsShortStreams: Bool
+    private var created: ZarrArray?
     private let flushBytes: Int
     private var pending: [UInt8] = []
     /// Bytes already appended to the array.
@@ -14,18 +23,34 @@ public final class BlobWriter {
     /// Where the next write goes.
     public private(set) var position: Int64 = 0
 
-    /// Creates the blob array `name` in `group`: 1-D uint8, shards of `shardBytes` holding inner
-    /// chunks of `innerChunkBytes`, no compression (the stream is already compressed).
-    public init(in group: ZarrGroup, name: String, shardBytes: Int, innerChunkBytes: Int) throws(CodecError) {
+    /// A writer of the blob array `name` in `group`: 1-D uint8, shards of `shardBytes` holding
+    /// inner chunks of `innerChunkBytes`, no compression (the stream is already compressed).
+    /// - Parameter fitsShortStreams: a stream shorter than one shard is stored as one shard and
+    ///   inner chunk of its own length.
+    public init(in group: ZarrGroup, name: String, shardBytes: Int, innerChunkBytes: Int, fitsShortStreams: Bool = false) throws(CodecError) {
+        guard shardBytes > 0, innerChunkBytes > 0, shardBytes % innerChunkBytes == 0 else {
+            throw CodecError(.invalidArgument, "blob shards of \(shardBytes) bytes cannot hold inner chunks of \(innerChunkBytes)", file: group.path)
+        }
+        self.group = group
+        self.name = name
+        self.innerChunkBytes = innerChunkBytes
+        self.fitsShortStreams = fitsShortStreams
+        flushBytes = shardBytes
+        pending.reserveCapacity(shardBytes)
+    }
+
+    /// The blob array, created on first use with shards of `shardBytes` and inner chunks of `innerBytes`.
+    private func array(shardBytes: Int = 0, innerBytes: Int = 0) throws(CodecError) -> ZarrArray {
+        if let created { return created }
         do {
-            array = try group.createArray(name, metadata: ArrayMetadata(
-                shape: [0], dataType: .uint8, chunkShape: [shardBytes],
-                codecs: [.shardingIndexed(ShardingSpec(chunkShape: [innerChunkBytes], codecs: [.bytes(endian: nil)]))]))
+            let array = try group.createArray(name, metadata: ArrayMetadata(
+                shape: [0], dataType: .uint8, chunkShape: [shardBytes > 0 ? shardBytes : flushBytes],
+                codecs: [.shardingIndexed(ShardingSpec(chunkShape: [innerBytes > 0 ? innerBytes : innerChunkBytes], codecs: [.bytes(endian: nil)]))]))
+            created = array
+            return array
         } catch {
             throw CodecError.store(error, "cannot create the blob array", file: group.path)
         }
-        flushBytes = shardBytes
-        pending.reserveCapacity(shardBytes)
     }
 
     /// The total length written so far.
@@ -57,7 +82,12 @@ public final class BlobWriter {
 
     /// Appends everything still buffered; returns the final array.
     public func finish() throws(CodecError) -> ZarrArray {
+        if created == nil && fitsShortStreams && pending.count < flushBytes {
+            let fitted = max(1, pending.count)
+            _ = try array(shardBytes: fitted, innerBytes: fitted)
+        }
         try flush(whole: false)
+        var array = try array()
         // A patch may have made a zero shard non-zero again; record only those still missing.
         var missing: [Int] = []
         for shard in zeroShards {
@@ -73,6 +103,7 @@ public final class BlobWriter {
             } catch {
                 throw CodecError.store(error, "cannot record the blob's zero shards", file: array.path)
             }
+            created = array
         }
         return array
     }
@@ -81,6 +112,7 @@ public final class BlobWriter {
         var done = 0
         if offset < flushed {
             let inArray = Int(min(Int64(bytes.count), flushed - offset))
+            let array = try array()
             do {
                 try array.write(Array(bytes.prefix(inArray)), origin: [Int(offset)], shape: [inArray])
             } catch {
@@ -98,6 +130,9 @@ public final class BlobWriter {
     }
 
     private func flush(whole: Bool) throws(CodecError) {
+        var array = try array()
+        defer { created = array }
+        let flushBytes = array.metadata.chunkShape.first ?? self.flushBytes
         while !pending.isEmpty && (!whole || pending.count >= flushBytes) {
             let count = min(flushBytes, pending.count)
             // Hand the buffer over whole when it is exactly one shard (no copy).
