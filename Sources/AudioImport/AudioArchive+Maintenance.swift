@@ -73,30 +73,50 @@ extension AudioArchive {
         Staging.removeStale(in: self)
     }
 
-    /// Writes a 1:1-copied recording back out as the original file and checks its sha256.
-    /// - Throws: ``CodecError/Code/invalidArgument`` for an encoded recording,
-    ///   ``CodecError/Code/corrupt`` when the written file's sha256 is not the recorded one.
+    /// Writes the original file of a recording back out and checks its sha256: a 1:1 copy's
+    /// blob, or a lossless encode's samples written back into the source's kept container
+    /// (WAV, RF64, W64, AIFF: ``OriginalContainer``). The file is written beside `path` and
+    /// renamed to it only when its sha256 is the recorded one, so a failed export leaves nothing.
+    /// - Throws: ``CodecError/Code/invalidArgument`` for a recording whose original cannot be
+    ///   recreated (lossy, or its container was not kept), ``CodecError/Code/corrupt`` when the
+    ///   written file's sha256 is not the recorded one.
     public func export(_ id: String, to path: String) throws(CodecError) -> (bytes: Int64, sha256: String) {
         let group = try recording(id)
         let facts = group.attributes[RecordingLayout.attributeKey]
-        guard facts?["encoding"]?["copied_verbatim"] == true, let backend = try streams(of: id).first?.backend else {
-            throw CodecError(.invalidArgument, "recording \(id) was encoded from a \(facts?["source"]?["container"]?.stringValue ?? "PCM") file, not copied; use extract")
+        let expected = facts?["source"]?["sha256"]?.stringValue ?? "?"
+        let copied = facts?["encoding"]?["copied_verbatim"] == true
+        let container = facts?["source"]?["container_bytes"]
+        guard copied || container != nil else {
+            let why = facts?["source"]?["container_bytes_not_kept"]?.stringValue.map { " (\($0))" } ?? ""
+            throw CodecError(.invalidArgument, "recording \(id) was encoded from a \(facts?["source"]?["container"]?.stringValue ?? "PCM") file whose container was not kept\(why); use extract", recording: id)
         }
-        let file = try ByteOutput.file(path)
+        let partial = path + ".zarrwlr-partial-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: partial) }
+        let file = try ByteOutput.file(partial)
         var bytes: Int64 = 0
-        var failure: CodecError?
-        try forEachBlobPiece(of: group, codec: backend.codecID) { piece in
-            guard failure == nil else { return }
-            piece.withUnsafeBytes { raw in
-                do throws(CodecError) { try file.writeFile(raw) } catch { failure = error }
+        if let container, !copied {
+            bytes = try OriginalContainer.export(container, group: group, reader: try reader(for: id), to: file)
+        } else {
+            guard let backend = try streams(of: id).first?.backend else {
+                throw CodecError(.invalidArgument, "recording \(id) has no stream to export", recording: id)
             }
-            bytes += Int64(piece.count)
+            var failure: CodecError?
+            try forEachBlobPiece(of: group, codec: backend.codecID) { piece in
+                guard failure == nil else { return }
+                piece.withUnsafeBytes { raw in
+                    do throws(CodecError) { try file.writeFile(raw) } catch { failure = error }
+                }
+                bytes += Int64(piece.count)
+            }
+            if let failure { throw failure }
         }
-        if let failure { throw failure }
         try file.finish()
-        let (_, sha) = try SourceFile.sizeAndSHA256(path)
-        guard sha == facts?["source"]?["sha256"]?.stringValue else {
-            throw CodecError(.corrupt, "the exported file's sha256 \(sha) differs from the recorded \(facts?["source"]?["sha256"]?.stringValue ?? "?")", file: path)
+        let (_, sha) = try SourceFile.sizeAndSHA256(partial)
+        guard sha == expected else {
+            throw CodecError(.corrupt, "the exported file's sha256 \(sha) differs from the recorded \(expected); nothing written", file: path, recording: id)
+        }
+        guard rename(partial, path) == 0 else {
+            throw CodecError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", file: path, recording: id)
         }
         return (bytes, sha)
     }

@@ -275,6 +275,13 @@ public struct AudioArchive: Sendable {
                 } else if channels > backend.maximumChannels, let original = try? PCMFileReader(path: file) {
                     source["container"] = .string(original.containerName)
                 }
+                // A lossless encode of a WAV/RF64/W64/AIFF file keeps the container for byte-exact export.
+                if decodedInput == nil, !report.copiedVerbatim, backend.isLossless, facts["encoding"]?["decoded_from_lossy"] != true {
+                    switch OriginalContainer.capture(file, sha256: sha256, size: size, into: group) {
+                    case .success(let kept): source["container_bytes"] = kept
+                    case .failure(let skipped): source["container_bytes_not_kept"] = .string(skipped.reason)
+                    }
+                }
                 facts["source"] = .object(source)
                 try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
             } catch {

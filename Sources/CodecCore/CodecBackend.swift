@@ -16,6 +16,9 @@ public protocol CodecBackend: Sendable {
     static var linkedLibraries: [(name: String, version: String)] { get }
     /// The settings the codec reads from ``ImportOptions/codecOptions`` (default: none).
     static var settings: [CodecSetting] { get }
+    /// Whether an encoded recording decodes to exactly the samples it was given (FLAC, WavPack),
+    /// so that the archive can keep a WAV source's container for byte-exact export (default: false).
+    static var isLossless: Bool { get }
 
     init()
 
@@ -43,6 +46,8 @@ extension CodecBackend {
     public static var linkedLibraries: [(name: String, version: String)] { [] }
 
     public static var settings: [CodecSetting] { [] }
+
+    public static var isLossless: Bool { false }
 
     /// Sample frames `range` (in the recording's own rate) of the recording in `group`, all channels.
     public func extractSegment(_ range: Range<Int64>, from group: ZarrGroup, as format: SampleFormat) throws(CodecError) -> PCMBuffer {

@@ -13,6 +13,7 @@ public struct FLACBackend: TemplatedImport {
     public static let probe = ProbeSpec(extensions: ["flac"], signatures: [.init([(0, Array("fLaC".utf8))])])
 
     public static let maximumChannels = 8
+    public static let isLossless = true
     public static var linkedLibraries: [(name: String, version: String)] { [("libFLAC", FLACLibrary.version)] }
     public static let settings = [
         CodecSetting("level", .integer(0...8), default: "5", help: "libFLAC compression level"),

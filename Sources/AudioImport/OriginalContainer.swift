@@ -1,0 +1,215 @@
+import AudioInput
+import CodecCore
+import Foundation
+import ZarrStore
+
+/// The bytes of a WAV, RF64, W64 or AIFF source that are not its samples (the header and every
+/// chunk in order: fmt, LIST/INFO, guan, bext, iXML, fact, cue, JUNK, padding, odd trailing
+/// bytes), kept beside a lossless recording so that `export` recreates the source file byte for
+/// byte: the bytes before the samples, the samples written back in the file's own sample
+/// layout, the bytes after them. Kept only when that reconstruction of the import's own PCM has
+/// the source's sha256 (checked at import), so export never promises what it cannot keep.
+enum OriginalContainer {
+    /// The array holding the non-audio bytes (uint8, zstd).
+    static let arrayName = "source_container"
+    /// Containers larger than this (apart from their audio) are not kept.
+    static let maximumBytes: Int64 = 64 << 20
+
+    /// How samples lie in the file.
+    struct SampleLayout: Equatable {
+        var bytesPerSample: Int
+        var bigEndian: Bool
+        /// 8-bit WAV samples are unsigned (offset 128).
+        var unsignedBytes: Bool
+        var float: Bool
+
+        var json: JSONValue {
+            ["bytes_per_sample": .int(Int64(bytesPerSample)), "big_endian": .bool(bigEndian), "unsigned_8bit": .bool(unsignedBytes), "float": .bool(float)]
+        }
+
+        init(bytesPerSample: Int, bigEndian: Bool, unsignedBytes: Bool, float: Bool) {
+            (self.bytesPerSample, self.bigEndian, self.unsignedBytes, self.float) = (bytesPerSample, bigEndian, unsignedBytes, float)
+        }
+
+        init?(_ json: JSONValue?) {
+            guard let json, let bytes = json["bytes_per_sample"]?.intValue, (1...4).contains(bytes) else { return nil }
+            self.init(bytesPerSample: bytes, bigEndian: json["big_endian"] == true, unsignedBytes: json["unsigned_8bit"] == true, float: json["float"] == true)
+        }
+
+        /// Appends interleaved native samples (integers at their value, or float bit patterns) as file bytes.
+        func serialize(_ samples: [Int32], into bytes: inout [UInt8]) {
+            bytes.reserveCapacity(bytes.count + samples.count * bytesPerSample)
+            for value in samples {
+                let word = UInt32(bitPattern: unsignedBytes && bytesPerSample == 1 ? value &+ 128 : value)
+                if bigEndian {
+                    for k in stride(from: bytesPerSample - 1, through: 0, by: -1) { bytes.append(UInt8(truncatingIfNeeded: word >> (8 * k))) }
+                } else {
+                    for k in 0..<bytesPerSample { bytes.append(UInt8(truncatingIfNeeded: word >> (8 * k))) }
+                }
+            }
+        }
+    }
+
+    /// Where the samples of `path` lie and how, for the containers this keeps; nil otherwise.
+    static func locateAudio(_ path: String, bitsPerSample: Int, isFloat: Bool) -> (offset: Int64, layout: SampleLayout)? {
+        guard let head = try? SourceFile.firstBytes(path, count: 12), head.count == 12 else { return nil }
+        let bytes = isFloat ? 4 : (bitsPerSample + 7) / 8
+        guard (1...4).contains(bytes), !isFloat || bitsPerSample == 32 else { return nil }
+        let magic = String(decoding: head[0..<4], as: UTF8.self), form = String(decoding: head[8..<12], as: UTF8.self)
+        if (magic == "RIFF" || magic == "RF64") && form == "WAVE" {
+            guard let data = RIFFChunks(path: path).chunks.first(where: { $0.id == "data" }) else { return nil }
+            return (data.offset, SampleLayout(bytesPerSample: bytes, bigEndian: false, unsignedBytes: bytes == 1, float: isFloat))
+        }
+        if magic == "riff", let offset = wave64DataOffset(path) {
+            return (offset, SampleLayout(bytesPerSample: bytes, bigEndian: false, unsignedBytes: bytes == 1, float: isFloat))
+        }
+        if magic == "FORM" && (form == "AIFF" || form == "AIFC"), let offset = aiffSoundOffset(path) {
+            return (offset, SampleLayout(bytesPerSample: bytes, bigEndian: true, unsignedBytes: false, float: isFloat))
+        }
+        return nil
+    }
+
+    /// Keeps the container of the lossless recording just imported from `path` in `group`, when
+    /// the import's PCM written back into it gives the source's `sha256`. Returns the facts to
+    /// record under `source.container_bytes`, or why it was not kept.
+    static func capture(_ path: String, sha256: String, size: Int64, into group: ZarrGroup) -> Result<JSONValue, Skipped> {
+        guard let reader = try? PCMFileReader(path: path), reader.encoding != .lossy else { return .failure(.init("not PCM")) }
+        guard let (offset, layout) = locateAudio(path, bitsPerSample: reader.bitsPerSample, isFloat: reader.encoding == .float) else {
+            return .failure(.init("not a little-endian WAV (RIFF, RF64), W64 or AIFF file with integer or 32-bit float samples"))
+        }
+        let hash = SHA256()
+        var prefix: [UInt8] = []
+        do {
+            prefix = try read(path, 0..<offset)
+            hash.update(prefix)
+            var audioBytes: Int64 = 0
+            var piece: [UInt8] = [], ints: [Int32] = [], floats: [Float] = []
+            while true {
+                let frames: Int
+                if layout.float {
+                    frames = try reader.readFloat(maxFrames: 65_536, into: &floats)
+                    ints = floats.prefix(frames * reader.channelCount).map { Int32(bitPattern: $0.bitPattern) }
+                } else {
+                    frames = try reader.read(maxFrames: 65_536, into: &ints)
+                }
+                if frames == 0 { break }
+                piece.removeAll(keepingCapacity: true)
+                layout.serialize(Array(ints.prefix(frames * reader.channelCount)), into: &piece)
+                hash.update(piece)
+                audioBytes += Int64(piece.count)
+            }
+            let suffixStart = offset + audioBytes
+            guard suffixStart <= size, size - audioBytes <= maximumBytes else { return .failure(.init("the container is too large or shorter than its audio")) }
+            let suffix = try read(path, suffixStart..<size)
+            hash.update(suffix)
+            guard SHA256.hex(hash.finalize()) == sha256 else {
+                return .failure(.init("the samples written back into the container do not give the source's sha256 (a sample layout this does not reproduce)"))
+            }
+            let array = try group.createArray(arrayName, metadata: ArrayMetadata(
+                shape: [prefix.count + suffix.count], dataType: .uint8, chunkShape: [max(1, prefix.count + suffix.count)],
+                codecs: [.bytes(endian: nil), .zstd(level: 3, checksum: false)]))
+            if !prefix.isEmpty || !suffix.isEmpty { try array.write(prefix + suffix) }
+            return .success([
+                "array": .string(arrayName), "audio_offset": .int(offset), "audio_bytes": .int(audioBytes),
+                "sample_layout": layout.json, "channels": .int(Int64(reader.channelCount)),
+            ])
+        } catch {
+            return .failure(.init("cannot keep the container: \(error)"))
+        }
+    }
+
+    /// Why a container was not kept.
+    struct Skipped: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    /// Writes the source file of recording `group` back out: prefix, the samples of `reader` in
+    /// the file's layout, suffix. The caller checks the sha256.
+    static func export(_ facts: JSONValue, group: ZarrGroup, reader: any RecordingReader, to output: ByteOutput) throws(CodecError) -> Int64 {
+        guard let name = facts["array"]?.stringValue, let offset = facts["audio_offset"]?.intValue, let audioBytes = facts["audio_bytes"]?.intValue,
+              let layout = SampleLayout(facts["sample_layout"]), facts["channels"]?.intValue == reader.channelCount,
+              Int64(audioBytes) == reader.totalSamples * Int64(reader.channelCount) * Int64(layout.bytesPerSample)
+        else {
+            throw CodecError(.corrupt, "the recording's container description is damaged or does not fit its samples", file: group.path)
+        }
+        let container: [UInt8]
+        do { container = try group.array(name).read(UInt8.self) } catch {
+            throw CodecError.store(error, "cannot read the source container", file: group.path)
+        }
+        guard offset <= container.count else { throw CodecError(.corrupt, "the source container is shorter than its header", file: group.path) }
+        var written: Int64 = 0
+        func write(_ bytes: [UInt8]) throws(CodecError) {
+            var failure: CodecError?
+            bytes.withUnsafeBytes { raw in
+                do throws(CodecError) { try output.writeFile(raw) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            written += Int64(bytes.count)
+        }
+        try write(Array(container[..<offset]))
+        var start: Int64 = 0
+        var bytes: [UInt8] = []
+        while start < reader.totalSamples {
+            let end = min(reader.totalSamples, start + 65_536)
+            let buffer = try reader.extract(start..<end, as: layout.float ? .float32 : .int32)
+            let native: [Int32] = switch buffer.samples {
+            case .int32(let values): values
+            case .float32(let values): values.map { Int32(bitPattern: $0.bitPattern) }
+            case .int16(let values): values.map(Int32.init)
+            }
+            bytes.removeAll(keepingCapacity: true)
+            layout.serialize(native, into: &bytes)
+            try write(bytes)
+            start = end
+        }
+        try write(Array(container[offset...]))
+        return written
+    }
+
+    private static func read(_ path: String, _ range: Range<Int64>) throws(CodecError) -> [UInt8] {
+        guard !range.isEmpty else { return [] }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CodecError(.noInput, "cannot open", file: path) }
+        defer { try? handle.close() }
+        do {
+            try handle.seek(toOffset: UInt64(range.lowerBound))
+            let data = try handle.read(upToCount: Int(range.count)) ?? Data()
+            guard data.count == range.count else { throw CodecError(.storage, "the file ended early", file: path) }
+            return [UInt8](data)
+        } catch let error as CodecError {
+            throw error
+        } catch {
+            throw CodecError(.storage, "cannot read: \(error.localizedDescription)", file: path)
+        }
+    }
+
+    /// The payload offset of a Sony Wave64 file's data chunk (GUIDs starting "data"; sizes
+    /// include the 24-byte chunk header; chunks 8-byte aligned).
+    private static func wave64DataOffset(_ path: String) -> Int64? {
+        var offset: Int64 = 40  // riff GUID, size, wave GUID
+        for _ in 0..<10_000 {
+            guard let header = try? read(path, offset..<offset + 24), header.count == 24 else { return nil }
+            let size = Int64(bitPattern: header[16..<24].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            if header.starts(with: Array("data".utf8)) { return offset + 24 }
+            guard size >= 24, size < 1 << 50 else { return nil }
+            offset += (size + 7) & ~7
+        }
+        return nil
+    }
+
+    /// The offset of the first sample in an AIFF/AIFC file's SSND chunk.
+    private static func aiffSoundOffset(_ path: String) -> Int64? {
+        var offset: Int64 = 12
+        for _ in 0..<10_000 {
+            guard let header = try? read(path, offset..<offset + 8), header.count == 8 else { return nil }
+            let size = Int64(header[4..<8].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+            if header.starts(with: Array("SSND".utf8)) {
+                guard let fields = try? read(path, offset + 8..<offset + 16), fields.count == 8 else { return nil }
+                let dataOffset = Int64(fields[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+                return offset + 16 + dataOffset
+            }
+            offset += 8 + size + (size & 1)
+        }
+        return nil
+    }
+}
