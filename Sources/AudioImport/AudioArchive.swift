@@ -203,12 +203,17 @@ public struct AudioArchive: Sendable {
     /// Imports one file with the codec `codec` (nil: ``automaticCodec(for:)``) and commits it,
     /// with the file's bioacoustic metadata, the user's metadata and the start time (see
     /// ``RecordingMetadata``).
-    /// - Parameter sourcePath: where the file lies relative to the folder being imported
-    ///   ("siteA/20250416_000000.WAV"), kept as `source.relative_path` beside the absolute path
-    ///   at import time (default: the file name).
+    /// - Parameters:
+    ///   - sourcePath: where the file lies relative to the folder being imported
+    ///     ("siteA/20250416_000000.WAV"), kept as `source.relative_path` beside the absolute path
+    ///     at import time (default: the file name).
+    ///   - progress: where the import reports how much of the file it has read.
+    ///   - beforeCommit: awaited just before the recording gets its id (after everything else
+    ///     succeeded): a caller importing several files at once can make ids follow its order.
     public func importFile(
         _ file: String, codec requested: CodecID? = nil, options: ImportOptions = ImportOptions(),
-        allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil, sourcePath: String? = nil
+        allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil, sourcePath: String? = nil,
+        beforeCommit: (@Sendable () async -> Void)? = nil, progress: ReadProgress? = nil
     ) async throws(CodecError) -> Outcome {
         let codec = requested ?? automaticCodec(for: file)
         guard let backend = codecs.backend(for: codec) else {
@@ -232,7 +237,7 @@ public struct AudioArchive: Sendable {
             decodedInput = try FFmpegDecoder.decode(file, into: scratch)
         }
         let input = decodedInput.map { ImportSource(path: $0.wav, isLossyDecode: $0.isLossy) }
-            ?? ImportSource(path: file, sizeBytes: size, sha256: sha256)
+            ?? ImportSource(path: file, sizeBytes: size, sha256: sha256, progress: progress)
 
         Staging.removeStale(in: self)
         let stagingArea = try Staging.create(in: self)
@@ -288,6 +293,8 @@ public struct AudioArchive: Sendable {
                 stagingArea.remove()
                 throw CodecError.store(error, "cannot record the metadata", file: file)
             }
+            // Concurrent imports of one caller may take turns here, so that ids follow its order.
+            await beforeCommit?()
             return try commit(stagingArea, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
         case .failure(let error):
             stagingArea.remove()

@@ -31,6 +31,10 @@ public final class PCMFileReader {
     /// Text tags the container carries (keys: title, artist, comment, date), as libsndfile reads them.
     public let tags: [String: String]
 
+    /// Where reads are reported, in bytes of the file (its size times the share of the declared
+    /// frames read), for a progress display.
+    public var progress: ReadProgress?
+
     /// Samples that lay outside the integer range when a lossy source was quantised (clipped).
     public private(set) var clippedSamples: Int64 = 0
 
@@ -38,6 +42,7 @@ public final class PCMFileReader {
     public static let lossyQuantisationBits = 16
 
     private let handle: OpaquePointer
+    private var fileBytes: Int64?
     private var scratch: [Float] = []
 
     /// Opens `path`.
@@ -122,8 +127,16 @@ public final class PCMFileReader {
                 }
             }
             if n < count { samples.removeSubrange(n...) }
+            report(frames: Int(frames))
             return Int(frames)
         }
+    }
+
+    /// Reports `frames` more frames read to ``progress``.
+    private func report(frames: Int) {
+        guard let progress, declaredFrames > 0, frames > 0 else { return }
+        if fileBytes == nil { fileBytes = SourceFile.status(path)?.size ?? 0 }
+        progress.add(Int64(Double(fileBytes ?? 0) * Double(frames) / Double(declaredFrames)))
     }
 
     /// Reads up to `maxFrames` frames as floats, interleaved, into `samples` (replacing its
@@ -137,6 +150,7 @@ public final class PCMFileReader {
         if frames < 0 { throw CodecError(.corrupt, "read failed: \(String(cString: sf_strerror(handle)))", file: path) }
         let n = Int(frames) * channelCount
         if n < count { samples.removeSubrange(n...) }
+        report(frames: Int(frames))
         return Int(frames)
     }
 

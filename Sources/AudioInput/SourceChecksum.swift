@@ -20,8 +20,10 @@ extension ImportSource {
         return ImportSource(path: path, isLossyDecode: isLossyDecode, sizeBytes: size, sha256: sha256)
     }
 
-    /// A reader of the source's PCM.
+    /// A reader of the source's PCM (reporting to ``progress``).
     public func pcmReader() throws(CodecError) -> PCMFileReader {
-        try PCMFileReader(path: path, floatIsLossyDecode: isLossyDecode)
+        let reader = try PCMFileReader(path: path, floatIsLossyDecode: isLossyDecode)
+        reader.progress = progress
+        return reader
     }
 }

@@ -107,6 +107,7 @@ struct Import: AsyncParsableCommand {
         var results = [JSONValue](repeating: .null, count: files.count)
         var worst: Int32 = 0
         let (archiveCopy, codecID, allow, metadata, start, importOptions) = (archive, codec.map { CodecID($0.lowercased()) }, allowDuplicate, userMetadata, startTime, options)
+        let turns = CommitTurns()
         await withTaskGroup(of: (Int, [String: JSONValue], Int32, [String]).self) { group in
             var next = 0
             func startOne() {
@@ -114,6 +115,7 @@ struct Import: AsyncParsableCommand {
                 next += 1
                 let file = files[index]
                 let relative = found[index].relative
+                let reporter = progress.started(file: file)
                 group.addTask {
                     var result: [String: JSONValue] = ["file": .string(file)]
                     var lines: [String] = []
@@ -121,7 +123,7 @@ struct Import: AsyncParsableCommand {
                     do throws(CodecError) {
                         switch try await archiveCopy.importFile(
                             file, codec: codecID, options: importOptions, allowDuplicate: allow, userMetadata: metadata, startTime: start,
-                            sourcePath: relative)
+                            sourcePath: relative, beforeCommit: { await turns.wait(for: index) }, progress: reporter)
                         {
                         case .imported(let id, let report):
                             result["status"] = "imported"
@@ -133,7 +135,7 @@ struct Import: AsyncParsableCommand {
                             result["copied_verbatim"] = .bool(report.copiedVerbatim)
                             result["warnings"] = .array(report.warnings.map(JSONValue.string))
                             lines.append("\(file): imported as \(id) (\(report.codec), \(report.sampleRate) Hz, \(report.channelCount) ch, \(report.totalSamples) samples)")
-                            for warning in report.warnings { FileHandle.standardError.write(Data("aimport: \(file): \(warning)\n".utf8)) }
+                            progress.clear { for warning in report.warnings { FileHandle.standardError.write(Data("aimport: \(file): \(warning)\n".utf8)) } }
                         case .duplicate(let existing):
                             result["status"] = "duplicate"
                             result["id"] = .string(existing)
@@ -142,9 +144,10 @@ struct Import: AsyncParsableCommand {
                     } catch {
                         result["status"] = "failed"
                         result["error"] = .string(error.description)
-                        fail(error)
+                        progress.clear { fail(error) }
                         status = ExitStatus.for(error)
                     }
+                    await turns.finish(index)
                     return (index, result, status, lines)
                 }
             }
@@ -153,7 +156,7 @@ struct Import: AsyncParsableCommand {
                 results[index] = .object(result)
                 worst = max(worst, status)
                 progress.finished(file: files[index])
-                if !json { for line in lines { print(line) } }
+                if !json { progress.clear { for line in lines { print(line) } } }
                 if next < files.count { startOne() }
             }
         }
@@ -269,5 +272,27 @@ extension ExitStatus {
         case .library: return software
         default: return dataError
         }
+    }
+}
+
+/// Lets parallel imports commit in input order, so that `--jobs N` assigns ids as the files were
+/// given: file k commits once every earlier file has committed or failed. Tasks start in input
+/// order, so every file waited for is already running: no import waits on one not started.
+actor CommitTurns {
+    private var next = 0
+    private var finished = Swift.Set<Int>()
+    private var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+
+    /// Returns when every file before `index` is finished.
+    func wait(for index: Int) async {
+        guard index != next else { return }
+        await withCheckedContinuation { waiting[index] = $0 }
+    }
+
+    /// File `index` committed, was a duplicate or failed.
+    func finish(_ index: Int) {
+        finished.insert(index)
+        while finished.remove(next) != nil { next += 1 }
+        waiting.removeValue(forKey: next)?.resume()
     }
 }

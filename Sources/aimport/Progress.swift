@@ -5,30 +5,78 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
-/// A one-line progress display on stderr (files, bytes/s, ETA), shown only when stderr is a terminal.
-final class Progress {
+/// A one-line progress display on stderr (files done, MiB of the input read, MiB/s, ETA), shown
+/// only when stderr is a terminal. It is redrawn four times a second from the ``ReadProgress`` of
+/// each file being imported, so it moves within a long file; ``clear(while:)`` wipes it before a
+/// result line is printed.
+final class Progress: Sendable {
+    private struct State {
+        var doneFiles = 0
+        var doneBytes: Int64 = 0
+        /// Files being imported: their size and how far they are read.
+        var active: [String: (size: Int64, progress: ReadProgress)] = [:]
+        var shown = false
+        var stopped = false
+    }
+
     private let totalBytes: Int64
     private let files: Int
-    private var doneBytes: Int64 = 0
-    private var doneFiles = 0
     private let started = ContinuousClock.now
+    private let state = Mutex(State())
     private let enabled = isatty(STDERR_FILENO) != 0
 
     init(totalBytes: Int64, files: Int) {
         self.totalBytes = totalBytes
         self.files = files
+        guard enabled else { return }
+        Thread.detachNewThread { [self] in
+            while !state.withLock({ $0.stopped }) {
+                redraw()
+                Thread.sleep(forTimeInterval: 0.25)
+            }
+        }
+    }
+
+    /// The reporter for `file`, whose import starts now.
+    func started(file: String) -> ReadProgress {
+        let progress = ReadProgress()
+        let size = Self.size(of: file)
+        state.withLock { $0.active[file] = (size, progress) }
+        return progress
     }
 
     func finished(file: String) {
-        doneFiles += 1
-        doneBytes += Self.size(of: file)
-        guard enabled else { return }
-        let elapsed = max((ContinuousClock.now - started).components.seconds, 1)
-        let rate = Double(doneBytes) / Double(elapsed)
-        let eta = rate > 0 ? Int(Double(totalBytes - doneBytes) / rate) : 0
-        let line = "\r[\(doneFiles)/\(files)] \(doneBytes >> 20)/\(totalBytes >> 20) MiB, \(String(format: "%.1f", rate / 1_048_576)) MiB/s, ETA \(eta / 60):\(String(format: "%02d", eta % 60))"
-        FileHandle.standardError.write(Data(line.utf8))
+        let size = Self.size(of: file)
+        state.withLock {
+            $0.active[file] = nil
+            $0.doneFiles += 1
+            $0.doneBytes += size
+        }
+    }
+
+    /// Runs `body` (which prints a result line) with the progress line cleared first.
+    func clear(while body: () -> Void) {
+        state.withLock { state in
+            if state.shown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+            state.shown = false
+            body()
+        }
+    }
+
+    private func redraw() {
+        state.withLock { state in
+            guard !state.stopped else { return }
+            let bytes = state.doneBytes + state.active.values.reduce(0) { $0 + min($1.size, $1.progress.value) }
+            let elapsed = (ContinuousClock.now - started).components
+            let seconds = max(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, 0.001)
+            let rate = Double(bytes) / seconds
+            let eta = rate > 0 ? Int(Double(max(0, totalBytes - bytes)) / rate) : 0
+            let line = "\r\u{1B}[2K[\(state.doneFiles)/\(files) files] \(bytes >> 20)/\(totalBytes >> 20) MiB, \(String(format: "%.1f", rate / 1_048_576)) MiB/s, ETA \(eta / 60):\(String(format: "%02d", eta % 60))"
+            FileHandle.standardError.write(Data(line.utf8))
+            state.shown = true
+        }
     }
 
     /// A file's size in bytes (0 when it cannot be read).
@@ -36,7 +84,9 @@ final class Progress {
         SourceFile.status(file)?.size ?? 0
     }
 
+    /// Stops the display and removes its line.
     func done() {
-        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+        clear {}
+        state.withLock { $0.stopped = true }
     }
 }

@@ -9,12 +9,15 @@ public struct ImportSource: Sendable {
     /// The file's SHA-256 (hex), when the caller measured it: the archive does, once per file,
     /// for its duplicate gate; `ImportSource.checksummed` in AudioInput does it for other callers.
     public let sha256: String?
+    /// Where readers of the source report how far they got (for a progress display).
+    public let progress: ReadProgress?
 
-    public init(path: String, isLossyDecode: Bool = false, sizeBytes: Int64? = nil, sha256: String? = nil) {
+    public init(path: String, isLossyDecode: Bool = false, sizeBytes: Int64? = nil, sha256: String? = nil, progress: ReadProgress? = nil) {
         self.path = path
         self.isLossyDecode = isLossyDecode
         self.sizeBytes = sizeBytes
         self.sha256 = sha256
+        self.progress = progress
     }
 
     /// The file name without folders.

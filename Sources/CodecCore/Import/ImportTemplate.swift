@@ -85,7 +85,10 @@ extension TemplatedImport {
 
     /// Copies the source file into `writer` byte for byte, streamed.
     public func copyVerbatim(_ source: ImportSource, into writer: BlobWriter, container: String) throws(CodecError) -> WrittenStream {
-        try SourceFile.forEachPiece(source.path) { piece throws(CodecError) in try writer.write(piece) }
+        try SourceFile.forEachPiece(source.path) { piece throws(CodecError) in
+            try writer.write(piece)
+            source.progress?.add(Int64(piece.count))
+        }
         return WrittenStream(copiedVerbatim: true, sourceFacts: ["container": .string(container)])
     }
 
