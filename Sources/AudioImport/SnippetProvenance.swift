@@ -35,7 +35,9 @@ public enum SnippetProvenance {
         if !span.gaps.isEmpty { fields["zarrwlr|Gaps Filled"] = span.gaps.map { String(format: "%.6f+%.6f", $0.offset, $0.length) }.joined(separator: ",") }
         let names = recordings.compactMap(\.sourceFile)
         if !names.isEmpty { fields["Original Filename"] = names.joined(separator: ",") }
-        return provenance(fields, start: span.start, frames: span.totalSamples, sampleRate: span.sampleRate)
+        // Written in the form GUANO readers parse, with the offset the span was asked in.
+        let start = Instant(secondsSinceEpoch: span.start.secondsSinceEpoch, offsetMinutes: span.start.offsetMinutes)
+        return provenance(fields, start: start, frames: span.totalSamples, sampleRate: span.sampleRate)
     }
 
     /// Make, Model, Serial and the still-valid fields of the source's GUANO.

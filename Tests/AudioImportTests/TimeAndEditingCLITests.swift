@@ -120,7 +120,7 @@ import ZarrStore
         let wav = folder.path + "/snippet.wav"
         #expect(run(["extract", "--store", store, "0", "--from", "1.25", "--duration", "1", "--output", wav]).status == 0)
         let guano = try Self.guano(in: wav)
-        #expect(guano["Timestamp"] == "2025-04-16T06:30:01.25+02:00")
+        #expect(guano["Timestamp"] == "2025-04-16T06:30:01.250000+02:00")
         #expect(guano["zarrwlr|Recording"] == "0")
         #expect(guano["zarrwlr|First Sample"] == "60000")
         #expect(guano["Original Filename"] == "20250416_043000.wav")
@@ -134,6 +134,35 @@ import ZarrStore
         let tags = try PCMFileReader(path: flac).tags
         #expect(tags["date"] == "2025-04-16T06:30:02+02:00")
         #expect(tags["comment"]?.contains("zarrwlr|First Sample: 96000") == true)
+    }
+
+    /// The guano package reads the GUANO chunk (its Timestamp parsed as a datetime) and soundfile
+    /// reads the snippet's samples equal to the same range of the source.
+    @Test func independentReadersAgree() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/s.zarr"
+        let a = folder.path + "/a.wav", b = folder.path + "/b.wav"
+        try noise(a, seconds: 2, seed: 5)
+        try noise(b, seconds: 2, seed: 6)
+        try importFile(store, a, start: "2025-04-16T06:30:00+02:00", meta: #"{"device": "mic-9"}"#)
+        try importFile(store, b, start: "2025-04-16T04:30:02Z", meta: #"{"device": "mic-9"}"#)
+        let script = PythonReference.packageRoot + "/Tests/AudioImportTests/snippet_reference.py"
+        let single = folder.path + "/single.wav"
+        #expect(run(["extract", "--store", store, "0", "--from", "0.3", "--duration", "0.7", "--output", single]).status == 0)
+        var seen = try JSONValue(parsing: Array(try PythonReference.run(script: script, [single, a, "14400", "48000"]).standardOutput.utf8))
+        #expect(seen["samples_equal"] == true)
+        #expect(seen["timestamp_parsed"] == "2025-04-16T06:30:00.300000+02:00")
+        #expect(seen["fields"]?["zarrwlr|Recording"] == "0")
+        #expect(seen["fields"]?["zarrwlr|First Sample"] == "14400")
+        #expect(seen["fields"]?["Serial"] == "mic-9")
+        #expect(seen["fields"]?["Samplerate"] == "48000")
+        // Across the two recordings: the first sample's instant, with the offset it was asked in.
+        let span = folder.path + "/span.wav"
+        #expect(run(["extract", "--store", store, "--at", "2025-04-16T04:30:01.5Z", "--duration", "1", "--output", span]).status == 0)
+        seen = try JSONValue(parsing: Array(try PythonReference.run(script: script, [span, a, "72000", "96000"]).standardOutput.utf8))
+        #expect(seen["timestamp_parsed"] == "2025-04-16T04:30:01.500000+00:00")
+        #expect(seen["frames"]?.intValue == 48_000)
+        #expect(seen["fields"]?["zarrwlr|Recording"] == "0,1")
     }
 
     @Test func deleteAndSetChangeOneRecordingAtomically() throws {
@@ -223,5 +252,31 @@ import ZarrStore
             _ = try archive.export(id, to: exported)
             #expect(try Data(contentsOf: URL(fileURLWithPath: exported)) == Data(contentsOf: URL(fileURLWithPath: file)))
         }
+    }
+}
+
+/// `import --jobs N` gives ids in the order the files were given, whatever finishes first.
+@Suite struct ImportOrderCLITests {
+    @Test func jobsAssignIDsInInputOrder() throws {
+        let folder = TemporaryFolder()
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        var files: [String] = []
+        // The first file is long, the later ones short: they finish first.
+        for (n, seconds) in [(0, "12"), (1, "0.2"), (2, "0.1"), (3, "0.3"), (4, "0.1"), (5, "0.2")] {
+            let path = folder.path + "/f\(n).wav"
+            try ProcessRunner.run(sox, ["-R", "-n", "-r", "48000", "-b", "16", "-c", "1", path, "synth", seconds, "sine", String(300 + 40 * n)])
+            files.append(path)
+        }
+        let broken = folder.path + "/broken.wav"
+        try Data("RIFF....WAVEjunk".utf8).write(to: URL(fileURLWithPath: broken))
+        let inputs = [files[0], files[1], broken, files[2], files[1], files[3], files[4], files[5]]
+        let store = folder.path + "/s.zarr"
+        let result: ProcessRunner.Result
+        do { result = try ProcessRunner.run(TimeAndEditingCLITests.binary, ["import", "--store", store, "--jobs", "4", "--json"] + inputs) } catch let failure as ProcessRunner.Failure {
+            result = failure.result
+        }
+        let outcomes = try JSONValue(parsing: Array(result.standardOutput.utf8)).arrayValue ?? []
+        #expect(outcomes.map { $0["status"]?.stringValue ?? "" } == ["imported", "imported", "failed", "imported", "duplicate", "imported", "imported", "imported"])
+        #expect(outcomes.map { $0["id"]?.stringValue ?? "-" } == ["0", "1", "-", "2", "1", "3", "4", "5"])
     }
 }

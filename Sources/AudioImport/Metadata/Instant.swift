@@ -38,7 +38,7 @@ public struct Instant: Sendable, Equatable, Comparable {
     }
 
     /// The instant `secondsSinceEpoch`, written with the offset `offsetMinutes` east of UTC
-    /// (fractional seconds to the microsecond, trailing zeros dropped).
+    /// (fractional seconds, when there are any, as six digits: microseconds).
     public init(secondsSinceEpoch: Double, offsetMinutes: Int = 0) {
         self.secondsSinceEpoch = secondsSinceEpoch
         self.offsetMinutes = offsetMinutes
@@ -51,11 +51,8 @@ public struct Instant: Sendable, Equatable, Comparable {
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: whole))
         func two(_ n: Int?) -> String { String(format: "%02d", n ?? 0) }
         var text = String(format: "%04d", parts.year ?? 0) + "-\(two(parts.month))-\(two(parts.day))T\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
-        if micros > 0 {
-            var fraction = String(format: "%06d", micros)
-            while fraction.hasSuffix("0") { fraction.removeLast() }
-            text += "." + fraction
-        }
+        // Six digits whenever there is a fraction: GUANO readers (guano-py) parse no other length.
+        if micros > 0 { text += "." + String(format: "%06d", micros) }
         if offsetMinutes == 0 {
             text += "Z"
         } else {
