@@ -9,7 +9,11 @@ struct AImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aimport",
         abstract: "Field recordings into an indexed Zarr v3 archive, any sample range back out.",
-        discussion: "Codecs: flac, wavpack (lossless), opus (lossy). The README has the exit codes; each command's --help its options.",
+        discussion: """
+            Codecs: \(CodecRegistry.standard.backends.map { "\($0.codecID.rawValue) (\($0.isLossless ? "lossless" : "lossy"))" }.joined(separator: ", ")). \
+            The README has the exit codes; each command's --help its options. Shell completion: \
+            aimport --generate-completion-script bash|zsh|fish.
+            """,
         subcommands: [Import.self, List.self, Info.self, Extract.self, Index.self, Verify.self, Export.self, Delete.self, SetMetadata.self, Demo.self, Version.self])
 }
 

@@ -27,8 +27,13 @@ struct Info: ParsableCommand {
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a 1:1-copied recording back out as the original file, byte for byte.",
-        discussion: "The written file's sha256 is checked against the recorded one. Example: aimport export --store season.zarr 0 --output original.flac")
+        abstract: "Write a recording's original file back out, byte for byte.",
+        discussion: """
+            Works for 1:1 copies (FLAC, Ogg Opus, WavPack files) and for lossless imports of WAV, RF64, W64 \
+            and AIFF files whose container was kept (`info` shows source.container_bytes). The file is \
+            written beside --output and renamed into place only when its sha256 is the recorded one. \
+            Example: aimport export --store season.zarr 0 --output 20250416_000000.WAV
+            """)
 
     @OptionGroup var location: ArchiveLocation
     @Argument(help: "The recording's id.") var id: String
