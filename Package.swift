@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "ZarrStore", targets: ["ZarrStore"]),
         .library(name: "CodecCore", targets: ["CodecCore"]),
+        .library(name: "ObjectStore", targets: ["ObjectStore"]),
         .library(name: "AudioInput", targets: ["AudioInput"]),
         .library(name: "CodecFLAC", targets: ["CodecFLAC"]),
         .library(name: "CodecOpus", targets: ["CodecOpus"]),
@@ -46,11 +47,15 @@ let package = Package(
             name: "CWavPack", path: "Sources/CWavPack", pkgConfig: "wavpack",
             providers: [.apt(["libwavpack-dev"]), .brew(["wavpack"])]),
         .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        .systemLibrary(
             name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile",
             providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
 
         .target(name: "ZarrStore", dependencies: ["CZstd"]),
         .target(name: "CodecCore", dependencies: ["ZarrStore"]),
+        .target(name: "ObjectStore", dependencies: ["ZarrStore", "CCurl", "CCrypto"]),
         .target(name: "AudioInput", dependencies: ["CodecCore", "ZarrStore", "CSndfile", "CCrypto"]),
         .target(name: "CodecFLAC", dependencies: ["CodecCore", "AudioInput", "CFLAC"]),
         .target(name: "CodecOpus", dependencies: ["CodecCore", "AudioInput", "COgg", "COpus"]),
@@ -83,6 +88,7 @@ let package = Package(
             name: "CodecOpusTests", dependencies: ["CodecOpus", "CodecCore", "AudioInput", "CodecConformance", "ZarrStore", "COpus", "COgg", "TestSupport"]),
         .testTarget(
             name: "CodecWavPackTests", dependencies: ["CodecWavPack", "CodecCore", "AudioInput", "CodecConformance", "ZarrStore", "TestSupport"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "ZarrStore", "TestSupport"]),
         .testTarget(
             name: "AudioImportTests", dependencies: ["AudioImport", "AudioInput", "CodecCore", "CodecFLAC", "ZarrStore", "TestSupport"],
             exclude: ["snippet_reference.py"]),

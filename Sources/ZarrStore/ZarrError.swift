@@ -33,6 +33,10 @@ public struct ZarrError: Error, Sendable, CustomStringConvertible {
         public static let invalidArgument = Code("invalid argument")
         /// A failure reading or writing the underlying storage.
         public static let io = Code("I/O error")
+        /// The storage refused the credentials or the operation (an object store's 403).
+        public static let permissionDenied = Code("permission denied")
+        /// The storage itself does not exist (an object store's missing bucket).
+        public static let storeNotFound = Code("store not found")
     }
 
     /// The kind of failure.

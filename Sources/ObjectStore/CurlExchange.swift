@@ -1,0 +1,103 @@
+internal import CCurl
+
+/// One HTTP exchange through libcurl, synchronous: the store protocols are synchronous, like
+/// the codec libraries' read callbacks they serve.
+///
+/// Owns its easy handle and header list and frees them when done; nothing of it outlives
+/// ``perform(method:url:headers:body:timeoutSeconds:)``. libcurl's callbacks get a
+/// `ResponseBuffer` unretained as their context: it is kept alive across `curl_easy_perform`,
+/// the only time they run.
+enum CurlExchange {
+    struct Response: Sendable {
+        let status: Int
+        /// Header names in lower case.
+        let headers: [String: String]
+        let body: [UInt8]
+    }
+
+    /// A failure below HTTP (connection refused or reset, timeout, name resolution).
+    struct TransportFailure: Error, Sendable {
+        let code: Int
+        let message: String
+        /// Worth retrying (timeouts, resets, refused connections).
+        let isTransient: Bool
+    }
+
+    private final class ResponseBuffer {
+        var body: [UInt8] = []
+        var headers: [String: String] = [:]
+    }
+
+    private static let initialised: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+
+    static func perform(method: String, url: String, headers: [String: String], body: [UInt8]?, timeoutSeconds: Int) throws(TransportFailure) -> Response {
+        guard initialised, let handle = curl_easy_init() else {
+            throw TransportFailure(code: -1, message: "libcurl cannot be initialised", isTransient: false)
+        }
+        defer { curl_easy_cleanup(handle) }
+        var list: UnsafeMutablePointer<curl_slist>?
+        // No "Expect: 100-continue" pause before bodies; no default content type.
+        for line in headers.map({ "\($0.key): \($0.value)" }) + ["Expect:", "Content-Type:"] {
+            list = curl_slist_append(list, line)
+        }
+        defer { curl_slist_free_all(list) }
+        let buffer = ResponseBuffer()
+        let context = Unmanaged.passUnretained(buffer).toOpaque()
+        let code: CURLcode = withExtendedLifetime(buffer) {
+            url.withCString { urlText in
+                method.withCString { methodText in
+                    (body ?? []).withUnsafeBytes { payload in
+                        _ = zw_curl_set_pointer(handle, CURLOPT_URL, urlText)
+                        _ = zw_curl_set_pointer(handle, CURLOPT_HTTPHEADER, list)
+                        _ = zw_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+                        _ = zw_curl_set_long(handle, CURLOPT_TIMEOUT, timeoutSeconds)
+                        _ = zw_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, min(timeoutSeconds, 10))
+                        _ = zw_curl_set_callback(handle, CURLOPT_WRITEFUNCTION, collectBody)
+                        _ = zw_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
+                        _ = zw_curl_set_callback(handle, CURLOPT_HEADERFUNCTION, collectHeader)
+                        _ = zw_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
+                        switch method {
+                        case "GET": _ = zw_curl_set_long(handle, CURLOPT_HTTPGET, 1)
+                        case "HEAD": _ = zw_curl_set_long(handle, CURLOPT_NOBODY, 1)
+                        default: _ = zw_curl_set_pointer(handle, CURLOPT_CUSTOMREQUEST, methodText)
+                        }
+                        if body != nil {
+                            _ = zw_curl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(payload.count))
+                            // A zero-length body still needs a valid pointer.
+                            _ = zw_curl_set_pointer(handle, CURLOPT_POSTFIELDS, payload.baseAddress ?? UnsafeRawPointer(methodText))
+                        }
+                        return curl_easy_perform(handle)
+                    }
+                }
+            }
+        }
+        guard code == CURLE_OK else {
+            let transient: Set<CURLcode> = [CURLE_OPERATION_TIMEDOUT, CURLE_COULDNT_CONNECT, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE]
+            throw TransportFailure(code: Int(code.rawValue), message: String(cString: curl_easy_strerror(code)), isTransient: transient.contains(code))
+        }
+        var status = 0
+        _ = zw_curl_response_code(handle, &status)
+        return Response(status: status, headers: buffer.headers, body: buffer.body)
+    }
+
+    private static let collectBody: zw_curl_data_callback = { data, size, count, context in
+        guard let data, let context else { return 0 }
+        let buffer = Unmanaged<ResponseBuffer>.fromOpaque(context).takeUnretainedValue()
+        let bytes = size * count
+        data.withMemoryRebound(to: UInt8.self, capacity: bytes) { buffer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: bytes)) }
+        return bytes
+    }
+
+    private static let collectHeader: zw_curl_data_callback = { data, size, count, context in
+        guard let data, let context else { return 0 }
+        let buffer = Unmanaged<ResponseBuffer>.fromOpaque(context).takeUnretainedValue()
+        let bytes = size * count
+        let line = data.withMemoryRebound(to: UInt8.self, capacity: bytes) { String(decoding: UnsafeBufferPointer(start: $0, count: bytes), as: UTF8.self) }
+        if line.hasPrefix("HTTP/") { buffer.headers = [:] }  // a new response (after a redirect or 100)
+        if let colon = line.firstIndex(of: ":") {
+            let name = line[..<colon].lowercased()
+            buffer.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return bytes
+    }
+}
