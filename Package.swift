@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "CodecOpus", dependencies: ["CodecCore", "AudioInput", "COgg", "COpus"]),
         .target(name: "CodecWavPack", dependencies: ["CodecCore", "AudioInput", "CWavPack"]),
         .target(name: "CodecConformance", dependencies: ["CodecCore", "AudioInput", "ZarrStore"]),
-        .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "AudioInput", "CodecFLAC", "CodecOpus", "CodecWavPack"]),
+        .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "AudioInput", "ObjectStore", "CodecFLAC", "CodecOpus", "CodecWavPack"]),
         .executableTarget(
             name: "aimport",
             dependencies: [

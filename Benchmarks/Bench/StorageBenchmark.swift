@@ -30,7 +30,7 @@ struct StorageBenchmark: AsyncParsableCommand {
             for (label, file) in [("FLAC file, copied 1:1", flac), ("WAV, encoded to FLAC", wav)] {
                 log("\(length) s, \(label) ...")
                 guard case .imported(let id, let report) = try await archive.importFile(file, allowDuplicate: true) else { continue }
-                let (bytes, disk) = try Self.usage(of: archive.store.root + "/" + id)
+                let (bytes, disk) = try Self.usage(of: archive.storeName + "/" + id)
                 let overhead = bytes - report.blobBytes
                 lines.append("| \(Self.duration(length)) | \(label) | \(report.blobBytes) | \(bytes) | \(overhead) B (\(String(format: "%.2f", 100 * Double(overhead) / Double(report.blobBytes))) %) | \(disk) |")
                 results.append([

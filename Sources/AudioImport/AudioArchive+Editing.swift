@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CodecCore
 import Foundation
+import ObjectStore
 import ZarrStore
 
 extension AudioArchive {
@@ -23,9 +24,10 @@ extension AudioArchive {
     /// see it whole or not at all; the sha256 gate forgets it, so its source can be imported again.
     /// - Throws: ``CodecError/Code/invalidArgument`` when there is no such recording.
     public func delete(_ id: String) throws(CodecError) {
+        if let objects { return try deleteObjects(id, objects) }
         try FileLock.withExclusiveLock(at: lockPath) { () throws(CodecError) in
             guard Self.isRecordingID(id), SourceFile.status(folder + "/" + id)?.isFolder == true else {
-                throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: store.root, recording: id)
+                throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: storeName, recording: id)
             }
             do {
                 try FileManager.default.createDirectory(atPath: deletedFolder, withIntermediateDirectories: true)
@@ -36,11 +38,11 @@ extension AudioArchive {
             } catch let error as CodecError {
                 throw error
             } catch {
-                throw CodecError(.storage, "cannot prepare the deletion: \(error.localizedDescription)", file: store.root, recording: id)
+                throw CodecError(.storage, "cannot prepare the deletion: \(error.localizedDescription)", file: storeName, recording: id)
             }
             let trash = trashFolder + "/" + id + "." + UUID().uuidString
             guard rename(folder + "/" + id, trash) == 0 else {
-                throw CodecError(.storage, "cannot delete the recording: \(String(cString: strerror(errno)))", file: store.root, recording: id)
+                throw CodecError(.storage, "cannot delete the recording: \(String(cString: strerror(errno)))", file: storeName, recording: id)
             }
             try? FileManager.default.removeItem(atPath: trash)
         }
@@ -58,26 +60,74 @@ extension AudioArchive {
         guard startTime != nil || metadata != nil else {
             throw CodecError(.invalidArgument, "nothing to change: give a start time or metadata", recording: id)
         }
+        if let objects { return try updateObjects(id, objects, startTime: startTime, metadata: metadata) }
         try FileLock.withExclusiveLock(at: lockPath) { () throws(CodecError) in
             var group = try recording(id)
-            var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
-            var old: [String: JSONValue] = ["changed_at": .string(Instant(secondsSinceEpoch: Date().timeIntervalSince1970.rounded()).text)]
-            if let startTime {
-                old["start_time"] = facts["start_time"] ?? .null
-                facts["start_time"] = ["iso8601": .string(startTime), "source": "user"]
-            }
-            if let metadata {
-                var all = facts["metadata"]?.objectValue ?? [:]
-                old["metadata_user"] = all["user"] ?? .null
-                all["user"] = metadata
-                facts["metadata"] = .object(all)
-            }
-            facts["history"] = .array((facts["history"]?.arrayValue ?? []) + [.object(old)])
+            let facts = Self.updated(group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:], startTime: startTime, metadata: metadata)
             do {
                 try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
             } catch {
-                throw CodecError.store(error, "cannot update the recording's metadata", file: store.root).inRecording(id)
+                throw CodecError.store(error, "cannot update the recording's metadata", file: storeName).inRecording(id)
             }
         }
+    }
+
+    /// `facts` with the new start time and/or user metadata, the old values appended to `history`.
+    static func updated(_ given: [String: JSONValue], startTime: String?, metadata: JSONValue?) -> [String: JSONValue] {
+        var facts = given
+        var old: [String: JSONValue] = ["changed_at": .string(Instant(secondsSinceEpoch: Date().timeIntervalSince1970.rounded()).text)]
+        if let startTime {
+            old["start_time"] = facts["start_time"] ?? .null
+            facts["start_time"] = ["iso8601": .string(startTime), "source": "user"]
+        }
+        if let metadata {
+            var all = facts["metadata"]?.objectValue ?? [:]
+            old["metadata_user"] = all["user"] ?? .null
+            all["user"] = metadata
+            facts["metadata"] = .object(all)
+        }
+        facts["history"] = .array((facts["history"]?.arrayValue ?? []) + [.object(old)])
+        return facts
+    }
+
+    /// Deletion on object storage: the id remembered, then the recording's group metadata
+    /// erased (it vanishes in that one step), then its objects and its sha256 marker.
+    private func deleteObjects(_ id: String, _ objects: ObjectCommit) throws(CodecError) {
+        guard Self.isRecordingID(id), try objects.isCommitted(id) else {
+            throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: storeName, recording: id)
+        }
+        let sha256 = (try? summary(id))?.sha256
+        do {
+            try store.set(objects.deletedKey(id), [])
+            try store.erase(objects.recordingKey(id))
+        } catch {
+            throw CodecError.store(error, "cannot delete the recording", file: storeName).inRecording(id)
+        }
+        objects.abandon(id: id, sha256: sha256)
+    }
+
+    /// A metadata change on object storage: read, change, compare-and-swap, again on a lost race.
+    private func updateObjects(_ id: String, _ objects: ObjectCommit, startTime: String?, metadata: JSONValue?) throws(CodecError) {
+        guard let s3 = store as? S3Store else { return }
+        for _ in 0..<20 {
+            do {
+                guard let (bytes, etag) = try s3.getWithETag(objects.recordingKey(id)) else {
+                    throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: storeName, recording: id)
+                }
+                var document = try JSONValue(parsing: bytes).objectValue ?? [:]
+                var attributes = document["attributes"]?.objectValue ?? [:]
+                attributes[RecordingLayout.attributeKey] = .object(Self.updated(
+                    attributes[RecordingLayout.attributeKey]?.objectValue ?? [:], startTime: startTime, metadata: metadata))
+                document["attributes"] = .object(attributes)
+                if try s3.replace(objects.recordingKey(id), JSONValue.object(document).serialized(), ifMatch: etag) { return }
+            } catch let error as CodecError {
+                throw error
+            } catch let error as ZarrError {
+                throw CodecError.store(error, "cannot update the recording's metadata", file: storeName).inRecording(id)
+            } catch {
+                throw CodecError(.corrupt, "the recording's metadata does not parse: \(error)", file: storeName, recording: id)
+            }
+        }
+        throw CodecError(.storage, "the recording's metadata kept changing under the update", file: storeName, recording: id)
     }
 }

@@ -67,10 +67,14 @@ extension AudioArchive {
         return findings
     }
 
-    /// Removes the staging folders of imports whose importer is gone; returns how many.
+    /// Removes what imports whose importer is gone left behind (staging folders; on object
+    /// storage their claims, objects and sha256 markers); returns how many imports.
+    /// - Parameter staleAfter: on object storage, claims of importers on other hosts older than
+    ///   this many seconds count as abandoned (an importer on this host counts once its process is gone).
     @discardableResult
-    public func removeStaleStaging() -> Int {
-        Staging.removeStale(in: self)
+    public func removeStaleStaging(staleAfter: Double? = nil) -> Int {
+        if let objects { return objects.collectGarbage(staleAfter: staleAfter ?? ObjectCommit.leaseSeconds) }
+        return Staging.removeStale(in: self)
     }
 
     /// Writes the original file of a recording back out and checks its sha256: a 1:1 copy's

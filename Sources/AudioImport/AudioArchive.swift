@@ -6,6 +6,7 @@ import Darwin
 import AudioInput
 import CodecCore
 import Foundation
+import ObjectStore
 import ZarrStore
 
 /// An audio archive: a Zarr group (the store root by default) whose numbered child groups
@@ -65,16 +66,52 @@ public struct AudioArchive: Sendable {
         }
     }
 
-    public let store: FilesystemStore
+    /// The store: a folder (``FilesystemStore``) or S3-protocol object storage (``S3Store``).
+    public let store: any ZarrStorage
     /// The archive group's path in the store ("" for the root).
     public let path: String
     /// The codecs this archive imports with and reads recordings of.
     public let codecs: CodecRegistry
+    /// The store as the user named it (a folder or `s3://BUCKET/PREFIX`), for messages.
+    public let storeName: String
+    /// The folder of a filesystem store; nil on object storage.
+    let localRoot: String?
+    /// The commit protocol on object storage; nil for a filesystem store.
+    let objects: ObjectCommit?
 
     init(store: FilesystemStore, path: String, codecs: CodecRegistry = .standard) {
         self.store = store
         self.path = path
         self.codecs = codecs
+        storeName = store.root
+        localRoot = store.root
+        objects = nil
+    }
+
+    init(objectStore: S3Store, path: String, codecs: CodecRegistry = .standard) {
+        store = objectStore
+        self.path = path
+        self.codecs = codecs
+        storeName = objectStore.location.description
+        localRoot = nil
+        objects = ObjectCommit(store: objectStore, path: path)
+    }
+
+    /// The S3 store that `storePath` names (`s3://BUCKET/PREFIX`), its access checked; nil for a folder.
+    /// - Throws: ``CodecError/Code/permissionDenied`` for refused credentials,
+    ///   ``CodecError/Code/noInput`` for a missing bucket.
+    static func objectStore(_ storePath: String) throws(CodecError) -> S3Store? {
+        guard storePath.hasPrefix("s3://") else { return nil }
+        guard let location = S3Location(storePath) else {
+            throw CodecError(.invalidArgument, "an S3 store is s3://BUCKET or s3://BUCKET/PREFIX", file: storePath)
+        }
+        do {
+            let store = S3Store(location, client: try S3Client())
+            try store.checkAccess()
+            return store
+        } catch {
+            throw CodecError.store(error, "cannot open the S3 store", file: storePath)
+        }
     }
     /// The archive's own folder for what is not data: `staging/` (imports in progress, each a
     /// self-contained recording group of its own) and `lock`. It holds no `zarr.json`, so
@@ -93,10 +130,11 @@ public struct AudioArchive: Sendable {
     ///   ``CodecError/Code/invalidArgument`` when the group is not an archive,
     ///   ``CodecError/Code/corrupt`` when its metadata does not parse.
     public static func open(storePath: String, group: String = "", codecs: CodecRegistry = .standard) throws(CodecError) -> AudioArchive {
-        guard SourceFile.status(storePath)?.isFolder == true else {
+        let objectStore = try objectStore(storePath)
+        guard objectStore != nil || SourceFile.status(storePath)?.isFolder == true else {
             throw CodecError(.noInput, "no store here (not a folder)", file: storePath)
         }
-        let store = FilesystemStore(root: storePath)
+        let store: any ZarrStorage = objectStore ?? FilesystemStore(root: storePath)
         let node: ZarrGroup
         do {
             node = try ZarrGroup.open(in: store, at: group)
@@ -108,7 +146,8 @@ public struct AudioArchive: Sendable {
         guard node.attributes[RecordingLayout.attributeKey]?["node"] == "archive" else {
             throw CodecError(.invalidArgument, "'\(group.isEmpty ? "/" : group)' is a Zarr group but not an audio archive", file: storePath)
         }
-        return AudioArchive(store: store, path: group, codecs: codecs)
+        if let objectStore { return AudioArchive(objectStore: objectStore, path: group, codecs: codecs) }
+        return AudioArchive(store: FilesystemStore(root: storePath), path: group, codecs: codecs)
     }
 
     /// Opens the archive at `group` in the store at `storePath`, creating store and archive when
@@ -116,7 +155,8 @@ public struct AudioArchive: Sendable {
     /// - Throws: ``CodecError/Code/invalidArgument`` when the group exists but is not an archive
     ///   (another Zarr group, or an array); ``CodecError/Code/storage`` when it cannot be created.
     public static func openOrCreate(storePath: String, group: String = "", codecs: CodecRegistry = .standard) throws(CodecError) -> AudioArchive {
-        let store = FilesystemStore(root: storePath)
+        let objectStore = try objectStore(storePath)
+        let store: any ZarrStorage = objectStore ?? FilesystemStore(root: storePath)
         do {
             // Created with its marker in one atomic write, so a concurrent importer never sees an
             // unmarked archive that already holds another importer's staging group.
@@ -138,18 +178,20 @@ public struct AudioArchive: Sendable {
         } catch {
             throw CodecError.store(error, "cannot open or create the archive", file: storePath)
         }
-        return AudioArchive(store: store, path: group, codecs: codecs)
+        if let objectStore { return AudioArchive(objectStore: objectStore, path: group, codecs: codecs) }
+        return AudioArchive(store: FilesystemStore(root: storePath), path: group, codecs: codecs)
     }
 
-    var folder: String { path.isEmpty ? store.root : store.root + "/" + path }
+    /// The archive group's folder (filesystem stores only).
+    var folder: String { path.isEmpty ? (localRoot ?? "") : (localRoot ?? "") + "/" + path }
     var stagingFolder: String { folder + "/" + Self.internalFolder + "/staging" }
     var lockPath: String { folder + "/" + Self.internalFolder + "/lock" }
-    private func child(_ name: String) -> String { path.isEmpty ? name : path + "/" + name }
+    func child(_ name: String) -> String { path.isEmpty ? name : path + "/" + name }
 
     /// The committed recordings, by id, damaged ones included (with ``Summary/damage``).
     public func recordings() throws(CodecError) -> [Summary] {
         let names: [String]
-        do { names = try store.listDirectory(path) } catch { throw CodecError.store(error, "cannot list the archive", file: store.root) }
+        do { names = try store.listDirectory(path) } catch { throw CodecError.store(error, "cannot list the archive", file: storeName) }
         var result: [Summary] = []
         for name in names where Self.isRecordingID(name) {
             do {
@@ -159,6 +201,8 @@ public struct AudioArchive: Sendable {
                     continue
                 }
                 result.append(Summary(id: name, attributes: facts))
+            } catch where error.code == .nodeNotFound && objects != nil {
+                continue  // on object storage: an import in progress or abandoned, not yet a recording
             } catch {
                 let reason = error.code == .nodeNotFound ? "its zarr.json is missing" : "its zarr.json is damaged (\(error.message))"
                 result.append(Summary(id: name, attributes: [:], damage: reason))
@@ -175,18 +219,18 @@ public struct AudioArchive: Sendable {
     /// The recording group `id`.
     public func recording(_ id: String) throws(CodecError) -> ZarrGroup {
         guard Self.isRecordingID(id) else {
-            throw CodecError(.invalidArgument, "'\(id)' is not a recording id (ids are numbers)", file: store.root)
+            throw CodecError(.invalidArgument, "'\(id)' is not a recording id (ids are numbers)", file: storeName)
         }
         let group: ZarrGroup
         do {
             group = try ZarrGroup.open(in: store, at: child(id))
         } catch where error.code == .nodeNotFound {
-            throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: store.root, recording: id)
+            throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: storeName, recording: id)
         } catch {
-            throw CodecError.store(error, "the recording's metadata is damaged", file: store.root).inRecording(id)
+            throw CodecError.store(error, "the recording's metadata is damaged", file: storeName).inRecording(id)
         }
         guard group.attributes[RecordingLayout.attributeKey]?["node"] == "recording" else {
-            throw CodecError(.corrupt, "the recording's zarr.json has no recording description", file: store.root, recording: id)
+            throw CodecError(.corrupt, "the recording's zarr.json has no recording description", file: storeName, recording: id)
         }
         return group
     }
@@ -239,9 +283,13 @@ public struct AudioArchive: Sendable {
         let input = decodedInput.map { ImportSource(path: $0.wav, isLossyDecode: $0.isLossy) }
             ?? ImportSource(path: file, sizeBytes: size, sha256: sha256, progress: progress)
 
-        Staging.removeStale(in: self)
-        let stagingArea = try Staging.create(in: self)
-        let staging = stagingArea.group
+        if objects == nil { Staging.removeStale(in: self) }
+        let stagingArea = try PendingImport.begin(in: self)
+        let staging: ZarrGroup
+        do { staging = try stagingArea.group } catch {
+            stagingArea.remove()
+            throw CodecError.store(error, "cannot open the new recording", file: storeName)
+        }
         let channels = (try? input.pcmReader())?.channelCount ?? 0
         let outcome: Result<ImportReport, CodecError>
         if channels > backend.maximumChannels {
@@ -295,7 +343,7 @@ public struct AudioArchive: Sendable {
             }
             // Concurrent imports of one caller may take turns here, so that ids follow its order.
             await beforeCommit?()
-            return try commit(stagingArea, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
+            return try stagingArea.commit(sha256: sha256, allowDuplicate: allowDuplicate, report: report)
         case .failure(let error):
             stagingArea.remove()
             throw error
@@ -314,7 +362,7 @@ public struct AudioArchive: Sendable {
         for (k, file) in files.enumerated() {
             let subgroup: ZarrGroup
             do { subgroup = try staging.createGroup("g\(k)") } catch {
-                return .failure(CodecError.store(error, "cannot create channel group \(k)", file: store.root))
+                return .failure(CodecError.store(error, "cannot create channel group \(k)", file: storeName))
             }
             switch await Self.run(backend, file: file, into: subgroup, options: options) {
             case .success(let report): reports.append(report)
@@ -350,7 +398,7 @@ public struct AudioArchive: Sendable {
         var result: [(group: ZarrGroup, backend: any CodecBackend.Type)] = []
         for entry in groups {
             guard let name = entry["group"]?.stringValue, let group = try? recording.group(name) else {
-                throw CodecError(.incompleteRecording, "recording \(id) lacks its channel group \(entry["group"] ?? "?")", file: store.root)
+                throw CodecError(.incompleteRecording, "recording \(id) lacks its channel group \(entry["group"] ?? "?")", file: storeName)
             }
             result.append((group, backend))
         }
@@ -377,27 +425,12 @@ public struct AudioArchive: Sendable {
         }
     }
 
-    /// Under the archive lock: the duplicate check again, then the rename to the next free id
-    /// (past every numeric child, damaged recordings included, so no id is ever reused).
-    private func commit(_ staging: Staging, sha256: String, allowDuplicate: Bool, report: ImportReport) throws(CodecError) -> Outcome {
-        try FileLock.withExclusiveLock(at: lockPath) { () throws(CodecError) -> Outcome in
-            // One listing serves the duplicate check and the next id.
-            let committed = try recordings()
-            if !allowDuplicate, let existing = committed.first(where: { $0.damage == nil && $0.sha256 == sha256 })?.id {
-                staging.remove()
-                return .duplicate(of: existing)
-            }
-            let next = ((committed.compactMap { Int($0.id) } + deletedIDs()).max() ?? -1) + 1
-            guard staging.commit(to: folder + "/\(next)") else {
-                let reason = String(cString: strerror(errno))
-                staging.remove()
-                throw CodecError(.storage, "cannot commit the recording as '\(next)': \(reason)", file: store.root)
-            }
-            return .imported(id: String(next), report: report)
-        }
-    }
-
     private func duplicate(of sha256: String) throws(CodecError) -> String? {
-        try recordings().first { $0.damage == nil && $0.sha256 == sha256 }?.id
+        if let objects {
+            guard let bytes = try? store.get(objects.markerKey(sha256)) else { return nil }
+            let id = String(decoding: bytes, as: UTF8.self)
+            return try objects.isCommitted(id) ? id : nil
+        }
+        return try recordings().first { $0.damage == nil && $0.sha256 == sha256 }?.id
     }
 }

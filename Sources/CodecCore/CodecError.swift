@@ -31,6 +31,8 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
         public static let missingData = Code("missing data")
         /// An output file or folder cannot be created.
         public static let cannotCreate = Code("cannot create")
+        /// The storage refused the credentials or the operation (an object store's 403).
+        public static let permissionDenied = Code("permission denied")
     }
 
     public let code: Code
@@ -72,6 +74,8 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
         case .nodeNotFound: .incompleteRecording
         case .unsupportedCodec, .unsupportedDataType, .unsupportedChunkGrid, .unsupportedChunkKeyEncoding, .unsupportedExtension: .unsupported
         case .nodeExists, .invalidArgument: .library
+        case .permissionDenied: .permissionDenied
+        case .storeNotFound: .noInput
         default: .storage
         }
         return CodecError(code, what, codec: codec, file: file, byteOffset: byteOffset, underlying: zarr)

@@ -14,7 +14,7 @@ struct AImportCommand: AsyncParsableCommand {
             The README has the exit codes; each command's --help its options. Shell completion: \
             aimport --generate-completion-script bash|zsh|fish.
             """,
-        subcommands: [Import.self, List.self, Info.self, Extract.self, Index.self, Verify.self, Export.self, Delete.self, SetMetadata.self, Demo.self, Version.self])
+        subcommands: [Import.self, List.self, Info.self, Extract.self, Index.self, Verify.self, Export.self, Delete.self, SetMetadata.self, Collect.self, Demo.self, Version.self])
 }
 
 /// Exit codes in the sysexits style (see README "Exit codes").
@@ -25,6 +25,7 @@ enum ExitStatus {
     static let software: Int32 = 70
     static let cantCreate: Int32 = 73
     static let ioError: Int32 = 74
+    static let noPermission: Int32 = 77
 }
 
 struct Demo: AsyncParsableCommand {

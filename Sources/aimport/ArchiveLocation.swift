@@ -4,7 +4,7 @@ import CodecCore
 
 /// The options that name an archive: the store folder and the archive group inside it.
 struct ArchiveLocation: ParsableArguments {
-    @Option(help: "The Zarr store (a folder).") var store: String
+    @Option(help: "The Zarr store: a folder, or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).") var store: String
     @Option(help: "The archive group inside the store (default: the root).") var group: String = ""
 
     /// The archive, created with its store when missing (for `import`).

@@ -71,3 +71,33 @@ enum MetaOption {
         return value
     }
 }
+
+struct Collect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Remove what interrupted imports left behind (never visible as recordings).",
+        discussion: """
+            A filesystem archive: staging folders of importers that are gone. An S3 archive: the claims, \\
+            objects and sha256 markers of importers that are gone (on this host: their process has \\
+            ended; on another: the claim is older than --stale-after). `verify` does the same first. \\
+            Example: aimport gc --store s3://season/archive
+            """)
+
+    @OptionGroup var location: ArchiveLocation
+    @Option(help: "Seconds after which a claim of an importer on another host counts as abandoned (default 86400).")
+    var staleAfter: Double?
+
+    func validate() throws {
+        if let staleAfter, !(staleAfter.isFinite && staleAfter >= 0) { throw ValidationError("--stale-after must be 0 or more seconds") }
+    }
+
+    func run() throws {
+        do {
+            let removed = try location.archive().removeStaleStaging(staleAfter: staleAfter)
+            print("removed \(removed) interrupted imports")
+        } catch {
+            fail(error)
+            throw ExitCode(ExitStatus.for(error))
+        }
+    }
+}

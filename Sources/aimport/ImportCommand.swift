@@ -269,6 +269,7 @@ extension ExitStatus {
         case .storage: return ioError
         case .invalidArgument: return usage
         case .cannotCreate: return cantCreate
+        case .permissionDenied: return noPermission
         case .library: return software
         default: return dataError
         }

@@ -102,7 +102,7 @@ struct Verify: AsyncParsableCommand {
         do {
             let archive = try location.archive()
             let removed = archive.removeStaleStaging()
-            if removed > 0 { print("removed \(removed) staging folders of interrupted imports") }
+            if removed > 0 { print("removed \(removed) interrupted imports") }
             for id in ids.isEmpty ? try archive.recordings().map(\.id) : ids {
                 let findings = await archive.verify(id)
                 print("recording \(id): \(findings.isEmpty ? "ok" : "DAMAGED")")
