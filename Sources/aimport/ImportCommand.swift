@@ -94,7 +94,12 @@ struct Import: AsyncParsableCommand {
             archive = try location.archiveCreatingIt()
         } catch {
             fail(error)
-            throw ExitCode(error.code == .invalidArgument || error.code == .corrupt ? ExitStatus.dataError : ExitStatus.cantCreate)
+            let status: Int32 = switch error.code {
+            case .invalidArgument, .corrupt: ExitStatus.dataError
+            case .permissionDenied, .noInput: ExitStatus.for(error)
+            default: ExitStatus.cantCreate
+            }
+            throw ExitCode(status)
         }
         var userMetadata: JSONValue?
         if let meta {

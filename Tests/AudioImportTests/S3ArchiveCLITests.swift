@@ -1,0 +1,149 @@
+import Foundation
+import ObjectStore
+import Testing
+import TestSupport
+import ZarrStore
+
+/// The archive on a real S3 server (SeaweedFS) through the built `aimport`: several importing
+/// processes at once, a killed importer, refused credentials, and zarr-python 3 reading the
+/// archive over S3.
+@Suite(.serialized) struct S3ArchiveCLITests {
+    static let binary = PythonReference.packageRoot + "/.build/debug/aimport"
+    static let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+
+    private func run(_ arguments: [String], environment: [String: String]? = S3TestServer.environment) -> (status: Int32, out: String, err: String) {
+        do {
+            let result = try ProcessRunner.run(Self.binary, arguments, environment: environment)
+            return (result.status, result.standardOutput, result.standardError)
+        } catch let failure as ProcessRunner.Failure {
+            return (failure.result.status, failure.result.standardOutput, failure.result.standardError)
+        } catch {
+            return (-1, "", "\(error)")
+        }
+    }
+
+    private func store(_ url: String) throws -> S3Store? {
+        guard let environment = S3TestServer.environment, let location = S3Location(url) else { return nil }
+        return S3Store(location, client: try S3Client(environment: environment))
+    }
+
+    private func listed(_ url: String) throws -> [JSONValue] {
+        try JSONValue(parsing: Array(run(["list", "--store", url, "--json"]).out.utf8)).arrayValue ?? []
+    }
+
+    private func zarrPython(_ url: String) throws -> JSONValue {
+        guard let location = S3Location(url) else { return .null }
+        let script = PythonReference.packageRoot + "/Tests/AudioImportTests/zarr_python_s3.py"
+        let result = try ProcessRunner.run(try PythonReference.interpreter(), [script, location.bucket, location.prefix], environment: S3TestServer.environment)
+        return try JSONValue(parsing: Array(result.standardOutput.utf8))
+    }
+
+    private func sha256(_ path: String) throws -> String {
+        try ProcessRunner.run("/usr/bin/sha256sum", [path]).standardOutput.split(separator: " ").first.map(String.init) ?? ""
+    }
+
+    @Test func concurrentImportersGetDistinctIDsAndEachFileOnce() async throws {
+        guard S3TestServer.environment != nil else { Issue.record(Comment(rawValue: S3TestServer.missing)); return }
+        let folder = TemporaryFolder()
+        var files: [String] = []
+        for n in 0..<6 {
+            let path = folder.path + "/w\(n).wav"
+            try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "48000", "-b", "16", "-c", "1", path, "synth", "0.\(n + 2)", "sine", String(300 + 70 * n)])
+            files.append(path)
+        }
+        for n in 0..<2 {
+            let path = folder.path + "/f\(n).flac"
+            try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "44100", "-b", "24", "-c", "2", path, "synth", "0.5", "pinknoise", "vol", "0.\(n + 3)"])
+            files.append(path)
+        }
+        let url = S3TestServer.freshLocation()
+        // Four importers at once, each with every file in its own order.
+        let orders = [files, files.reversed(), Array(files[3...] + files[..<3]), Array(files[5...] + files[..<5])]
+        let statuses = await withTaskGroup(of: Int32.self) { group in
+            for order in orders { group.addTask { self.run(["import", "--store", url, "--json"] + order).status } }
+            var all: [Int32] = []
+            for await status in group { all.append(status) }
+            return all
+        }
+        #expect(statuses == [0, 0, 0, 0])
+        let recordings = try listed(url)
+        let ids = recordings.compactMap { $0["id"]?.stringValue }
+        #expect(ids.count == files.count, "\(ids)")
+        #expect(Set(ids).count == ids.count)
+        let hashes = recordings.compactMap { $0["source"]?["sha256"]?.stringValue }
+        #expect(Set(hashes) == Set(try files.map(sha256)))
+        // zarr-python over S3 sees exactly these recordings; 1:1 copies' blobs are the files.
+        let seen = try zarrPython(url)
+        #expect(Set(seen["members"]?.objectValue?.keys.map { $0 } ?? []) == Set(ids))
+        for recording in recordings where recording["encoding"]?["copied_verbatim"] == true {
+            guard let id = recording["id"]?.stringValue else { continue }
+            #expect(seen["members"]?[id]?["blob_sha256"] == recording["source"]?["sha256"])
+        }
+        // Extraction from S3 equals the source; export recreates it.
+        let wav = try #require(recordings.first { $0["source"]?["file_name"] == "w2.wav" }?["id"]?.stringValue)
+        let out = folder.path + "/back.wav"
+        #expect(run(["export", "--store", url, wav, "--output", out]).status == 0)
+        #expect(try sha256(out) == (try sha256(files[2])))
+        #expect(run(["verify", "--store", url]).status == 0)
+    }
+
+    @Test func aKilledImporterLeavesNothingVisibleAndGCClearsIt() async throws {
+        guard let environment = S3TestServer.environment else { Issue.record(Comment(rawValue: S3TestServer.missing)); return }
+        let folder = TemporaryFolder()
+        let small = folder.path + "/small.wav", big = folder.path + "/big.wav"
+        try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "48000", "-b", "16", "-c", "1", small, "synth", "0.5", "sine", "500"])
+        try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "96000", "-b", "24", "-c", "2", big, "synth", "120", "pinknoise"])
+        let url = S3TestServer.freshLocation()
+        #expect(run(["import", "--store", url, small]).status == 0)
+        guard let store = try store(url) else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["import", "--store", url, big]
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Killed once it has claimed an id and is writing (long before it could commit).
+        var claimed = false
+        for _ in 0..<400 where !claimed {
+            let claims = try store.listDirectory(".zarrwlr/claims"), written = try store.keys(below: "1")
+            claimed = !claims.isEmpty && !written.isEmpty
+            if !claimed { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(claimed)
+        #expect(try listed(url).compactMap { $0["id"]?.stringValue } == ["0"])
+        #expect(Set(try zarrPython(url)["members"]?.objectValue?.keys.map { $0 } ?? []) == ["0"])
+        // gc removes the dead importer's claim and objects; the file imports afterwards.
+        let collected = run(["gc", "--store", url])
+        #expect(collected.status == 0)
+        #expect(collected.out.contains("removed 1"))
+        #expect(try store.listDirectory(".zarrwlr/claims").isEmpty)
+        #expect(try store.keys(below: "1").isEmpty)
+        let again = run(["import", "--store", url, "--json", big])
+        #expect(again.status == 0)
+        #expect(try JSONValue(parsing: Array(again.out.utf8)).arrayValue?.first?["id"] == "2")  // the claimed id is not reused
+    }
+
+    @Test func refusedCredentialsAndMissingBucketsChangeNothing() throws {
+        guard var environment = S3TestServer.environment else { Issue.record(Comment(rawValue: S3TestServer.missing)); return }
+        let folder = TemporaryFolder()
+        let wav = folder.path + "/x.wav"
+        try ProcessRunner.run(Self.sox, ["-n", "-r", "16000", "-b", "16", "-c", "1", wav, "synth", "0.2", "sine", "440"])
+        let url = S3TestServer.freshLocation()
+        let missing = run(["import", "--store", "s3://no-such-bucket-zarrwlr/x", wav])
+        #expect(missing.status == 66, "\(missing.err)")
+        #expect(missing.err.contains("bucket"))
+        #expect(run(["list", "--store", "s3://no-such-bucket-zarrwlr"]).status == 66)
+        environment["AWS_SECRET_ACCESS_KEY"] = "wrong-secret"
+        let denied = run(["import", "--store", url, wav], environment: environment)
+        #expect(denied.status == 77, "\(denied.err)")
+        #expect(denied.err.contains("AWS_ACCESS_KEY_ID"))
+        #expect(run(["list", "--store", url], environment: environment).status == 77)
+        guard let store = try store(url) else { return }
+        #expect(try store.listDirectory("").isEmpty)  // nothing was written
+        #expect(run(["list", "--store", url]).status == 66)  // no archive there
+        #expect(run(["list", "--store", "s3://"]).status == 64)
+    }
+}
