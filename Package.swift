@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "zarrwlr-bench",
             dependencies: [
-                "ZarrStore", "CodecCore", "AudioInput", "AudioImport", "CodecFLAC", "CodecOpus", "CodecWavPack", "CSndfile", "COpus", "COgg", "CWavPack", "TestSupport",
+                "ZarrStore", "CodecCore", "AudioInput", "AudioImport", "ObjectStore", "CodecFLAC", "CodecOpus", "CodecWavPack", "CSndfile", "COpus", "COgg", "CWavPack", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Bench"),

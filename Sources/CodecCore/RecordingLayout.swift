@@ -27,11 +27,12 @@ public enum RecordingLayout {
         try BlobWriter(in: group, name: blobArrayName, shardBytes: blobShardBytes, innerChunkBytes: blobInnerChunkBytes, fitsShortStreams: true)
     }
 
-    /// The blob of the recording in `group`.
+    /// The blob of the recording in `group`, its shard indexes read once (a committed blob does
+    /// not change).
     /// - Throws: ``CodecError/Code/incompleteRecording`` when there is none.
     public static func openBlob(in group: ZarrGroup, codec: CodecID) throws(CodecError) -> BlobReader {
         do {
-            return try BlobReader(try group.array(blobArrayName))
+            return try BlobReader(try group.array(blobArrayName).cachingShardIndexes())
         } catch let error as CodecError {
             throw error
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ZarrStore
 
 /// Where an S3 archive lives and how to reach it: `s3://BUCKET/PREFIX`, configured as every AWS
@@ -33,6 +34,8 @@ public final class S3Client: Sendable {
     /// Attempts per request (the first included).
     public let attempts: Int
     public let timeoutSeconds: Int
+    /// Requests sent, by method (retries included): for benchmarks and tests.
+    public let requestCounts = Mutex<[String: Int]>([:])
 
     /// A client configured from `environment` (the process's by default).
     /// - Throws: ``ZarrError/Code/permissionDenied`` when no credentials are set.
@@ -74,6 +77,7 @@ public final class S3Client: Sendable {
             given["x-amz-content-sha256"] = payloadHash
             let signed = signer.sign(method: method, path: path, query: query, headers: given, payloadHash: payloadHash, date: Date())
             let sent = signed.filter { $0.key != "host" }
+            requestCounts.withLock { $0[method, default: 0] += 1 }
             do {
                 let response = try CurlExchange.perform(method: method, url: base + SigV4Signer.canonicalURI(path) + queryText, headers: sent, body: body, timeoutSeconds: timeoutSeconds)
                 if response.status >= 500 || response.status == 429 {

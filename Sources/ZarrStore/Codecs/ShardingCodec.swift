@@ -115,22 +115,27 @@ struct ShardingCodec: ArrayToBytesCodec {
     /// Inner chunks that lie back to back in the shard are fetched with one read.
     func read(
         key: String, from store: any ReadableStore, regionOrigin: [Int], extent: [Int],
-        into target: UnsafeMutableRawBufferPointer, targetShape: [Int], targetOrigin: [Int]
+        into target: UnsafeMutableRawBufferPointer, targetShape: [Int], targetOrigin: [Int], indexCache: ShardIndexCache? = nil
     ) throws(ZarrError) {
-        guard let shardSize = try store.size(of: key) else {
-            RegionCopy.fill(target, shape: targetShape, origin: targetOrigin, extent: extent, pattern: fillValue)
-            return
-        }
-        guard shardSize >= indexSize else {
-            throw ZarrError(.corruptChunk, "shard of \(shardSize) bytes is shorter than its \(indexSize)-byte index", key: key)
-        }
-        let indexRange: ByteRange = spec.indexLocation == .start ? .bounded(offset: 0, length: indexSize) : .suffix(length: indexSize)
-        guard let indexBytes = try store.get(key, range: indexRange) else {
-            RegionCopy.fill(target, shape: targetShape, origin: targetOrigin, extent: extent, pattern: fillValue)
-            return
-        }
         let entries: [Range<Int>?]
-        do { entries = try decodeIndex(indexBytes, shardSize: shardSize) } catch { throw ZarrError(error.code, error.message, key: key) }
+        if let cached = indexCache?.entry(key) {
+            entries = cached.entries
+        } else {
+            guard let shardSize = try store.size(of: key) else {
+                RegionCopy.fill(target, shape: targetShape, origin: targetOrigin, extent: extent, pattern: fillValue)
+                return
+            }
+            guard shardSize >= indexSize else {
+                throw ZarrError(.corruptChunk, "shard of \(shardSize) bytes is shorter than its \(indexSize)-byte index", key: key)
+            }
+            let indexRange: ByteRange = spec.indexLocation == .start ? .bounded(offset: 0, length: indexSize) : .suffix(length: indexSize)
+            guard let indexBytes = try store.get(key, range: indexRange) else {
+                RegionCopy.fill(target, shape: targetShape, origin: targetOrigin, extent: extent, pattern: fillValue)
+                return
+            }
+            do { entries = try decodeIndex(indexBytes, shardSize: shardSize) } catch { throw ZarrError(error.code, error.message, key: key) }
+            indexCache?.store(.init(shardSize: shardSize, entries: entries), for: key)
+        }
 
         let innerShape = spec.chunkShape
         let first = zip(regionOrigin, innerShape).map { $0 / $1 }
@@ -184,17 +189,34 @@ struct ShardingCodec: ArrayToBytesCodec {
     ) throws(ZarrError) {
         let size = inner.dataType.size
         let innerLength = spec.chunkShape[0]
-        for item in wanted {
+        // Consecutive inner chunks that lie back to back in the shard and in the region are read
+        // with one request: (shard offset, target byte range) of the run being gathered.
+        var run: (offset: Int, target: Range<Int>)?
+        func flush() throws(ZarrError) {
+            guard let pending = run else { return }
+            run = nil
+            guard try store.read(key, offset: pending.offset, into: UnsafeMutableRawBufferPointer(rebasing: target[pending.target])) else {
+                throw ZarrError(.corruptChunk, "shard disappeared while being read", key: key)
+            }
+        }
+        var previousEnd: Int?
+        for item in wanted.sorted(by: { $0.coordinates[0] < $1.coordinates[0] }) {
             guard item.range.count == innerLength * size else {
                 throw ZarrError(.corruptChunk, "inner chunk \(item.coordinates[0]) holds \(item.range.count) bytes, \(innerLength * size) expected", key: key)
             }
             let (sourceOrigin, copyExtent, destinationOrigin) = GridWalk.intersection(
                 chunkOrigin: [item.coordinates[0] * innerLength], chunkShape: [innerLength], regionOrigin: regionOrigin,
                 extent: extent, targetOrigin: targetOrigin)
-            let slice = UnsafeMutableRawBufferPointer(rebasing: target[destinationOrigin[0] * size..<(destinationOrigin[0] + copyExtent[0]) * size])
-            guard try store.read(key, offset: item.range.lowerBound + sourceOrigin[0] * size, into: slice) else {
-                throw ZarrError(.corruptChunk, "shard disappeared while being read", key: key)
+            let offset = item.range.lowerBound + sourceOrigin[0] * size
+            let bytes = destinationOrigin[0] * size..<(destinationOrigin[0] + copyExtent[0]) * size
+            if let pending = run, previousEnd == offset, pending.target.upperBound == bytes.lowerBound {
+                run = (pending.offset, pending.target.lowerBound..<bytes.upperBound)
+            } else {
+                try flush()
+                run = (offset, bytes)
             }
+            previousEnd = item.range.upperBound
         }
+        try flush()
     }
 }

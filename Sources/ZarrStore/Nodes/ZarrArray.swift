@@ -13,6 +13,8 @@ public struct ZarrArray: Sendable {
     private let writer: (any WritableStore)?
     private let chain: CodecChain
     private let fill: [UInt8]
+    /// Shard indexes read so far, when this array value was made with ``cachingShardIndexes()``.
+    private var shardIndexCache: ShardIndexCache?
 
     init(metadata: ArrayMetadata, path: String, reader: any ReadableStore, writer: (any WritableStore)?) throws(ZarrError) {
         self.metadata = metadata
@@ -21,6 +23,15 @@ public struct ZarrArray: Sendable {
         self.writer = writer
         fill = try metadata.dataType.fillBytes(from: metadata.fillValue)
         chain = try CodecChain(metadata.codecs, chunkShape: metadata.chunkShape, dataType: metadata.dataType, fillValue: fill)
+    }
+
+    /// This array for reading with every shard's index read once and kept: for arrays that no
+    /// longer change (a committed recording's blob), so that a read costs only its data's
+    /// requests. Writing through the returned value is refused.
+    public func cachingShardIndexes() -> ZarrArray {
+        var copy = self
+        copy.shardIndexCache = ShardIndexCache()
+        return copy
     }
 
     /// Opens the array at `path` for reading only.
@@ -134,7 +145,7 @@ public struct ZarrArray: Sendable {
                 }
             } else if let sharding = chain.shardingOnly {
                 try sharding.read(key: key, from: reader, regionOrigin: sourceOrigin, extent: extent,
-                                  into: target, targetShape: regionShape, targetOrigin: targetOrigin)
+                                  into: target, targetShape: regionShape, targetOrigin: targetOrigin, indexCache: shardIndexCache)
             } else if let chunk = try decodeChunk(key) {
                 chunk.bytes.withUnsafeBytes { source in
                     RegionCopy.copy(from: source, shape: chunkShape, origin: sourceOrigin, to: target, shape: regionShape,
@@ -287,7 +298,7 @@ public struct ZarrArray: Sendable {
     // MARK: Checks
 
     private func requireWriter() throws(ZarrError) -> any WritableStore {
-        guard let writer else { throw ZarrError(.invalidArgument, "array '\(path)' was opened read-only") }
+        guard let writer, shardIndexCache == nil else { throw ZarrError(.invalidArgument, "array '\(path)' was opened read-only") }
         return writer
     }
 
