@@ -82,6 +82,8 @@ struct ObjectCommit: Sendable {
             abandon(id: id, sha256: nil)
             return existing
         }
+        // A deliberate duplicate still marks the file when no recording does yet.
+        if allowDuplicate { _ = try? store.createIfAbsent(markerKey(sha256), Array(id.utf8)) }
         do {
             guard try store.createIfAbsent(recordingKey(id), groupMetadata) else {
                 throw CodecError(.storage, "recording \(id) was committed by someone else (its claim was taken over)", file: store.location.description)

@@ -1,12 +1,14 @@
 internal import CCurl
+import Synchronization
 
 /// One HTTP exchange through libcurl, synchronous: the store protocols are synchronous, like
 /// the codec libraries' read callbacks they serve.
 ///
-/// Owns its easy handle and header list and frees them when done; nothing of it outlives
-/// ``perform(method:url:headers:body:timeoutSeconds:)``. libcurl's callbacks get a
-/// `ResponseBuffer` unretained as their context: it is kept alive across `curl_easy_perform`,
-/// the only time they run.
+/// Easy handles are pooled (reset between uses, which keeps their open connections), so that
+/// requests reuse connections; a handle is used by one exchange at a time, taken from the pool
+/// under its lock and given back after. The header list is freed when done. libcurl's callbacks
+/// get a `ResponseBuffer` unretained as their context: it is kept alive across
+/// `curl_easy_perform`, the only time they run.
 enum CurlExchange {
     struct Response: Sendable {
         let status: Int
@@ -29,12 +31,38 @@ enum CurlExchange {
     }
 
     private static let initialised: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+    /// An idle easy handle. Sendable because it moves between threads only through the pool's
+    /// lock and is used by one exchange at a time: whoever takes it from the pool owns it until
+    /// it gives it back.
+    private struct IdleHandle: @unchecked Sendable {
+        let pointer: UnsafeMutableRawPointer
+    }
+
+    /// Idle easy handles, each with its connection cache.
+    private static let pool = Mutex<[IdleHandle]>([])
+    private static let poolLimit = 32
+
+    private static func takeHandle() -> UnsafeMutableRawPointer? {
+        if let idle = pool.withLock({ $0.popLast() }) { return idle.pointer }
+        return curl_easy_init()
+    }
+
+    private static func giveBack(_ handle: UnsafeMutableRawPointer) {
+        curl_easy_reset(handle)
+        let idle = IdleHandle(pointer: handle)
+        let kept = pool.withLock { handles in
+            guard handles.count < poolLimit else { return false }
+            handles.append(idle)
+            return true
+        }
+        if !kept { curl_easy_cleanup(handle) }
+    }
 
     static func perform(method: String, url: String, headers: [String: String], body: [UInt8]?, timeoutSeconds: Int) throws(TransportFailure) -> Response {
-        guard initialised, let handle = curl_easy_init() else {
+        guard initialised, let handle = takeHandle() else {
             throw TransportFailure(code: -1, message: "libcurl cannot be initialised", isTransient: false)
         }
-        defer { curl_easy_cleanup(handle) }
+        defer { giveBack(handle) }
         var list: UnsafeMutablePointer<curl_slist>?
         // No "Expect: 100-continue" pause before bodies; no default content type.
         for line in headers.map({ "\($0.key): \($0.value)" }) + ["Expect:", "Content-Type:"] {

@@ -42,25 +42,27 @@ import ZarrStore
         try ProcessRunner.run("/usr/bin/sha256sum", [path]).standardOutput.split(separator: " ").first.map(String.init) ?? ""
     }
 
+    /// 4 importer processes x 5 files of their own + 1 common file: 21 recordings, distinct ids,
+    /// the common one once; zarr-python over S3 sees exactly them; extraction equals the same
+    /// files in a local store, sample for sample.
     @Test func concurrentImportersGetDistinctIDsAndEachFileOnce() async throws {
         guard S3TestServer.environment != nil else { Issue.record(Comment(rawValue: S3TestServer.missing)); return }
         let folder = TemporaryFolder()
-        var files: [String] = []
-        for n in 0..<6 {
-            let path = folder.path + "/w\(n).wav"
-            try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "48000", "-b", "16", "-c", "1", path, "synth", "0.\(n + 2)", "sine", String(300 + 70 * n)])
-            files.append(path)
-        }
-        for n in 0..<2 {
-            let path = folder.path + "/f\(n).flac"
-            try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "44100", "-b", "24", "-c", "2", path, "synth", "0.5", "pinknoise", "vol", "0.\(n + 3)"])
-            files.append(path)
+        let common = folder.path + "/common.flac"
+        try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "44100", "-b", "24", "-c", "2", common, "synth", "0.5", "pinknoise", "vol", "0.3"])
+        var sets: [[String]] = []
+        for importer in 0..<4 {
+            var files: [String] = []
+            for n in 0..<5 {
+                let path = folder.path + "/i\(importer)-\(n).wav"
+                try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "48000", "-b", "16", "-c", "1", path, "synth", "0.\(n + 2)", "sine", String(200 + 60 * n + 15 * importer)])
+                files.append(path)
+            }
+            sets.append(importer % 2 == 0 ? [common] + files : files + [common])
         }
         let url = S3TestServer.freshLocation()
-        // Four importers at once, each with every file in its own order.
-        let orders = [files, files.reversed(), Array(files[3...] + files[..<3]), Array(files[5...] + files[..<5])]
         let statuses = await withTaskGroup(of: Int32.self) { group in
-            for order in orders { group.addTask { self.run(["import", "--store", url, "--json"] + order).status } }
+            for files in sets { group.addTask { self.run(["import", "--store", url, "--json"] + files).status } }
             var all: [Int32] = []
             for await status in group { all.append(status) }
             return all
@@ -68,23 +70,38 @@ import ZarrStore
         #expect(statuses == [0, 0, 0, 0])
         let recordings = try listed(url)
         let ids = recordings.compactMap { $0["id"]?.stringValue }
-        #expect(ids.count == files.count, "\(ids)")
+        #expect(ids.count == 21, "\(ids)")
         #expect(Set(ids).count == ids.count)
-        let hashes = recordings.compactMap { $0["source"]?["sha256"]?.stringValue }
-        #expect(Set(hashes) == Set(try files.map(sha256)))
-        // zarr-python over S3 sees exactly these recordings; 1:1 copies' blobs are the files.
+        let all = sets.flatMap { $0 }
+        #expect(Set(recordings.compactMap { $0["source"]?["sha256"]?.stringValue }) == Set(try all.map(sha256)))
+        #expect(recordings.filter { $0["source"]?["file_name"] == "common.flac" }.count == 1)
         let seen = try zarrPython(url)
         #expect(Set(seen["members"]?.objectValue?.keys.map { $0 } ?? []) == Set(ids))
         for recording in recordings where recording["encoding"]?["copied_verbatim"] == true {
             guard let id = recording["id"]?.stringValue else { continue }
             #expect(seen["members"]?[id]?["blob_sha256"] == recording["source"]?["sha256"])
         }
-        // Extraction from S3 equals the source; export recreates it.
-        let wav = try #require(recordings.first { $0["source"]?["file_name"] == "w2.wav" }?["id"]?.stringValue)
+        // The same files in a folder archive: every extraction identical; export and verify work on S3.
+        let local = folder.path + "/local.zarr"
+        #expect(run(["import", "--store", local] + [common, sets[0][1]], environment: nil).status == 0)
+        for (localID, name) in [("0", "common.flac"), ("1", "i0-0.wav")] {
+            let s3ID = try #require(recordings.first { $0["source"]?["file_name"]?.stringValue == name }?["id"]?.stringValue)
+            for (from, to) in [("0", "100"), ("1000", "9000"), ("5000", "9600")] {
+                let a = folder.path + "/s3-\(name)-\(from).raw", b = folder.path + "/local-\(name)-\(from).raw"
+                #expect(run(["extract", "--store", url, s3ID, "--start", from, "--end", to, "--output", a]).status == 0)
+                #expect(run(["extract", "--store", local, localID, "--start", from, "--end", to, "--output", b], environment: nil).status == 0)
+                #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)), "\(name) \(from)..<\(to)")
+            }
+            let info = run(["info", "--store", url, s3ID])
+            #expect(info.status == 0 && info.out.contains(name))
+        }
+        let wav = try #require(recordings.first { $0["source"]?["file_name"] == "i2-3.wav" }?["id"]?.stringValue)
         let out = folder.path + "/back.wav"
         #expect(run(["export", "--store", url, wav, "--output", out]).status == 0)
-        #expect(try sha256(out) == (try sha256(files[2])))
+        #expect(try sha256(out) == (try sha256(sets[2][4])))
         #expect(run(["verify", "--store", url]).status == 0)
+        #expect(run(["delete", "--store", url, wav]).status == 0)
+        #expect(try listed(url).count == 20)
     }
 
     @Test func aKilledImporterLeavesNothingVisibleAndGCClearsIt() async throws {
@@ -124,6 +141,43 @@ import ZarrStore
         let again = run(["import", "--store", url, "--json", big])
         #expect(again.status == 0)
         #expect(try JSONValue(parsing: Array(again.out.utf8)).arrayValue?.first?["id"] == "2")  // the claimed id is not reused
+    }
+
+    /// Importers killed at several moments (right after starting, while claiming, while writing,
+    /// near the end): afterwards every recording listed is complete and readable, the file is
+    /// there at most once, and after gc and one more import exactly once.
+    @Test func importersKilledAtSeveralPointsLeaveOnlyCompleteRecordings() async throws {
+        guard let environment = S3TestServer.environment else { Issue.record(Comment(rawValue: S3TestServer.missing)); return }
+        let folder = TemporaryFolder()
+        let file = folder.path + "/medium.wav"
+        try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "96000", "-b", "24", "-c", "2", file, "synth", "20", "pinknoise"])
+        let url = S3TestServer.freshLocation()
+        #expect(run(["import", "--store", url, "--allow-duplicate", file]).status == 0)  // creates the archive
+        for delay in [0, 80, 200, 400, 700, 1000] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["import", "--store", url, file]
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(for: .milliseconds(delay))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            for recording in try listed(url) {
+                let id = try #require(recording["id"]?.stringValue)
+                #expect(recording["total_samples"]?.intValue == 1_920_000, "after a kill at \(delay) ms: recording \(id)")
+                #expect(run(["extract", "--store", url, id, "--start", "1919000", "--end", "1920000", "--output", folder.path + "/tail.raw"]).status == 0)
+            }
+        }
+        #expect(run(["gc", "--store", url]).status == 0)
+        guard let store = try store(url) else { return }
+        #expect(try store.listDirectory(".zarrwlr/claims").isEmpty)
+        let before = try listed(url).count
+        #expect(run(["import", "--store", url, file]).status == 0)  // a duplicate of recording 0, or imported once more? never twice
+        #expect(try listed(url).count == before)
+        #expect(run(["verify", "--store", url]).status == 0)
+        #expect(Set(try zarrPython(url)["members"]?.objectValue?.keys.map { $0 } ?? []) == Set(try listed(url).compactMap { $0["id"]?.stringValue }))
     }
 
     @Test func refusedCredentialsAndMissingBucketsChangeNothing() throws {

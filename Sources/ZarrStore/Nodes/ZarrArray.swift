@@ -66,7 +66,9 @@ public struct ZarrArray: Sendable {
     /// Whether the chunk (or shard) at grid `coordinates` is stored. A chunk that is not reads
     /// as the fill value, which the spec allows; callers for whom a chunk must exist ask here.
     public func isChunkStored(_ coordinates: [Int]) throws(ZarrError) -> Bool {
-        try reader.size(of: chunkKey(coordinates)) != nil
+        // A shard whose index was read exists (cached arrays do not change).
+        if let shardIndexCache, shardIndexCache.entry(chunkKey(coordinates)) != nil { return true }
+        return try reader.size(of: chunkKey(coordinates)) != nil
     }
 
     // MARK: Reading
