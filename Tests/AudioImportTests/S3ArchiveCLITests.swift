@@ -38,6 +38,18 @@ import ZarrStore
         return try JSONValue(parsing: Array(result.standardOutput.utf8))
     }
 
+    /// An `aimport import` of `file` running in the background (to be killed).
+    private func startImporter(_ url: String, _ file: String, environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["import", "--store", url, file]
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     private func sha256(_ path: String) throws -> String {
         try ProcessRunner.run("/usr/bin/sha256sum", [path]).standardOutput.split(separator: " ").first.map(String.init) ?? ""
     }
@@ -113,13 +125,7 @@ import ZarrStore
         let url = S3TestServer.freshLocation()
         #expect(run(["import", "--store", url, small]).status == 0)
         guard let store = try store(url) else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["import", "--store", url, big]
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try startImporter(url, big, environment: environment)
         // Killed once it has claimed an id and is writing (long before it could commit).
         var claimed = false
         for _ in 0..<400 where !claimed {
@@ -154,13 +160,7 @@ import ZarrStore
         let url = S3TestServer.freshLocation()
         #expect(run(["import", "--store", url, "--allow-duplicate", file]).status == 0)  // creates the archive
         for delay in [0, 80, 200, 400, 700, 1000] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.binary)
-            process.arguments = ["import", "--store", url, file]
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try startImporter(url, file, environment: environment)
             try await Task.sleep(for: .milliseconds(delay))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
