@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "CodecConformance", targets: ["CodecConformance"]),
         .library(name: "AudioImport", targets: ["AudioImport"]),
         .executable(name: "aimport", targets: ["aimport"]),
+        // The C ABI for other languages (the Python package in python/).
+        .library(name: "ZarrwlrC", type: .dynamic, targets: ["ZarrwlrC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -62,6 +64,9 @@ let package = Package(
         .target(name: "CodecWavPack", dependencies: ["CodecCore", "AudioInput", "CWavPack"]),
         .target(name: "CodecConformance", dependencies: ["CodecCore", "AudioInput", "ZarrStore"]),
         .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "AudioInput", "ObjectStore", "CodecFLAC", "CodecOpus", "CodecWavPack"]),
+        .target(
+            name: "ZarrwlrC", dependencies: ["AudioImport", "CodecCore", "ZarrStore"],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "$ORIGIN"])]),
         .executableTarget(
             name: "aimport",
             dependencies: [

@@ -1,0 +1,208 @@
+import AudioImport
+import CodecCore
+import Foundation
+import ZarrStore
+
+// The C ABI of the archive for other languages (the Python package): opaque handles, plain C
+// types, 0 on success and -1 with a JSON error in `*error` on failure. Sample buffers are the
+// caller's and are filled in place.
+
+public typealias ErrorPointer = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+
+/// Opens the archive at `path` (a folder or s3://BUCKET/PREFIX); `create` != 0 creates it when missing.
+@_cdecl("zw_archive_open")
+public func zw_archive_open(_ path: UnsafePointer<CChar>?, _ create: Int32, _ errorOut: ErrorPointer) -> UnsafeMutableRawPointer? {
+    guard let path else { ErrorOut.write("no path", to: errorOut); return nil }
+    do {
+        let text = String(cString: path)
+        let archive = create != 0 ? try AudioArchive.openOrCreate(storePath: text) : try AudioArchive.open(storePath: text)
+        return Handle.retain(ArchiveBox(archive))
+    } catch {
+        ErrorOut.write(error, to: errorOut)
+        return nil
+    }
+}
+
+@_cdecl("zw_archive_free")
+public func zw_archive_free(_ archive: UnsafeMutableRawPointer?) {
+    Handle.release(archive)
+}
+
+/// Frees a string or buffer this library returned.
+@_cdecl("zw_free")
+public func zw_free(_ pointer: UnsafeMutableRawPointer?) {
+    free(pointer)
+}
+
+/// The archive's recordings as a JSON array (what `aimport list --json` prints).
+@_cdecl("zw_archive_recordings")
+public func zw_archive_recordings(_ handle: UnsafeMutableRawPointer?, _ errorOut: ErrorPointer) -> UnsafeMutablePointer<CChar>? {
+    guard let archive = Handle.archive(handle) else { ErrorOut.write("no archive", to: errorOut); return nil }
+    do {
+        let objects: [JSONValue] = try archive.recordings().map { summary in
+            var object = summary.attributes.objectValue ?? [:]
+            object["id"] = .string(summary.id)
+            if let damage = summary.damage { object["damaged"] = .string(damage) }
+            return .object(object)
+        }
+        return strdup(String(decoding: JSONValue.array(objects).serialized(), as: UTF8.self))
+    } catch {
+        ErrorOut.write(error, to: errorOut)
+        return nil
+    }
+}
+
+/// Imports the files of the JSON array `paths` with `codec` (NULL: automatic); returns a JSON
+/// array of `{file, status, id, error}`.
+@_cdecl("zw_archive_import")
+public func zw_archive_import(
+    _ handle: UnsafeMutableRawPointer?, _ paths: UnsafePointer<CChar>?, _ codec: UnsafePointer<CChar>?, _ errorOut: ErrorPointer
+) -> UnsafeMutablePointer<CChar>? {
+    guard let archive = Handle.archive(handle), let paths, let list = try? JSONValue(parsing: Array(String(cString: paths).utf8)).arrayValue else {
+        ErrorOut.write("give an archive and a JSON array of paths", to: errorOut)
+        return nil
+    }
+    let files = list.compactMap(\.stringValue)
+    let codecID = codec.map { CodecID(String(cString: $0)) }
+    let outcome = Blocking.run { () async throws(CodecError) -> String in
+        var results: [JSONValue] = []
+        for file in files {
+            do throws(CodecError) {
+                switch try await archive.importFile(file, codec: codecID) {
+                case .imported(let id, _): results.append(["file": .string(file), "status": "imported", "id": .string(id)])
+                case .duplicate(let id): results.append(["file": .string(file), "status": "duplicate", "id": .string(id)])
+                }
+            } catch {
+                results.append(["file": .string(file), "status": "failed", "error": .string(error.description), "code": .string(error.code.description)])
+            }
+        }
+        return String(decoding: JSONValue.array(results).serialized(), as: UTF8.self)
+    }
+    switch outcome {
+    case .success(let text): return strdup(text)
+    case .failure(let failure): ErrorOut.write(failure, to: errorOut); return nil
+    }
+}
+
+/// Opens recording `id` for reading (loads its index once).
+@_cdecl("zw_reader_open")
+public func zw_reader_open(_ handle: UnsafeMutableRawPointer?, _ id: UnsafePointer<CChar>?, _ errorOut: ErrorPointer) -> UnsafeMutableRawPointer? {
+    guard let archive = Handle.archive(handle), let id else { ErrorOut.write("give an archive and an id", to: errorOut); return nil }
+    let text = String(cString: id)
+    do {
+        return Handle.retain(ReaderBox(try archive.reader(for: text), id: text))
+    } catch {
+        ErrorOut.write(error.inRecording(text), to: errorOut)
+        return nil
+    }
+}
+
+@_cdecl("zw_reader_free")
+public func zw_reader_free(_ reader: UnsafeMutableRawPointer?) {
+    Handle.release(reader)
+}
+
+/// The recording's length in frames, rate, channels and bit depth.
+@_cdecl("zw_reader_shape")
+public func zw_reader_shape(
+    _ handle: UnsafeMutableRawPointer?, _ frames: UnsafeMutablePointer<Int64>?, _ rate: UnsafeMutablePointer<Int32>?,
+    _ channels: UnsafeMutablePointer<Int32>?, _ bits: UnsafeMutablePointer<Int32>?
+) -> Int32 {
+    guard let box = Handle.reader(handle) else { return -1 }
+    frames?.pointee = box.reader.totalSamples
+    rate?.pointee = Int32(clamping: box.reader.sampleRate)
+    channels?.pointee = Int32(clamping: box.reader.channelCount)
+    bits?.pointee = Int32(clamping: box.reader.bitsPerSample)
+    return 0
+}
+
+/// Extracts frames `start..<stop` as `dtype` (0 int16, 1 int32, 2 float32) into `out`, which
+/// holds `capacity` bytes: (stop - start) x channels x sample size.
+@_cdecl("zw_reader_read")
+public func zw_reader_read(
+    _ handle: UnsafeMutableRawPointer?, _ start: Int64, _ stop: Int64, _ dtype: Int32, _ out: UnsafeMutableRawPointer?, _ capacity: Int64,
+    _ errorOut: ErrorPointer
+) -> Int32 {
+    guard let box = Handle.reader(handle) else { ErrorOut.write("no recording", to: errorOut); return -1 }
+    do {
+        try Extraction.read(box, start..<max(start, stop), dtype: dtype, into: out, capacity: capacity)
+        return 0
+    } catch {
+        ErrorOut.write(error.inRecording(box.id), to: errorOut)
+        return -1
+    }
+}
+
+/// Extracts `count` ranges (`starts[k]..<stops[k]`) with up to `workers` in parallel, range k
+/// into `outs[k]` (`capacities[k]` bytes each).
+@_cdecl("zw_reader_read_many")
+public func zw_reader_read_many(
+    _ handle: UnsafeMutableRawPointer?, _ starts: UnsafePointer<Int64>?, _ stops: UnsafePointer<Int64>?, _ count: Int64, _ dtype: Int32,
+    _ outs: UnsafePointer<UnsafeMutableRawPointer?>?, _ capacities: UnsafePointer<Int64>?, _ workers: Int32, _ errorOut: ErrorPointer
+) -> Int32 {
+    guard let box = Handle.reader(handle), count >= 0, count == 0 || (starts != nil && stops != nil && outs != nil && capacities != nil) else {
+        ErrorOut.write("give a recording and the ranges with their buffers", to: errorOut)
+        return -1
+    }
+    let jobs = (0..<Int(count)).map { k in
+        Extraction.Job(range: (starts?[k] ?? 0)..<max(starts?[k] ?? 0, stops?[k] ?? 0), out: Extraction.Address(outs?[k]), capacity: capacities?[k] ?? 0)
+    }
+    let outcome = Blocking.run { () async throws(CodecError) -> Int in
+        try await BoundedTasks.forEachInOrder(jobs, workers: Int(max(1, workers)), { job throws(CodecError) in
+            try Extraction.read(box, job.range, dtype: dtype, into: job.out.pointer, capacity: job.capacity)
+        }) { _, _ in }
+        return jobs.count
+    }
+    if case .failure(let failure) = outcome {
+        ErrorOut.write(failure.inRecording(box.id), to: errorOut)
+        return -1
+    }
+    return 0
+}
+
+/// Resolves a wall-clock span (ISO 8601 `at`, `duration` seconds, `device` or NULL, `fillGaps`)
+/// and extracts it as `dtype` into a buffer it allocates (`*out`, freed with `zw_free`): its frames
+/// and channels in `*frames` and `*channels`.
+@_cdecl("zw_archive_read_at")
+public func zw_archive_read_at(
+    _ handle: UnsafeMutableRawPointer?, _ at: UnsafePointer<CChar>?, _ duration: Double, _ device: UnsafePointer<CChar>?, _ fillGaps: Int32,
+    _ dtype: Int32, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ frames: UnsafeMutablePointer<Int64>?,
+    _ channels: UnsafeMutablePointer<Int32>?, _ rate: UnsafeMutablePointer<Int32>?, _ errorOut: ErrorPointer
+) -> Int32 {
+    guard let archive = Handle.archive(handle), let at, let instant = Instant(String(cString: at)) else {
+        ErrorOut.write("the instant must be ISO 8601 with seconds and Z or an offset", to: errorOut)
+        return -1
+    }
+    guard let format = Extraction.format(dtype) else { ErrorOut.write("dtype must be int16, int32 or float32", to: errorOut); return -1 }
+    do throws(CodecError) {
+        let buffer = try archive.extract(at: instant, duration: duration, device: device.map { String(cString: $0) }, fillGaps: fillGaps != 0, as: format)
+        let bytes = Extraction.bytes(buffer)
+        guard let memory = malloc(max(1, bytes.count)) else { throw CodecError(.library, "out of memory") }
+        bytes.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(memory), byteCount: bytes.count) }
+        out?.pointee = memory
+        frames?.pointee = Int64(buffer.frameCount)
+        channels?.pointee = Int32(clamping: buffer.channelCount)
+        rate?.pointee = Int32(clamping: buffer.sampleRate)
+        return 0
+    } catch {
+        ErrorOut.write(error, to: errorOut)
+        return -1
+    }
+}
+
+/// `count` random 1 s extractions (seeded) timed inside Swift, for the Python benchmark's
+/// "Swift library" column: seconds per extraction, or -1.
+@_cdecl("zw_bench_random_reads")
+public func zw_bench_random_reads(_ handle: UnsafeMutableRawPointer?, _ count: Int64, _ seed: UInt64, _ dtype: Int32) -> Double {
+    guard let box = Handle.reader(handle), let format = Extraction.format(dtype), count > 0 else { return -1 }
+    let length = Int64(box.reader.sampleRate)
+    guard box.reader.totalSamples > length else { return -1 }
+    var random = SplitMix64(seed: seed)
+    let start = ContinuousClock.now
+    for _ in 0..<count {
+        let first = Int64(random.next() % UInt64(box.reader.totalSamples - length))
+        guard (try? box.reader.extract(first..<first + length, as: format)) != nil else { return -1 }
+    }
+    let elapsed = (ContinuousClock.now - start).components
+    return (Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18) / Double(count)
+}

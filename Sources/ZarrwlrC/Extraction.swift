@@ -1,0 +1,50 @@
+import CodecCore
+import Foundation
+
+/// Extraction into a caller's buffer, checked against its size.
+enum Extraction {
+    /// A caller's buffer address. Sendable because each is written by exactly one extraction
+    /// task, while the C caller waits for all of them (`zw_reader_read_many` blocks).
+    struct Address: @unchecked Sendable {
+        let pointer: UnsafeMutableRawPointer?
+        init(_ pointer: UnsafeMutableRawPointer?) { self.pointer = pointer }
+    }
+
+    struct Job: Sendable {
+        let range: Range<Int64>
+        let out: Address
+        let capacity: Int64
+    }
+
+    static func format(_ dtype: Int32) -> SampleFormat? {
+        switch dtype {
+        case 0: .int16
+        case 1: .int32
+        case 2: .float32
+        default: nil
+        }
+    }
+
+    static func bytes(_ buffer: PCMBuffer) -> [UInt8] {
+        switch buffer.samples {
+        case .int16(let s): s.withUnsafeBytes { Array($0) }
+        case .int32(let s): s.withUnsafeBytes { Array($0) }
+        case .float32(let s): s.withUnsafeBytes { Array($0) }
+        }
+    }
+
+    static func read(_ box: ReaderBox, _ range: Range<Int64>, dtype: Int32, into out: UnsafeMutableRawPointer?, capacity: Int64) throws(CodecError) {
+        guard let format = format(dtype) else { throw CodecError(.invalidArgument, "dtype must be int16, int32 or float32") }
+        let size: Int64 = format == .int16 ? 2 : 4
+        let (frames, overflow) = Int64(range.count).multipliedReportingOverflow(by: Int64(box.reader.channelCount) * size)
+        guard !overflow, let out, capacity >= frames else {
+            throw CodecError(.invalidArgument, "the buffer holds \(capacity) bytes, \(range.count) frames need \(frames)")
+        }
+        let buffer = try box.reader.extract(range, as: format)
+        switch buffer.samples {
+        case .int16(let s): s.withUnsafeBytes { out.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(out), byteCount: $0.count) }
+        case .int32(let s): s.withUnsafeBytes { out.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(out), byteCount: $0.count) }
+        case .float32(let s): s.withUnsafeBytes { out.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(out), byteCount: $0.count) }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+"""zarrwlr from Python against references nobody here wrote: soundfile's decode of the sources
+and `aimport extract` (the CLI over the same library) for the same ranges."""
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+import zarrwlr
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def source_samples(path, start, stop, dtype):
+    return soundfile.read(str(path), dtype=dtype, start=start, stop=stop, always_2d=True)[0]
+
+
+def cli_extract(aimport, store, id, start, stop, tmp_path):
+    out = tmp_path / f"cli-{id}-{start}.raw"
+    subprocess.run([aimport, "extract", "--store", store, id, "--start", str(start), "--end", str(stop), "--format", "f32",
+                    "--output", str(out)], check=True)
+    return np.fromfile(out, dtype="<f4")
+
+
+def test_the_package_is_imported_from_outside_the_repository():
+    assert not Path(zarrwlr.__file__).resolve().is_relative_to(ROOT / "python"), zarrwlr.__file__
+    assert Path(os.getcwd()).resolve() != ROOT
+
+
+def test_recordings_carry_their_facts(archive_path, sources):
+    archive = zarrwlr.Archive(archive_path["store"])
+    by_id = {r.id: r for r in archive.recordings()}
+    assert len(by_id) == 5
+    flac = by_id[archive_path["ids"]["flac16"]]
+    assert (flac.sample_rate, flac.channels, flac.total_samples, flac.bits_per_sample, flac.codec) == (48000, 2, 288000, 16, "flac")
+    assert flac.start_time == "2025-04-16T04:30:00Z"
+    assert flac.metadata["source"]["file_name"] == "20250416_043000.wav"
+    wv = by_id[archive_path["ids"]["wavpack24"]]
+    assert (wv.sample_rate, wv.channels, wv.bits_per_sample, wv.codec) == (96000, 4, 24, "wavpack")
+
+
+@pytest.mark.parametrize("name", ["flac16", "wavpack24", "flaccopy"])
+@pytest.mark.parametrize("dtype", ["int16", "int32", "float32"])
+def test_lossless_reads_equal_the_source_bit_for_bit(archive_path, sources, name, dtype):
+    recording = zarrwlr.Archive(archive_path["store"])[archive_path["ids"][name]]
+    source = sources["flac16" if name == "flaccopy" else name]
+    total = recording.total_samples
+    rng = np.random.default_rng(7)
+    ranges = [(0, 1), (total - 1, total), (0, total)] + [tuple(sorted(rng.integers(0, total, 2))) for _ in range(12)]
+    for start, stop in ranges:
+        ours = recording.read(start, stop, dtype=dtype)
+        if dtype == "int32":
+            # soundfile's int32 is left-justified; the library's is the coded value.
+            theirs = source_samples(source, start, stop, "int32") >> (32 - recording.bits_per_sample)
+        else:
+            theirs = source_samples(source, start, stop, dtype)
+        assert ours.shape == (stop - start, recording.channels)
+        assert np.array_equal(ours, theirs), (name, dtype, start, stop)
+
+
+def test_float_sources_come_back_exactly(archive_path, sources):
+    recording = zarrwlr.Archive(archive_path["store"])[archive_path["ids"]["float"]]
+    ours = recording.read(0, recording.total_samples, dtype="float32")
+    assert np.array_equal(ours, source_samples(sources["float"], 0, recording.total_samples, "float32"))
+    assert np.abs(ours).max() > 1.0  # levels beyond full scale are kept
+
+
+def test_reads_equal_aimport_extract(archive_path, aimport, tmp_path):
+    archive = zarrwlr.Archive(archive_path["store"])
+    for name in ["flac16", "wavpack24", "opus"]:
+        recording = archive[archive_path["ids"][name]]
+        for start, stop in [(0, 4800), (10_000, 30_000), (recording.total_samples - 999, recording.total_samples)]:
+            ours = recording.read(start, stop, dtype="float32").reshape(-1)
+            assert np.array_equal(ours, cli_extract(aimport, archive_path["store"], recording.id, start, stop, tmp_path)), (name, start)
+
+
+def test_read_many_is_in_order_and_equals_single_reads(archive_path):
+    recording = zarrwlr.Archive(archive_path["store"])[archive_path["ids"]["wavpack24"]]
+    rng = np.random.default_rng(3)
+    starts = rng.integers(0, recording.total_samples - 9600, 40)
+    ranges = [(int(s), int(s) + 9600) for s in starts]
+    many = recording.read_many(ranges, dtype="int32", workers=4)
+    assert len(many) == len(ranges)
+    for (start, stop), array in zip(ranges, many):
+        assert np.array_equal(array, recording.read(start, stop, dtype="int32"))
+
+
+def test_threads_read_in_parallel_correctly(archive_path, sources):
+    recording = zarrwlr.Archive(archive_path["store"])[archive_path["ids"]["flac16"]]
+    expected = source_samples(sources["flac16"], 0, recording.total_samples, "int16")
+    failures = []
+
+    def worker(seed):
+        rng = np.random.default_rng(seed)
+        for _ in range(50):
+            start = int(rng.integers(0, recording.total_samples - 4800))
+            if not np.array_equal(recording.read(start, start + 4800), expected[start:start + 4800]):
+                failures.append((seed, start))
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+def test_wall_clock_reads(archive_path, sources):
+    archive = zarrwlr.Archive(archive_path["store"])
+    y = archive.read_at("2025-04-16T06:30:01.5+02:00", duration=0.25, dtype="int16")
+    assert np.array_equal(y, source_samples(sources["flac16"], 72000, 84000, "int16"))
+    with pytest.raises(zarrwlr.InvalidArgument) as gap:
+        archive.read_at("2025-04-16T04:30:05Z", duration=2.0)
+    assert "--fill-gaps" in gap.value.message or "gap" in gap.value.message or "no recording" in gap.value.message
+    filled = archive.read_at("2025-04-16T04:30:05Z", duration=2.0, fill_gaps=True, dtype="int16")
+    assert filled.shape == (96000, 2)
+    assert np.array_equal(filled[:48000], source_samples(sources["flac16"], 240000, 288000, "int16"))
+    assert not filled[48000:].any()
+    with pytest.raises(zarrwlr.InvalidArgument):
+        archive.read_at("yesterday", duration=1.0)
+
+
+def test_bad_ids_ranges_and_dtypes_raise_the_right_errors(archive_path, tmp_path):
+    archive = zarrwlr.Archive(archive_path["store"])
+    with pytest.raises(zarrwlr.InvalidArgument):
+        archive["999"]
+    recording = archive[archive_path["ids"]["flac16"]]
+    with pytest.raises(zarrwlr.InvalidArgument) as outside:
+        recording.read(0, recording.total_samples + 1)
+    assert outside.value.recording == recording.id
+    with pytest.raises(zarrwlr.InvalidArgument):
+        recording.read(10, 5)
+    with pytest.raises(zarrwlr.InvalidArgument):
+        recording.read(0, 10, dtype="float64")
+    with pytest.raises(zarrwlr.NotFound) as missing:
+        zarrwlr.Archive(str(tmp_path / "nothing-here"))
+    assert missing.value.file
+
+
+def test_a_damaged_recording_raises_and_leaves_the_others_readable(archive_path, aimport, sources, tmp_path):
+    store = tmp_path / "damaged.zarr"
+    for path in [sources["flac16"], sources["opus"]]:
+        subprocess.run([aimport, "import", "--store", str(store), str(path)], check=True, capture_output=True)
+    shard = store / "0" / "audio_data_blob_array" / "c" / "0"
+    data = bytearray(shard.read_bytes())
+    for k in range(20_000, 20_400):
+        data[k] ^= 0x5A
+    shard.write_bytes(bytes(data))
+    (store / "1" / "zarr.json").write_bytes(b"{ damaged")
+    archive = zarrwlr.Archive(str(store))
+    assert "1" in archive.damaged()
+    with pytest.raises(zarrwlr.CorruptData):
+        archive["1"]
+    recording = archive["0"]
+    with pytest.raises(zarrwlr.CorruptData):
+        recording.read(0, recording.total_samples)
+    tail = recording.read(recording.total_samples - 48000, recording.total_samples)
+    assert np.array_equal(tail, source_samples(sources["flac16"], recording.total_samples - 48000, recording.total_samples, "int16"))
+
+
+def test_import_files_returns_ids_and_raises_for_bad_files(tmp_path, sources):
+    archive = zarrwlr.Archive(str(tmp_path / "new.zarr"), create=True)
+    ids = archive.import_files([str(sources["opus"]), str(sources["flaccopy"])], codec=None)
+    assert ids == ["0", "1"]
+    assert archive.import_files([str(sources["opus"])]) == ["0"]  # a duplicate names its recording
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF....WAVEjunk")
+    with pytest.raises(zarrwlr.Error) as failed:
+        archive.import_files([str(broken)])
+    assert failed.value.file == str(broken)
+    assert len(archive.recordings()) == 2
+
+
+def test_random_snippets_are_uniform_reproducible_and_exact(archive_path, sources):
+    archive = zarrwlr.Archive(archive_path["store"])
+    snippets = list(zarrwlr.RandomSnippets(archive, seconds=0.5, count=200, seed=11, dtype="float32"))
+    assert snippets[0][1:] == list(zarrwlr.RandomSnippets(archive, seconds=0.5, count=1, seed=11))[0][1:]
+    chosen = {}
+    for array, id, start in snippets:
+        recording = archive[id]
+        assert array.shape == (int(round(0.5 * recording.sample_rate)), recording.channels)
+        chosen[id] = chosen.get(id, 0) + 1
+    # Uniform over duration: the 6 s recordings are drawn about three times as often as a 2 s one.
+    durations = {r.id: r.duration for r in archive.recordings()}
+    longest = max(durations, key=durations.get)
+    assert chosen.get(longest, 0) > 200 * 0.15
+    id, start = snippets[0][1], snippets[0][2]
+    if id == archive_path["ids"]["flac16"]:
+        assert np.array_equal(snippets[0][0], source_samples(sources["flac16"], start, start + 24000, "float32"))

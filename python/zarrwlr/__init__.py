@@ -1,0 +1,300 @@
+"""Field recordings in an indexed Zarr v3 archive, any sample range back as numpy.
+
+Backed by the zarrwlr Swift library (the same code as the `aimport` CLI), so every fidelity
+and speed property holds here too::
+
+    import zarrwlr
+    archive = zarrwlr.Archive("season.zarr")            # a folder, or s3://bucket/prefix
+    for rec in archive.recordings():
+        print(rec.id, rec.sample_rate, rec.channels, rec.total_samples, rec.start_time)
+    x = archive["3"].read(0, 48_000, dtype="int16")      # numpy (frames, channels)
+    xs = archive["3"].read_many([(0, 100), (500, 900)], dtype="float32", workers=4)
+    y = archive.read_at("2025-04-16T04:30:00Z", duration=2.0)
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import random
+from typing import Iterator, Optional, Sequence
+
+import numpy as np
+
+from . import _native
+
+__all__ = ["Archive", "Recording", "RandomSnippets", "Error", "InvalidArgument", "CorruptData", "NotFound",
+           "StorageError", "Unsupported", "PermissionDenied"]
+
+_DTYPES = {"int16": (0, np.int16), "int32": (1, np.int32), "float32": (2, np.float32)}
+
+
+class Error(Exception):
+    """An error of the archive: `code` (the library's kind), `message`, `file` and `recording`."""
+
+    def __init__(self, code: str, message: str, file: Optional[str] = None, recording: Optional[str] = None):
+        self.code, self.message, self.file, self.recording = code, message, file, recording
+        where = "".join(f"{part}: " for part in (f"recording {recording}" if recording else None, file) if part)
+        super().__init__(f"{where}{code}: {message}")
+
+
+class InvalidArgument(Error, ValueError):
+    """A bad id, range, dtype, instant or argument."""
+
+
+class CorruptData(Error):
+    """Damaged or missing data in the store, or a damaged input file."""
+
+
+class NotFound(Error, FileNotFoundError):
+    """No such file, store, archive or bucket."""
+
+
+class StorageError(Error, OSError):
+    """Reading or writing the store failed."""
+
+
+class Unsupported(Error):
+    """An input the archive cannot take."""
+
+
+class PermissionDenied(Error, PermissionError):
+    """The storage refused the credentials or the operation."""
+
+
+_KINDS = {
+    "invalid argument": InvalidArgument, "corrupt data": CorruptData, "incomplete recording": CorruptData,
+    "missing data": CorruptData, "no input": NotFound, "storage error": StorageError, "cannot create": StorageError,
+    "unsupported input": Unsupported, "unrecognized input": Unsupported, "limit exceeded": Unsupported,
+    "permission denied": PermissionDenied,
+}
+
+
+def _raise(error: dict) -> None:
+    kind = _KINDS.get(error.get("code", ""), Error)
+    raise kind(error.get("code", "error"), error.get("message", ""), error.get("file"), error.get("recording"))
+
+
+def _call(function, *arguments):
+    """Calls a library function whose last argument is the error slot; raises on failure."""
+    slot = ctypes.c_void_p()
+    result = function(*arguments, ctypes.byref(slot))
+    if slot.value:
+        _raise(_native.take_error(slot))
+    return result
+
+
+def _dtype(dtype: str) -> tuple[int, type]:
+    try:
+        return _DTYPES[dtype]
+    except KeyError:
+        raise InvalidArgument("invalid argument", f"dtype must be int16, int32 or float32, not {dtype!r}") from None
+
+
+class Recording:
+    """One recording of an archive. `read` and `read_many` may be called from several threads."""
+
+    def __init__(self, archive: "Archive", facts: dict):
+        self._archive = archive
+        self._facts = facts
+        self.id: str = facts["id"]
+        self._handle: Optional[int] = None
+
+    # Facts from the recording's attributes (docs/LAYOUT.md).
+    @property
+    def sample_rate(self) -> int:
+        return int(self._facts.get("sample_rate", 0))
+
+    @property
+    def channels(self) -> int:
+        return int(self._facts.get("channels", 0))
+
+    @property
+    def total_samples(self) -> int:
+        return int(self._facts.get("total_samples", 0))
+
+    @property
+    def bits_per_sample(self) -> int:
+        return int(self._facts.get("bits_per_sample", 16))
+
+    @property
+    def codec(self) -> str:
+        return self._facts.get("codec", "")
+
+    @property
+    def start_time(self) -> Optional[str]:
+        """ISO 8601 start (without an offset when only a naive local time is known)."""
+        return (self._facts.get("start_time") or {}).get("iso8601")
+
+    @property
+    def metadata(self) -> dict:
+        """All of the recording's attributes (source, metadata, encoding, ...)."""
+        return dict(self._facts)
+
+    @property
+    def duration(self) -> float:
+        return self.total_samples / self.sample_rate if self.sample_rate else 0.0
+
+    def __repr__(self) -> str:
+        return f"<zarrwlr.Recording {self.id}: {self.codec}, {self.sample_rate} Hz, {self.channels} ch, {self.duration:.3f} s>"
+
+    def _reader(self) -> int:
+        if self._handle is None:
+            handle = _call(_native.lib.zw_reader_open, self._archive._handle, self.id.encode())
+            if self._handle is None:
+                self._handle = handle
+            else:
+                _native.lib.zw_reader_free(handle)
+        return self._handle
+
+    def read(self, start: int, stop: int, dtype: str = "int16") -> np.ndarray:
+        """Samples `start` to `stop` (half-open, in the recording's rate) as (frames, channels).
+
+        int16 and int32 are the coded integers (int32 at the recording's depth, int16 scaled to
+        16 bits); float32 is value / 2^(bits-1). The array is filled in place by the library.
+        """
+        code, numpy_type = _dtype(dtype)
+        start, stop = int(start), int(stop)
+        if stop < start:
+            raise InvalidArgument("invalid argument", f"stop {stop} is before start {start}", recording=self.id)
+        out = np.empty((stop - start, self.channels), dtype=numpy_type)
+        _call(_native.lib.zw_reader_read, self._reader(), start, stop, code, out.ctypes.data, out.nbytes)
+        return out
+
+    def read_many(self, ranges: Sequence[tuple[int, int]], dtype: str = "float32", workers: int = 4) -> list[np.ndarray]:
+        """Many ranges at once, `workers` in parallel inside the library; arrays in the order given."""
+        code, numpy_type = _dtype(dtype)
+        pairs = [(int(a), int(b)) for a, b in ranges]
+        for a, b in pairs:
+            if b < a:
+                raise InvalidArgument("invalid argument", f"stop {b} is before start {a}", recording=self.id)
+        outs = [np.empty((b - a, self.channels), dtype=numpy_type) for a, b in pairs]
+        count = len(pairs)
+        starts = (ctypes.c_int64 * count)(*[a for a, _ in pairs])
+        stops = (ctypes.c_int64 * count)(*[b for _, b in pairs])
+        pointers = (ctypes.c_void_p * count)(*[o.ctypes.data for o in outs])
+        capacities = (ctypes.c_int64 * count)(*[o.nbytes for o in outs])
+        _call(_native.lib.zw_reader_read_many, self._reader(), starts, stops, count, code, pointers, capacities, max(1, int(workers)))
+        return outs
+
+    def __del__(self):
+        if getattr(self, "_handle", None) is not None:
+            _native.lib.zw_reader_free(self._handle)
+            self._handle = None
+
+
+class Archive:
+    """An archive of recordings in a folder or at s3://bucket/prefix (AWS_* environment)."""
+
+    def __init__(self, path: str, create: bool = False):
+        self.path = str(path)
+        self._recordings: dict[str, Recording] = {}
+        self._handle = None
+        self._handle = _call(_native.lib.zw_archive_open, self.path.encode(), 1 if create else 0)
+
+    def recordings(self) -> list[Recording]:
+        """The intact recordings, by id (damaged ones raise when read: see `damaged`)."""
+        return [self._recording(facts) for facts in self._list() if "damaged" not in facts]
+
+    def damaged(self) -> dict[str, str]:
+        """Recordings whose metadata is damaged, with the reason."""
+        return {facts["id"]: facts["damaged"] for facts in self._list() if "damaged" in facts}
+
+    def _list(self) -> list[dict]:
+        return json.loads(_native.take_string(_call(_native.lib.zw_archive_recordings, self._handle)) or "[]")
+
+    def _recording(self, facts: dict) -> Recording:
+        known = self._recordings.get(facts["id"])
+        if known is None:
+            known = self._recordings[facts["id"]] = Recording(self, facts)
+        return known
+
+    def __getitem__(self, id: str) -> Recording:
+        id = str(id)
+        if id in self._recordings:
+            return self._recordings[id]
+        for facts in self._list():
+            if facts["id"] == id:
+                if "damaged" in facts:
+                    raise CorruptData("corrupt data", facts["damaged"], recording=id)
+                return self._recording(facts)
+        raise InvalidArgument("invalid argument", f"no recording '{id}' in the archive", file=self.path, recording=id)
+
+    def __iter__(self) -> Iterator[Recording]:
+        return iter(self.recordings())
+
+    def __len__(self) -> int:
+        return len(self.recordings())
+
+    def read_at(self, instant: str, duration: float, device: Optional[str] = None, fill_gaps: bool = False,
+                dtype: str = "float32") -> np.ndarray:
+        """`duration` seconds from the wall-clock `instant` (ISO 8601 with Z or an offset) across
+        recordings, stitched sample-exactly; gaps raise unless `fill_gaps` (zeros)."""
+        code, numpy_type = _dtype(dtype)
+        out, frames, channels, rate = ctypes.c_void_p(), ctypes.c_int64(), ctypes.c_int32(), ctypes.c_int32()
+        _call(_native.lib.zw_archive_read_at, self._handle, str(instant).encode(), float(duration),
+              device.encode() if device else None, 1 if fill_gaps else 0, code, ctypes.byref(out), ctypes.byref(frames),
+              ctypes.byref(channels), ctypes.byref(rate))
+        try:
+            size = frames.value * channels.value
+            array = np.ctypeslib.as_array(ctypes.cast(out.value, ctypes.POINTER(np.ctypeslib.as_ctypes_type(numpy_type))), shape=(size,)) \
+                if size else np.empty(0, dtype=numpy_type)
+            return array.reshape(frames.value, channels.value).copy()
+        finally:
+            _native.lib.zw_free(out.value)
+
+    def import_files(self, paths: Sequence[str], codec: Optional[str] = None) -> list[str]:
+        """Imports files (each committed atomically); returns, per file, the id of its recording
+        (a new one, or the existing one for a duplicate). Raises the first failure's error after
+        trying every file."""
+        text = _native.take_string(_call(_native.lib.zw_archive_import, self._handle, json.dumps([str(p) for p in paths]).encode(),
+                                         codec.encode() if codec else None))
+        results = json.loads(text or "[]")
+        self._recordings.clear()
+        failed = [r for r in results if r["status"] == "failed"]
+        if failed:
+            first = failed[0]
+            kind = _KINDS.get(first.get("code", ""), Error)
+            raise kind(first.get("code", "error"), first.get("error", ""), file=first.get("file"))
+        return [r["id"] for r in results]
+
+    def close(self) -> None:
+        for recording in getattr(self, "_recordings", {}).values():
+            recording.__del__()
+        getattr(self, "_recordings", {}).clear()
+        if getattr(self, "_handle", None):
+            _native.lib.zw_archive_free(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
+class RandomSnippets:
+    """`count` snippets of `seconds` drawn uniformly over the archive's total duration: an
+    iterable of `(array, recording_id, start_sample)`, reproducible with `seed`. Recordings
+    shorter than a snippet are never drawn."""
+
+    def __init__(self, archive: Archive, seconds: float = 1.0, count: int = 1000, seed: int = 0, dtype: str = "float32"):
+        self.archive, self.seconds, self.count, self.seed, self.dtype = archive, float(seconds), int(count), seed, dtype
+        self._pool = [(r, int(round(self.seconds * r.sample_rate))) for r in archive.recordings()]
+        self._pool = [(r, n) for r, n in self._pool if 0 < n <= r.total_samples]
+        if not self._pool:
+            raise InvalidArgument("invalid argument", f"no recording is {self.seconds} s long or longer")
+        # Weights: the seconds at which a snippet can start in each recording.
+        self._weights = [(r.total_samples - n + 1) / r.sample_rate for r, n in self._pool]
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, str, int]]:
+        generator = random.Random(self.seed)
+        for _ in range(self.count):
+            recording, frames = generator.choices(self._pool, weights=self._weights, k=1)[0]
+            start = generator.randrange(0, recording.total_samples - frames + 1)
+            yield recording.read(start, start + frames, dtype=self.dtype), recording.id, start
