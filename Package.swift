@@ -66,7 +66,8 @@ let package = Package(
         .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "AudioInput", "ObjectStore", "CodecFLAC", "CodecOpus", "CodecWavPack"]),
         .target(
             name: "ZarrwlrC", dependencies: ["AudioImport", "CodecCore", "ZarrStore"],
-            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "$ORIGIN"])]),
+            // The Swift runtime is looked up beside the library (the Python package bundles it), not in the toolchain.
+            linkerSettings: [.unsafeFlags(["-no-toolchain-stdlib-rpath", "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN"])]),
         .executableTarget(
             name: "aimport",
             dependencies: [

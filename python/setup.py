@@ -16,18 +16,25 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def swift_runtime_dependencies(library: Path) -> list[Path]:
-    """The Swift runtime libraries `library` loads (from ldd), not the system's."""
-    output = subprocess.run(["ldd", str(library)], check=True, capture_output=True, text=True).stdout
+def swift_runtime_dependencies(library: Path, runtime: Path) -> list[Path]:
+    """The Swift runtime libraries `library` loads, found in the toolchain's `runtime` folder
+    (the library itself looks for them only beside itself)."""
+    environment = dict(os.environ, LD_LIBRARY_PATH=str(runtime))
+    output = subprocess.run(["ldd", str(library)], check=True, capture_output=True, text=True, env=environment).stdout
     found = []
     for line in output.splitlines():
         parts = line.split("=>")
         if len(parts) != 2:
             continue
-        target = parts[1].strip().split(" (")[0]
-        if "/swift/" in target or "libswift" in target or "Foundation" in target or "dispatch" in target or "BlocksRuntime" in target:
-            found.append(Path(target))
+        target = Path(parts[1].strip().split(" (")[0])
+        if target.parent.resolve() == runtime.resolve():
+            found.append(target)
     return found
+
+
+def swift_runtime_folder(swift: str) -> Path:
+    """usr/lib/swift/linux of the toolchain whose `swift` is given."""
+    return Path(os.path.realpath(swift)).parent.parent / "lib" / "swift" / "linux"
 
 
 class BuildWithSwift(build_py):
@@ -49,7 +56,7 @@ class BuildWithSwift(build_py):
             shutil.rmtree(target)
         target.mkdir(parents=True)
         shutil.copy2(library, target / library.name)
-        for dependency in swift_runtime_dependencies(library):
+        for dependency in swift_runtime_dependencies(library, swift_runtime_folder(swift)):
             shutil.copy2(dependency, target / dependency.name)
         super().run()
 

@@ -192,3 +192,12 @@ def test_random_snippets_are_uniform_reproducible_and_exact(archive_path, source
     id, start = snippets[0][1], snippets[0][2]
     if id == archive_path["ids"]["flac16"]:
         assert np.array_equal(snippets[0][0], source_samples(sources["flac16"], start, start + 24000, "float32"))
+
+
+def test_the_swift_runtime_comes_from_the_package():
+    """The installed package loads the Swift runtime it bundles, not a toolchain's."""
+    zarrwlr.Archive  # the library is loaded at import
+    maps = Path("/proc/self/maps").read_text()
+    loaded = {line.split()[-1] for line in maps.splitlines() if line.endswith("libswiftCore.so")}
+    bundled = str(Path(zarrwlr.__file__).resolve().parent / "lib")
+    assert loaded and all(path.startswith(bundled) for path in loaded), loaded
