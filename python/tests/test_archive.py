@@ -201,3 +201,11 @@ def test_the_swift_runtime_comes_from_the_package():
     loaded = {line.split()[-1] for line in maps.splitlines() if line.endswith("libswiftCore.so")}
     bundled = str(Path(zarrwlr.__file__).resolve().parent / "lib")
     assert loaded and all(path.startswith(bundled) for path in loaded), loaded
+
+
+def test_snippet_draws_match_what_is_read(archive_path):
+    archive = zarrwlr.Archive(archive_path["store"])
+    snippets = zarrwlr.RandomSnippets(archive, seconds=0.25, count=20, seed=4, dtype="int16")
+    for (array, id, start), (drawn_id, drawn_start, drawn_stop) in zip(snippets, snippets.draws()):
+        assert (id, start) == (drawn_id, drawn_start)
+        assert np.array_equal(array, archive[id].read(drawn_start, drawn_stop, dtype="int16"))

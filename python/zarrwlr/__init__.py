@@ -292,9 +292,16 @@ class RandomSnippets:
     def __len__(self) -> int:
         return self.count
 
-    def __iter__(self) -> Iterator[tuple[np.ndarray, str, int]]:
+    def draws(self) -> list[tuple[str, int, int]]:
+        """Where the snippets lie, without reading them: `(recording_id, start, stop)` each."""
         generator = random.Random(self.seed)
+        found = []
         for _ in range(self.count):
             recording, frames = generator.choices(self._pool, weights=self._weights, k=1)[0]
             start = generator.randrange(0, recording.total_samples - frames + 1)
-            yield recording.read(start, start + frames, dtype=self.dtype), recording.id, start
+            found.append((recording.id, start, start + frames))
+        return found
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, str, int]]:
+        for id, start, stop in self.draws():
+            yield self.archive[id].read(start, stop, dtype=self.dtype), id, start
