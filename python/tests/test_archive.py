@@ -209,3 +209,19 @@ def test_snippet_draws_match_what_is_read(archive_path):
     for (array, id, start), (drawn_id, drawn_start, drawn_stop) in zip(snippets, snippets.draws()):
         assert (id, start) == (drawn_id, drawn_start)
         assert np.array_equal(array, archive[id].read(drawn_start, drawn_stop, dtype="int16"))
+
+
+def test_an_archive_on_s3_reads_as_a_local_one(sources, tmp_path):
+    """Through the S3 server scripts/test starts (AWS_* and ZARRWLR_S3_BUCKET in the environment)."""
+    bucket = os.environ.get("ZARRWLR_S3_BUCKET")
+    assert bucket and os.environ.get("AWS_ENDPOINT_URL"), "no S3 test server: run through ./scripts/test"
+    import uuid
+    url = f"s3://{bucket}/python/{uuid.uuid4().hex}"
+    archive = zarrwlr.Archive(url, create=True)
+    (id,) = archive.import_files([str(sources["flac16"])])
+    recording = archive[id]
+    assert np.array_equal(recording.read(1000, 60000), source_samples(sources["flac16"], 1000, 60000, "int16"))
+    many = recording.read_many([(0, 480), (96000, 100000)], dtype="int16", workers=2)
+    assert np.array_equal(many[1], source_samples(sources["flac16"], 96000, 100000, "int16"))
+    with pytest.raises(zarrwlr.NotFound):
+        zarrwlr.Archive(f"s3://no-such-bucket-zarrwlr/{uuid.uuid4().hex}")
