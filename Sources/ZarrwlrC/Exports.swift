@@ -160,29 +160,63 @@ public func zw_reader_read_many(
     return 0
 }
 
-/// Resolves a wall-clock span (ISO 8601 `at`, `duration` seconds, `device` or NULL, `fillGaps`)
-/// and extracts it as `dtype` into a buffer it allocates (`*out`, freed with `zw_free`): its frames
-/// and channels in `*frames` and `*channels`.
-@_cdecl("zw_archive_read_at")
-public func zw_archive_read_at(
+/// Resolves a wall-clock span (ISO 8601 `at`, `duration` seconds, `device` or NULL,
+/// `fillGaps`) into the recordings and gaps that make it: a handle (freed with `zw_span_free`)
+/// and its frames, channels, rate and bit depth.
+@_cdecl("zw_archive_span")
+public func zw_archive_span(
     _ handle: UnsafeMutableRawPointer?, _ at: UnsafePointer<CChar>?, _ duration: Double, _ device: UnsafePointer<CChar>?, _ fillGaps: Int32,
-    _ dtype: Int32, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ frames: UnsafeMutablePointer<Int64>?,
-    _ channels: UnsafeMutablePointer<Int32>?, _ rate: UnsafeMutablePointer<Int32>?, _ errorOut: ErrorPointer
-) -> Int32 {
+    _ frames: UnsafeMutablePointer<Int64>?, _ channels: UnsafeMutablePointer<Int32>?, _ rate: UnsafeMutablePointer<Int32>?,
+    _ bits: UnsafeMutablePointer<Int32>?, _ errorOut: ErrorPointer
+) -> UnsafeMutableRawPointer? {
     guard let archive = Handle.archive(handle), let at, let instant = Instant(String(cString: at)) else {
         ErrorOut.write("the instant must be ISO 8601 with seconds and Z or an offset", to: errorOut)
+        return nil
+    }
+    do {
+        let span = try archive.timeline().span(at: instant, duration: duration, device: device.map { String(cString: $0) }, fillGaps: fillGaps != 0)
+        frames?.pointee = span.totalSamples
+        channels?.pointee = Int32(clamping: span.channelCount)
+        rate?.pointee = Int32(clamping: span.sampleRate)
+        bits?.pointee = Int32(clamping: span.bitsPerSample)
+        return Handle.retain(SpanBox(span))
+    } catch {
+        ErrorOut.write(error, to: errorOut)
+        return nil
+    }
+}
+
+@_cdecl("zw_span_free")
+public func zw_span_free(_ span: UnsafeMutableRawPointer?) {
+    Handle.release(span)
+}
+
+/// Extracts the span as `dtype` into `out` (`capacity` bytes: frames x channels x sample size),
+/// piece by piece in place.
+@_cdecl("zw_span_read")
+public func zw_span_read(
+    _ handle: UnsafeMutableRawPointer?, _ spanHandle: UnsafeMutableRawPointer?, _ dtype: Int32, _ out: UnsafeMutableRawPointer?, _ capacity: Int64,
+    _ errorOut: ErrorPointer
+) -> Int32 {
+    guard let archive = Handle.archive(handle), let span = Handle.span(spanHandle)?.span, let out else {
+        ErrorOut.write("give an archive, a span and a buffer", to: errorOut)
         return -1
     }
     guard let format = Extraction.format(dtype) else { ErrorOut.write("dtype must be int16, int32 or float32", to: errorOut); return -1 }
-    do throws(CodecError) {
-        let buffer = try archive.extract(at: instant, duration: duration, device: device.map { String(cString: $0) }, fillGaps: fillGaps != 0, as: format)
-        let bytes = Extraction.bytes(buffer)
-        guard let memory = malloc(max(1, bytes.count)) else { throw CodecError(.library, "out of memory") }
-        bytes.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(memory), byteCount: bytes.count) }
-        out?.pointee = memory
-        frames?.pointee = Int64(buffer.frameCount)
-        channels?.pointee = Int32(clamping: buffer.channelCount)
-        rate?.pointee = Int32(clamping: buffer.sampleRate)
+    let size: Int64 = format == .int16 ? 2 : 4
+    let (needed, overflow) = span.totalSamples.multipliedReportingOverflow(by: Int64(span.channelCount) * size)
+    guard !overflow, capacity >= needed else {
+        ErrorOut.write("the buffer holds \(capacity) bytes, the span needs \(needed)", to: errorOut)
+        return -1
+    }
+    var offset = 0
+    do {
+        try archive.extract(span, as: format) { buffer throws(CodecError) in
+            let bytes = Extraction.bytes(buffer)
+            guard Int64(offset + bytes.count) <= capacity else { throw CodecError(.library, "the span came out longer than it said") }
+            bytes.withUnsafeBytes { (out + offset).copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(out), byteCount: bytes.count) }
+            offset += bytes.count
+        }
         return 0
     } catch {
         ErrorOut.write(error, to: errorOut)

@@ -20,6 +20,11 @@ final class ReaderBox: Sendable {
     }
 }
 
+final class SpanBox: Sendable {
+    let span: Timeline.Span
+    init(_ span: Timeline.Span) { self.span = span }
+}
+
 enum Handle {
     static func retain(_ object: AnyObject) -> UnsafeMutableRawPointer {
         Unmanaged.passRetained(object).toOpaque()
@@ -31,6 +36,10 @@ enum Handle {
 
     static func reader(_ pointer: UnsafeMutableRawPointer?) -> ReaderBox? {
         pointer.map { Unmanaged<ReaderBox>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    static func span(_ pointer: UnsafeMutableRawPointer?) -> SpanBox? {
+        pointer.map { Unmanaged<SpanBox>.fromOpaque($0).takeUnretainedValue() }
     }
 
     static func release(_ pointer: UnsafeMutableRawPointer?) {

@@ -230,17 +230,16 @@ class Archive:
         """`duration` seconds from the wall-clock `instant` (ISO 8601 with Z or an offset) across
         recordings, stitched sample-exactly; gaps raise unless `fill_gaps` (zeros)."""
         code, numpy_type = _dtype(dtype)
-        out, frames, channels, rate = ctypes.c_void_p(), ctypes.c_int64(), ctypes.c_int32(), ctypes.c_int32()
-        _call(_native.lib.zw_archive_read_at, self._handle, str(instant).encode(), float(duration),
-              device.encode() if device else None, 1 if fill_gaps else 0, code, ctypes.byref(out), ctypes.byref(frames),
-              ctypes.byref(channels), ctypes.byref(rate))
+        frames, channels, rate, bits = ctypes.c_int64(), ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32()
+        span = _call(_native.lib.zw_archive_span, self._handle, str(instant).encode(), float(duration),
+                     device.encode() if device else None, 1 if fill_gaps else 0, ctypes.byref(frames), ctypes.byref(channels),
+                     ctypes.byref(rate), ctypes.byref(bits))
         try:
-            size = frames.value * channels.value
-            array = np.ctypeslib.as_array(ctypes.cast(out.value, ctypes.POINTER(np.ctypeslib.as_ctypes_type(numpy_type))), shape=(size,)) \
-                if size else np.empty(0, dtype=numpy_type)
-            return array.reshape(frames.value, channels.value).copy()
+            out = np.empty((frames.value, channels.value), dtype=numpy_type)
+            _call(_native.lib.zw_span_read, self._handle, span, code, out.ctypes.data, out.nbytes)
+            return out
         finally:
-            _native.lib.zw_free(out.value)
+            _native.lib.zw_span_free(span)
 
     def import_files(self, paths: Sequence[str], codec: Optional[str] = None) -> list[str]:
         """Imports files (each committed atomically); returns, per file, the id of its recording

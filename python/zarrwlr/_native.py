@@ -46,9 +46,12 @@ lib.zw_reader_read.restype = _c.c_int32
 lib.zw_reader_read_many.argtypes = [_ptr, _c.POINTER(_c.c_int64), _c.POINTER(_c.c_int64), _c.c_int64, _c.c_int32,
                                     _c.POINTER(_ptr), _c.POINTER(_c.c_int64), _c.c_int32, _err]
 lib.zw_reader_read_many.restype = _c.c_int32
-lib.zw_archive_read_at.argtypes = [_ptr, _c.c_char_p, _c.c_double, _c.c_char_p, _c.c_int32, _c.c_int32, _c.POINTER(_ptr),
-                                   _c.POINTER(_c.c_int64), _c.POINTER(_c.c_int32), _c.POINTER(_c.c_int32), _err]
-lib.zw_archive_read_at.restype = _c.c_int32
+lib.zw_archive_span.argtypes = [_ptr, _c.c_char_p, _c.c_double, _c.c_char_p, _c.c_int32, _c.POINTER(_c.c_int64),
+                                _c.POINTER(_c.c_int32), _c.POINTER(_c.c_int32), _c.POINTER(_c.c_int32), _err]
+lib.zw_archive_span.restype = _ptr
+lib.zw_span_free.argtypes = [_ptr]
+lib.zw_span_read.argtypes = [_ptr, _ptr, _c.c_int32, _ptr, _c.c_int64, _err]
+lib.zw_span_read.restype = _c.c_int32
 lib.zw_bench_random_reads.argtypes = [_ptr, _c.c_int64, _c.c_uint64, _c.c_int32]
 lib.zw_bench_random_reads.restype = _c.c_double
 
