@@ -21,7 +21,8 @@ import ZarrStore
 ///
 /// A killed importer leaves a claim, objects under `<id>/` and perhaps a marker, none visible;
 /// ``collectGarbage(staleAfter:)`` (run by `aimport gc` and `verify`) removes those of claims
-/// whose importer is gone (same host and its process dead, or older than the lease).
+/// whose importer is gone (``ImporterOwner``: on this host its process ended, from another host
+/// older than the lease).
 struct ObjectCommit: Sendable {
     let store: S3Store
     /// The archive group's path in the store ("" for the root).
@@ -47,7 +48,7 @@ struct ObjectCommit: Sendable {
     func claimID() throws(CodecError) -> String {
         let taken = try numericNames(path) + numericNames(internalPrefix + "/claims") + numericNames(internalPrefix + "/deleted")
         var next = (taken.max() ?? -1) + 1
-        let owner: JSONValue = ["host": .string(Staging.hostName), "pid": .int(Int64(getpid())), "started": .double(Date().timeIntervalSince1970)]
+        let owner = ImporterOwner.current
         for _ in 0..<10_000 {
             do {
                 if try store.createIfAbsent(claimKey(String(next)), owner.serialized()) { return String(next) }
@@ -64,14 +65,11 @@ struct ObjectCommit: Sendable {
         do { return try store.exists(recordingKey(id)) } catch { throw CodecError.store(error, "cannot read the archive", file: store.location.description) }
     }
 
-    /// Whether the claim of `id` belongs to an importer that is gone (or is missing).
+    /// Whether the claim of `id` belongs to an importer that is gone (``ImporterOwner``), or
+    /// is missing or unreadable.
     func claimIsStale(_ id: String, staleAfter: Double = leaseSeconds) -> Bool {
-        guard let bytes = try? store.get(claimKey(id)), let owner = try? JSONValue(parsing: bytes),
-              let started = owner["started"]?.doubleValue else { return true }
-        if owner["host"]?.stringValue == Staging.hostName, let pid = owner["pid"]?.intValue, kill(pid_t(clamping: pid), 0) != 0, errno == ESRCH {
-            return true
-        }
-        return Date().timeIntervalSince1970 - started > staleAfter
+        guard let bytes = try? store.get(claimKey(id)), let owner = try? JSONValue(parsing: bytes) else { return true }
+        return ImporterOwner.isGone(owner, staleAfter: staleAfter) ?? true
     }
 
     /// Steps 3 and 4 for the recording written under `id`: the duplicate gate, then the final

@@ -29,8 +29,7 @@ struct Staging {
         let folder = archive.stagingFolder + "/" + name
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let owner: JSONValue = ["pid": .int(Int64(getpid())), "host": .string(hostName), "started": .double(Date().timeIntervalSince1970)]
-            try Data(owner.serialized()).write(to: URL(fileURLWithPath: folder + ".owner"))
+            try Data(ImporterOwner.current.serialized()).write(to: URL(fileURLWithPath: folder + ".owner"))
         } catch {
             throw CodecError(.storage, "cannot create a staging folder: \(error.localizedDescription)", file: folder)
         }
@@ -91,20 +90,10 @@ struct Staging {
     }
 
     private static func isStale(folder: String, now: Double) -> Bool {
-        guard let data = FileManager.default.contents(atPath: folder + ".owner"), let owner = try? JSONValue(parsing: Array(data)),
-              let pid = owner["pid"]?.intValue, let host = owner["host"]?.stringValue, let started = owner["started"]?.doubleValue
-        else {
-            return (SourceFile.status(folder)?.modified).map { now - $0 > ownerlessStaleSeconds } ?? true
+        if let data = FileManager.default.contents(atPath: folder + ".owner"), let owner = try? JSONValue(parsing: Array(data)),
+           let gone = ImporterOwner.isGone(owner, staleAfter: foreignHostStaleSeconds, now: now) {
+            return gone
         }
-        if host == hostName {
-            return kill(pid_t(clamping: pid), 0) != 0 && errno == ESRCH
-        }
-        return now - started > foreignHostStaleSeconds
-    }
-
-    static var hostName: String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return (SourceFile.status(folder)?.modified).map { now - $0 > ownerlessStaleSeconds } ?? true
     }
 }
