@@ -167,20 +167,11 @@ enum OriginalContainer {
         return written
     }
 
+    /// Exactly the bytes of `range` of the file.
     private static func read(_ path: String, _ range: Range<Int64>) throws(CodecError) -> [UInt8] {
-        guard !range.isEmpty else { return [] }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw CodecError(.noInput, "cannot open", file: path) }
-        defer { try? handle.close() }
-        do {
-            try handle.seek(toOffset: UInt64(range.lowerBound))
-            let data = try handle.read(upToCount: Int(range.count)) ?? Data()
-            guard data.count == range.count else { throw CodecError(.storage, "the file ended early", file: path) }
-            return [UInt8](data)
-        } catch let error as CodecError {
-            throw error
-        } catch {
-            throw CodecError(.storage, "cannot read: \(error.localizedDescription)", file: path)
-        }
+        let bytes = try SourceFile.bytes(path, range)
+        guard bytes.count == range.count else { throw CodecError(.storage, "the file ended early", file: path) }
+        return bytes
     }
 
     /// The payload offset of a Sony Wave64 file's data chunk (GUIDs starting "data"; sizes

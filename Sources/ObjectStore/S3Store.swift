@@ -111,20 +111,14 @@ public final class S3Store: ZarrStorage {
         let lead = prefix.isEmpty ? "" : prefix + "/"
         let objectLead = location.prefix.isEmpty ? lead : location.prefix + "/" + lead
         var names = Swift.Set<String>()
-        var token: String?
-        repeat {
-            var query = [("list-type", "2"), ("delimiter", "/"), ("prefix", objectLead)]
-            if let token { query.append(("continuation-token", token)) }
-            let response = try client.send("GET", bucket: location.bucket, key: "", query: query)
-            guard response.status == 200 else { throw S3Client.failure(response, "listing", key: prefix) }
-            for key in XMLText.all("Key", in: response.body) where key.hasPrefix(objectLead) && key.count > objectLead.count {
+        try forEachListingPage(objectLead, delimiter: "/", key: prefix) { page in
+            for key in XMLText.all("Key", in: page) where key.hasPrefix(objectLead) && key.count > objectLead.count {
                 names.insert(String(key.dropFirst(objectLead.count)))
             }
-            for common in XMLText.all("Prefix", in: response.body) where common.hasPrefix(objectLead) && common.count > objectLead.count {
+            for common in XMLText.all("Prefix", in: page) where common.hasPrefix(objectLead) && common.count > objectLead.count {
                 names.insert(String(common.dropFirst(objectLead.count).dropLast(common.hasSuffix("/") ? 1 : 0)))
             }
-            token = XMLText.first("IsTruncated", in: response.body) == "true" ? XMLText.first("NextContinuationToken", in: response.body) : nil
-        } while token != nil
+        }
         return names.sorted()
     }
 
@@ -132,17 +126,26 @@ public final class S3Store: ZarrStorage {
     public func keys(below prefix: String) throws(ZarrError) -> [String] {
         let objectLead = objectKey(prefix) + "/"
         var keys: [String] = []
-        var token: String?
-        repeat {
-            var query = [("list-type", "2"), ("prefix", objectLead)]
-            if let token { query.append(("continuation-token", token)) }
-            let response = try client.send("GET", bucket: location.bucket, key: "", query: query)
-            guard response.status == 200 else { throw S3Client.failure(response, "listing", key: prefix) }
-            for key in XMLText.all("Key", in: response.body) where key.hasPrefix(objectLead) {
+        try forEachListingPage(objectLead, delimiter: nil, key: prefix) { page in
+            for key in XMLText.all("Key", in: page) where key.hasPrefix(objectLead) {
                 keys.append(String(key.dropFirst(location.prefix.isEmpty ? 0 : location.prefix.count + 1)))
             }
+        }
+        return keys
+    }
+
+    /// Calls `body` with each page of a ListObjectsV2 listing of `objectPrefix`, following
+    /// continuation tokens.
+    private func forEachListingPage(_ objectPrefix: String, delimiter: String?, key: String, _ body: ([UInt8]) -> Void) throws(ZarrError) {
+        var token: String?
+        repeat {
+            var query = [("list-type", "2"), ("prefix", objectPrefix)]
+            if let delimiter { query.append(("delimiter", delimiter)) }
+            if let token { query.append(("continuation-token", token)) }
+            let response = try client.send("GET", bucket: location.bucket, key: "", query: query)
+            guard response.status == 200 else { throw S3Client.failure(response, "listing", key: key) }
+            body(response.body)
             token = XMLText.first("IsTruncated", in: response.body) == "true" ? XMLText.first("NextContinuationToken", in: response.body) : nil
         } while token != nil
-        return keys
     }
 }

@@ -32,13 +32,27 @@ public enum SourceFile {
 
     /// Up to `count` bytes from the start of the file.
     public static func firstBytes(_ path: String, count: Int = 64) throws(CodecError) -> [UInt8] {
+        try bytes(path, 0..<Int64(max(0, count)))
+    }
+
+    /// The bytes of `range` of the file; fewer when the file ends first.
+    public static func bytes(_ path: String, _ range: Range<Int64>) throws(CodecError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CodecError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: count)
-        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
-        guard n >= 0 else { throw CodecError(.storage, "cannot read: \(String(cString: strerror(errno)))", file: path) }
-        return Array(buffer.prefix(n))
+        guard range.lowerBound >= 0 else { throw CodecError(.invalidArgument, "bad byte range \(range)", file: path) }
+        var buffer = [UInt8](repeating: 0, count: Int(range.count))
+        var filled = 0
+        while filled < buffer.count {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                raw.baseAddress.map { pread(fd, $0 + filled, raw.count - filled, off_t(range.lowerBound) + off_t(filled)) } ?? 0
+            }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw CodecError(.storage, "cannot read: \(String(cString: strerror(errno)))", file: path) }
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(buffer.prefix(filled))
     }
 
     /// What stat(2) says of the file a path names, following symbolic links (a link's own size
