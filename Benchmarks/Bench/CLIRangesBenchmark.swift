@@ -45,9 +45,8 @@ struct CLIRangesBenchmark: AsyncParsableCommand {
                 let output = try ByteOutput.file(folder + "/library.raw")
                 let (_, seconds) = try await timed {
                     try await BoundedTasks.forEachInOrder(ranges, workers: 2, { range throws(CodecError) in try reader.extract(range, as: .int16) }) { _, buffer throws(CodecError) in
-                        guard case .int16(let samples) = buffer.samples else { return }
                         var failure: CodecError?
-                        samples.withUnsafeBytes { raw in
+                        buffer.withUnsafeBytes { raw in
                             do throws(CodecError) { try output.writeFile(raw) } catch { failure = error }
                         }
                         if let failure { throw failure }

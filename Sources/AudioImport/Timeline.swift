@@ -82,7 +82,7 @@ public struct Timeline: Sendable {
         var candidates = entries.filter { $0.overlaps(from: from, to: to) }
         if let device { candidates = candidates.filter { $0.device == device } }
         guard let first = candidates.first else {
-            let known = entries.isEmpty ? "no recording in the archive has a start time with a zone" : "recordings with start times cover \(entries[0].start.text) to \(Self.text(entries.map(\.endSeconds).max() ?? 0))"
+            let known = entries.isEmpty ? "no recording in the archive has a start time with a zone" : "recordings with start times cover \(entries[0].start.text) to \(Instant.utcText(entries.map(\.endSeconds).max() ?? 0))"
             throw CodecError(.invalidArgument, "no recording\(device.map { " of device \($0)" } ?? "") covers \(start.text) + \(duration) s (\(known))")
         }
         let list = candidates.map(\.label).joined(separator: "; ")
@@ -121,13 +121,8 @@ public struct Timeline: Sendable {
         }
         addGap(until: total)
         if !fillGaps, let gap = gaps.first {
-            throw CodecError(.invalidArgument, "the span has no recording from \(Self.text(from + gap.offset)) for \(String(format: "%.3f", gap.length)) s\(gaps.count > 1 ? " (and \(gaps.count - 1) more gaps)" : ""); add --fill-gaps to fill gaps with zeros")
+            throw CodecError(.invalidArgument, "the span has no recording from \(Instant.utcText(from + gap.offset)) for \(String(format: "%.3f", gap.length)) s\(gaps.count > 1 ? " (and \(gaps.count - 1) more gaps)" : ""); add --fill-gaps to fill gaps with zeros")
         }
         return Span(pieces: pieces, sampleRate: first.sampleRate, channelCount: first.channelCount, bitsPerSample: first.bitsPerSample, gaps: gaps, start: start)
-    }
-
-    /// Seconds since 1970 as ISO 8601 UTC with milliseconds.
-    static func text(_ seconds: Double) -> String {
-        Instant.utcText(seconds)
     }
 }

@@ -71,6 +71,15 @@ public struct PCMBuffer: Sendable, Equatable {
 }
 
 extension PCMBuffer {
+    /// Calls `body` with the samples' bytes (interleaved, host byte order), whatever their type.
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        switch samples {
+        case .int16(let s): try s.withUnsafeBytes(body)
+        case .int32(let s): try s.withUnsafeBytes(body)
+        case .float32(let s): try s.withUnsafeBytes(body)
+        }
+    }
+
     /// `frames` frames of digital silence.
     public static func silence(frames: Int, channelCount: Int, sampleRate: Int, bitsPerSample: Int, as format: SampleFormat) -> PCMBuffer {
         let count = max(0, frames) * channelCount

@@ -212,10 +212,12 @@ public func zw_span_read(
     var offset = 0
     do {
         try archive.extract(span, as: format) { buffer throws(CodecError) in
-            let bytes = Extraction.bytes(buffer)
-            guard Int64(offset + bytes.count) <= capacity else { throw CodecError(.library, "the span came out longer than it said") }
-            bytes.withUnsafeBytes { (out + offset).copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(out), byteCount: bytes.count) }
-            offset += bytes.count
+            let count = buffer.withUnsafeBytes { $0.count }
+            guard Int64(offset + count) <= capacity else { throw CodecError(.library, "the span came out longer than it said") }
+            buffer.withUnsafeBytes { bytes in
+                if let base = bytes.baseAddress { (out + offset).copyMemory(from: base, byteCount: bytes.count) }
+            }
+            offset += count
         }
         return 0
     } catch {

@@ -25,14 +25,6 @@ enum Extraction {
         }
     }
 
-    static func bytes(_ buffer: PCMBuffer) -> [UInt8] {
-        switch buffer.samples {
-        case .int16(let s): s.withUnsafeBytes { Array($0) }
-        case .int32(let s): s.withUnsafeBytes { Array($0) }
-        case .float32(let s): s.withUnsafeBytes { Array($0) }
-        }
-    }
-
     static func read(_ box: ReaderBox, _ range: Range<Int64>, dtype: Int32, into out: UnsafeMutableRawPointer?, capacity: Int64) throws(CodecError) {
         guard let format = format(dtype) else { throw CodecError(.invalidArgument, "dtype must be int16, int32 or float32") }
         let size: Int64 = format == .int16 ? 2 : 4
@@ -41,10 +33,8 @@ enum Extraction {
             throw CodecError(.invalidArgument, "the buffer holds \(capacity) bytes, \(range.count) frames need \(frames)")
         }
         let buffer = try box.reader.extract(range, as: format)
-        switch buffer.samples {
-        case .int16(let s): s.withUnsafeBytes { out.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(out), byteCount: $0.count) }
-        case .int32(let s): s.withUnsafeBytes { out.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(out), byteCount: $0.count) }
-        case .float32(let s): s.withUnsafeBytes { out.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(out), byteCount: $0.count) }
+        buffer.withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress { out.copyMemory(from: base, byteCount: bytes.count) }
         }
     }
 }

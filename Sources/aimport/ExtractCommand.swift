@@ -252,11 +252,7 @@ final class SegmentSink {
         if shift > 0, case .int32(let native) = buffer.samples { buffer.samples = .int32(native.map { $0 << shift }) }
         if let writer { return try writer.write(buffer) }
         guard let raw else { return }
-        switch buffer.samples {
-        case .int16(let s): try s.withUnsafeBytes { try raw.write($0) }
-        case .int32(let s): try s.withUnsafeBytes { try raw.write($0) }
-        case .float32(let s): try s.withUnsafeBytes { try raw.write($0) }
-        }
+        try buffer.withUnsafeBytes { try raw.write($0) }
     }
 
     /// The channels `picked` of an interleaved buffer, in that order.
