@@ -133,6 +133,13 @@ public struct ImportOptions: Sendable {
     /// Workers for indexing after the import.
     public var workers: Int = 2
     public init() {}
+
+    /// The settings for the index an import builds (its ``workers``, the rest default).
+    public var indexOptions: IndexOptions {
+        var options = IndexOptions()
+        options.workers = workers
+        return options
+    }
 }
 
 /// Settings for building an index.

@@ -35,7 +35,7 @@ public struct FLACBackend: TemplatedImport {
     public func indexStream(
         _ blob: BlobReader, written: WrittenStream, source: ImportSource, in group: ZarrGroup, options: ImportOptions
     ) async throws(CodecError) -> IndexedStream {
-        let (index, chain, report) = try await buildIndex(of: blob, options: indexOptions(options))
+        let (index, chain, report) = try await buildIndex(of: blob, options: options.indexOptions)
         var codecFacts: [String: JSONValue] = [:]
         var warnings: [String] = []
         if written.copiedVerbatim {
@@ -163,12 +163,6 @@ public struct FLACBackend: TemplatedImport {
         if has("LYRICS200", in: tail) { return "a Lyrics3 tag" }
         if start.starts(with: Array("ID3".utf8)) { return "an ID3v2 tag" }
         return "unrecognised bytes"
-    }
-
-    private func indexOptions(_ options: ImportOptions) -> IndexOptions {
-        var indexOptions = IndexOptions()
-        indexOptions.workers = options.workers
-        return indexOptions
     }
 
     /// Whether the file holds a FLAC stream (walks its metadata chain).

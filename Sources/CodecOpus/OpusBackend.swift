@@ -54,9 +54,7 @@ public struct OpusBackend: TemplatedImport {
     ) async throws(CodecError) -> IndexedStream {
         let sourceRate = written.sourceSampleRate ?? Opus.granuleRate
         let decodeRate = Self.codedRate(forSourceRate: sourceRate)
-        var indexOptions = IndexOptions()
-        indexOptions.workers = options.workers
-        let (index, opusHead, report) = try await buildIndex(of: blob, options: indexOptions)
+        let (index, opusHead, report) = try await buildIndex(of: blob, options: options.indexOptions)
         let timing = Opus.Timing(head: opusHead, decodeRate: decodeRate)
         try Opus.PageIndexStorage.store(index, timing: timing, in: group)
         var codecFacts: [String: JSONValue] = [

@@ -40,9 +40,7 @@ public struct WavPackBackend: TemplatedImport {
     public func indexStream(
         _ blob: BlobReader, written: WrittenStream, source: ImportSource, in group: ZarrGroup, options: ImportOptions
     ) async throws(CodecError) -> IndexedStream {
-        var indexOptions = IndexOptions()
-        indexOptions.workers = options.workers
-        let (index, report) = try await buildIndex(of: blob, options: indexOptions)
+        let (index, report) = try await buildIndex(of: blob, options: options.indexOptions)
         guard index.count > 0 else {
             throw CodecError(.corrupt, "no intact WavPack frame in the stream", codec: Self.codecID, file: source.path)
         }
