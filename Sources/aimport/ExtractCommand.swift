@@ -145,16 +145,12 @@ struct Extract: AsyncParsableCommand {
             channels: try pickedChannels(of: reader.channelCount, recording: id), provenance: provenance)
         // Segments go to the output in file order as they are done: memory holds at most
         // `workers` of them, whatever the number of ranges.
-        var sinkFailure: (any Error)?
         do {
             try await BoundedTasks.forEachInOrder(wanted, workers: workers, { range throws(CodecError) in try reader.extract(range, as: sampleFormat) }) { _, buffer throws(CodecError) in
-                do { try sink.write(buffer) } catch {
-                    sinkFailure = error  // stops the remaining extractions; rethrown below as it was
-                    throw CodecError(.storage, "the output failed")
-                }
+                try sink.deliver(buffer)
             }
         } catch {
-            throw sinkFailure ?? error
+            throw sink.failure ?? error
         }
         try sink.finish()
     }
@@ -173,16 +169,10 @@ struct Extract: AsyncParsableCommand {
         let sink = try SegmentSink(
             output: output, format: sampleFormat, explicitS32: format == "s32", shape: shape,
             channels: try pickedChannels(of: span.channelCount, recording: nil), provenance: SnippetProvenance.forSpan(span, recordings: used))
-        var sinkFailure: (any Error)?
         do {
-            try archive.extract(span, as: sampleFormat) { buffer throws(CodecError) in
-                do { try sink.write(buffer) } catch {
-                    sinkFailure = error
-                    throw CodecError(.storage, "the output failed")
-                }
-            }
+            try archive.extract(span, as: sampleFormat) { buffer throws(CodecError) in try sink.deliver(buffer) }
         } catch {
-            throw sinkFailure ?? error
+            throw sink.failure ?? error
         }
         try sink.finish()
     }
@@ -244,6 +234,18 @@ final class SegmentSink {
             writer = try PCMFileWriter(
                 path: output, container: lower.hasSuffix(".flac") ? .flac : .wav, sampleRate: reader.sampleRate,
                 channelCount: channels?.count ?? reader.channelCount, bitsPerSample: depth, provenance: provenance)
+        }
+    }
+
+    /// The first error ``deliver(_:)`` met, as it was (a closed pipe, a full disk).
+    private(set) var failure: (any Error)?
+
+    /// ``write(_:)`` for extraction callbacks, which throw only `CodecError`: a failure is kept
+    /// in ``failure`` (for the caller to rethrow as it was) and stops the extraction.
+    func deliver(_ buffer: PCMBuffer) throws(CodecError) {
+        do { try write(buffer) } catch {
+            failure = failure ?? error
+            throw CodecError(.storage, "the output failed")
         }
     }
 
