@@ -12,14 +12,8 @@ import ZarrStore
     static let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
 
     private func run(_ arguments: [String], environment: [String: String]? = S3TestServer.environment) -> (status: Int32, out: String, err: String) {
-        do {
-            let result = try ProcessRunner.run(Self.binary, arguments, environment: environment)
-            return (result.status, result.standardOutput, result.standardError)
-        } catch let failure as ProcessRunner.Failure {
-            return (failure.result.status, failure.result.standardOutput, failure.result.standardError)
-        } catch {
-            return (-1, "", "\(error)")
-        }
+        let result = ProcessRunner.outcome(Self.binary, arguments, environment: environment)
+        return (result.status, result.standardOutput, result.standardError)
     }
 
     private func store(_ url: String) throws -> S3Store? {

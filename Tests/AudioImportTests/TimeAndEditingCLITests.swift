@@ -13,15 +13,8 @@ import ZarrStore
     static let binary = PythonReference.packageRoot + "/.build/debug/aimport"
     static let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
 
-    private func run(_ arguments: [String]) -> (status: Int32, standardOutput: String, standardError: String) {
-        do {
-            let result = try ProcessRunner.run(Self.binary, arguments)
-            return (result.status, result.standardOutput, result.standardError)
-        } catch let failure as ProcessRunner.Failure {
-            return (failure.result.status, failure.result.standardOutput, failure.result.standardError)
-        } catch {
-            return (-1, "", "\(error)")
-        }
+    private func run(_ arguments: [String]) -> ProcessRunner.Result {
+        ProcessRunner.outcome(Self.binary, arguments)
     }
 
     private func samples(_ path: String) throws -> [Int32] {
@@ -271,10 +264,7 @@ import ZarrStore
         try Data("RIFF....WAVEjunk".utf8).write(to: URL(fileURLWithPath: broken))
         let inputs = [files[0], files[1], broken, files[2], files[1], files[3], files[4], files[5]]
         let store = folder.path + "/s.zarr"
-        let result: ProcessRunner.Result
-        do { result = try ProcessRunner.run(TimeAndEditingCLITests.binary, ["import", "--store", store, "--jobs", "4", "--json"] + inputs) } catch let failure as ProcessRunner.Failure {
-            result = failure.result
-        }
+        let result = ProcessRunner.outcome(TimeAndEditingCLITests.binary, ["import", "--store", store, "--jobs", "4", "--json"] + inputs)
         let outcomes = try JSONValue(parsing: Array(result.standardOutput.utf8)).arrayValue ?? []
         #expect(outcomes.map { $0["status"]?.stringValue ?? "" } == ["imported", "imported", "failed", "imported", "duplicate", "imported", "imported", "imported"])
         #expect(outcomes.map { $0["id"]?.stringValue ?? "-" } == ["0", "1", "-", "2", "1", "3", "4", "5"])

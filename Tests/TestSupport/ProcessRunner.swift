@@ -22,6 +22,14 @@ public enum ProcessRunner {
     /// Runs `executable` with `arguments` and waits; throws ``Failure`` on a non-zero exit.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+        let result = outcome(executable, arguments, environment: environment)
+        guard result.status == 0 else { throw Failure(command: [executable] + arguments, result: result) }
+        return result
+    }
+
+    /// Runs `executable` with `arguments` and waits, whatever its exit status (for tests of
+    /// failures); one that cannot be started has status -1 and the reason on standard error.
+    public static func outcome(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -30,7 +38,7 @@ public enum ProcessRunner {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        do { try process.run() } catch { return Result(status: -1, standardOutput: "", standardError: "cannot start \(executable): \(error)") }
         // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
         let errorData = Mutex<Data>(Data())
         let reader = Thread { errorData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
@@ -41,7 +49,6 @@ public enum ProcessRunner {
         let result = Result(
             status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
             standardError: String(decoding: errorData.withLock { $0 }, as: UTF8.self))
-        guard result.status == 0 else { throw Failure(command: [executable] + arguments, result: result) }
         return result
     }
 
