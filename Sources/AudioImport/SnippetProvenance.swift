@@ -10,14 +10,16 @@ public enum SnippetProvenance {
     /// Source GUANO fields that describe the original file as a whole, not a snippet of it.
     static let recomputed: Set<String> = ["GUANO|Version", "Timestamp", "Length", "Samplerate", "Original Filename"]
 
-    /// The provenance of `frames` frames from sample `firstSample` of recording `summary`
-    /// (`ranges` > 1: the output is that many ranges one after another, the first at `firstSample`).
-    public static func forRecording(_ summary: AudioArchive.Summary, firstSample: Int64, frames: Int64, sampleRate: Int, ranges: Int = 1) -> PCMFileWriter.Provenance {
-        let start = summary.startInstant.map { $0.adding(seconds: Double(firstSample) / Double(sampleRate)) }
+    /// The provenance of `frames` frames of recording `summary` made of ranges starting at
+    /// `firstSamples`, one after another. Only a single range has a Timestamp: in a file of
+    /// several, time does not run on from the first sample.
+    public static func forRecording(_ summary: AudioArchive.Summary, firstSamples: [Int64], frames: Int64, sampleRate: Int) -> PCMFileWriter.Provenance {
+        let start = firstSamples.count == 1
+            ? summary.startInstant.map { $0.adding(seconds: Double(firstSamples[0]) / Double(sampleRate)) } : nil
         var fields = sourceFields(summary)
         fields["zarrwlr|Recording"] = summary.id
-        fields["zarrwlr|First Sample"] = String(firstSample)
-        if ranges > 1 { fields["zarrwlr|Ranges"] = String(ranges) }
+        fields["zarrwlr|First Sample"] = firstSamples.map(String.init).joined(separator: ",")
+        if firstSamples.count > 1 { fields["zarrwlr|Ranges"] = String(firstSamples.count) }
         if let name = summary.sourceFile { fields["Original Filename"] = name }
         return provenance(fields, start: start, frames: frames, sampleRate: sampleRate)
     }

@@ -13,7 +13,7 @@ struct Extract: AsyncParsableCommand {
             recording's bit depth (a 24-bit source gives a 24-bit WAV) and its original sample rate. \
             The output format follows the extension (.wav, .flac, .raw); '-' writes raw interleaved \
             little-endian samples to stdout: s16 for recordings of 16 bits or fewer, else full-scale s32. \
-            WAV output carries a GUANO chunk (Timestamp of the first sample when the start is known, \
+            WAV output carries a GUANO chunk (Timestamp of the first sample when the start is known and the output is one range, \
             Make, Model, Serial, Samplerate, Length, Original Filename, zarrwlr|Recording and \
             zarrwlr|First Sample); FLAC output carries the same text as its COMMENT and the \
             timestamp as its DATE. With --at (no id) the recordings covering the span are found from \
@@ -139,7 +139,7 @@ struct Extract: AsyncParsableCommand {
         let sampleFormat = sampleFormat(bits: reader.bitsPerSample)
         let shape = SegmentSink.Shape(sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample)
         let frames = wanted.reduce(Int64(0)) { $0 + Int64($1.count) }
-        let provenance = SnippetProvenance.forRecording(try archive.summary(id), firstSample: wanted.first?.lowerBound ?? 0, frames: frames, sampleRate: reader.sampleRate, ranges: wanted.count)
+        let provenance = SnippetProvenance.forRecording(try archive.summary(id), firstSamples: wanted.map(\.lowerBound), frames: frames, sampleRate: reader.sampleRate)
         let sink = try SegmentSink(
             output: output, format: sampleFormat, explicitS32: format == "s32", shape: shape,
             channels: try pickedChannels(of: reader.channelCount, recording: id), provenance: provenance)

@@ -122,6 +122,17 @@ import ZarrStore
         #expect(guano["Serial"] == "mic-7")
         #expect(try samples(wav) == Array(try samples(a)[60_000..<108_000]))  // the chunk changes no sample
 
+        // Several ranges in one file: no Timestamp (time does not run on across them), every start named.
+        let rangesFile = folder.path + "/ranges.txt"
+        try "96000 100000\n120000 121000\n".write(toFile: rangesFile, atomically: true, encoding: .utf8)
+        let joined = folder.path + "/joined.wav"
+        #expect(run(["extract", "--store", store, "0", "--ranges", rangesFile, "--output", joined]).status == 0)
+        let joinedGUANO = try Self.guano(in: joined)
+        #expect(joinedGUANO["Timestamp"] == nil)
+        #expect(joinedGUANO["zarrwlr|First Sample"] == "96000,120000")
+        #expect(joinedGUANO["zarrwlr|Ranges"] == "2")
+        #expect(joinedGUANO["Length"] == "0.104167")
+
         let flac = folder.path + "/snippet.flac"
         #expect(run(["extract", "--store", store, "0", "--start", "96000", "--end", "100000", "--output", flac]).status == 0)
         let tags = try PCMFileReader(path: flac).tags
