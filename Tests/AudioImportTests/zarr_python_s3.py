@@ -23,4 +23,9 @@ for name, node in archive.members():
     blob = node["audio_data_blob_array"]
     members[name] = {"kind": type(node).__name__, "blob_sha256": hashlib.sha256(blob[:].tobytes()).hexdigest(),
                      "codec": node.attrs["zarrwlr"]["codec"]}
-print(json.dumps({"members": members}))
+print(json.dumps({"members": members}), flush=True)
+# obstore's Rust (tokio) runtime is not shut down with the interpreter; now and then one of its
+# worker threads aborts the process (SIGABRT) during interpreter teardown, after all work here is
+# done (seen 4 in 80 runs on 2 loaded cores). The answer is complete and flushed: leave without the
+# teardown. Any failure above still raises and exits 1 before this line.
+os._exit(0)
