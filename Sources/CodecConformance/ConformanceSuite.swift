@@ -40,6 +40,7 @@ public struct ConformanceSuite<Backend: CodecBackend>: Sendable {
         var failures: [String] = []
         failures += try await rangesEqualTheReference()
         failures += try await descriptionNamesTheRecording()
+        failures += try await bufferExtractionEqualsExtraction()
         failures += try await parallelIndexEqualsSequential()
         failures += try await rebuiltIndexEqualsStored()
         failures += try await damageGivesTypedErrorsNeverWrongSamples()
@@ -101,6 +102,42 @@ public struct ConformanceSuite<Backend: CodecBackend>: Sendable {
             let extracted = try reader.extract(range, as: reference.format)
             if let worst = Self.difference(extracted.samples, reference.samples, from: Int(range.lowerBound) * channels), worst > reference.tolerance {
                 failures.append("samples \(range): differ from the reference by up to \(worst)")
+            }
+        }
+        return failures
+    }
+
+    /// `extract(_:as:into:)` writes exactly the bytes `extract(_:as:)` returns, in every sample
+    /// format, and refuses a buffer one sample too small.
+    public func bufferExtractionEqualsExtraction() async throws -> [String] {
+        let (group, _) = try await importSource()
+        let reader = try backend.openRecording(group)
+        let total = reader.totalSamples
+        var random = SplitMix64(seed: UInt64(total) &+ 7)
+        var ranges: [Range<Int64>] = [0..<total, 0..<1, (total - 1)..<total, 5..<5]
+        for _ in 0..<8 {
+            let start = Int64(random.next() % UInt64(total))
+            ranges.append(start..<min(total, start + 1 + Int64(random.next() % 50_000)))
+        }
+        var failures: [String] = []
+        for format in SampleFormat.allCases {
+            for range in ranges where range.upperBound <= total {
+                let expected = try reader.extract(range, as: format).withUnsafeBytes { Array($0) }
+                var written = [UInt8](repeating: 0xA5, count: expected.count + 8)
+                try written.withUnsafeMutableBytes { buffer in
+                    try reader.extract(range, as: format, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<expected.count]))
+                }
+                if Array(written[0..<expected.count]) != expected { failures.append("\(format) \(range): the buffer differs from extract(_:as:)") }
+                if written[expected.count...].contains(where: { $0 != 0xA5 }) { failures.append("\(format) \(range): bytes written past the samples") }
+                guard expected.count > 0 else { continue }
+                var short = [UInt8](repeating: 0, count: expected.count - format.bytesPerSample)
+                do {
+                    try short.withUnsafeMutableBytes { try reader.extract(range, as: format, into: $0) }
+                    failures.append("\(format) \(range): a buffer one sample short was accepted")
+                } catch let error as CodecError where error.code == .invalidArgument {
+                } catch {
+                    failures.append("\(format) \(range): a buffer one sample short gave \(error), not an invalid-argument error")
+                }
             }
         }
         return failures

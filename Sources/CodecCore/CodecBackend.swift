@@ -68,9 +68,27 @@ public protocol RecordingReader: Sendable {
     /// - Throws: ``CodecError/Code/invalidArgument`` for ranges outside the recording or inverted;
     ///   ``CodecError/Code/corrupt`` when a frame in the range is damaged.
     func extract(_ range: Range<Int64>, as format: SampleFormat) throws(CodecError) -> PCMBuffer
+
+    /// The same samples written straight into `destination` (interleaved, host byte order, at
+    /// least `range.count * channelCount * format.bytesPerSample` bytes, aligned for the sample
+    /// type): a caller's buffer filled without an intermediate one. The default extracts and copies.
+    /// - Throws: as ``extract(_:as:)``, and ``CodecError/Code/invalidArgument`` for a destination
+    ///   too small or misaligned.
+    func extract(_ range: Range<Int64>, as format: SampleFormat, into destination: UnsafeMutableRawBufferPointer) throws(CodecError)
 }
 
 extension RecordingReader {
+    public func extract(_ range: Range<Int64>, as format: SampleFormat, into destination: UnsafeMutableRawBufferPointer) throws(CodecError) {
+        let buffer = try extract(range, as: format)
+        let needed = buffer.samples.count * format.bytesPerSample
+        guard needed <= destination.count else {
+            throw CodecError(.invalidArgument, "the buffer holds \(destination.count) bytes, the samples need \(needed)")
+        }
+        buffer.withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress, bytes.count > 0 { destination.baseAddress?.copyMemory(from: base, byteCount: bytes.count) }
+        }
+    }
+
     /// Extracts many ranges with up to `workers` in parallel; results in the order of `ranges`.
     public func extract(_ ranges: [Range<Int64>], as format: SampleFormat, workers: Int) async throws(CodecError) -> [PCMBuffer] {
         try await BoundedTasks.map(ranges, workers: workers) { range throws(CodecError) in try self.extract(range, as: format) }

@@ -7,6 +7,9 @@
 /// - `float32`: value / 2^(bits - 1), so full scale is -1.0 ..< 1.0.
 public enum SampleFormat: String, Sendable, CaseIterable {
     case int16, int32, float32
+
+    /// Bytes one sample takes.
+    public var bytesPerSample: Int { self == .int16 ? 2 : 4 }
 }
 
 /// Interleaved samples of all channels of one stretch of a recording.
@@ -55,18 +58,78 @@ public struct PCMBuffer: Sendable, Equatable {
     public static func converting(
         _ native: [Int32], to format: SampleFormat, channelCount: Int, sampleRate: Int, bitsPerSample: Int
     ) -> PCMBuffer {
-        let samples: Samples
-        switch format {
-        case .int32:
-            samples = .int32(native)
-        case .int16:
-            let shift = bitsPerSample - 16
-            samples = .int16(native.map { shift >= 0 ? Int16(truncatingIfNeeded: $0 >> shift) : Int16(truncatingIfNeeded: $0 << -shift) })
-        case .float32:
-            let scale = 1 / Float(1 << Int64(bitsPerSample - 1))
-            samples = .float32(native.map { Float($0) * scale })
+        converting(native[...], to: format, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
+    }
+
+    /// Converts native integer samples (at `bitsPerSample`, 1-32) to `format` as documented on
+    /// ``SampleFormat``, in one pass over `native` (a slice of a decoder's output needs no copy first).
+    public static func converting(
+        _ native: ArraySlice<Int32>, to format: SampleFormat, channelCount: Int, sampleRate: Int, bitsPerSample: Int
+    ) -> PCMBuffer {
+        let samples: Samples = native.withUnsafeBufferPointer { source in
+            switch format {
+            case .int32:
+                return .int32(Array(source))
+            case .int16:
+                return .int16([Int16](unsafeUninitializedCapacity: source.count) { out, initialized in
+                    NativeSamples.write(source, bitsPerSample: bitsPerSample, into: out)
+                    initialized = source.count
+                })
+            case .float32:
+                return .float32([Float](unsafeUninitializedCapacity: source.count) { out, initialized in
+                    NativeSamples.write(source, bitsPerSample: bitsPerSample, into: out)
+                    initialized = source.count
+                })
+            }
         }
         return PCMBuffer(samples: samples, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
+    }
+
+    /// Writes native integer samples (at `bitsPerSample`, 1-32) as `format` (the scaling of
+    /// ``SampleFormat``) straight into `destination`: a caller's buffer filled in one pass.
+    /// - Throws: ``CodecError/Code/invalidArgument`` when `destination` holds fewer than
+    ///   `native.count * format.bytesPerSample` bytes or is not aligned for the sample type.
+    public static func write(_ native: ArraySlice<Int32>, as format: SampleFormat, bitsPerSample: Int, into destination: UnsafeMutableRawBufferPointer) throws(CodecError) {
+        try native.withUnsafeBufferPointer { source throws(CodecError) in
+            let count = source.count
+            guard count > 0, let from = source.baseAddress else { return }
+            guard let base = destination.baseAddress, destination.count / format.bytesPerSample >= count,
+                  Int(bitPattern: base) % format.bytesPerSample == 0 else {
+                throw CodecError(.invalidArgument, "the buffer (\(destination.count) bytes) cannot take \(count) \(format.rawValue) samples (too small or misaligned)")
+            }
+            // Safe: the destination is the caller's memory for exactly these samples; its size
+            // and alignment for the sample type are checked above, and nothing else reads it as
+            // another type while it is written.
+            switch format {
+            case .int32:
+                base.copyMemory(from: UnsafeRawPointer(from), byteCount: count * 4)
+            case .int16:
+                NativeSamples.write(source, bitsPerSample: bitsPerSample, into: UnsafeMutableBufferPointer(start: base.bindMemory(to: Int16.self, capacity: count), count: count))
+            case .float32:
+                NativeSamples.write(source, bitsPerSample: bitsPerSample, into: UnsafeMutableBufferPointer(start: base.bindMemory(to: Float.self, capacity: count), count: count))
+            }
+        }
+    }
+}
+
+/// The documented scaling of ``SampleFormat`` from native integers, as tight loops.
+enum NativeSamples {
+    /// int16: shifted right for deeper sources, left for shallower ones (`out.count >= source.count`).
+    static func write(_ source: UnsafeBufferPointer<Int32>, bitsPerSample: Int, into out: UnsafeMutableBufferPointer<Int16>) {
+        // Shifts by at most 16 either way (bits 1-32): the masking shifts are exact here and keep
+        // the loop free of the overshift checks of `>>`, so it vectorizes.
+        let shift = Int32(bitsPerSample - 16)
+        if shift >= 0 {
+            for i in source.indices { out[i] = Int16(truncatingIfNeeded: source[i] &>> shift) }
+        } else {
+            for i in source.indices { out[i] = Int16(truncatingIfNeeded: source[i] &<< -shift) }
+        }
+    }
+
+    /// float32: value / 2^(bits - 1) (`out.count >= source.count`).
+    static func write(_ source: UnsafeBufferPointer<Int32>, bitsPerSample: Int, into out: UnsafeMutableBufferPointer<Float>) {
+        let scale = 1 / Float(1 << Int64(bitsPerSample - 1))
+        for i in source.indices { out[i] = Float(source[i]) * scale }
     }
 }
 

@@ -32,9 +32,6 @@ enum Extraction {
         guard !overflow, let out, capacity >= frames else {
             throw CodecError(.invalidArgument, "the buffer holds \(capacity) bytes, \(range.count) frames need \(frames)")
         }
-        let buffer = try box.reader.extract(range, as: format)
-        buffer.withUnsafeBytes { bytes in
-            if let base = bytes.baseAddress { out.copyMemory(from: base, byteCount: bytes.count) }
-        }
+        try box.reader.extract(range, as: format, into: UnsafeMutableRawBufferPointer(start: out, count: Int(frames)))
     }
 }

@@ -48,15 +48,20 @@ import TestSupport
         }
     }
 
-    @Test func sampleFormatsFollowTheDocumentedScaling() async throws {
+    /// int16 and float32 follow the documented scaling for shallower, equal and deeper sources
+    /// (8-bit values shifted left, 24/32-bit right, floats value / 2^(bits-1)), mono and stereo.
+    @Test(arguments: [(8, 1), (16, 2), (24, 2), (24, 1), (32, 1)])
+    func sampleFormatsFollowTheDocumentedScaling(_ bits: Int, _ channels: Int) async throws {
         let folder = TemporaryFolder()
-        let wav = try FLACFixtures.wav(in: folder, rate: 48_000, bits: 24, channels: 2, seconds: 0.2)
+        let wav = try FLACFixtures.wav(in: folder, rate: 48_000, bits: bits, channels: channels, seconds: 0.2)
         let (group, _) = try await FLACFixtures.importFile(wav, in: folder)
         let reader = try FLACBackend().openFLACRecording(group)
-        let native = try FLACFixtures.referenceSamples(wav)[2000..<2400]
-        let asInt16 = try reader.extract(1000..<1200, as: .int16)
-        let asFloat = try reader.extract(1000..<1200, as: .float32)
-        #expect(asInt16.samples == .int16(native.map { Int16($0 >> 8) }))
-        #expect(asFloat.samples == .float32(native.map { Float($0) / Float(1 << 23) }))
+        let native = try FLACFixtures.referenceSamples(wav)[(1000 * channels)..<(5200 * channels)]
+        let asInt16 = try reader.extract(1000..<5200, as: .int16)
+        let asFloat = try reader.extract(1000..<5200, as: .float32)
+        let toInt16: (Int32) -> Int16 = bits >= 16 ? { Int16(truncatingIfNeeded: $0 >> (bits - 16)) } : { Int16($0 * (1 << (16 - bits))) }
+        #expect(asInt16.samples == .int16(native.map(toInt16)))
+        #expect(asFloat.samples == .float32(native.map { Float(Double($0) / Double(Int64(1) << (bits - 1))) }))
+        #expect(native.contains { $0 < 0 } && native.contains { $0 > 0 })
     }
 }

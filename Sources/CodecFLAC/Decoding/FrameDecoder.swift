@@ -117,6 +117,15 @@ extension FLAC {
             var end: UInt64 = 0
             // In the write callback the decode position is the end of the frame just decoded.
             if FLAC__stream_decoder_get_decode_position(decoder, &end) != 0 { frameEnds.append(Int(end) - preamble.count) }
+            if channels == 1 {
+                // Mono needs no interleaving: one copy of libFLAC's buffer.
+                if let source = buffer[0] {
+                    samples.append(contentsOf: UnsafeBufferPointer(start: source, count: blockSize))
+                } else {
+                    samples.append(contentsOf: repeatElement(0, count: blockSize))
+                }
+                return FLAC__STREAM_DECODER_WRITE_STATUS_CONTINUE
+            }
             let base = samples.count
             samples.append(contentsOf: repeatElement(0, count: blockSize * channels))
             samples.withUnsafeMutableBufferPointer { out in

@@ -22,8 +22,11 @@ extension FLAC {
         }
 
         public func extract(_ range: Range<Int64>, as format: SampleFormat) throws(CodecError) -> PCMBuffer {
-            let native = try extractNative(range)
-            return PCMBuffer.converting(native, to: format, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
+            PCMBuffer.converting(try decodedSamples(range), to: format, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
+        }
+
+        public func extract(_ range: Range<Int64>, as format: SampleFormat, into destination: UnsafeMutableRawBufferPointer) throws(CodecError) {
+            try PCMBuffer.write(try decodedSamples(range), as: format, bitsPerSample: bitsPerSample, into: destination)
         }
 
         /// The blob bytes of the whole frames that hold `range` (non-empty, inside the recording).
@@ -35,6 +38,11 @@ extension FLAC {
 
         /// The samples of `range` at their native integer values.
         public func extractNative(_ range: Range<Int64>) throws(CodecError) -> [Int32] {
+            Array(try decodedSamples(range))
+        }
+
+        /// The samples of `range` at their native values, as a slice of the decoded frames (no copy).
+        private func decodedSamples(_ range: Range<Int64>) throws(CodecError) -> ArraySlice<Int32> {
             guard range.lowerBound >= 0, range.upperBound <= totalSamples else {
                 throw CodecError(.invalidArgument, "samples \(range.lowerBound)..<\(range.upperBound) are outside the recording (0..<\(totalSamples))", codec: FLAC.codecID)
             }
@@ -48,29 +56,22 @@ extension FLAC {
             } catch {
                 throw CodecError(error.code, error.message, codec: FLAC.codecID, file: blob.array.path, byteOffset: index.byteOffsets[first])
             }
-            // Frames cover [firstSample, firstSample + decoded block size). A damaged frame left out
-            // of the index leaves a gap; asking for samples in it is an error, not silence.
-            var output: [Int32] = []
-            output.reserveCapacity(Int(range.count) * channelCount)
-            var cursor = range.lowerBound
-            var frameStart = 0
-            for (k, blockSize) in decoded.blockSizes.enumerated() {
-                let row = first + k
-                let span = index.firstSamples[row]..<index.firstSamples[row] + Int64(blockSize)
-                defer { frameStart += blockSize * channelCount }
-                guard span.upperBound > cursor else { continue }
-                guard span.lowerBound <= cursor else { break }
-                let take = min(span.upperBound, range.upperBound) - cursor
-                let from = frameStart + Int(cursor - span.lowerBound) * channelCount
-                output.append(contentsOf: decoded.samples[from..<from + Int(take) * channelCount])
-                cursor += take
-                if cursor == range.upperBound { break }
+            // Frame k decoded covers [firstSamples[first + k], + its block size). The range is
+            // served by consecutive frames, which lie one after another in `decoded.samples`; a
+            // damaged frame left out of the index leaves a gap, and asking for samples in it is an
+            // error, not silence.
+            let start = index.firstSamples[first]
+            var covered = start, k = 0
+            while covered < range.upperBound, k < decoded.blockSizes.count, first + k < index.count, index.firstSamples[first + k] == covered {
+                covered += Int64(decoded.blockSizes[k])
+                k += 1
             }
-            guard cursor == range.upperBound else {
-                let rate = Double(sampleRate)
+            guard range.lowerBound >= start, covered >= range.upperBound else {
+                let cursor = max(covered, range.lowerBound), rate = Double(sampleRate)
                 throw CodecError(.corrupt, "samples \(cursor)..<\(range.upperBound) (seconds \(String(format: "%.3f", Double(cursor) / rate))-\(String(format: "%.3f", Double(range.upperBound) / rate))) lie in a damaged frame that the index leaves out", codec: FLAC.codecID, file: blob.array.path, byteOffset: index.byteOffsets[index.frame(containing: cursor)])
             }
-            return output
+            let from = Int(range.lowerBound - start) * channelCount
+            return decoded.samples[from..<from + Int(range.count) * channelCount]
         }
     }
 }
