@@ -1,8 +1,9 @@
-"""The Python package's speed, same run: random 1 s extractions from Python (Recording.read)
-vs the Swift library in-process (the same reader, timed inside Swift) vs python-soundfile
-seek + read on the plain .flac file; and read_many with 1 and 2 workers. Medians.
+"""The Python package's speed, same run: 1 s extractions at the same random positions from
+Python (Recording.read), from the Swift library in-process (the same reader, timed inside
+Swift) and by python-soundfile seek + read on the plain .flac, interleaved and then each on its
+own; and read_many with 1 and 2 workers. Medians.
 
-usage: python python/benchmarks/bench.py [--minutes 10] [--count 300]   (after pip install ./python)
+usage: python python/benchmarks/bench.py [--minutes 10] [--count 300] [--json F]   (after pip install ./python)
 """
 import argparse
 import itertools
@@ -57,11 +58,8 @@ def main() -> None:
         starts = [first_draw(draw + 1, recording.total_samples - rate) for draw in range(args.count)]
         recording.read(0, rate)  # opens the recording (index loaded once)
 
-        # The three are interleaved draw by draw, so a noisy stretch of the machine falls on all
-        # of them alike; the order goes through all six permutations, because whichever reads a
-        # position first finds the caches cold for it.
-        orders = [lambda runs, p=p: [runs[i] for i in p] for p in itertools.permutations(range(3))]
-        def from_python(start: int) -> float:
+        def from_python(draw: int) -> float:
+            start = starts[draw]
             t = time.perf_counter()
             recording.read(start, start + rate, dtype="int16")
             return time.perf_counter() - t
@@ -69,19 +67,23 @@ def main() -> None:
         def from_swift(draw: int) -> float:  # the same 1 s read, timed inside Swift
             return _native.lib.zw_bench_random_reads(recording._reader(), 1, draw + 1, 0)
 
-        def from_soundfile(start: int) -> float:
+        def from_soundfile(draw: int) -> float:
             t = time.perf_counter()
-            plain.seek(start)
+            plain.seek(starts[draw])
             plain.read(rate, dtype="int16")
             return time.perf_counter() - t
 
-        times = {"python": [], "swift": [], "soundfile": []}
+        measure = {"python": from_python, "swift": from_swift, "soundfile": from_soundfile}
+        # Interleaved draw by draw, so a noisy stretch of the machine falls on all three alike,
+        # in all six orders (whichever reads a position first finds the caches cold for it);
+        # then each on its own over the same draws ("blocks": its caches stay warm between reads).
+        orders = list(itertools.permutations(measure))
+        interleaved = {name: [] for name in measure}
         with soundfile.SoundFile(str(flac)) as plain:
-            for draw, start in enumerate(starts):
-                runs = [("python", lambda: from_python(start)), ("swift", lambda: from_swift(draw)),
-                        ("soundfile", lambda: from_soundfile(start))]
-                for name, run in orders[draw % len(orders)](runs):
-                    times[name].append(run())
+            for draw in range(args.count):
+                for name in orders[draw % len(orders)]:
+                    interleaved[name].append(measure[name](draw))
+            blocks = {name: [function(draw) for draw in range(args.count)] for name, function in measure.items()}
 
         ranges = [(s, s + rate) for s in starts]
         # Batches of 100 ranges, 1 and 2 workers alternating: the ratio of the median batch times.
@@ -94,21 +96,24 @@ def main() -> None:
                 batch_times[workers].append(time.perf_counter() - t)
         many = {workers: statistics.median(values) for workers, values in batch_times.items()}
 
-        python, swift, soundfile_median = (statistics.median(times[name]) for name in ("python", "swift", "soundfile"))
-        rows = [
-            ("1 s extraction from Python (Recording.read), median", f"{python * 1e3:.3f} ms"),
-            ("the same from the Swift library in-process, median", f"{swift * 1e3:.3f} ms"),
-            ("python-soundfile seek + read on the plain .flac, median", f"{soundfile_median * 1e3:.3f} ms"),
-            ("Python / Swift library", f"{python / swift:.2f} (target <= 1.1)"),
-            ("Python / soundfile", f"{python / soundfile_median:.2f} (target <= 0.67)"),
-            ("read_many of 100 ranges: 1 worker / 2 workers, median batch", f"{many[1] / many[2]:.2f}x (target >= 1.8)"),
-        ]
+        medians = {way: {name: statistics.median(values) for name, values in times.items()}
+                   for way, times in (("interleaved", interleaved), ("blocks", blocks))}
+        rows = []
+        for way, m in medians.items():
+            rows += [
+                (f"{way}: 1 s extraction from Python (Recording.read), median", f"{m['python'] * 1e3:.3f} ms"),
+                (f"{way}: the same from the Swift library in-process, median", f"{m['swift'] * 1e3:.3f} ms"),
+                (f"{way}: python-soundfile seek + read on the plain .flac, median", f"{m['soundfile'] * 1e3:.3f} ms"),
+                (f"{way}: Python / Swift library", f"{m['python'] / m['swift']:.2f} (target <= 1.1)"),
+                (f"{way}: Python / soundfile", f"{m['python'] / m['soundfile']:.2f} (target <= 0.67)"),
+            ]
+        rows.append(("read_many of 100 ranges: 1 worker / 2 workers, median batch", f"{many[1] / many[2]:.2f}x (target >= 1.8)"))
         print("| measurement | value |\n|---|---:|")
         for name, value in rows:
             print(f"| {name} | {value} |")
         if args.json:
-            Path(args.json).write_text(json.dumps({"python_s": python, "swift_s": swift, "soundfile_s": soundfile_median,
-                                                   "read_many_100_1_worker_s": many[1], "read_many_100_2_workers_s": many[2]}))
+            Path(args.json).write_text(json.dumps({"medians_s": medians, "read_many_100_1_worker_s": many[1],
+                                                   "read_many_100_2_workers_s": many[2]}))
         archive.close()
 
 
