@@ -79,14 +79,7 @@ public protocol RecordingReader: Sendable {
 
 extension RecordingReader {
     public func extract(_ range: Range<Int64>, as format: SampleFormat, into destination: UnsafeMutableRawBufferPointer) throws(CodecError) {
-        let buffer = try extract(range, as: format)
-        let needed = buffer.samples.count * format.bytesPerSample
-        guard needed <= destination.count else {
-            throw CodecError(.invalidArgument, "the buffer holds \(destination.count) bytes, the samples need \(needed)")
-        }
-        buffer.withUnsafeBytes { bytes in
-            if let base = bytes.baseAddress, bytes.count > 0 { destination.baseAddress?.copyMemory(from: base, byteCount: bytes.count) }
-        }
+        try extract(range, as: format).copy(into: destination)
     }
 
     /// Extracts many ranges with up to `workers` in parallel; results in the order of `ranges`.

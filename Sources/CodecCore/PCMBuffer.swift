@@ -143,6 +143,18 @@ extension PCMBuffer {
         }
     }
 
+    /// Copies the samples' bytes to the start of `destination`.
+    /// - Throws: ``CodecError/Code/invalidArgument`` when `destination` is too small.
+    public func copy(into destination: UnsafeMutableRawBufferPointer) throws(CodecError) {
+        let needed = samples.count * format.bytesPerSample
+        guard needed <= destination.count else {
+            throw CodecError(.invalidArgument, "the buffer holds \(destination.count) bytes, the samples need \(needed)")
+        }
+        withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress, bytes.count > 0 { destination.baseAddress?.copyMemory(from: base, byteCount: bytes.count) }
+        }
+    }
+
     /// `frames` frames of digital silence.
     public static func silence(frames: Int, channelCount: Int, sampleRate: Int, bitsPerSample: Int, as format: SampleFormat) -> PCMBuffer {
         let count = max(0, frames) * channelCount

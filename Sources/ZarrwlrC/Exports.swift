@@ -203,8 +203,7 @@ public func zw_span_read(
         return -1
     }
     guard let format = Extraction.format(dtype) else { ErrorOut.write("dtype must be int16, int32 or float32", to: errorOut); return -1 }
-    let size: Int64 = format == .int16 ? 2 : 4
-    let (needed, overflow) = span.totalSamples.multipliedReportingOverflow(by: Int64(span.channelCount) * size)
+    let (needed, overflow) = span.totalSamples.multipliedReportingOverflow(by: Int64(span.channelCount * format.bytesPerSample))
     guard !overflow, capacity >= needed else {
         ErrorOut.write("the buffer holds \(capacity) bytes, the span needs \(needed)", to: errorOut)
         return -1
@@ -214,9 +213,7 @@ public func zw_span_read(
         try archive.extract(span, as: format) { buffer throws(CodecError) in
             let count = buffer.withUnsafeBytes { $0.count }
             guard Int64(offset + count) <= capacity else { throw CodecError(.library, "the span came out longer than it said") }
-            buffer.withUnsafeBytes { bytes in
-                if let base = bytes.baseAddress { (out + offset).copyMemory(from: base, byteCount: bytes.count) }
-            }
+            try buffer.copy(into: UnsafeMutableRawBufferPointer(start: out + offset, count: count))
             offset += count
         }
         return 0

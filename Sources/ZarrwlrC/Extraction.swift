@@ -27,11 +27,10 @@ enum Extraction {
 
     static func read(_ box: ReaderBox, _ range: Range<Int64>, dtype: Int32, into out: UnsafeMutableRawPointer?, capacity: Int64) throws(CodecError) {
         guard let format = format(dtype) else { throw CodecError(.invalidArgument, "dtype must be int16, int32 or float32") }
-        let size: Int64 = format == .int16 ? 2 : 4
-        let (frames, overflow) = Int64(range.count).multipliedReportingOverflow(by: Int64(box.reader.channelCount) * size)
-        guard !overflow, let out, capacity >= frames else {
-            throw CodecError(.invalidArgument, "the buffer holds \(capacity) bytes, \(range.count) frames need \(frames)")
+        let (bytes, overflow) = Int64(range.count).multipliedReportingOverflow(by: Int64(box.reader.channelCount * format.bytesPerSample))
+        guard !overflow, let out, capacity >= bytes else {
+            throw CodecError(.invalidArgument, "the buffer holds \(capacity) bytes, \(range.count) frames need \(bytes)")
         }
-        try box.reader.extract(range, as: format, into: UnsafeMutableRawBufferPointer(start: out, count: Int(frames)))
+        try box.reader.extract(range, as: format, into: UnsafeMutableRawBufferPointer(start: out, count: Int(bytes)))
     }
 }

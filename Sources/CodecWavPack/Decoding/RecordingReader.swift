@@ -17,7 +17,7 @@ extension WavPack {
         public var channelCount: Int { index.channelCount }
 
         public func extract(_ range: Range<Int64>, as format: SampleFormat) throws(CodecError) -> PCMBuffer {
-            let native = try extractNative(range)
+            let native = try decodedSamples(range)
             guard isFloat else {
                 return PCMBuffer.converting(native, to: format, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
             }
@@ -30,6 +30,13 @@ extension WavPack {
             return PCMBuffer(samples: samples, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: 32)
         }
 
+        public func extract(_ range: Range<Int64>, as format: SampleFormat, into destination: UnsafeMutableRawBufferPointer) throws(CodecError) {
+            guard isFloat else {
+                return try PCMBuffer.write(try decodedSamples(range), as: format, bitsPerSample: bitsPerSample, into: destination)
+            }
+            try extract(range, as: format).copy(into: destination)
+        }
+
         /// The blob bytes of the whole frames that hold `range` (non-empty, inside the recording).
         public func frameBytes(covering range: Range<Int64>) -> Range<Int64> {
             let first = index.frame(containing: range.lowerBound), last = index.frame(containing: range.upperBound - 1)
@@ -38,6 +45,11 @@ extension WavPack {
 
         /// The samples of `range` as libwavpack returns them (integers, or float bit patterns).
         public func extractNative(_ range: Range<Int64>) throws(CodecError) -> [Int32] {
+            Array(try decodedSamples(range))
+        }
+
+        /// The samples of `range` as libwavpack returns them, a slice of the decoded frames (no copy).
+        private func decodedSamples(_ range: Range<Int64>) throws(CodecError) -> ArraySlice<Int32> {
             guard range.lowerBound >= 0, range.upperBound <= totalSamples else {
                 throw CodecError(.invalidArgument, "samples \(range.lowerBound)..<\(range.upperBound) are outside the recording (0..<\(totalSamples))", codec: WavPack.codecID)
             }
@@ -58,7 +70,7 @@ extension WavPack {
                     throw CodecError(.corrupt, "the frames decode as \(decoder.channelCount) channels, the recording has \(channelCount)", codec: WavPack.codecID)
                 }
                 let decoded = try decoder.decode(skip + Int(range.count))
-                return Array(decoded[(skip * channelCount)...])
+                return decoded[(skip * channelCount)...]
             } catch {
                 throw CodecError(error.code, error.message, codec: WavPack.codecID, file: blob.array.path, byteOffset: index.byteOffsets[first])
             }
