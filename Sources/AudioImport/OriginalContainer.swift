@@ -37,14 +37,29 @@ enum OriginalContainer {
         }
 
         /// Appends interleaved native samples (integers at their value, or float bit patterns) as file bytes.
-        func serialize(_ samples: [Int32], into bytes: inout [UInt8]) {
-            bytes.reserveCapacity(bytes.count + samples.count * bytesPerSample)
-            for value in samples {
-                let word = UInt32(bitPattern: unsignedBytes && bytesPerSample == 1 ? value &+ 128 : value)
-                if bigEndian {
-                    for k in stride(from: bytesPerSample - 1, through: 0, by: -1) { bytes.append(UInt8(truncatingIfNeeded: word >> (8 * k))) }
-                } else {
-                    for k in 0..<bytesPerSample { bytes.append(UInt8(truncatingIfNeeded: word >> (8 * k))) }
+        func serialize(_ samples: ArraySlice<Int32>, into bytes: inout [UInt8]) {
+            let width = bytesPerSample, start = bytes.count
+            let offset: Int32 = unsignedBytes && width == 1 ? 128 : 0
+            // The most significant byte first for big-endian files, the least first otherwise.
+            let shifts = (0..<width).map { UInt32(8 * (bigEndian ? width - 1 - $0 : $0)) }
+            bytes.append(contentsOf: repeatElement(0, count: samples.count * width))
+            bytes.withUnsafeMutableBufferPointer { out in
+                samples.withUnsafeBufferPointer { source in
+                    var at = start
+                    switch (width, bigEndian) {
+                    case (2, false):
+                        for value in source {
+                            out[at] = UInt8(truncatingIfNeeded: value)
+                            out[at + 1] = UInt8(truncatingIfNeeded: value &>> 8)
+                            at += 2
+                        }
+                    default:
+                        for value in source {
+                            let word = UInt32(bitPattern: value &+ offset)
+                            for (k, shift) in shifts.enumerated() { out[at + k] = UInt8(truncatingIfNeeded: word &>> shift) }
+                            at += width
+                        }
+                    }
                 }
             }
         }
@@ -94,7 +109,7 @@ enum OriginalContainer {
                 }
                 if frames == 0 { break }
                 piece.removeAll(keepingCapacity: true)
-                layout.serialize(Array(ints.prefix(frames * reader.channelCount)), into: &piece)
+                layout.serialize(ints.prefix(frames * reader.channelCount), into: &piece)
                 hash.update(piece)
                 audioBytes += Int64(piece.count)
             }
@@ -159,7 +174,7 @@ enum OriginalContainer {
             case .int16(let values): values.map(Int32.init)
             }
             bytes.removeAll(keepingCapacity: true)
-            layout.serialize(native, into: &bytes)
+            layout.serialize(native[...], into: &bytes)
             try write(bytes)
             start = end
         }
