@@ -122,8 +122,10 @@ public final class PCMFileReader {
             let shift = Int32(32 - bitsPerSample)
             let n = Int(frames) * channelCount
             if shift > 0 {
+                // libsndfile left-justifies to 32 bits; shift 1-31, so the masking shift is exact
+                // and keeps the loop free of overshift checks.
                 samples.withUnsafeMutableBufferPointer { buffer in
-                    for i in 0..<n { buffer[i] >>= shift }
+                    for i in 0..<n { buffer[i] &>>= shift }
                 }
             }
             if n < count { samples.removeSubrange(n...) }
