@@ -108,7 +108,8 @@ public struct ConformanceSuite<Backend: CodecBackend>: Sendable {
     }
 
     /// `extract(_:as:into:)` writes exactly the bytes `extract(_:as:)` returns, in every sample
-    /// format, and refuses a buffer one sample too small.
+    /// format and into a buffer that is not aligned for the sample type, and refuses a buffer one
+    /// sample too small.
     public func bufferExtractionEqualsExtraction() async throws -> [String] {
         let (group, _) = try await importSource()
         let reader = try backend.openRecording(group)
@@ -123,12 +124,16 @@ public struct ConformanceSuite<Backend: CodecBackend>: Sendable {
         for format in SampleFormat.allCases {
             for range in ranges where range.upperBound <= total {
                 let expected = try reader.extract(range, as: format).withUnsafeBytes { Array($0) }
-                var written = [UInt8](repeating: 0xA5, count: expected.count + 8)
+                // One byte in, so the samples start unaligned for their type, as a C caller may give them.
+                let samples = 1..<1 + expected.count
+                var written = [UInt8](repeating: 0xA5, count: expected.count + 9)
                 try written.withUnsafeMutableBytes { buffer in
-                    try reader.extract(range, as: format, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<expected.count]))
+                    try reader.extract(range, as: format, into: UnsafeMutableRawBufferPointer(rebasing: buffer[samples]))
                 }
-                if Array(written[0..<expected.count]) != expected { failures.append("\(format) \(range): the buffer differs from extract(_:as:)") }
-                if written[expected.count...].contains(where: { $0 != 0xA5 }) { failures.append("\(format) \(range): bytes written past the samples") }
+                if Array(written[samples]) != expected { failures.append("\(format) \(range): the buffer differs from extract(_:as:)") }
+                if written[0] != 0xA5 || written[samples.upperBound...].contains(where: { $0 != 0xA5 }) {
+                    failures.append("\(format) \(range): bytes written outside the samples")
+                }
                 guard expected.count > 0 else { continue }
                 var short = [UInt8](repeating: 0, count: expected.count - format.bytesPerSample)
                 do {

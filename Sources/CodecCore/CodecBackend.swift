@@ -70,10 +70,10 @@ public protocol RecordingReader: Sendable {
     func extract(_ range: Range<Int64>, as format: SampleFormat) throws(CodecError) -> PCMBuffer
 
     /// The same samples written straight into `destination` (interleaved, host byte order, at
-    /// least `range.count * channelCount * format.bytesPerSample` bytes, aligned for the sample
-    /// type): a caller's buffer filled without an intermediate one. The default extracts and copies.
+    /// least `range.count * channelCount * format.bytesPerSample` bytes, any alignment): a
+    /// caller's buffer filled without an intermediate one. The default extracts and copies.
     /// - Throws: as ``extract(_:as:)``, and ``CodecError/Code/invalidArgument`` for a destination
-    ///   too small or misaligned.
+    ///   too small.
     func extract(_ range: Range<Int64>, as format: SampleFormat, into destination: UnsafeMutableRawBufferPointer) throws(CodecError)
 }
 

@@ -66,49 +66,32 @@ public struct PCMBuffer: Sendable, Equatable {
     public static func converting(
         _ native: ArraySlice<Int32>, to format: SampleFormat, channelCount: Int, sampleRate: Int, bitsPerSample: Int
     ) -> PCMBuffer {
-        let samples: Samples = native.withUnsafeBufferPointer { source in
-            switch format {
-            case .int32:
-                return .int32(Array(source))
-            case .int16:
-                return .int16([Int16](unsafeUninitializedCapacity: source.count) { out, initialized in
-                    NativeSamples.write(source, bitsPerSample: bitsPerSample, into: out)
-                    initialized = source.count
-                })
-            case .float32:
-                return .float32([Float](unsafeUninitializedCapacity: source.count) { out, initialized in
-                    NativeSamples.write(source, bitsPerSample: bitsPerSample, into: out)
-                    initialized = source.count
-                })
+        func filled<Sample>(_: Sample.Type) -> [Sample] {
+            [Sample](unsafeUninitializedCapacity: native.count) { out, initialized in
+                native.withUnsafeBufferPointer { source in
+                    if let base = out.baseAddress { NativeSamples.write(source, as: format, bitsPerSample: bitsPerSample, to: UnsafeMutableRawPointer(base)) }
+                }
+                initialized = native.count
             }
+        }
+        let samples: Samples = switch format {
+        case .int32: .int32(Array(native))
+        case .int16: .int16(filled(Int16.self))
+        case .float32: .float32(filled(Float.self))
         }
         return PCMBuffer(samples: samples, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
     }
 
     /// Writes native integer samples (at `bitsPerSample`, 1-32) as `format` (the scaling of
-    /// ``SampleFormat``) straight into `destination`: a caller's buffer filled in one pass.
+    /// ``SampleFormat``) straight into `destination`, any alignment: a caller's buffer filled in one pass.
     /// - Throws: ``CodecError/Code/invalidArgument`` when `destination` holds fewer than
-    ///   `native.count * format.bytesPerSample` bytes or is not aligned for the sample type.
+    ///   `native.count * format.bytesPerSample` bytes.
     public static func write(_ native: ArraySlice<Int32>, as format: SampleFormat, bitsPerSample: Int, into destination: UnsafeMutableRawBufferPointer) throws(CodecError) {
-        try native.withUnsafeBufferPointer { source throws(CodecError) in
-            let count = source.count
-            guard count > 0, let from = source.baseAddress else { return }
-            guard let base = destination.baseAddress, destination.count / format.bytesPerSample >= count,
-                  Int(bitPattern: base) % format.bytesPerSample == 0 else {
-                throw CodecError(.invalidArgument, "the buffer (\(destination.count) bytes) cannot take \(count) \(format.rawValue) samples (too small or misaligned)")
-            }
-            // Safe: the destination is the caller's memory for exactly these samples; its size
-            // and alignment for the sample type are checked above, and nothing else reads it as
-            // another type while it is written.
-            switch format {
-            case .int32:
-                base.copyMemory(from: UnsafeRawPointer(from), byteCount: count * 4)
-            case .int16:
-                NativeSamples.write(source, bitsPerSample: bitsPerSample, into: UnsafeMutableBufferPointer(start: base.bindMemory(to: Int16.self, capacity: count), count: count))
-            case .float32:
-                NativeSamples.write(source, bitsPerSample: bitsPerSample, into: UnsafeMutableBufferPointer(start: base.bindMemory(to: Float.self, capacity: count), count: count))
-            }
+        guard !native.isEmpty else { return }
+        guard let base = destination.baseAddress, destination.count / format.bytesPerSample >= native.count else {
+            throw CodecError(.invalidArgument, "the buffer holds \(destination.count) bytes, \(native.count) \(format.rawValue) samples need \(native.count * format.bytesPerSample)")
         }
+        native.withUnsafeBufferPointer { NativeSamples.write($0, as: format, bitsPerSample: bitsPerSample, to: base) }
     }
 }
 
