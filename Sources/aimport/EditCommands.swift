@@ -27,8 +27,7 @@ struct Delete: ParsableCommand {
                 print("deleted recording \(id)")
             }
         } catch {
-            fail(error)
-            throw ExitCode(ExitStatus.for(error))
+            throw ExitCode.reporting(error)
         }
     }
 }
@@ -57,8 +56,7 @@ struct SetMetadata: ParsableCommand {
             try location.archive().update(id, startTime: startTime, metadata: meta.flatMap(MetaOption.parse))
             print("updated recording \(id)")
         } catch {
-            fail(error)
-            throw ExitCode(ExitStatus.for(error))
+            throw ExitCode.reporting(error)
         }
     }
 }
@@ -96,8 +94,7 @@ struct Collect: ParsableCommand {
             let removed = try location.archive().removeStaleStaging(staleAfter: staleAfter)
             print("removed \(removed) interrupted imports")
         } catch {
-            fail(error)
-            throw ExitCode(ExitStatus.for(error))
+            throw ExitCode.reporting(error)
         }
     }
 }

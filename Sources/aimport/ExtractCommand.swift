@@ -94,8 +94,7 @@ struct Extract: AsyncParsableCommand {
                 try await extractRanges(of: id)
             }
         } catch let error as CodecError {
-            fail(id.map { error.inRecording($0) } ?? error)
-            throw ExitCode(ExitStatus.for(error))
+            throw ExitCode.reporting(id.map { error.inRecording($0) } ?? error)
         } catch is ByteOutput.PipeClosed {
             return  // the reader of stdout went away (| head): end quietly
         }

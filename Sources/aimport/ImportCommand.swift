@@ -237,8 +237,7 @@ struct List: ParsableCommand {
                 recordings = try archive.recordings()
             }
         } catch {
-            fail(error)
-            throw ExitCode(ExitStatus.for(error))
+            throw ExitCode.reporting(error)
         }
         if json {
             let objects: [JSONValue] = recordings.map { summary in
@@ -264,6 +263,14 @@ struct List: ParsableCommand {
 
 func fail(_ error: CodecError) {
     FileHandle.standardError.write(Data("aimport: \(error)\n".utf8))
+}
+
+extension ExitCode {
+    /// Prints `error` on stderr and gives the exit code the README names for it.
+    static func reporting(_ error: CodecError) -> ExitCode {
+        fail(error)
+        return ExitCode(ExitStatus.for(error))
+    }
 }
 
 extension ExitStatus {

@@ -19,8 +19,7 @@ struct Info: ParsableCommand {
             object["id"] = .string(id)
             print(String(decoding: JSONValue.object(object).serialized(), as: UTF8.self), terminator: "")
         } catch {
-            fail(error)
-            throw ExitCode(ExitStatus.for(error))
+            throw ExitCode.reporting(error)
         }
     }
 }
@@ -44,8 +43,7 @@ struct Export: ParsableCommand {
             let (bytes, sha) = try location.archive().export(id, to: output)
             print("\(output): \(bytes) bytes, sha256 \(sha) (matches the source)")
         } catch {
-            fail(error)
-            throw ExitCode(ExitStatus.for(error))
+            throw ExitCode.reporting(error)
         }
     }
 }
@@ -72,8 +70,7 @@ struct Index: AsyncParsableCommand {
         do {
             results = try await location.archive().index(id, options: options, verifyOnly: verify)
         } catch {
-            fail(error)
-            throw ExitCode(ExitStatus.for(error))
+            throw ExitCode.reporting(error)
         }
         var differs = false
         for (stream, matches, report) in results {
@@ -110,8 +107,7 @@ struct Verify: AsyncParsableCommand {
                 if !findings.isEmpty { damaged += 1 }
             }
         } catch {
-            fail(error)
-            throw ExitCode(ExitStatus.for(error))
+            throw ExitCode.reporting(error)
         }
         if damaged > 0 { throw ExitCode(ExitStatus.dataError) }
     }
