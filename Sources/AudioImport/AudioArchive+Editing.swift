@@ -48,22 +48,45 @@ extension AudioArchive {
         }
     }
 
+    /// How `set` changes a recording's start.
+    public enum StartTimeChange: Sendable, Equatable {
+        /// A new start: ISO 8601 with Z or an offset.
+        case set(String)
+        /// The start moved by this many seconds (a naive start stays naive).
+        case shift(seconds: Double)
+        /// The start's wall-clock time (naive, or as written with its offset) stated to be in this zone.
+        case zone(TimeZoneSpec)
+    }
+
     /// Changes recording `id`'s start time and/or user metadata in one atomic rewrite of its
     /// `zarr.json`, keeping the old values in its `history` list (with the time of the change).
     /// - Parameters:
     ///   - startTime: ISO 8601 with Z or an offset; recorded with source `user`.
     ///   - metadata: replaces the user metadata (`metadata.user`).
     public func update(_ id: String, startTime: String? = nil, metadata: JSONValue? = nil) throws(CodecError) {
-        if let startTime, Instant(startTime) == nil {
-            throw CodecError(.invalidArgument, "the start time must be ISO 8601 with seconds and an offset or Z, not '\(startTime)'", recording: id)
+        try update(id, start: startTime.map(StartTimeChange.set), metadata: metadata)
+    }
+
+    /// Changes recording `id`'s start (set, shifted, or placed in a zone) and/or user metadata
+    /// in one atomic rewrite of its `zarr.json`, the old values kept in its `history` list.
+    /// - Throws: ``CodecError/Code/invalidArgument`` for an invalid start, nothing to change, or a
+    ///   shift or zone for a recording whose start is unknown.
+    public func update(_ id: String, start: StartTimeChange?, metadata: JSONValue?) throws(CodecError) {
+        if case .set(let text)? = start, Instant(text) == nil {
+            throw CodecError(.invalidArgument, "the start time must be ISO 8601 with seconds and an offset or Z, not '\(text)'", recording: id)
         }
-        guard startTime != nil || metadata != nil else {
+        guard start != nil || metadata != nil else {
             throw CodecError(.invalidArgument, "nothing to change: give a start time or metadata", recording: id)
         }
-        if let objects { return try updateObjects(id, objects, startTime: startTime, metadata: metadata) }
+        if let objects { return try updateObjects(id, objects, start: start, metadata: metadata) }
         try FileLock.withExclusiveLock(at: lockPath) { () throws(CodecError) in
             var group = try recording(id)
-            let facts = Self.updated(group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:], startTime: startTime, metadata: metadata)
+            let facts: [String: JSONValue]
+            do throws(CodecError) {
+                facts = try Self.updated(group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:], start: start, metadata: metadata)
+            } catch {
+                throw error.inRecording(id)
+            }
             do {
                 try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
             } catch {
@@ -72,13 +95,14 @@ extension AudioArchive {
         }
     }
 
-    /// `facts` with the new start time and/or user metadata, the old values appended to `history`.
-    static func updated(_ given: [String: JSONValue], startTime: String?, metadata: JSONValue?) -> [String: JSONValue] {
+    /// `facts` with the new start and/or user metadata, the old values appended to `history`.
+    static func updated(_ given: [String: JSONValue], start: StartTimeChange?, metadata: JSONValue?) throws(CodecError) -> [String: JSONValue] {
         var facts = given
         var old: [String: JSONValue] = ["changed_at": .string(Instant(secondsSinceEpoch: Date().timeIntervalSince1970.rounded()).text)]
-        if let startTime {
-            old["start_time"] = facts["start_time"] ?? .null
-            facts["start_time"] = ["iso8601": .string(startTime), "source": "user"]
+        if let start {
+            let previous = facts["start_time"]
+            old["start_time"] = previous ?? .null
+            facts["start_time"] = try Self.newStart(previous, start)
         }
         if let metadata {
             var all = facts["metadata"]?.objectValue ?? [:]
@@ -88,6 +112,30 @@ extension AudioArchive {
         }
         facts["history"] = .array((facts["history"]?.arrayValue ?? []) + [.object(old)])
         return facts
+    }
+
+    /// The `start_time` attribute after `change` of `previous`.
+    static func newStart(_ previous: JSONValue?, _ change: StartTimeChange) throws(CodecError) -> JSONValue {
+        let text = previous?["iso8601"]?.stringValue ?? ""
+        let source = previous?["source"]?.stringValue ?? "user"
+        switch change {
+        case .set(let text):
+            return ["iso8601": .string(text), "source": "user"]
+        case .shift(let seconds):
+            if let instant = Instant(text) {
+                return ["iso8601": .string(instant.adding(seconds: seconds).text), "source": .string(source), "shifted_s": .double(seconds)]
+            }
+            if let local = LocalTime(text) {
+                guard case .object(var naive) = RecordingMetadata.startTime(local.adding(seconds: seconds), source: source, in: nil) else { break }
+                naive["shifted_s"] = .double(seconds)
+                return .object(naive)
+            }
+        case .zone(let zone):
+            // The wall-clock time as written (naive, or with its offset), stated to be in `zone`.
+            let local = LocalTime(text) ?? Instant(text).map { LocalTime(secondsOnItsClock: $0.secondsSinceEpoch + Double($0.offsetMinutes * 60)) }
+            if let local { return RecordingMetadata.startTime(local, source: source, in: zone) }
+        }
+        throw CodecError(.invalidArgument, "the recording has no start time to shift or place in a zone; give one with --start-time")
     }
 
     /// Deletion on object storage: the id remembered, then the recording's group metadata
@@ -107,7 +155,7 @@ extension AudioArchive {
     }
 
     /// A metadata change on object storage: read, change, compare-and-swap, again on a lost race.
-    private func updateObjects(_ id: String, _ objects: ObjectCommit, startTime: String?, metadata: JSONValue?) throws(CodecError) {
+    private func updateObjects(_ id: String, _ objects: ObjectCommit, start: StartTimeChange?, metadata: JSONValue?) throws(CodecError) {
         guard let s3 = store as? S3Store else { return }
         for _ in 0..<20 {
             do {
@@ -116,8 +164,8 @@ extension AudioArchive {
                 }
                 var document = try JSONValue(parsing: bytes).objectValue ?? [:]
                 var attributes = document["attributes"]?.objectValue ?? [:]
-                attributes[RecordingLayout.attributeKey] = .object(Self.updated(
-                    attributes[RecordingLayout.attributeKey]?.objectValue ?? [:], startTime: startTime, metadata: metadata))
+                attributes[RecordingLayout.attributeKey] = .object(try Self.updated(
+                    attributes[RecordingLayout.attributeKey]?.objectValue ?? [:], start: start, metadata: metadata))
                 document["attributes"] = .object(attributes)
                 if try s3.replace(objects.recordingKey(id), JSONValue.object(document).serialized(), ifMatch: etag) { return }
             } catch let error as CodecError {

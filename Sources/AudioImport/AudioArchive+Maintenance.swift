@@ -81,10 +81,14 @@ extension AudioArchive {
     /// blob, or a lossless encode's samples written back into the source's kept container
     /// (WAV, RF64, W64, AIFF: ``OriginalContainer``). The file is written beside `path` and
     /// renamed to it only when its sha256 is the recorded one, so a failed export leaves nothing.
+    /// - Parameters:
+    ///   - partialPath: where the file is written until checked (default: beside `path`); the
+    ///     caller may name it to remove it when interrupted.
+    ///   - replacing: whether an existing file at `path` is replaced (false: refused, atomically).
     /// - Throws: ``CodecError/Code/invalidArgument`` for a recording whose original cannot be
     ///   recreated (lossy, or its container was not kept), ``CodecError/Code/corrupt`` when the
     ///   written file's sha256 is not the recorded one.
-    public func export(_ id: String, to path: String) throws(CodecError) -> (bytes: Int64, sha256: String) {
+    public func export(_ id: String, to path: String, partialPath: String? = nil, replacing: Bool = true) throws(CodecError) -> (bytes: Int64, sha256: String) {
         let group = try recording(id)
         let facts = group.attributes[RecordingLayout.attributeKey]
         let expected = facts?["source"]?["sha256"]?.stringValue ?? "?"
@@ -94,7 +98,7 @@ extension AudioArchive {
             let why = facts?["source"]?["container_bytes_not_kept"]?.stringValue.map { " (\($0))" } ?? ""
             throw CodecError(.invalidArgument, "recording \(id) was encoded from a \(facts?["source"]?["container"]?.stringValue ?? "PCM") file whose container was not kept\(why); use extract", recording: id)
         }
-        let partial = path + ".zarrwlr-partial-" + UUID().uuidString
+        let partial = partialPath ?? path + ".zarrwlr-partial-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: partial) }
         let file = try ByteOutput.file(partial)
         var bytes: Int64 = 0
@@ -119,8 +123,10 @@ extension AudioArchive {
         guard sha == expected else {
             throw CodecError(.corrupt, "the exported file's sha256 \(sha) differs from the recorded \(expected); nothing written", file: path, recording: id)
         }
-        guard rename(partial, path) == 0 else {
-            throw CodecError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", file: path, recording: id)
+        // Without `replacing`, link(2) refuses a file that is there (EEXIST) instead of replacing it.
+        guard (replacing ? rename(partial, path) : link(partial, path)) == 0 else {
+            let reason = errno == EEXIST ? "the file exists; nothing was replaced" : String(cString: strerror(errno))
+            throw CodecError(.cannotCreate, "cannot create: \(reason)", file: path, recording: id)
         }
         return (bytes, sha)
     }

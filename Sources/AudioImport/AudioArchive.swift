@@ -54,10 +54,13 @@ public struct AudioArchive: Sendable {
         public var startInstant: Instant? { startTime.flatMap(Instant.init) }
         /// The recorder that made the recording: the user's `device` metadata, else the AudioMoth
         /// device id, else the GUANO serial number.
-        public var device: String? {
+        public var device: String? { deviceNames.first }
+        /// Every name the metadata gives the recorder, in that order: the user's `device`, the
+        /// AudioMoth device id, the GUANO serial number (`--device` matches any of them).
+        public var deviceNames: [String] {
             let metadata = attributes["metadata"]
-            return metadata?["user"]?["device"]?.stringValue ?? metadata?["audiomoth"]?["device_id"]?.stringValue
-                ?? metadata?["guano"]?["Serial"]?.stringValue
+            let names = [metadata?["user"]?["device"], metadata?["audiomoth"]?["device_id"], metadata?["guano"]?["Serial"]].compactMap { $0?.stringValue }
+            return names.reduce(into: []) { unique, name in if !unique.contains(name) { unique.append(name) } }
         }
         /// Seconds, from total samples and rate.
         public var duration: Double? {
@@ -248,6 +251,7 @@ public struct AudioArchive: Sendable {
     /// with the file's bioacoustic metadata, the user's metadata and the start time (see
     /// ``RecordingMetadata``).
     /// - Parameters:
+    ///   - timeZone: the zone of times the file states without one (nil: they stay naive).
     ///   - sourcePath: where the file lies relative to the folder being imported
     ///     ("siteA/20250416_000000.WAV"), kept as `source.relative_path` beside the absolute path
     ///     at import time (default: the file name).
@@ -256,7 +260,7 @@ public struct AudioArchive: Sendable {
     ///     succeeded): a caller importing several files at once can make ids follow its order.
     public func importFile(
         _ file: String, codec requested: CodecID? = nil, options: ImportOptions = ImportOptions(),
-        allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil, sourcePath: String? = nil,
+        allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil, timeZone: TimeZoneSpec? = nil, sourcePath: String? = nil,
         beforeCommit: (@Sendable () async -> Void)? = nil, progress: ReadProgress? = nil
     ) async throws(CodecError) -> Outcome {
         let codec = requested ?? automaticCodec(for: file)
@@ -304,7 +308,7 @@ public struct AudioArchive: Sendable {
             do {
                 var group = try stagingArea.reopened()
                 var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
-                facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime)) { _, new in new }
+                facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime, timeZone: timeZone)) { _, new in new }
                 if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
                 if let total = facts["total_samples"]?.intValue, let rate = facts["sample_rate"]?.intValue, rate > 0 {
                     facts["duration_s"] = .double(Double(total) / Double(rate))

@@ -58,6 +58,7 @@ struct GroupedRecordingReader: RecordingReader {
     var sampleRate: Int { readers.first?.sampleRate ?? 0 }
     var channelCount: Int { readers.reduce(0) { $0 + $1.channelCount } }
     var bitsPerSample: Int { readers.first?.bitsPerSample ?? 16 }
+    var isFloat: Bool { readers.first?.isFloat ?? false }
 
     func extract(_ range: Range<Int64>, as format: SampleFormat) throws(CodecError) -> PCMBuffer {
         guard range.upperBound <= totalSamples else {
@@ -84,6 +85,6 @@ struct GroupedRecordingReader: RecordingReader {
         case .int32: samples = .int32(interleave({ if case .int32(let s) = $0.samples { s } else { [] } }, zero: 0))
         case .float32: samples = .float32(interleave({ if case .float32(let s) = $0.samples { s } else { [] } }, zero: 0))
         }
-        return PCMBuffer(samples: samples, channelCount: channels, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
+        return PCMBuffer(samples: samples, channelCount: channels, sampleRate: sampleRate, bitsPerSample: bitsPerSample, clippedSamples: parts.reduce(0) { $0 + $1.clippedSamples })
     }
 }

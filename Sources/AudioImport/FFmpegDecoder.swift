@@ -30,8 +30,23 @@ enum FFmpegDecoder {
         return (try? PCMFileReader(path: path)) != nil
     }
 
+    /// Why a FLAC-coded input that libsndfile cannot open is refused: ffmpeg's decode of such a
+    /// stream (no STREAMINFO) can be shifted against libFLAC's, and the truth rule allows no decoder
+    /// but the reference for FLAC.
+    static let flacRefusal = "a FLAC-coded stream that libsndfile cannot open (it lacks the fLaC header and STREAMINFO, or sits inside another container); only libFLAC decodes FLAC here, and ffmpeg's decode of such a stream can differ from it. Decode it with `flac -d --force-raw-format --endian=little --sign=signed` or restore the header (`flac -d` then `flac`), and import the result"
+
+    /// Whether `head` starts with a FLAC frame header (RFC 9639 §9.1: sync code 0b111111111111100
+    /// and the blocking strategy bit), as a stream cut from a FLAC file without its header does.
+    static func startsWithFLACFrame(_ head: [UInt8]) -> Bool {
+        head.count >= 2 && head[0] == 0xFF && (head[1] == 0xF8 || head[1] == 0xF9)
+    }
+
     /// Decodes `path` into a WAV inside `folder`; returns the WAV's path and a description.
+    /// - Throws: ``CodecError/Code/unsupported`` for FLAC-coded input (``flacRefusal``).
     static func decode(_ path: String, into folder: String) throws(CodecError) -> Decoded {
+        if let head = try? SourceFile.firstBytes(path, count: 2), startsWithFLACFrame(head) {
+            throw CodecError(.unsupported, flacRefusal, codec: CodecID("flac"), file: path)
+        }
         guard let ffmpeg = which("ffmpeg") else {
             throw CodecError(.unrecognized, "libsndfile cannot read this file and ffmpeg, which could, is not installed (apt-get install ffmpeg)", file: path)
         }
@@ -45,6 +60,7 @@ enum FFmpegDecoder {
                 if line.hasPrefix("codec_name=") { codec = String(line.dropFirst(11)) }
             }
         }
+        if codec == "flac" { throw CodecError(.unsupported, flacRefusal, codec: CodecID("flac"), file: path) }
         let wav = folder + "/decoded.wav"
         let lossy = !(losslessCodecs.contains(codec) || codec.hasPrefix("pcm_"))
         let sampleCodec = lossy ? "pcm_f32le" : bits == 24 ? "pcm_s24le" : "pcm_s16le"

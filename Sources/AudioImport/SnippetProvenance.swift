@@ -12,10 +12,14 @@ public enum SnippetProvenance {
 
     /// The provenance of `frames` frames of recording `summary` made of ranges starting at
     /// `firstSamples`, one after another. Only a single range has a Timestamp: in a file of
-    /// several, time does not run on from the first sample.
+    /// several, time does not run on from the first sample. A naive start (a local time of
+    /// unknown zone) gives a naive Timestamp, as GUANO allows: a local time, no offset invented.
     public static func forRecording(_ summary: AudioArchive.Summary, firstSamples: [Int64], frames: Int64, sampleRate: Int) -> PCMFileWriter.Provenance {
-        let start = firstSamples.count == 1
-            ? summary.startInstant.map { $0.adding(seconds: Double(firstSamples[0]) / Double(sampleRate)) } : nil
+        var start: String?
+        if firstSamples.count == 1 {
+            let offset = Double(firstSamples[0]) / Double(sampleRate)
+            start = summary.startInstant.map { $0.adding(seconds: offset).text } ?? summary.startTime.flatMap(LocalTime.init).map { $0.adding(seconds: offset).text }
+        }
         var fields = sourceFields(summary)
         fields["zarrwlr|Recording"] = summary.id
         fields["zarrwlr|First Sample"] = firstSamples.map(String.init).joined(separator: ",")
@@ -39,7 +43,7 @@ public enum SnippetProvenance {
         if !names.isEmpty { fields["Original Filename"] = names.joined(separator: ",") }
         // Written in the form GUANO readers parse, with the offset the span was asked in.
         let start = Instant(secondsSinceEpoch: span.start.secondsSinceEpoch, offsetMinutes: span.start.offsetMinutes)
-        return provenance(fields, start: start, frames: span.totalSamples, sampleRate: span.sampleRate)
+        return provenance(fields, start: start.text, frames: span.totalSamples, sampleRate: span.sampleRate)
     }
 
     /// Make, Model, Serial and the still-valid fields of the source's GUANO.
@@ -58,14 +62,14 @@ public enum SnippetProvenance {
         return fields
     }
 
-    static func provenance(_ given: [String: String], start: Instant?, frames: Int64, sampleRate: Int) -> PCMFileWriter.Provenance {
+    static func provenance(_ given: [String: String], start: String?, frames: Int64, sampleRate: Int) -> PCMFileWriter.Provenance {
         var fields = given
         fields["Samplerate"] = String(sampleRate)
         fields["Length"] = String(format: "%.6f", Double(frames) / Double(sampleRate))
-        if let start { fields["Timestamp"] = start.text }
+        if let start { fields["Timestamp"] = start }
         let lines = ["GUANO|Version: 1.0"] + fields.keys.sorted().map { key in
             "\(key): \(fields[key, default: ""].replacingOccurrences(of: "\n", with: " "))"
         }
-        return PCMFileWriter.Provenance(guano: lines.joined(separator: "\n") + "\n", timestamp: start?.text)
+        return PCMFileWriter.Provenance(guano: lines.joined(separator: "\n") + "\n", timestamp: start)
     }
 }

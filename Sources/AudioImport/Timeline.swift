@@ -12,8 +12,17 @@ public struct Timeline: Sendable {
         public let sampleRate: Int
         public let channelCount: Int
         public let bitsPerSample: Int
+        /// Whether the samples are 32-bit floats.
+        public let isFloat: Bool
         /// The recorder that made it, when the metadata says (``AudioArchive/Summary/device``).
         public let device: String?
+        /// Every name of the recorder the metadata holds (``AudioArchive/Summary/deviceNames``).
+        public let deviceNames: [String]
+
+        /// Whether `name` is one of the recorder's names, whatever its case.
+        public func isDevice(_ name: String) -> Bool {
+            deviceNames.contains { $0.caseInsensitiveCompare(name) == .orderedSame }
+        }
 
         /// Seconds since 1970 just after the last sample.
         public var endSeconds: Double { start.secondsSinceEpoch + Double(totalSamples) / Double(sampleRate) }
@@ -36,7 +45,8 @@ public struct Timeline: Sendable {
                   let description = summary.recordingDescription, description.totalSamples > 0 else { return nil }
             return Entry(
                 id: summary.id, start: start, totalSamples: description.totalSamples, sampleRate: description.sampleRate,
-                channelCount: description.channelCount, bitsPerSample: description.bitsPerSample, device: summary.device)
+                channelCount: description.channelCount, bitsPerSample: description.bitsPerSample, isFloat: description.isFloat,
+                device: summary.device, deviceNames: summary.deviceNames)
         }.sorted { $0.start.secondsSinceEpoch < $1.start.secondsSinceEpoch }
     }
 
@@ -61,6 +71,8 @@ public struct Timeline: Sendable {
         public let sampleRate: Int
         public let channelCount: Int
         public let bitsPerSample: Int
+        /// Whether the samples are 32-bit floats.
+        public let isFloat: Bool
         /// The gaps, as (seconds after the span start, seconds long).
         public let gaps: [(offset: Double, length: Double)]
         /// The instant of the span's first sample.
@@ -80,14 +92,16 @@ public struct Timeline: Sendable {
         }
         let from = start.secondsSinceEpoch, to = from + duration
         var candidates = entries.filter { $0.overlaps(from: from, to: to) }
-        if let device { candidates = candidates.filter { $0.device == device } }
+        if let device { candidates = candidates.filter { $0.isDevice(device) } }
         guard let first = candidates.first else {
             let known = entries.isEmpty ? "no recording in the archive has a start time with a zone" : "recordings with start times cover \(entries[0].start.text) to \(Instant.utcText(entries.map(\.endSeconds).max() ?? 0))"
-            throw CodecError(.invalidArgument, "no recording\(device.map { " of device \($0)" } ?? "") covers \(start.text) + \(duration) s (\(known))")
+            let names = Set(entries.compactMap(\.device)).sorted().joined(separator: ", ")
+            let devicesKnown = device != nil && !names.isEmpty ? "; devices in the archive: \(names)" : ""
+            throw CodecError(.invalidArgument, "no recording\(device.map { " of device \($0)" } ?? "") covers \(start.text) + \(duration) s (\(known)\(devicesKnown))")
         }
         let list = candidates.map(\.label).joined(separator: "; ")
-        guard candidates.allSatisfy({ $0.sampleRate == first.sampleRate && $0.channelCount == first.channelCount }) else {
-            throw CodecError(.invalidArgument, "the recordings covering the span differ in sample rate or channel count: \(list); extract from each with `extract ID`")
+        guard candidates.allSatisfy({ $0.sampleRate == first.sampleRate && $0.channelCount == first.channelCount && $0.isFloat == first.isFloat }) else {
+            throw CodecError(.invalidArgument, "the recordings covering the span differ in sample rate, channel count or sample format: \(list); extract from each with `extract ID`")
         }
         let devices = Set(candidates.map { $0.device ?? "" })
         if device == nil && devices.count > 1 {
@@ -108,7 +122,9 @@ public struct Timeline: Sendable {
         for entry in candidates {
             let offset = Int64(((entry.start.secondsSinceEpoch - from) * rate).rounded())
             if offset < cursor, let previous {
-                throw CodecError(.invalidArgument, "recordings \(previous.id) and \(entry.id) overlap by \(String(format: "%.3f", Double(cursor - offset) / rate)) s: \(list); extract from each with `extract ID`")
+                let overlap = previous.endSeconds - entry.start.secondsSinceEpoch
+                let inSpan = Double(cursor - offset) / rate
+                throw CodecError(.invalidArgument, "recordings \(previous.id) and \(entry.id) overlap by \(String(format: "%.3f", overlap)) s (\(String(format: "%.3f", inSpan)) s of it inside the span asked for): \(list); extract from each with `extract ID`, or choose one recorder with --device")
             }
             addGap(until: min(max(offset, 0), total))
             let firstSample = max(0, cursor - offset)
@@ -123,6 +139,6 @@ public struct Timeline: Sendable {
         if !fillGaps, let gap = gaps.first {
             throw CodecError(.invalidArgument, "the span has no recording from \(Instant.utcText(from + gap.offset)) for \(String(format: "%.3f", gap.length)) s\(gaps.count > 1 ? " (and \(gaps.count - 1) more gaps)" : ""); add --fill-gaps to fill gaps with zeros")
         }
-        return Span(pieces: pieces, sampleRate: first.sampleRate, channelCount: first.channelCount, bitsPerSample: first.bitsPerSample, gaps: gaps, start: start)
+        return Span(pieces: pieces, sampleRate: first.sampleRate, channelCount: first.channelCount, bitsPerSample: first.bitsPerSample, isFloat: first.isFloat, gaps: gaps, start: start)
     }
 }

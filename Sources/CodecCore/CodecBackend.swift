@@ -63,6 +63,10 @@ public protocol RecordingReader: Sendable {
     var sampleRate: Int { get }
     var channelCount: Int { get }
     var bitsPerSample: Int { get }
+    /// Whether the samples are floats (a 32-bit float recording): extraction then keeps them as
+    /// float32 unless integers are asked for, which clips samples beyond full scale and counts
+    /// them (``PCMBuffer/clippedSamples``). Default: false (integer or lossy recordings).
+    var isFloat: Bool { get }
 
     /// Exactly the sample frames `range`, all channels interleaved.
     /// - Throws: ``CodecError/Code/invalidArgument`` for ranges outside the recording or inverted;
@@ -78,6 +82,8 @@ public protocol RecordingReader: Sendable {
 }
 
 extension RecordingReader {
+    public var isFloat: Bool { false }
+
     public func extract(_ range: Range<Int64>, as format: SampleFormat, into destination: UnsafeMutableRawBufferPointer) throws(CodecError) {
         try extract(range, as: format).copy(into: destination)
     }

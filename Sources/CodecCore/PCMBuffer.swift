@@ -35,12 +35,16 @@ public struct PCMBuffer: Sendable, Equatable {
     public let sampleRate: Int
     /// The recording's bits per sample (the scale of `int32` values).
     public let bitsPerSample: Int
+    /// Samples that lay beyond full scale when floats (a float recording, a lossy decode) were
+    /// quantised to integers, and were clipped to the integer range; 0 when nothing was clipped.
+    public var clippedSamples: Int
 
-    public init(samples: Samples, channelCount: Int, sampleRate: Int, bitsPerSample: Int) {
+    public init(samples: Samples, channelCount: Int, sampleRate: Int, bitsPerSample: Int, clippedSamples: Int = 0) {
         self.samples = samples
         self.channelCount = channelCount
         self.sampleRate = sampleRate
         self.bitsPerSample = bitsPerSample
+        self.clippedSamples = clippedSamples
     }
 
     /// Sample frames (samples per channel).
@@ -80,6 +84,31 @@ public struct PCMBuffer: Sendable, Equatable {
         case .float32: .float32(filled(Float.self))
         }
         return PCMBuffer(samples: samples, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
+    }
+
+    /// Float samples (full scale -1...1) as `format`: float32 as they are; integers scaled by
+    /// 2^(`integerBits` - 1), rounded, and clipped to the integer range, with the clipped samples
+    /// counted in ``clippedSamples`` (a float recording or a lossy decode may lie beyond full scale).
+    public static func quantising(
+        _ floats: [Float], to format: SampleFormat, integerBits: Int, channelCount: Int, sampleRate: Int, bitsPerSample: Int
+    ) -> PCMBuffer {
+        var clipped = 0
+        func quantised<Sample: FixedWidthInteger>(_: Sample.Type, bits: Int) -> [Sample] {
+            let scale = Double(1 << Int64(bits - 1))
+            let high = Double(Sample.max) , low = Double(Sample.min)
+            return floats.map { value in
+                let scaled = (Double(value) * scale).rounded()
+                if scaled > high { clipped += 1; return Sample.max }
+                if scaled < low || scaled.isNaN { clipped += 1; return Sample.min }
+                return Sample(scaled)
+            }
+        }
+        let samples: Samples = switch format {
+        case .float32: .float32(floats)
+        case .int16: .int16(quantised(Int16.self, bits: 16))
+        case .int32: integerBits >= 32 ? .int32(quantised(Int32.self, bits: 32)) : .int32(quantised(Int16.self, bits: integerBits).map(Int32.init))
+        }
+        return PCMBuffer(samples: samples, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample, clippedSamples: clipped)
     }
 
     /// Writes native integer samples (at `bitsPerSample`, 1-32) as `format` (the scaling of

@@ -15,6 +15,71 @@ struct AImportCommand: AsyncParsableCommand {
             aimport --generate-completion-script bash|zsh|fish.
             """,
         subcommands: [Import.self, List.self, Info.self, Extract.self, Index.self, Verify.self, Export.self, Delete.self, SetMetadata.self, Collect.self, Demo.self, Version.self])
+
+    /// Parses the command line as prepared by ``CommandWords`` (an unknown command is named as
+    /// such, negative numbers reach their options) and runs the command.
+    static func main() async {
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName ?? $0._commandName }
+        let words = Array(CommandLine.arguments.dropFirst())
+        if let unknown = CommandWords.unknownCommand(in: words, commands: names + ["help"]) {
+            FileHandle.standardError.write(Data("aimport: \(unknown)\n".utf8))
+            Self.exit(withError: ExitCode(ExitStatus.usage))
+        }
+        do {
+            var command = try parseAsRoot(CommandWords.joiningNegativeNumbers(words))
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// The command line before ArgumentParser sees it.
+enum CommandWords {
+    /// A message when the first word is neither an option nor a command (`aimport imprt ...`),
+    /// naming the closest command; nil otherwise.
+    static func unknownCommand(in words: [String], commands: [String]) -> String? {
+        guard let first = words.first, !first.hasPrefix("-"), !commands.contains(first) else { return nil }
+        let closest = commands.min { distance(first.lowercased(), $0) < distance(first.lowercased(), $1) }
+        let hint = closest.flatMap { distance(first.lowercased(), $0) <= 2 ? " Did you mean '\($0)'?" : nil } ?? ""
+        return "'\(first)' is not a command.\(hint) The commands: \(commands.filter { $0 != "help" }.joined(separator: ", ")) (aimport --help)"
+    }
+
+    /// `--from -1` as `--from=-1` (also `--timezone -03:30`): ArgumentParser takes a word that
+    /// starts with '-' for an option, so a negative value would be reported as missing instead of checked.
+    static func joiningNegativeNumbers(_ words: [String]) -> [String] {
+        var out: [String] = []
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            if word.hasPrefix("--"), !word.contains("="), index + 1 < words.count, words[index + 1].wholeMatch(of: #/-[0-9.].*/#) != nil {
+                out.append(word + "=" + words[index + 1])
+                index += 2
+            } else {
+                out.append(word)
+                index += 1
+            }
+        }
+        return out
+    }
+
+    /// Edit distance (insertions, deletions, substitutions) between two short words.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
 }
 
 /// Exit codes in the sysexits style (see README "Exit codes").

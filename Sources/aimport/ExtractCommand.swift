@@ -10,9 +10,13 @@ struct Extract: AsyncParsableCommand {
         abstract: "Extract a sample range of a recording, or a wall-clock span across recordings.",
         discussion: """
             Ranges are half-open, in the recording's own sample rate. By default the output keeps the \
-            recording's bit depth (a 24-bit source gives a 24-bit WAV) and its original sample rate. \
+            recording's format: its bit depth (a 24-bit source gives a 24-bit WAV), 32-bit floats for a \
+            float recording, and its original sample rate. \
             The output format follows the extension (.wav, .flac, .raw); '-' writes raw interleaved \
-            little-endian samples to stdout: s16 for recordings of 16 bits or fewer, else full-scale s32. \
+            little-endian samples to stdout: s16 for recordings of 16 bits or fewer, f32 for float \
+            recordings, else full-scale s32. FLAC holds integers of up to 24 bits: a float or 32-bit \
+            recording goes to FLAC only with --format s16 (quantised). Any conversion that clips samples \
+            beyond full scale says how many on stderr. An existing output file is replaced only with --force. \
             WAV output carries a GUANO chunk (Timestamp of the first sample when the start is known and the output is one range, \
             Make, Model, Serial, Samplerate, Length, Original Filename, zarrwlr|Recording and \
             zarrwlr|First Sample); FLAC output carries the same text as its COMMENT and the \
@@ -36,9 +40,10 @@ struct Extract: AsyncParsableCommand {
     @Flag(help: "With --at: fill gaps between recordings with zeros (reported on stderr) instead of refusing.") var fillGaps = false
     @Option(help: "With --at: only recordings of this device (AudioMoth id, GUANO serial, or the 'device' of --meta).") var device: String?
     @Option(help: "Parallel workers for --ranges (at least 1).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "s16, s32 or f32 (default: the recording's own depth).") var format: String?
+    @Option(help: "s16, s32 or f32 (default: the recording's own format: s16 up to 16 bits, s32 deeper, f32 for float recordings).") var format: String?
     @Option(help: "Channels to keep, 0-based in the recording's order, e.g. 0,3,7 (default: all).") var channels: String?
     @Option(help: "Output file (.wav, .flac, .raw) or - for stdout.") var output: String
+    @Flag(help: "Replace an existing output file.") var force = false
 
     /// The largest position in seconds accepted (about 30 years at 1 MHz stays far from Int64 overflow).
     static let maximumSeconds = 1e9
@@ -87,6 +92,7 @@ struct Extract: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Interruption.install(message: "interrupted: nothing was written to \(output)")
         do {
             if let at, let start = Instant(at), let duration {
                 try extractSpan(at: start, duration: duration)
@@ -100,13 +106,13 @@ struct Extract: AsyncParsableCommand {
         }
     }
 
-    /// The sample format of the output for a recording of `bits` bits.
-    private func sampleFormat(bits: Int) -> SampleFormat {
+    /// The sample format of the output for a recording of `bits` bits (floats when `isFloat`).
+    private func sampleFormat(bits: Int, isFloat: Bool) -> SampleFormat {
         switch format {
         case "s16": .int16
         case "f32": .float32
         case "s32": .int32
-        default: bits <= 16 ? .int16 : .int32
+        default: isFloat ? .float32 : bits <= 16 ? .int16 : .int32
         }
     }
 
@@ -135,12 +141,12 @@ struct Extract: AsyncParsableCommand {
         for range in wanted where range.upperBound > reader.totalSamples {
             throw CodecError(.invalidArgument, "samples \(range.lowerBound)..<\(range.upperBound) are outside the recording (0..<\(reader.totalSamples), \(String(format: "%.3f", Double(reader.totalSamples) / Double(reader.sampleRate))) s)", recording: id)
         }
-        let sampleFormat = sampleFormat(bits: reader.bitsPerSample)
-        let shape = SegmentSink.Shape(sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample)
+        let sampleFormat = sampleFormat(bits: reader.bitsPerSample, isFloat: reader.isFloat)
+        let shape = SegmentSink.Shape(sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample, isFloat: reader.isFloat)
         let frames = wanted.reduce(Int64(0)) { $0 + Int64($1.count) }
         let provenance = SnippetProvenance.forRecording(try archive.summary(id), firstSamples: wanted.map(\.lowerBound), frames: frames, sampleRate: reader.sampleRate)
         let sink = try SegmentSink(
-            output: output, format: sampleFormat, explicitS32: format == "s32", shape: shape,
+            output: output, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape,
             channels: try pickedChannels(of: reader.channelCount, recording: id), provenance: provenance)
         // Segments go to the output in file order as they are done: memory holds at most
         // `workers` of them, whatever the number of ranges.
@@ -149,6 +155,7 @@ struct Extract: AsyncParsableCommand {
                 try sink.deliver(buffer)
             }
         } catch {
+            sink.discard()
             throw sink.failure ?? error
         }
         try sink.finish()
@@ -163,14 +170,15 @@ struct Extract: AsyncParsableCommand {
         for gap in span.gaps {
             FileHandle.standardError.write(Data("aimport: no recording from \(Instant.utcText(start.secondsSinceEpoch + gap.offset)) for \(String(format: "%.3f", gap.length)) s: filled with zeros\n".utf8))
         }
-        let sampleFormat = sampleFormat(bits: span.bitsPerSample)
-        let shape = SegmentSink.Shape(sampleRate: span.sampleRate, channelCount: span.channelCount, bitsPerSample: span.bitsPerSample)
+        let sampleFormat = sampleFormat(bits: span.bitsPerSample, isFloat: span.isFloat)
+        let shape = SegmentSink.Shape(sampleRate: span.sampleRate, channelCount: span.channelCount, bitsPerSample: span.bitsPerSample, isFloat: span.isFloat)
         let sink = try SegmentSink(
-            output: output, format: sampleFormat, explicitS32: format == "s32", shape: shape,
+            output: output, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape,
             channels: try pickedChannels(of: span.channelCount, recording: nil), provenance: SnippetProvenance.forSpan(span, recordings: used))
         do {
             try archive.extract(span, as: sampleFormat) { buffer throws(CodecError) in try sink.deliver(buffer) }
         } catch {
+            sink.discard()
             throw sink.failure ?? error
         }
         try sink.finish()
@@ -193,46 +201,78 @@ struct Extract: AsyncParsableCommand {
 }
 
 /// Where extracted segments go, one after another: raw samples (stdout or .raw) or a WAV/FLAC
-/// file written by libsndfile as the segments arrive.
+/// file written by libsndfile as the segments arrive. A file is written under a temporary name
+/// (``OutputFile``) and put in place by ``finish()``; ``discard()`` removes it after a failure.
 final class SegmentSink {
     private let raw: ByteOutput?
     private let writer: PCMFileWriter?
+    private let file: OutputFile?
     /// 32-bit output (s32, and raw integer output) is full scale: native values left-justified.
     private let shift: Int32
     /// The channels kept, in output order (nil: all).
     private let channels: [Int]?
     private let sourceChannels: Int
+    /// The output format, for the clipping report.
+    private let format: SampleFormat
+    /// Samples beyond full scale that quantising floats to integers clipped.
+    private(set) var clippedSamples = 0
 
-    /// What the segments are: rate, channels and bit depth of the recording(s).
+    /// What the segments are: rate, channels, bit depth and sample kind of the recording(s).
     struct Shape {
         let sampleRate: Int
         let channelCount: Int
         let bitsPerSample: Int
+        let isFloat: Bool
     }
 
+    /// - Parameter explicitFormat: whether the user chose `format` (--format); FLAC output of a
+    ///   float or 32-bit recording is refused without it, naming the choice.
+    /// - Throws: ``CodecError/Code/invalidArgument`` for an output format that cannot hold the
+    ///   samples (the message names --format), ``CodecError/Code/cannotCreate`` for an output
+    ///   file that exists (without `force`) or is a folder.
     init(
-        output: String, format: SampleFormat, explicitS32: Bool, shape reader: Shape, channels: [Int]? = nil,
+        output: String, force: Bool, format: SampleFormat, explicitFormat: Bool, shape reader: Shape, channels: [Int]? = nil,
         provenance: PCMFileWriter.Provenance? = nil
     ) throws(CodecError) {
         self.channels = channels
+        self.format = format
         sourceChannels = reader.channelCount
         let lower = output.lowercased()
         let isRaw = output == "-" || lower.hasSuffix(".raw")
-        let fullScale = format == .int32 && (explicitS32 || isRaw)
-        shift = fullScale ? Int32(32 - reader.bitsPerSample) : 0
-        if isRaw {
-            raw = output == "-" ? ByteOutput.standardOutput() : try ByteOutput.file(output)
+        let fullScale = format == .int32 && (explicitFormat || isRaw)
+        shift = fullScale && !reader.isFloat ? Int32(32 - reader.bitsPerSample) : 0
+        let depth: Int? = switch format {
+        case .float32: nil
+        case .int16: 16
+        case .int32: fullScale || reader.isFloat ? 32 : reader.bitsPerSample
+        }
+        let isFLAC = lower.hasSuffix(".flac")
+        if isFLAC && (depth ?? 32) > 24 {
+            let what = reader.isFloat ? "a 32-bit float recording" : depth == nil ? "float samples (--format f32)" : "\(depth ?? 32)-bit samples"
+            let loss = reader.isFloat ? " (s16 quantises the floats; samples beyond full scale are clipped and counted)" : ""
+            throw CodecError(.invalidArgument, "FLAC output holds integers of up to 24 bits, not \(what): write .wav or .raw to keep the samples as they are, or give --format s16 for FLAC\(loss)", file: output)
+        }
+        if output == "-" {
+            file = nil
+            raw = ByteOutput.standardOutput()
             writer = nil
-        } else {
-            raw = nil
-            let depth: Int? = switch format {
-            case .float32: nil
-            case .int16: 16
-            case .int32: fullScale ? 32 : reader.bitsPerSample
+            return
+        }
+        let file = try OutputFile(output, force: force)
+        self.file = file
+        do throws(CodecError) {
+            if isRaw {
+                raw = try ByteOutput.file(file.partial)
+                writer = nil
+            } else {
+                raw = nil
+                writer = try PCMFileWriter(
+                    path: file.partial, container: isFLAC ? .flac : .wav, sampleRate: reader.sampleRate,
+                    channelCount: channels?.count ?? reader.channelCount, bitsPerSample: depth, provenance: provenance)
             }
-            writer = try PCMFileWriter(
-                path: output, container: lower.hasSuffix(".flac") ? .flac : .wav, sampleRate: reader.sampleRate,
-                channelCount: channels?.count ?? reader.channelCount, bitsPerSample: depth, provenance: provenance)
+        } catch {
+            file.discard()
+            throw CodecError(error.code, error.message, file: output)
         }
     }
 
@@ -249,6 +289,7 @@ final class SegmentSink {
     }
 
     func write(_ buffer: PCMBuffer) throws {
+        clippedSamples += buffer.clippedSamples
         var buffer = channels.map { Self.select($0, of: buffer, from: sourceChannels) } ?? buffer
         if shift > 0, case .int32(let native) = buffer.samples { buffer.samples = .int32(native.map { $0 << shift }) }
         if let writer { return try writer.write(buffer) }
@@ -273,8 +314,19 @@ final class SegmentSink {
         return PCMBuffer(samples: samples, channelCount: picked.count, sampleRate: buffer.sampleRate, bitsPerSample: buffer.bitsPerSample)
     }
 
+    /// Completes the output (puts a file in place) and reports clipped samples on stderr.
     func finish() throws(CodecError) {
         try raw?.finish()
         try writer?.close()
+        try file?.commit()
+        if clippedSamples > 0 {
+            FileHandle.standardError.write(Data("aimport: \(clippedSamples) samples lay beyond full scale and were clipped to \(format == .int16 ? "s16" : "s32"); --format f32 keeps them\n".utf8))
+        }
+    }
+
+    /// Removes a partial output file after a failure.
+    func discard() {
+        try? writer?.close()
+        file?.discard()
     }
 }

@@ -38,8 +38,10 @@ struct Import: AsyncParsableCommand {
     var codecOption: [String] = []
     @Flag(help: "Import files whose sha256 is already in the archive.") var allowDuplicate = false
     @Option(help: "Your metadata for every imported file: a JSON object, or @file.json.") var meta: String?
-    @Option(help: "The recording start time, ISO 8601 with an offset or Z (2025-04-16T04:30:00+02:00); overrides what the files say.") var startTime: String?
-    @Flag(help: "Print one JSON object per input file on stdout, and nothing else there.") var json = false
+    @Option(help: "The recording start time, ISO 8601 with an offset or Z (2025-04-16T04:30:00+02:00); overrides what the file says. One input file only (to fix the starts of many, use --timezone here or `aimport set --shift-start` afterwards).") var startTime: String?
+    @Option(help: "The time zone of times the files state without one (file names, GUANO without an offset, bext): an offset (+02:00, -03:30, Z) or an IANA name (Europe/Berlin); recorded with each start. Times with a zone (AudioMoth comments, GUANO with an offset) are kept as they are.")
+    var timezone: String?
+    @Flag(help: "Print a JSON array on stdout, one object per input file, and nothing else there.") var json = false
     @Option(help: "Files imported at the same time.") var jobs: Int = 1
     @Argument(help: "Files or folders.") var inputs: [String]
 
@@ -53,7 +55,13 @@ struct Import: AsyncParsableCommand {
         if let startTime, Instant(startTime) == nil {
             throw ValidationError("--start-time must be ISO 8601 with seconds and an offset or Z (2025-04-16T04:30:00Z), not '\(startTime)'")
         }
+        if let timezone, TimeZoneSpec(timezone) == nil {
+            throw ValidationError("--timezone must be an offset such as +02:00, -03:30 or Z, or an IANA time zone name such as Europe/Berlin, not '\(timezone)'")
+        }
         guard !inputs.isEmpty else { throw ValidationError("name at least one file or folder to import") }
+        if startTime != nil, inputs.count > 1 {
+            throw ValidationError("--start-time gives one start to one file, and \(inputs.count) inputs were named: import them without it (their own times are read), give --timezone for times that state no zone, or correct the starts afterwards with `aimport set --shift-start`")
+        }
         if !codecOption.isEmpty {
             guard let codec, let backend = AudioCodecs.registry.backend(for: CodecID(codec.lowercased())) else {
                 throw ValidationError("--codec-option needs --codec (settings belong to one codec)")
@@ -108,10 +116,16 @@ struct Import: AsyncParsableCommand {
         }
         let found = try expand(inputs)
         let files = found.map(\.path)
+        if startTime != nil, files.count > 1 {
+            FileHandle.standardError.write(Data("aimport: --start-time gives one start to one file, and \(inputs[0]) holds \(files.count) audio files: import the folder without it (each file's own time is read), give --timezone for times that state no zone, or correct the starts afterwards with `aimport set --shift-start`\n".utf8))
+            throw ExitCode(ExitStatus.usage)
+        }
+        Interruption.install(message: "interrupted: the recordings committed so far stay in the archive; the files in progress are not in it (nothing half-imported is visible), import them again")
         let progress = Progress(totalBytes: files.reduce(0) { $0 + Progress.size(of: $1) }, files: files.count)
         var results = [JSONValue](repeating: .null, count: files.count)
         var worst: Int32 = 0
         let (archiveCopy, codecID, allow, metadata, start, importOptions) = (archive, codec.map { CodecID($0.lowercased()) }, allowDuplicate, userMetadata, startTime, options)
+        let zone = timezone.flatMap(TimeZoneSpec.init)
         let turns = CommitTurns()
         await withTaskGroup(of: (Int, [String: JSONValue], Int32, [String]).self) { group in
             var next = 0
@@ -128,7 +142,7 @@ struct Import: AsyncParsableCommand {
                     do throws(CodecError) {
                         switch try await archiveCopy.importFile(
                             file, codec: codecID, options: importOptions, allowDuplicate: allow, userMetadata: metadata, startTime: start,
-                            sourcePath: relative, beforeCommit: { await turns.wait(for: index) }, progress: reporter)
+                            timeZone: zone, sourcePath: relative, beforeCommit: { await turns.wait(for: index) }, progress: reporter)
                         {
                         case .imported(let id, let report):
                             result["status"] = "imported"
@@ -176,7 +190,9 @@ struct Import: AsyncParsableCommand {
 
     /// Files as given, and the audio files below given folders (sorted, recursively), with
     /// symbolic links followed. A folder reached twice (a link loop, or two links to one folder)
-    /// is walked once; hidden files and macOS `._*` AppleDouble files are skipped.
+    /// is walked once; hidden files and macOS `._*` AppleDouble files are skipped. A file's
+    /// relative path starts with the name of the folder given (`siteE/20250417_050000.WAV` for
+    /// `cards/siteE/`), so that the same file names of two recorders stay apart.
     private func expand(_ inputs: [String]) throws -> [(path: String, relative: String)] {
         var files: [(path: String, relative: String)] = []
         var visited = Set<[UInt64]>()
@@ -196,9 +212,16 @@ struct Import: AsyncParsableCommand {
         }
         for input in inputs {
             // A file given by name keeps the name as given; a missing one is reported by the import.
-            if SourceFile.status(input)?.isFolder == true { walk(input, relative: "") } else { files.append((input, input)) }
+            if SourceFile.status(input)?.isFolder == true { walk(input, relative: Self.folderName(input)) } else { files.append((input, input)) }
         }
         return files
+    }
+
+    /// The name of the folder `path` names ("cards/siteE/" -> "siteE", "." -> the current
+    /// folder's name); empty for the root.
+    static func folderName(_ path: String) -> String {
+        let name = URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent
+        return name == "/" ? "" : name
     }
 }
 
@@ -249,14 +272,16 @@ struct List: ParsableCommand {
             print(String(decoding: JSONValue.array(objects).serialized(), as: UTF8.self), terminator: "")
             return
         }
-        if !recordings.isEmpty { print("id\tsource\tcodec\trate\tchannels\tduration\tstart") }
+        if !recordings.isEmpty { print("id\tsource\tdevice\tcodec\trate\tchannels\tduration\tstart") }
         for r in recordings {
             if let damage = r.damage {
-                print("\(r.id)\tDAMAGED: \(damage) (run aimport verify \(r.id))")
+                print("\(r.id)\tDAMAGED: \(TerminalText.escaped(damage)) (run aimport verify \(r.id))")
                 continue
             }
             let duration = r.duration.map { String(format: "%.2f s", $0) } ?? "?"
-            print("\(r.id)\t\(r.attributes["source"]?["relative_path"]?.stringValue ?? r.sourceFile ?? "?")\t\(r.codec ?? "?")\t\(r.sampleRate ?? 0) Hz\t\(r.channels ?? 0) ch\t\(duration)\t\(r.startTime ?? "-")")
+            let source = r.attributes["source"]?["relative_path"]?.stringValue ?? r.sourceFile ?? "?"
+            let columns = [r.id, source, r.device ?? "-", r.codec ?? "?", "\(r.sampleRate ?? 0) Hz", "\(r.channels ?? 0) ch", duration, r.startTime ?? "-"]
+            print(columns.map(TerminalText.escaped).joined(separator: "\t"))
         }
     }
 }

@@ -31,20 +31,37 @@ struct Export: ParsableCommand {
             Works for 1:1 copies (FLAC, Ogg Opus, WavPack files) and for lossless imports of WAV, RF64, W64 \
             and AIFF files whose container was kept (`info` shows source.container_bytes). The file is \
             written beside --output and renamed into place only when its sha256 is the recorded one. \
+            An --output that is a folder receives the file under its original name. \
             Example: aimport export --store season.zarr 0 --output 20250416_000000.WAV
             """)
 
     @OptionGroup var location: ArchiveLocation
     @Argument(help: "The recording's id.") var id: String
-    @Option(help: "The file to write.") var output: String
+    @Option(help: "The file to write, or a folder to write it into under its original name.") var output: String
+    @Flag(help: "Replace an existing output file.") var force = false
 
     func run() throws {
+        Interruption.install(message: "interrupted: nothing was written")
         do {
-            let (bytes, sha) = try location.archive().export(id, to: output)
-            print("\(output): \(bytes) bytes, sha256 \(sha) (matches the source)")
+            let archive = try location.archive()
+            let target = try Self.target(output, original: try archive.summary(id).sourceFile, recording: id)
+            let file = try OutputFile(target, force: force)
+            defer { file.discard() }
+            let (bytes, sha) = try archive.export(id, to: file.path, partialPath: file.partial, replacing: force)
+            print("\(file.path): \(bytes) bytes, sha256 \(sha) (matches the source)")
         } catch {
             throw ExitCode.reporting(error)
         }
+    }
+
+    /// The file to write: `output`, or the original file name inside `output` when it is a folder.
+    static func target(_ output: String, original: String?, recording id: String) throws(CodecError) -> String {
+        var isFolder: ObjCBool = false
+        guard output.hasSuffix("/") || FileManager.default.fileExists(atPath: output, isDirectory: &isFolder) && isFolder.boolValue else { return output }
+        guard let name = original.map({ ($0 as NSString).lastPathComponent }), !name.isEmpty, name != ".", name != ".." else {
+            throw CodecError(.cannotCreate, "--output is a folder and the recording has no original file name; give a file name", file: output, recording: id)
+        }
+        return (output as NSString).appendingPathComponent(name)
     }
 }
 

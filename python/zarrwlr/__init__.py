@@ -146,6 +146,17 @@ class Recording:
                 _native.lib.zw_reader_free(handle)
         return self._handle
 
+    def _checked_range(self, start, stop) -> tuple[int, int]:
+        """`(start, stop)` as ints, checked against the recording before anything is allocated."""
+        start, stop = int(start), int(stop)
+        if start < 0 or stop < start or stop > self.total_samples:
+            raise InvalidArgument(
+                "invalid argument",
+                f"samples {start}..{stop} (start, stop) are outside recording {self.id}, which holds 0..{self.total_samples}"
+                + (" (stop is before start)" if stop < start else ""),
+                recording=self.id)
+        return start, stop
+
     def read(self, start: int, stop: int, dtype: str = "int16") -> np.ndarray:
         """Samples `start` to `stop` (half-open, in the recording's rate) as (frames, channels).
 
@@ -153,9 +164,7 @@ class Recording:
         16 bits); float32 is value / 2^(bits-1). The array is filled in place by the library.
         """
         code, numpy_type = _dtype(dtype)
-        start, stop = int(start), int(stop)
-        if stop < start:
-            raise InvalidArgument("invalid argument", f"stop {stop} is before start {start}", recording=self.id)
+        start, stop = self._checked_range(start, stop)
         out = np.empty((stop - start, self.channels), dtype=numpy_type)
         _call(_native.lib.zw_reader_read, self._reader(), start, stop, code, out.ctypes.data, out.nbytes)
         return out
@@ -163,10 +172,7 @@ class Recording:
     def read_many(self, ranges: Sequence[tuple[int, int]], dtype: str = "float32", workers: int = 4) -> list[np.ndarray]:
         """Many ranges at once, `workers` in parallel inside the library; arrays in the order given."""
         code, numpy_type = _dtype(dtype)
-        pairs = [(int(a), int(b)) for a, b in ranges]
-        for a, b in pairs:
-            if b < a:
-                raise InvalidArgument("invalid argument", f"stop {b} is before start {a}", recording=self.id)
+        pairs = [self._checked_range(a, b) for a, b in ranges]
         outs = [np.empty((b - a, self.channels), dtype=numpy_type) for a, b in pairs]
         count = len(pairs)
         starts = (ctypes.c_int64 * count)(*[a for a, _ in pairs])

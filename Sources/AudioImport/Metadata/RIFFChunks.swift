@@ -6,6 +6,10 @@ import Darwin
 
 /// The top-level chunks of a RIFF/RF64 WAV file, read header by header (the audio data is
 /// skipped, never read). Non-WAV files have no chunks.
+///
+/// ``init(foreignMetadataOf:)`` reads the same chunks from a FLAC file made with `flac
+/// --keep-foreign-metadata`, which keeps each chunk of the WAV it encoded (all but the audio) in
+/// an APPLICATION metadata block with the id "riff" (libFLAC's foreign metadata format).
 struct RIFFChunks {
     struct Chunk {
         let id: String
@@ -18,6 +22,55 @@ struct RIFFChunks {
 
     /// Chunk payloads larger than this are not read for metadata.
     static let maximumMetadataBytes: Int64 = 1 << 20
+
+    /// The chunks of the file at `path`: a WAV file's own, or those a FLAC file keeps as foreign metadata.
+    static func ofAudioFile(_ path: String) -> RIFFChunks {
+        let wav = RIFFChunks(path: path)
+        return wav.chunks.isEmpty ? RIFFChunks(foreignMetadataOf: path) : wav
+    }
+
+    /// The RIFF chunks a FLAC file keeps in APPLICATION "riff" blocks: the first block holds the
+    /// RIFF/RF64 header, each later one a chunk (id, size, payload; the data chunk only its header).
+    init(foreignMetadataOf path: String) {
+        self.path = path
+        var found: [Chunk] = []
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        defer { if fd >= 0 { close(fd) } }
+        func read(_ count: Int, at offset: Int64) -> [UInt8] {
+            var buffer = [UInt8](repeating: 0, count: count)
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+            return n == count ? buffer : []
+        }
+        guard fd >= 0, read(4, at: 0) == Array("fLaC".utf8) else {
+            chunks = []
+            return
+        }
+        var offset: Int64 = 4
+        var sawHeader = false
+        // RFC 9639 §8: a 4-byte header per block (last-block flag, type, 24-bit length).
+        for _ in 0..<100_000 {
+            let header = read(4, at: offset)
+            guard header.count == 4 else { break }
+            let isLast = header[0] & 0x80 != 0
+            let type = header[0] & 0x7F
+            let length = Int64(header[1]) << 16 | Int64(header[2]) << 8 | Int64(header[3])
+            let body = offset + 4
+            if type == 2, length >= 12, read(4, at: body) == Array("riff".utf8) {
+                let chunkHeader = read(8, at: body + 4)
+                let id = String(decoding: chunkHeader.prefix(4), as: UTF8.self)
+                if !sawHeader {
+                    sawHeader = id == "RIFF" || id == "RF64"
+                } else if chunkHeader.count == 8 {
+                    let declared = Int64(chunkHeader[4..<8].reversed().reduce(0) { $0 << 8 | UInt32($1) })
+                    // Only the bytes inside the block are there (the data chunk keeps none).
+                    found.append(Chunk(id: id, offset: body + 12, size: min(declared, length - 12)))
+                }
+            }
+            offset = body + length
+            if isLast || type == 127 { break }
+        }
+        chunks = found
+    }
 
     init(path: String) {
         self.path = path

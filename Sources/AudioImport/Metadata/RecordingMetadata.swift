@@ -4,23 +4,32 @@ import ZarrStore
 
 /// The bioacoustic metadata of a source file and the recording's start time.
 ///
-/// Start time precedence: the user's --start-time, then GUANO Timestamp, then the AudioMoth
-/// comment, then BWF bext origination date/time, then a file name of the AudioMoth
-/// (`YYYYMMDD_HHMMSS`) or Wildlife Acoustics (`PREFIX_YYYYMMDD_HHMMSS`) pattern. It is stored as
-/// ISO 8601 with the source it came from. A file name states no zone (AudioMoth writes local
-/// time there when a time zone is set), so its time is stored naive, without an offset, and
-/// flagged `naive`: a local time of unknown zone, never taken for UTC.
+/// Start time precedence: the user's --start-time, then the times that state their zone (a GUANO
+/// Timestamp with an offset, the AudioMoth comment), then those that state none (a GUANO
+/// Timestamp without an offset, BWF bext origination date/time, a file name of the AudioMoth
+/// (`YYYYMMDD_HHMMSS`) or Wildlife Acoustics (`PREFIX_YYYYMMDD_HHMMSS`) pattern). WAV chunks are
+/// read from the file, or from a FLAC file's foreign metadata (``RIFFChunks``). The start is
+/// stored as ISO 8601 with the source it came from. A time without a zone is a local time of
+/// unknown zone: it is stored as written, flagged `naive`, never taken for UTC, unless the user
+/// names the zone (`--timezone`), which is then recorded beside it (`time_zone`, `local_time`).
 public enum RecordingMetadata {
     /// Metadata read from `path`, plus the user's, as the `metadata` and `start_time` attributes.
-    public static func read(from path: String, user: JSONValue?, startTime userStartTime: String?) -> [String: JSONValue] {
-        let chunks = RIFFChunks(path: path)
+    /// - Parameter timeZone: the zone of times that state none (nil: they stay naive).
+    public static func read(from path: String, user: JSONValue?, startTime userStartTime: String?, timeZone: TimeZoneSpec? = nil) -> [String: JSONValue] {
+        let chunks = RIFFChunks.ofAudioFile(path)
         var metadata: [String: JSONValue] = [:]
         var candidates: [(source: String, time: String)] = []
         var naiveCandidates: [(source: String, time: String)] = []
         if let userStartTime { candidates.append(("user", userStartTime)) }
         if let payload = chunks.payload("guan"), let guano = GUANO(payload) {
             metadata["guano"] = guano.json
-            if let timestamp = guano.fields["Timestamp"] { candidates.append(("guano", timestamp)) }
+            if let timestamp = guano.fields["Timestamp"] {
+                if Instant(timestamp) != nil {
+                    candidates.append(("guano", timestamp))
+                } else if LocalTime(timestamp) != nil {
+                    naiveCandidates.append(("guano", timestamp))
+                }
+            }
         }
         let info = chunks.infoEntries()
         if let comment = info["ICMT"], let audioMoth = AudioMothComment(comment) {
@@ -30,7 +39,7 @@ public enum RecordingMetadata {
         if !info.isEmpty { metadata["riff_info"] = .object(info.mapValues(JSONValue.string)) }
         if let payload = chunks.payload("bext"), let bext = BroadcastExtension(payload) {
             metadata["bext"] = bext.json
-            if let time = bext.startTime { candidates.append(("bext", time)) }
+            if let time = bext.startTime, LocalTime(time) != nil { naiveCandidates.append(("bext", time)) }
         }
         if let time = fileNameTime(path) { naiveCandidates.append(("file_name", time)) }
         if let user { metadata["user"] = user }
@@ -39,13 +48,22 @@ public enum RecordingMetadata {
         if !metadata.isEmpty { result["metadata"] = .object(metadata) }
         if let best = candidates.first {
             result["start_time"] = ["iso8601": .string(best.time), "source": .string(best.source)]
-        } else if let best = naiveCandidates.first {
-            result["start_time"] = [
-                "iso8601": .string(best.time), "source": .string(best.source), "naive": true,
-                "note": "local time of unknown zone (the file name states none)",
-            ]
+        } else if let best = naiveCandidates.first, let local = LocalTime(best.time) {
+            result["start_time"] = startTime(local, source: best.source, in: timeZone)
         }
         return result
+    }
+
+    /// The `start_time` attribute of a time `local` that states no zone: placed in `zone` when
+    /// one is given (with the zone and the time as written), else kept naive.
+    static func startTime(_ local: LocalTime, source: String, in zone: TimeZoneSpec?) -> JSONValue {
+        guard let zone else {
+            return [
+                "iso8601": .string(local.text), "source": .string(source), "naive": true,
+                "note": .string("local time of unknown zone (the \(source.replacingOccurrences(of: "_", with: " ")) states none); name it with --timezone"),
+            ]
+        }
+        return ["iso8601": .string(local.instant(in: zone).text), "source": .string(source), "time_zone": .string(zone.text), "local_time": .string(local.text)]
     }
 
     /// A warning when the WAV header declares more audio than the file holds (a recorder that

@@ -53,6 +53,10 @@ public struct RecordingDescription: Sendable, Equatable {
         self.codecFacts = codecFacts
     }
 
+    /// Whether the samples are 32-bit floats: a codec that stores floats says so with
+    /// the codec fact `sample_format: "float"` (WavPack).
+    public var isFloat: Bool { codecFacts["sample_format"] == "float" }
+
     /// Whether the blob is byte for byte the source file.
     public var copiedVerbatim: Bool { encoding[Key.copiedVerbatim] == true }
 

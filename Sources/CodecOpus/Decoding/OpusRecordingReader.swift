@@ -24,14 +24,7 @@ extension Opus {
         public var bitsPerSample: Int { 16 }
 
         public func extract(_ range: Range<Int64>, as format: SampleFormat) throws(CodecError) -> PCMBuffer {
-            let samples = try extractFloat(range)
-            let converted: PCMBuffer.Samples
-            switch format {
-            case .float32: converted = .float32(samples)
-            case .int16: converted = .int16(samples.map { Int16(max(-32768, min(32767, ($0 * 32768).rounded()))) })
-            case .int32: converted = .int32(samples.map { Int32(max(-32768, min(32767, ($0 * 32768).rounded()))) })
-            }
-            return PCMBuffer(samples: converted, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: 16)
+            PCMBuffer.quantising(try extractFloat(range), to: format, integerBits: 16, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: 16)
         }
 
         /// Decoded samples of `range`, interleaved, as floats (full scale -1...1).

@@ -22,12 +22,7 @@ extension WavPack {
                 return PCMBuffer.converting(native, to: format, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: bitsPerSample)
             }
             let floats = native.map { Float(bitPattern: UInt32(bitPattern: $0)) }
-            let samples: PCMBuffer.Samples = switch format {
-            case .float32: .float32(floats)
-            case .int16: .int16(floats.map { Int16(max(-32768, min(32767, ($0 * 32768).rounded()))) })
-            case .int32: .int32(floats.map { Int32(max(-2_147_483_648, min(2_147_483_647, (Double($0) * 2_147_483_648).rounded()))) })
-            }
-            return PCMBuffer(samples: samples, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: 32)
+            return PCMBuffer.quantising(floats, to: format, integerBits: 32, channelCount: channelCount, sampleRate: sampleRate, bitsPerSample: 32)
         }
 
         public func extract(_ range: Range<Int64>, as format: SampleFormat, into destination: UnsafeMutableRawBufferPointer) throws(CodecError) {

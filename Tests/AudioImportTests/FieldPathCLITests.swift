@@ -1,0 +1,311 @@
+import AudioInput
+import CodecCore
+import Foundation
+import Testing
+import TestSupport
+import ZarrStore
+
+/// The paths field users take, through the built `aimport`: float recordings, start times and
+/// time zones, FLAC files with foreign metadata, folder layouts of several sites, FLAC streams
+/// that only libFLAC may decode, and the messages of commands given wrongly. Each check compares
+/// with an independent reader (libsndfile, the flac CLI) or with what the test wrote itself.
+@Suite(.serialized) struct FieldPathCLITests {
+    static let binary = PythonReference.packageRoot + "/.build/debug/aimport"
+
+    private func aimport(_ arguments: [String]) -> ProcessRunner.Result {
+        ProcessRunner.outcome(Self.binary, arguments)
+    }
+
+    private func tool(_ name: String) -> String { ProcessRunner.which(name) ?? "/usr/bin/\(name)" }
+
+    private func list(_ store: String) throws -> [JSONValue] {
+        try JSONValue(parsing: Array(aimport(["list", "--store", store, "--json"]).standardOutput.utf8)).arrayValue ?? []
+    }
+
+    /// Every sample of a file as libsndfile reads it, as floats.
+    private func floats(_ path: String) throws -> [Float] {
+        let reader = try PCMFileReader(path: path)
+        var all: [Float] = [], block: [Float] = []
+        while try reader.readFloat(maxFrames: 1 << 16, into: &block) > 0 { all += block }
+        return all
+    }
+
+    /// A float WAV beyond full scale: a ramp from -2.0 to +1.5 on each channel (shifted per channel).
+    private func writeLoudFloatWAV(_ path: String, channels: Int, frames: Int = 9_000) throws -> [Float] {
+        var samples = [Float](repeating: 0, count: frames * channels)
+        for i in 0..<frames {
+            for c in 0..<channels {
+                let position = Double((i + 997 * c) % frames) / Double(frames - 1)
+                samples[i * channels + c] = Float(-2.0 + 3.5 * position)
+            }
+        }
+        let writer = try PCMFileWriter(path: path, container: .wav, sampleRate: 48_000, channelCount: channels, bitsPerSample: nil)
+        try writer.write(PCMBuffer(samples: .float32(samples), channelCount: channels, sampleRate: 48_000, bitsPerSample: 32))
+        try writer.close()
+        return samples
+    }
+
+    /// A 16-bit mono WAV of a tone made by sox, `seconds` long, at `path`.
+    private func soxTone(_ path: String, seconds: Double = 1, rate: Int = 16_000, frequency: Int = 440) throws {
+        try ProcessRunner.run(tool("sox"), ["-n", "-r", "\(rate)", "-b", "16", "-c", "1", path, "synth", "\(seconds)", "sine", "\(frequency)"])
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func floatRecordingsExtractAsTheirFloatsAndNeverClipSilently(_ channels: Int) throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let source = try writeLoudFloatWAV(folder.path + "/loud.wav", channels: channels)
+        #expect(aimport(["import", "--store", store, "--codec", "wavpack", folder.path + "/loud.wav"]).status == 0)
+
+        // WAV and raw keep every float as it was, beyond full scale included.
+        #expect(aimport(["extract", "--store", store, "0", "--start", "0", "--end", "9000", "--output", folder.path + "/x.wav"]).status == 0)
+        #expect(try floats(folder.path + "/x.wav") == source)
+        #expect(aimport(["extract", "--store", store, "0", "--start", "0", "--end", "9000", "--output", folder.path + "/x.raw"]).status == 0)
+        let raw = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/x.raw"))
+        #expect(raw.count == source.count * 4)
+        #expect(raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) } == source)
+
+        // FLAC holds no floats: refused, naming --format, and no file is left.
+        let flac = aimport(["extract", "--store", store, "0", "--start", "0", "--end", "9000", "--output", folder.path + "/x.flac"])
+        #expect(flac.status == 64)
+        #expect(flac.standardError.contains("--format s16"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/x.flac"))
+
+        // Quantising when asked: the clipped samples are counted exactly and reported.
+        let clippedInS16 = source.filter { ($0 * 32_768).rounded() > 32_767 || ($0 * 32_768).rounded() < -32_768 }.count
+        let quantised = aimport(["extract", "--store", store, "0", "--start", "0", "--end", "9000", "--format", "s16", "--output", folder.path + "/q.flac"])
+        #expect(quantised.status == 0)
+        #expect(quantised.standardError.contains("\(clippedInS16) samples lay beyond full scale and were clipped"))
+        let back = try floats(folder.path + "/q.flac")
+        #expect(back.count == source.count)
+        #expect(back.allSatisfy { $0 >= -1 && $0 < 1 })
+    }
+
+    @Test func startTimeForManyFilesIsRefusedAndTimeZonesPlaceNaiveTimes() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let cards = folder.path + "/cards"
+        try FileManager.default.createDirectory(atPath: cards, withIntermediateDirectories: true)
+        try soxTone(cards + "/20250417_050000.WAV")
+        try soxTone(cards + "/20250417_060000.WAV", frequency: 550)
+
+        let folderRefused = aimport(["import", "--store", store, "--start-time", "2025-04-17T05:00:00Z", cards])
+        #expect(folderRefused.status == 64)
+        #expect(folderRefused.standardError.contains("--start-time gives one start to one file"))
+        let filesRefused = aimport(["import", "--store", store, "--start-time", "2025-04-17T05:00:00Z", cards + "/20250417_050000.WAV", cards + "/20250417_060000.WAV"])
+        #expect(filesRefused.status == 64)
+        #expect(try list(store).isEmpty)
+
+        #expect(aimport(["import", "--store", store, "--timezone", "Europe/Berlin", cards]).status == 0)
+        let placed = try list(store)
+        #expect(placed.map { $0["start_time"]?["iso8601"] } == ["2025-04-17T05:00:00+02:00", "2025-04-17T06:00:00+02:00"])
+        #expect(placed.map { $0["start_time"]?["time_zone"] } == ["Europe/Berlin", "Europe/Berlin"])
+        #expect(placed.map { $0["start_time"]?["local_time"] } == ["2025-04-17T05:00:00", "2025-04-17T06:00:00"])
+        #expect(placed.allSatisfy { $0["start_time"]?["naive"] == nil })
+
+        // `set` corrects many at once: a clock one hour fast, chosen by span.
+        let shifted = aimport(["set", "--store", store, "--since", "2025-04-17T02:00:00Z", "--until", "2025-04-17T04:30:00Z", "--shift-start", "-3600"])
+        #expect(shifted.status == 0, "\(shifted.standardError)")
+        #expect(try list(store).map { $0["start_time"]?["iso8601"] } == ["2025-04-17T04:00:00+02:00", "2025-04-17T05:00:00+02:00"])
+        // ... and a time zone for the wall-clock times as written, by id range.
+        #expect(aimport(["set", "--store", store, "0-1", "--timezone", "-03:30"]).status == 0)
+        let rezoned = try list(store)
+        #expect(rezoned.map { $0["start_time"]?["iso8601"] } == ["2025-04-17T04:00:00-03:30", "2025-04-17T05:00:00-03:30"])
+        #expect(rezoned.allSatisfy { ($0["history"]?.arrayValue?.count ?? 0) == 2 })
+        #expect(aimport(["set", "--store", store, "0-1", "--start-time", "2025-04-17T05:00:00Z"]).status == 64)
+        #expect(aimport(["import", "--store", store, "--timezone", "Mars/Olympus", cards]).status == 64)
+    }
+
+    @Test func naiveTimesStayNaiveInSnippets() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let wav = folder.path + "/pettersson.wav"
+        let samples = (0..<48_000).map { Int32(1000 * sin(Double($0) / 10)) }
+        let guano = "GUANO|Version: 1.0\nMake: Pettersson\nModel: M500-384\nTimestamp: 2025-04-16T21:15:00\n"
+        let writer = try PCMFileWriter(path: wav, container: .wav, sampleRate: 16_000, channelCount: 1, bitsPerSample: 16, provenance: .init(guano: guano, timestamp: nil))
+        try writer.write(PCMBuffer(samples: .int32(samples), channelCount: 1, sampleRate: 16_000, bitsPerSample: 16))
+        try writer.close()
+        #expect(aimport(["import", "--store", store, wav]).status == 0)
+        let start = try list(store).first?["start_time"]
+        #expect(start?["iso8601"] == "2025-04-16T21:15:00")
+        #expect(start?["source"] == "guano")
+        #expect(start?["naive"] == true)
+        #expect(aimport(["extract", "--store", store, "0", "--from", "1.5", "--duration", "1", "--output", folder.path + "/s.wav"]).status == 0)
+        let chunks = try String(decoding: Data(contentsOf: URL(fileURLWithPath: folder.path + "/s.wav")), as: UTF8.self)
+        #expect(chunks.contains("Timestamp: 2025-04-16T21:15:01.500000\n"))
+        #expect(chunks.contains("Make: Pettersson"))
+    }
+
+    @Test(arguments: ["guano_before_data_384k.wav", "20250416_211500.WAV", "audiomoth_pykanto_20210502_040000.WAV"])
+    func metadataKeptAsFLACForeignMetadataIsReadAsFromTheWAV(_ name: String) throws {
+        let folder = TemporaryFolder()
+        let wav = folder.path + "/" + name
+        try FileManager.default.copyItem(atPath: Fixtures.path(name), toPath: wav)
+        let flac = (wav as NSString).deletingPathExtension + ".flac"
+        try ProcessRunner.run(tool("flac"), ["--silent", "--keep-foreign-metadata", "-o", flac, wav])
+        #expect(aimport(["import", "--store", folder.path + "/wav.zarr", wav]).status == 0)
+        #expect(aimport(["import", "--store", folder.path + "/flac.zarr", flac]).status == 0)
+        let fromWAV = try list(folder.path + "/wav.zarr").first, fromFLAC = try list(folder.path + "/flac.zarr").first
+        #expect(fromFLAC?["metadata"]?["guano"] == fromWAV?["metadata"]?["guano"])
+        #expect(fromFLAC?["metadata"]?["audiomoth"] == fromWAV?["metadata"]?["audiomoth"])
+        #expect(fromFLAC?["metadata"]?["riff_info"] == fromWAV?["metadata"]?["riff_info"])
+        #expect(fromFLAC?["start_time"] == fromWAV?["start_time"])
+        #expect(fromWAV?["metadata"]?["guano"] != nil || fromWAV?["metadata"]?["audiomoth"] != nil)
+    }
+
+    @Test func sitesStayApartAndDevicesAreMatchedByAnyName() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        for site in ["siteD", "siteE"] {
+            try FileManager.default.createDirectory(atPath: folder.path + "/cards/" + site, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: PythonReference.packageRoot + "/Examples/recordings/20250416_000000.WAV", toPath: folder.path + "/cards/\(site)/20250416_000000.WAV")
+        }
+        #expect(aimport(["import", "--store", store, "--allow-duplicate", "--meta", #"{"device": "AM04"}"#, folder.path + "/cards/siteE/"]).status == 0)
+        #expect(aimport(["import", "--store", store, "--allow-duplicate", folder.path + "/cards/siteD"]).status == 0)
+        let listed = try list(store)
+        #expect(listed.map { $0["source"]?["relative_path"] } == ["siteE/20250416_000000.WAV", "siteD/20250416_000000.WAV"])
+        let table = aimport(["list", "--store", store]).standardOutput.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        #expect(table.first?[2] == "device")
+        #expect(table.dropFirst().map { $0[2] } == ["AM04", "249C600363FA5E80"])
+
+        // The AudioMoth id still finds recording 0 (its --meta device is AM04), in any case.
+        let output = folder.path + "/span.wav"
+        let found = aimport(["extract", "--store", store, "--at", "2025-04-16T00:00:00.5Z", "--duration", "0.5", "--device", "249c600363fa5e80", "--output", output])
+        #expect(found.status == 64, "both recordings are of this AudioMoth and overlap: \(found.standardError)")
+        #expect(found.standardError.contains("overlap by 2.000 s"))
+        let one = aimport(["extract", "--store", store, "--at", "2025-04-16T00:00:00.5Z", "--duration", "0.5", "--device", "am04", "--output", output])
+        #expect(one.status == 0, "\(one.standardError)")
+    }
+
+    @Test func overlapsAreMeasuredBetweenTheRecordingsNotTheSpan() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        try soxTone(folder.path + "/a.wav", seconds: 2)
+        try soxTone(folder.path + "/b.wav", seconds: 2, frequency: 660)
+        #expect(aimport(["import", "--store", store, "--start-time", "2025-04-16T00:00:00Z", folder.path + "/a.wav"]).status == 0)
+        #expect(aimport(["import", "--store", store, "--start-time", "2025-04-16T00:00:01.5Z", folder.path + "/b.wav"]).status == 0)
+        let overlap = aimport(["extract", "--store", store, "--at", "2025-04-16T00:00:01.3Z", "--duration", "0.4", "--output", folder.path + "/x.wav"])
+        #expect(overlap.status == 64)
+        #expect(overlap.standardError.contains("overlap by 0.500 s (0.200 s of it inside the span asked for)"), "\(overlap.standardError)")
+    }
+
+    /// A FLAC stream cut from a file without its fLaC header and STREAMINFO, starting at a frame.
+    @Test func headerlessFLACIsNeverDecodedByAnotherDecoder() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        try soxTone(folder.path + "/t.wav", seconds: 2)
+        try ProcessRunner.run(tool("flac"), ["--silent", "-o", folder.path + "/t.flac", folder.path + "/t.wav"])
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder.path + "/t.flac")))
+        var offset = 4
+        while offset + 4 <= bytes.count {
+            let last = bytes[offset] & 0x80 != 0
+            offset += 4 + (Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]))
+            if last { break }
+        }
+        #expect(bytes[offset] == 0xFF && bytes[offset + 1] & 0xFE == 0xF8)
+        for name in ["headerless.flac", "headerless.bin"] {
+            try Data(bytes[offset...]).write(to: URL(fileURLWithPath: folder.path + "/" + name))
+            let result = aimport(["import", "--store", store, folder.path + "/" + name])
+            #expect(result.status == 65, "\(name): \(result.standardError)")
+            #expect(result.standardError.contains("only libFLAC decodes FLAC"))
+        }
+        #expect(try list(store).isEmpty)
+    }
+
+    @Test func messagesSayWhatIsWrongAndOutputsAreNotReplacedSilently() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        try soxTone(folder.path + "/t.wav")
+        #expect(aimport(["import", "--store", store, folder.path + "/t.wav"]).status == 0)
+
+        let typo = aimport(["imprt", "--store", store, folder.path + "/t.wav"])
+        #expect(typo.status == 64)
+        #expect(typo.standardError.contains("'imprt' is not a command. Did you mean 'import'?"))
+        let negative = aimport(["extract", "--store", store, "0", "--from", "-1", "--duration", "1", "--output", folder.path + "/n.wav"])
+        #expect(negative.status == 64)
+        #expect(negative.standardError.contains("--from must be a number of seconds from 0"))
+
+        // extract: an existing output is kept unless --force; a folder is named as one.
+        let output = folder.path + "/x.wav"
+        #expect(aimport(["extract", "--store", store, "0", "--start", "0", "--end", "100", "--output", output]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: output))
+        let again = aimport(["extract", "--store", store, "0", "--start", "0", "--end", "200", "--output", output])
+        #expect(again.status == 73)
+        #expect(again.standardError.contains("--force"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == before)
+        #expect(aimport(["extract", "--store", store, "0", "--start", "0", "--end", "200", "--output", output, "--force"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output)) != before)
+        try FileManager.default.createDirectory(atPath: folder.path + "/clips.wav", withIntermediateDirectories: true)
+        let intoFolder = aimport(["extract", "--store", store, "0", "--start", "0", "--end", "200", "--output", folder.path + "/clips.wav"])
+        #expect(intoFolder.status == 73)
+        #expect(intoFolder.standardError.contains("names a folder"))
+
+        // export: a folder receives the original name; an existing file needs --force.
+        try FileManager.default.createDirectory(atPath: folder.path + "/out", withIntermediateDirectories: true)
+        #expect(aimport(["export", "--store", store, "0", "--output", folder.path + "/out/"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/t.wav")) == Data(contentsOf: URL(fileURLWithPath: folder.path + "/t.wav")))
+        #expect(aimport(["export", "--store", store, "0", "--output", folder.path + "/out"]).status == 73)
+        #expect(aimport(["export", "--store", store, "0", "--output", folder.path + "/out", "--force"]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/out") == ["t.wav"])
+
+        for command in ["delete", "gc", "set", "extract", "import"] {
+            let help = aimport([command, "--help"]).standardOutput
+            #expect(!help.contains("\\"), "\(command) --help prints a backslash")
+        }
+        #expect(aimport(["import", "--help"]).standardOutput.contains("Print a JSON array"))
+    }
+
+    /// Ctrl-C: one line on stderr, exit 130, and nothing half-written visible.
+    @Test func anInterruptedImportOrExtractLeavesNothingVisible() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        try soxTone(folder.path + "/small.wav")
+        #expect(aimport(["import", "--store", store, folder.path + "/small.wav"]).status == 0)
+        try soxTone(folder.path + "/long.wav", seconds: 300, rate: 96_000)
+
+        let importing = try launch(["import", "--store", store, folder.path + "/long.wav"])
+        try waitUntil { !((try? FileManager.default.contentsOfDirectory(atPath: store + "/.zarrwlr/staging")) ?? []).isEmpty }
+        let imported = interrupt(importing)
+        #expect(imported.status == 130)
+        #expect(imported.standardError.split(separator: "\n").filter { !$0.isEmpty }.count == 1)
+        #expect(imported.standardError.contains("interrupted"))
+        #expect(try list(store).map { $0["id"] } == ["0"])
+
+        #expect(aimport(["import", "--store", store, folder.path + "/long.wav"]).status == 0)
+        let extracting = try launch(["extract", "--store", store, "1", "--start", "0", "--end", "28800000", "--output", folder.path + "/all.wav"])
+        try waitUntil { (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.contains { $0.contains("zarrwlr-partial") } == true }
+        let extracted = interrupt(extracting)
+        #expect(extracted.status == 130)
+        #expect(extracted.standardError.contains("nothing was written"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("all.wav") || $0.hasPrefix(".all.wav") }
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+
+    private func launch(_ arguments: [String]) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, errors)
+    }
+
+    private func interrupt(_ launched: (Process, Pipe)) -> (status: Int32, standardError: String) {
+        kill(launched.0.processIdentifier, SIGINT)
+        let text = String(decoding: launched.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        launched.0.waitUntilExit()
+        return (launched.0.terminationStatus, text)
+    }
+
+    /// Polls `condition` every 10 ms, for at most 60 s.
+    private func waitUntil(_ condition: () -> Bool) throws {
+        for _ in 0..<6_000 {
+            if condition() { return }
+            usleep(10_000)
+        }
+        Issue.record("the condition did not come true within 60 s")
+    }
+}
