@@ -161,7 +161,7 @@ import ZarrStore
             for recording in try listed(url) {
                 let id = try #require(recording["id"]?.stringValue)
                 #expect(recording["total_samples"]?.intValue == 1_920_000, "after a kill at \(delay) ms: recording \(id)")
-                #expect(run(["extract", "--store", url, id, "--start", "1919000", "--end", "1920000", "--output", folder.path + "/tail.raw"]).status == 0)
+                #expect(run(["extract", "--store", url, id, "--start", "1919000", "--end", "1920000", "--output", folder.path + "/tail.raw", "--force"]).status == 0)
             }
         }
         #expect(run(["gc", "--store", url]).status == 0)

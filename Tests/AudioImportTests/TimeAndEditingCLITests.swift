@@ -54,14 +54,14 @@ import ZarrStore
         #expect(try samples(out) == Array(sa[408_000...]) + Array(sb[..<72_000]))
 
         // Fractional instants with an offset land on the right sample.
-        let shifted = run(["extract", "--store", store, "--at", "2025-04-16T06:30:12.25+02:00", "--duration", "0.5", "--output", out])
+        let shifted = run(["extract", "--store", store, "--at", "2025-04-16T06:30:12.25+02:00", "--duration", "0.5", "--output", out, "--force"])
         #expect(shifted.status == 0)
         #expect(try samples(out) == Array(sb[108_000..<132_000]))
 
         let gap = run(["extract", "--store", store, "--at", "2025-04-16T04:30:18Z", "--duration", "10", "--output", out])
         #expect(gap.status == 64)
         #expect(gap.standardError.contains("2025-04-16T04:30:20Z") && gap.standardError.contains("5.000 s"), "\(gap.standardError)")
-        let filled = run(["extract", "--store", store, "--at", "2025-04-16T04:30:18Z", "--duration", "10", "--fill-gaps", "--output", out])
+        let filled = run(["extract", "--store", store, "--at", "2025-04-16T04:30:18Z", "--duration", "10", "--fill-gaps", "--output", out, "--force"])
         #expect(filled.status == 0)
         #expect(filled.standardError.contains("filled with zeros"))
         #expect(try samples(out) == Array(sb[384_000...]) + [Int32](repeating: 0, count: 240_000) + Array(sc[..<144_000]))

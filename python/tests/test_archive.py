@@ -99,7 +99,7 @@ def test_threads_read_in_parallel_correctly(archive_path, sources):
         rng = np.random.default_rng(seed)
         for _ in range(50):
             start = int(rng.integers(0, recording.total_samples - 4800))
-            if not np.array_equal(recording.read(start, start + 4800), expected[start:start + 4800]):
+            if not np.array_equal(recording.read(start, start + 4800, dtype="int16"), expected[start:start + 4800]):
                 failures.append((seed, start))
 
     threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(8)]
@@ -135,6 +135,12 @@ def test_bad_ids_ranges_and_dtypes_raise_the_right_errors(archive_path, tmp_path
     assert outside.value.recording == recording.id
     with pytest.raises(zarrwlr.InvalidArgument):
         recording.read(10, 5)
+    # Checked before anything is allocated: a range of 10^12 frames is an argument error, not a MemoryError.
+    with pytest.raises(zarrwlr.InvalidArgument) as huge:
+        recording.read(0, 10**12)
+    assert huge.value.recording == recording.id and str(10**12) in huge.value.message
+    with pytest.raises(zarrwlr.InvalidArgument):
+        recording.read_many([(0, 10), (-5, 10)])
     with pytest.raises(zarrwlr.InvalidArgument):
         recording.read(0, 10, dtype="float64")
     with pytest.raises(zarrwlr.NotFound) as missing:
@@ -159,7 +165,7 @@ def test_a_damaged_recording_raises_and_leaves_the_others_readable(archive_path,
     recording = archive["0"]
     with pytest.raises(zarrwlr.CorruptData):
         recording.read(0, recording.total_samples)
-    tail = recording.read(recording.total_samples - 48000, recording.total_samples)
+    tail = recording.read(recording.total_samples - 48000, recording.total_samples, dtype="int16")
     assert np.array_equal(tail, source_samples(sources["flac16"], recording.total_samples - 48000, recording.total_samples, "int16"))
 
 
@@ -220,8 +226,27 @@ def test_an_archive_on_s3_reads_as_a_local_one(sources, tmp_path):
     archive = zarrwlr.Archive(url, create=True)
     (id,) = archive.import_files([str(sources["flac16"])])
     recording = archive[id]
-    assert np.array_equal(recording.read(1000, 60000), source_samples(sources["flac16"], 1000, 60000, "int16"))
+    assert np.array_equal(recording.read(1000, 60000, dtype="int16"), source_samples(sources["flac16"], 1000, 60000, "int16"))
     many = recording.read_many([(0, 480), (96000, 100000)], dtype="int16", workers=2)
     assert np.array_equal(many[1], source_samples(sources["flac16"], 96000, 100000, "int16"))
     with pytest.raises(zarrwlr.NotFound):
         zarrwlr.Archive(f"s3://no-such-bucket-zarrwlr/{uuid.uuid4().hex}")
+
+
+def test_float_recordings_read_as_floats_and_integer_reads_count_what_they_clip(aimport, tmp_path):
+    frames = 6000
+    ramp = np.linspace(-2.0, 1.5, frames, dtype=np.float32)
+    source = np.stack([ramp, ramp[::-1]], axis=1)
+    wav = tmp_path / "loud.wav"
+    soundfile.write(str(wav), source, 48000, subtype="FLOAT")
+    store = tmp_path / "float.zarr"
+    subprocess.run([aimport, "import", "--store", str(store), "--codec", "wavpack", str(wav)], check=True, capture_output=True)
+    recording = zarrwlr.Archive(str(store))["0"]
+    assert recording.is_float
+    assert np.array_equal(recording.read(0, frames), source)
+    scaled = source.astype(np.float64) * 32768
+    expected_clipped = int(np.count_nonzero((np.floor(np.abs(scaled) + 0.5) * np.sign(scaled) > 32767)
+                                            | (np.floor(np.abs(scaled) + 0.5) * np.sign(scaled) < -32768)))
+    with pytest.warns(zarrwlr.ClippingWarning, match=f"{expected_clipped} samples lay beyond full scale"):
+        quantised = recording.read(0, frames, dtype="int16")
+    assert quantised.dtype == np.int16 and quantised.min() == -32768 and quantised.max() == 32767

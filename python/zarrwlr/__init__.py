@@ -7,7 +7,7 @@ and speed property holds here too::
     archive = zarrwlr.Archive("season.zarr")            # a folder, or s3://bucket/prefix
     for rec in archive.recordings():
         print(rec.id, rec.sample_rate, rec.channels, rec.total_samples, rec.start_time)
-    x = archive["3"].read(0, 48_000, dtype="int16")      # numpy (frames, channels)
+    x = archive["3"].read(0, 48_000)                      # numpy float32 (frames, channels); dtype="int16"/"int32"
     xs = archive["3"].read_many([(0, 100), (500, 900)], dtype="float32", workers=4)
     y = archive.read_at("2025-04-16T04:30:00Z", duration=2.0)
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import json
 import random
+import warnings
 from typing import Iterator, Optional, Sequence
 
 import numpy as np
@@ -23,9 +24,13 @@ import numpy as np
 from . import _native
 
 __all__ = ["Archive", "Recording", "RandomSnippets", "Error", "InvalidArgument", "CorruptData", "NotFound",
-           "StorageError", "Unsupported", "PermissionDenied"]
+           "StorageError", "Unsupported", "PermissionDenied", "ClippingWarning"]
 
 _DTYPES = {"int16": (0, np.int16), "int32": (1, np.int32), "float32": (2, np.float32)}
+
+
+class ClippingWarning(UserWarning):
+    """Samples beyond full scale were clipped when floats were read as integers (the message counts them)."""
 
 
 class Error(Exception):
@@ -121,6 +126,12 @@ class Recording:
         return self._facts.get("codec", "")
 
     @property
+    def is_float(self) -> bool:
+        """Whether the samples are floats that may lie beyond full scale: a 32-bit float
+        recording, or the decode of a lossy (Opus) one. Integer reads of these clip, and say so."""
+        return self._facts.get("sample_format") == "float" or self.codec == "opus"
+
+    @property
     def start_time(self) -> Optional[str]:
         """ISO 8601 start (without an offset when only a naive local time is known)."""
         return (self._facts.get("start_time") or {}).get("iso8601")
@@ -157,14 +168,33 @@ class Recording:
                 recording=self.id)
         return start, stop
 
-    def read(self, start: int, stop: int, dtype: str = "int16") -> np.ndarray:
+    def _quantised(self, floats: np.ndarray, dtype: str) -> np.ndarray:
+        """Float samples as `dtype` by the library's rule (int16: x 2^15; int32: x 2^31 for float
+        recordings, x 2^15 for lossy ones), rounded and clipped, with a ClippingWarning counting
+        the clipped samples."""
+        bits = 32 if dtype == "int32" and self.codec != "opus" else 16
+        product = floats.astype(np.float64) * float(1 << (bits - 1))
+        scaled = np.sign(product) * np.floor(np.abs(product) + 0.5)  # halves away from zero, as Swift's rounded()
+        low, high = -float(1 << (bits - 1)), float((1 << (bits - 1)) - 1)
+        clipped = int(np.count_nonzero((scaled < low) | (scaled > high) | np.isnan(scaled)))
+        if clipped:
+            warnings.warn(f"recording {self.id}: {clipped} samples lay beyond full scale and were clipped to {dtype}; "
+                          "read as float32 to keep them", ClippingWarning, stacklevel=3)
+        return np.clip(np.nan_to_num(scaled, nan=low), low, high).astype(_DTYPES[dtype][1])
+
+    def read(self, start: int, stop: int, dtype: str = "float32") -> np.ndarray:
         """Samples `start` to `stop` (half-open, in the recording's rate) as (frames, channels).
 
-        int16 and int32 are the coded integers (int32 at the recording's depth, int16 scaled to
-        16 bits); float32 is value / 2^(bits-1). The array is filled in place by the library.
+        float32 (the default, as everywhere in this package) is value / 2^(bits-1), float
+        recordings as they are; int16 and int32 are the coded integers (int32 at the recording's
+        depth, int16 scaled to 16 bits). Integer reads of float samples (``is_float``) clip what
+        lies beyond full scale and warn with the count (ClippingWarning). The range is checked
+        before anything is allocated; the array is filled in place by the library.
         """
         code, numpy_type = _dtype(dtype)
         start, stop = self._checked_range(start, stop)
+        if self.is_float and dtype != "float32":
+            return self._quantised(self.read(start, stop, "float32"), dtype)
         out = np.empty((stop - start, self.channels), dtype=numpy_type)
         _call(_native.lib.zw_reader_read, self._reader(), start, stop, code, out.ctypes.data, out.nbytes)
         return out
@@ -173,6 +203,8 @@ class Recording:
         """Many ranges at once, `workers` in parallel inside the library; arrays in the order given."""
         code, numpy_type = _dtype(dtype)
         pairs = [self._checked_range(a, b) for a, b in ranges]
+        if self.is_float and dtype != "float32":
+            return [self._quantised(x, dtype) for x in self.read_many(pairs, "float32", workers)]
         outs = [np.empty((b - a, self.channels), dtype=numpy_type) for a, b in pairs]
         count = len(pairs)
         starts = (ctypes.c_int64 * count)(*[a for a, _ in pairs])

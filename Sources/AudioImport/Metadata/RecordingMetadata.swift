@@ -54,13 +54,23 @@ public enum RecordingMetadata {
         return result
     }
 
+    /// What a start time's source is, in words.
+    static func describing(_ source: String) -> String {
+        switch source {
+        case "file_name": "file name"
+        case "guano": "GUANO Timestamp"
+        case "bext": "bext origination time"
+        default: source
+        }
+    }
+
     /// The `start_time` attribute of a time `local` that states no zone: placed in `zone` when
     /// one is given (with the zone and the time as written), else kept naive.
     static func startTime(_ local: LocalTime, source: String, in zone: TimeZoneSpec?) -> JSONValue {
         guard let zone else {
             return [
                 "iso8601": .string(local.text), "source": .string(source), "naive": true,
-                "note": .string("local time of unknown zone (the \(source.replacingOccurrences(of: "_", with: " ")) states none); name it with --timezone"),
+                "note": .string("local time of unknown zone (the \(describing(source)) states none); name it with --timezone"),
             ]
         }
         return ["iso8601": .string(local.instant(in: zone).text), "source": .string(source), "time_zone": .string(zone.text), "local_time": .string(local.text)]
