@@ -33,7 +33,7 @@ enum FFmpegDecoder {
     /// Why a FLAC-coded input that libsndfile cannot open is refused: ffmpeg's decode of such a
     /// stream (no STREAMINFO) can be shifted against libFLAC's, and the truth rule allows no decoder
     /// but the reference for FLAC.
-    static let flacRefusal = "a FLAC-coded stream that libsndfile cannot open (it lacks the fLaC header and STREAMINFO, or sits inside another container); only libFLAC decodes FLAC here, and ffmpeg's decode of such a stream can differ from it. Decode it with `flac -d --force-raw-format --endian=little --sign=signed` or restore the header (`flac -d` then `flac`), and import the result"
+    static let flacRefusal = "a FLAC-coded stream that libsndfile cannot open (it lacks the fLaC header and STREAMINFO, or sits inside another container); only libFLAC decodes FLAC here, and ffmpeg's decode of such a stream can differ from it. Decode it with libFLAC (`flac -d FILE -o FILE.wav`, which takes a stream without STREAMINFO) and import the WAV"
 
     /// Whether `head` starts with a FLAC frame header (RFC 9639 §9.1: sync code 0b111111111111100
     /// and the blocking strategy bit), as a stream cut from a FLAC file without its header does.
