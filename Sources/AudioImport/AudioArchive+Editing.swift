@@ -32,7 +32,7 @@ extension AudioArchive {
             do {
                 try FileManager.default.createDirectory(atPath: deletedFolder, withIntermediateDirectories: true)
                 try FileManager.default.createDirectory(atPath: trashFolder, withIntermediateDirectories: true)
-                guard FileManager.default.createFile(atPath: deletedFolder + "/" + id, contents: Data()) else {
+                guard FileManager.default.createFile(atPath: deletedFolder + "/" + id, contents: Data()), FilesystemStore.syncFolder(deletedFolder) else {
                     throw CodecError(.storage, "cannot remember the deleted id", file: deletedFolder, recording: id)
                 }
             } catch let error as CodecError {
@@ -44,6 +44,7 @@ extension AudioArchive {
             guard rename(folder + "/" + id, trash) == 0 else {
                 throw CodecError(.storage, "cannot delete the recording: \(String(cString: strerror(errno)))", file: storeName, recording: id)
             }
+            _ = FilesystemStore.syncFolder(folder)
             try? FileManager.default.removeItem(atPath: trash)
         }
     }

@@ -150,7 +150,29 @@ public struct AudioArchive: Sendable {
             throw CodecError(.invalidArgument, "'\(group.isEmpty ? "/" : group)' is a Zarr group but not an audio archive", file: storePath)
         }
         if let objectStore { return AudioArchive(objectStore: objectStore, path: group, codecs: codecs) }
-        return AudioArchive(store: FilesystemStore(root: storePath), path: group, codecs: codecs)
+        let archive = AudioArchive(store: FilesystemStore(root: storePath), path: group, codecs: codecs)
+        try archive.refuseLinkedInternalPaths()
+        return archive
+    }
+
+    /// The archive's internal paths that clean-up and locking touch (filesystem stores).
+    var internalPaths: [String] {
+        let base = folder + "/" + Self.internalFolder
+        return [base, stagingFolder, lockPath, base + "/deleted", base + "/trash"]
+    }
+
+    /// Refuses a filesystem archive whose internal folder, or anything the archive cleans up or
+    /// locks in it, is a symbolic link: following one, a clean-up would delete files outside the
+    /// store (a store copied from a NAS may carry such links).
+    /// - Throws: ``CodecError/Code/corrupt`` naming the link and where it points.
+    func refuseLinkedInternalPaths() throws(CodecError) {
+        guard localRoot != nil else { return }
+        for path in internalPaths {
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { continue }
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+            throw CodecError(.corrupt, "the archive's internal path \(path) is a symbolic link (to \(target)); zarrwlr never follows links there, since its clean-up would then delete files outside the store. Replace the link by a real folder (or remove it) and run the command again", file: storeName)
+        }
     }
 
     /// Opens the archive at `group` in the store at `storePath`, creating store and archive when
@@ -182,7 +204,9 @@ public struct AudioArchive: Sendable {
             throw CodecError.store(error, "cannot open or create the archive", file: storePath)
         }
         if let objectStore { return AudioArchive(objectStore: objectStore, path: group, codecs: codecs) }
-        return AudioArchive(store: FilesystemStore(root: storePath), path: group, codecs: codecs)
+        let archive = AudioArchive(store: FilesystemStore(root: storePath), path: group, codecs: codecs)
+        try archive.refuseLinkedInternalPaths()
+        return archive
     }
 
     /// The archive group's folder (filesystem stores only).

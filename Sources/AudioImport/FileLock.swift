@@ -11,7 +11,8 @@ import Foundation
 enum FileLock {
     static func withExclusiveLock<T>(at path: String, _ body: () throws(CodecError) -> T) throws(CodecError) -> T {
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // O_NOFOLLOW: a link planted at the lock's path is refused, never created through.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw CodecError(.storage, "cannot open the archive lock: \(String(cString: strerror(errno)))", file: path) }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {

@@ -12,19 +12,20 @@ import ZarrStore
 /// Either way nothing is visible before the commit, and ``remove()`` leaves nothing.
 enum PendingImport {
     case folder(Staging, AudioArchive)
-    case objects(id: String, HeldRootStore, AudioArchive, ObjectCommit)
+    case objects(id: String, ClaimLease, HeldRootStore, AudioArchive, ObjectCommit)
 
     static func begin(in archive: AudioArchive) throws(CodecError) -> PendingImport {
         guard let objects = archive.objects else { return .folder(try Staging.create(in: archive), archive) }
-        let id = try objects.claimID()
+        let (id, lease) = try objects.claimID()
         let held = HeldRootStore(base: archive.store, heldKey: objects.recordingKey(id))
         do {
             _ = try ZarrGroup.create(in: held, at: archive.child(id))
         } catch {
+            lease.stop()
             objects.abandon(id: id, sha256: nil)
             throw CodecError.store(error, "cannot create recording \(id)", file: archive.storeName)
         }
-        return .objects(id: id, held, archive, objects)
+        return .objects(id: id, lease, held, archive, objects)
     }
 
     /// The recording group being written.
@@ -36,14 +37,16 @@ enum PendingImport {
     func reopened() throws(ZarrError) -> ZarrGroup {
         switch self {
         case .folder(let staging, _): try staging.reopened()
-        case .objects(let id, let held, let archive, _): try ZarrGroup.open(in: held, at: archive.child(id))
+        case .objects(let id, _, let held, let archive, _): try ZarrGroup.open(in: held, at: archive.child(id))
         }
     }
 
     func remove() {
         switch self {
         case .folder(let staging, _): staging.remove()
-        case .objects(let id, _, _, let objects): objects.abandon(id: id, sha256: nil)
+        case .objects(let id, let lease, _, _, let objects):
+            lease.stop()
+            objects.abandon(id: id, sha256: nil)
         }
     }
 
@@ -53,16 +56,18 @@ enum PendingImport {
         switch self {
         case .folder(let staging, let archive):
             return try archive.commitLocally(staging, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
-        case .objects(let id, let held, _, let objects):
+        case .objects(let id, let lease, let held, _, let objects):
             guard let metadata = held.heldValue else {
                 remove()
                 throw CodecError(.incompleteRecording, "recording \(id) has no group metadata to commit")
             }
+            defer { lease.stop() }
             do {
-                if let existing = try objects.commit(id: id, groupMetadata: metadata, sha256: sha256, allowDuplicate: allowDuplicate) {
+                if let existing = try objects.commit(id: id, lease: lease, groupMetadata: metadata, sha256: sha256, allowDuplicate: allowDuplicate) {
                     return .duplicate(of: existing)
                 }
             } catch {
+                // Never a committed recording, nor what is no longer this importer's (see abandon).
                 objects.abandon(id: id, sha256: sha256)
                 throw error
             }

@@ -18,9 +18,14 @@ struct Staging {
     let name: String
     let folder: String
     let group: ZarrGroup
+    /// Touches the owner file while the import runs, so its age says the importer lives.
+    let heartbeat: Heartbeat
 
-    /// Staging of importers on another host counts as stale after this long.
-    static let foreignHostStaleSeconds: Double = 48 * 3600
+    /// Staging of an importer of another boot (another machine sharing the folder, or before a
+    /// restart) counts as stale when its owner file was not renewed for this long.
+    static let leaseSeconds: Double = 3600
+    /// How often a live importer touches its owner file.
+    static let renewSeconds: Double = 60
     /// Staging without a readable owner file (or of the earlier layout) counts as stale after this long.
     static let ownerlessStaleSeconds: Double = 3600
 
@@ -35,7 +40,11 @@ struct Staging {
         }
         do {
             let group = try ZarrGroup.create(in: FilesystemStore(root: folder))
-            return Staging(name: name, folder: folder, group: group)
+            let owner = folder + ".owner"
+            let heartbeat = Heartbeat(interval: renewSeconds) {
+                utimes(owner, nil) == 0 ? nil : "the owner file is gone: \(String(cString: strerror(errno)))"
+            }
+            return Staging(name: name, folder: folder, group: group, heartbeat: heartbeat)
         } catch {
             throw CodecError.store(error, "cannot create a staging group", file: folder)
         }
@@ -48,13 +57,21 @@ struct Staging {
 
     /// Removes the staging folder and its owner file.
     func remove() {
+        heartbeat.stop()
         try? FileManager.default.removeItem(atPath: folder)
         try? FileManager.default.removeItem(atPath: folder + ".owner")
     }
 
-    /// Moves the staging folder to `target` (the committed recording); false when it failed.
+    /// Moves the staging folder to `target` (the committed recording) and makes the move
+    /// durable: every file in the folder was fsynced with its folder when written
+    /// (``FilesystemStore``), so fsyncing the archive folder after the rename (and the staging
+    /// folder, which lost the entry) leaves the recording complete or absent after a power cut.
+    /// False when the rename failed (nothing moved).
     func commit(to target: String) -> Bool {
-        guard rename(folder, target) == 0 else { return false }
+        heartbeat.stop()
+        guard FilesystemStore.syncFolder(folder), rename(folder, target) == 0 else { return false }
+        _ = FilesystemStore.syncFolder((target as NSString).deletingLastPathComponent)
+        _ = FilesystemStore.syncFolder((folder as NSString).deletingLastPathComponent)
         try? FileManager.default.removeItem(atPath: folder + ".owner")
         return true
     }
@@ -91,7 +108,7 @@ struct Staging {
 
     private static func isStale(folder: String, now: Double) -> Bool {
         if let data = FileManager.default.contents(atPath: folder + ".owner"), let owner = try? JSONValue(parsing: Array(data)),
-           let gone = ImporterOwner.isGone(owner, staleAfter: foreignHostStaleSeconds, now: now) {
+           let gone = ImporterOwner.isGone(owner, age: (SourceFile.status(folder + ".owner")?.modified).map { now - $0 }, lease: leaseSeconds) {
             return gone
         }
         return (SourceFile.status(folder)?.modified).map { now - $0 > ownerlessStaleSeconds } ?? true

@@ -28,7 +28,13 @@ enum CurlExchange {
     private final class ResponseBuffer {
         var body: [UInt8] = []
         var headers: [String: String] = [:]
+        /// The most body bytes taken; more aborts the transfer (a server that sends without end).
+        var limit = CurlExchange.maximumBodyBytes
+        var overflowed = false
     }
+
+    /// The largest response body accepted (a shard of audio or a listing page is far smaller).
+    static let maximumBodyBytes = 1 << 30
 
     private static let initialised: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
     /// An idle easy handle. Sendable because it moves between threads only through the pool's
@@ -78,6 +84,8 @@ enum CurlExchange {
                         _ = zw_curl_set_pointer(handle, CURLOPT_URL, urlText)
                         _ = zw_curl_set_pointer(handle, CURLOPT_HTTPHEADER, list)
                         _ = zw_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+                        // Keys with "." or ".." segments are sent as they are, never squashed into another key.
+                        _ = zw_curl_set_long(handle, CURLOPT_PATH_AS_IS, 1)
                         _ = zw_curl_set_long(handle, CURLOPT_TIMEOUT, timeoutSeconds)
                         _ = zw_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, min(timeoutSeconds, 10))
                         _ = zw_curl_set_callback(handle, CURLOPT_WRITEFUNCTION, collectBody)
@@ -99,6 +107,9 @@ enum CurlExchange {
                 }
             }
         }
+        if buffer.overflowed {
+            throw TransportFailure(code: Int(CURLE_WRITE_ERROR.rawValue), message: "the response body exceeds \(maximumBodyBytes) bytes", isTransient: false)
+        }
         guard code == CURLE_OK else {
             let transient: Set<CURLcode> = [CURLE_OPERATION_TIMEDOUT, CURLE_COULDNT_CONNECT, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE]
             throw TransportFailure(code: Int(code.rawValue), message: String(cString: curl_easy_strerror(code)), isTransient: transient.contains(code))
@@ -112,6 +123,10 @@ enum CurlExchange {
         guard let data, let context else { return 0 }
         let buffer = Unmanaged<ResponseBuffer>.fromOpaque(context).takeUnretainedValue()
         let bytes = size * count
+        guard buffer.body.count + bytes <= buffer.limit else {
+            buffer.overflowed = true
+            return 0  // libcurl ends the transfer with CURLE_WRITE_ERROR
+        }
         data.withMemoryRebound(to: UInt8.self, capacity: bytes) { buffer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: bytes)) }
         return bytes
     }

@@ -84,13 +84,42 @@ public final class S3Store: ZarrStorage {
         }
     }
 
+    /// An object with what the server says of it.
+    public struct VersionedObject: Sendable {
+        public let bytes: [UInt8]
+        public let etag: String
+        /// Seconds the object has existed unchanged, by the server's own clock (its `Date`
+        /// header minus the object's `Last-Modified`, one-second resolution); nil when the
+        /// server sent neither.
+        public let ageSeconds: Double?
+    }
+
+    /// The object at `key` with its ETag and age by the server's clock, or nil.
+    public func getVersioned(_ key: String) throws(ZarrError) -> VersionedObject? {
+        let response = try client.send("GET", bucket: location.bucket, key: objectKey(key))
+        switch response.status {
+        case 200:
+            let now = response.headers["date"].flatMap(HTTPDate.parse)
+            let modified = response.headers["last-modified"].flatMap(HTTPDate.parse)
+            let age = now.flatMap { now in modified.map { now - $0 } }
+            return VersionedObject(bytes: response.body, etag: response.headers["etag"] ?? "", ageSeconds: age)
+        case 404 where response.errorCode != "NoSuchBucket": return nil
+        default: throw S3Client.failure(response, "reading", key: key)
+        }
+    }
+
     /// Replaces the object at `key` only if its ETag is still `etag` (compare-and-swap); false
     /// when it changed or vanished (412, 409, 404): the race lost.
     public func replace(_ key: String, _ bytes: [UInt8], ifMatch etag: String) throws(ZarrError) -> Bool {
+        try replaceReturningETag(key, bytes, ifMatch: etag) != nil
+    }
+
+    /// ``replace(_:_:ifMatch:)`` giving the new ETag (empty when the server sent none); nil when the race was lost.
+    public func replaceReturningETag(_ key: String, _ bytes: [UInt8], ifMatch etag: String) throws(ZarrError) -> String? {
         let response = try client.send("PUT", bucket: location.bucket, key: objectKey(key), headers: ["if-match": etag], body: bytes)
         switch response.status {
-        case 200: return true
-        case 404, 409, 412: return false
+        case 200: return response.headers["etag"] ?? ""
+        case 404, 409, 412: return nil
         default: throw S3Client.failure(response, "replacing", key: key)
         }
     }
@@ -134,11 +163,22 @@ public final class S3Store: ZarrStorage {
         return keys
     }
 
+    /// The most pages one listing follows (1,000 keys each: a billion keys).
+    static let maximumListingPages = 1_000_000
+
     /// Calls `body` with each page of a ListObjectsV2 listing of `objectPrefix`, following
     /// continuation tokens.
+    /// - Throws: ``ZarrError/Code/io`` when the server repeats a continuation token (a listing
+    ///   that would never end) or sends more than ``maximumListingPages`` pages.
     private func forEachListingPage(_ objectPrefix: String, delimiter: String?, key: String, _ body: ([UInt8]) -> Void) throws(ZarrError) {
         var token: String?
+        var seen = Swift.Set<String>()
         repeat {
+            if let token {
+                guard seen.insert(token).inserted, seen.count <= Self.maximumListingPages else {
+                    throw ZarrError(.io, "the S3 server's listing does not end (it repeats a continuation token or exceeds \(Self.maximumListingPages) pages)", key: key)
+                }
+            }
             var query = [("list-type", "2"), ("prefix", objectPrefix)]
             if let delimiter { query.append(("delimiter", delimiter)) }
             if let token { query.append(("continuation-token", token)) }

@@ -130,13 +130,14 @@ struct Collect: ParsableCommand {
         abstract: "Remove what interrupted imports left behind (never visible as recordings).",
         discussion: """
             A filesystem archive: staging folders of importers that are gone. An S3 archive: the claims, \
-            objects and sha256 markers of importers that are gone (on this host: their process has \
-            ended; on another: the claim is older than --stale-after). `verify` does the same first. \
+            objects and sha256 markers of importers that are gone (of this machine's boot: their process \
+            has ended; else: the claim was not renewed for --stale-after seconds by the server's clock, \
+            and is condemned first, so that a paused importer commits nothing). `verify` does the same first. \
             Example: aimport gc --store s3://season/archive
             """)
 
     @OptionGroup var location: ArchiveLocation
-    @Option(help: "Seconds after which a claim of an importer on another host counts as abandoned (default 86400).")
+    @Option(help: "Seconds without renewal (by the S3 server's clock) after which a claim of an importer of another machine or boot counts as abandoned (default 600; live importers renew every 60 s).")
     var staleAfter: Double?
 
     func validate() throws {

@@ -8,8 +8,11 @@ import Foundation
 /// A store on the local file system: each key is a file below `root`, "/" separates folders.
 ///
 /// Writes go to a hidden temporary file in the target folder and are renamed into place, so a
-/// reader (or a crash) never sees a half-written value. Reads use `pread`, so a byte-range read
-/// touches only the bytes it asks for.
+/// reader (or a crash) never sees a half-written value. Writes are durable when `set` returns:
+/// the file is fsynced before its rename and the folder after it (and a new folder's parent
+/// after its creation), as SQLite and Icechunk do, so that after a power cut a value is either
+/// its old self or complete, never empty. Reads use `pread`, so a byte-range read touches only
+/// the bytes it asks for.
 public struct FilesystemStore: ZarrStorage {
     /// The folder that holds the store; created on the first write.
     public let root: String
@@ -94,12 +97,23 @@ public struct FilesystemStore: ZarrStorage {
                 done += n
             }
         }
+        if failure == 0 && fsync(fd) != 0 { failure = errno }
         if close(fd) != 0 && failure == 0 { failure = errno }
         if failure == 0 && rename(temporary, filePath) != 0 { failure = errno }
+        if failure == 0 && !Self.syncFolder(folder.isEmpty ? "/" : folder) { failure = errno }
         if failure != 0 {
             unlink(temporary)
             throw Self.ioError("cannot write", key: key, errno: failure)
         }
+    }
+
+    /// fsyncs the folder `path` (its entries: files renamed or created in it); false on failure.
+    public static func syncFolder(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        // Some file systems (and FUSE mounts) cannot sync a folder: that is not an error there.
+        return fsync(fd) == 0 || errno == EINVAL || errno == EROFS
     }
 
     private func makeFolders(_ folder: String, key: String) throws(ZarrError) {
@@ -112,8 +126,10 @@ public struct FilesystemStore: ZarrStorage {
         }
         let parent = folder.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         if !parent.isEmpty { try makeFolders(parent, key: key) }
-        if mkdir(folder, 0o755) != 0 && errno != EEXIST {
-            throw Self.ioError("cannot create folder '\(folder)'", key: key, errno: errno)
+        if mkdir(folder, 0o755) != 0 {
+            guard errno == EEXIST else { throw Self.ioError("cannot create folder '\(folder)'", key: key, errno: errno) }
+        } else if !Self.syncFolder(parent.isEmpty ? "/" : parent) {
+            throw Self.ioError("cannot sync folder '\(parent)'", key: key, errno: errno)
         }
     }
 
