@@ -309,3 +309,80 @@ import ZarrStore
         Issue.record("the condition did not come true within 60 s")
     }
 }
+
+/// A local store's own folder: never followed through links, and commits made durable.
+@Suite(.serialized) struct LocalStoreSafetyCLITests {
+    static let binary = PythonReference.packageRoot + "/.build/debug/aimport"
+
+    private func aimport(_ arguments: [String]) -> ProcessRunner.Result {
+        ProcessRunner.outcome(Self.binary, arguments)
+    }
+
+    @Test(arguments: [".zarrwlr/staging", ".zarrwlr", ".zarrwlr/trash", ".zarrwlr/deleted"])
+    func aStoreWhoseInternalPathIsALinkIsRefusedAndNothingOutsideIsTouched(_ linked: String) throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let tone = folder.path + "/t.wav"
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "16000", "-b", "16", "-c", "1", tone, "synth", "0.2", "sine", "440"])
+        #expect(aimport(["import", "--store", store, tone]).status == 0)
+        // Files outside the store, old enough for any clean-up to take them for leftovers.
+        let outside = folder.path + "/precious"
+        try FileManager.default.createDirectory(atPath: outside + "/sub", withIntermediateDirectories: true)
+        for name in ["a", "b.owner", "sub/c"] {
+            try Data("keep".utf8).write(to: URL(fileURLWithPath: outside + "/" + name))
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000_000)], ofItemAtPath: outside + "/" + name)
+        }
+        try? FileManager.default.removeItem(atPath: store + "/" + linked)
+        try FileManager.default.createDirectory(atPath: ((store + "/" + linked) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: store + "/" + linked, withDestinationPath: outside)
+        for command in [["verify", "--store", store], ["gc", "--store", store], ["import", "--store", store, tone], ["delete", "--store", store, "0"]] {
+            let result = aimport(command)
+            #expect(result.status == 65, "\(command[0]): \(result.standardError)")
+            #expect(result.standardError.contains("is a symbolic link"), "\(command[0]): \(result.standardError)")
+        }
+        let left = FileManager.default.enumerator(atPath: outside)?.allObjects.compactMap { $0 as? String }.sorted() ?? []
+        #expect(left == ["a", "b.owner", "sub", "sub/c"])
+    }
+
+    /// The fsync discipline of a commit, read from the system calls of a real import (strace):
+    /// every file is fsynced before it is renamed into place, and the staging folder is fsynced
+    /// before its commit rename, the archive folder after it; so a power cut leaves a
+    /// recording complete or absent.
+    @Test func aCommitIsDurableBeforeItIsVisible() throws {
+        guard let strace = ProcessRunner.which("strace") else { Issue.record("strace is not installed (scripts/install-deps installs it)"); return }
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let tone = folder.path + "/t.wav"
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "16000", "-b", "16", "-c", "1", tone, "synth", "0.5", "sine", "440"])
+        let trace = folder.path + "/trace"
+        let traced = ProcessRunner.outcome(strace, ["-f", "-qq", "-o", trace, "-e", "trace=openat,fsync,rename,renameat,renameat2,close", Self.binary, "import", "--store", store, tone])
+        #expect(traced.status == 0, "\(traced.standardError)")
+        let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+        // fd -> path, per process (strace -f prefixes the pid).
+        var open: [String: String] = [:], synced = Set<String>()
+        var renamedUnsynced: [String] = [], commitChecked = false
+        func argument(_ line: String, _ k: Int) -> String? {
+            let quoted = line.split(separator: "\"", omittingEmptySubsequences: false)
+            return quoted.count > 2 * k + 1 ? String(quoted[2 * k + 1]) : nil
+        }
+        for line in lines {
+            let pid = String(line.prefix { $0 != " " })
+            if line.contains("openat("), let path = argument(line, 0), let fd = line.split(separator: "=").last?.trimmingCharacters(in: .whitespaces), Int(fd) ?? -1 >= 0 {
+                open[pid + ":" + fd] = path.hasPrefix("/") ? path : folder.path + "/" + path
+            } else if line.contains("fsync("), let fd = line.split(separator: "(").dropFirst().first?.split(separator: ")").first, line.hasSuffix("= 0") {
+                if let path = open[pid + ":" + fd] { synced.insert(path) }
+            } else if line.contains("rename"), let from = argument(line, 0), let to = argument(line, 1), line.hasSuffix("= 0") {
+                if from.contains(".zarrwlr-tmp-") && !synced.contains(from) { renamedUnsynced.append(from) }
+                if (from as NSString).deletingLastPathComponent.hasSuffix("/.zarrwlr/staging") && !from.hasSuffix(".owner") {
+                    #expect(synced.contains(from), "the staging folder was not fsynced before its commit rename")
+                    commitChecked = true
+                    #expect((to as NSString).deletingLastPathComponent == store)
+                    synced.remove(store)
+                }
+            }
+        }
+        #expect(commitChecked, "no commit rename seen in the trace")
+        #expect(renamedUnsynced.isEmpty, "renamed before fsync: \(renamedUnsynced)")
+        #expect(synced.contains(store), "the archive folder was not fsynced after the commit")
+    }
+}
