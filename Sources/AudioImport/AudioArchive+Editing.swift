@@ -14,9 +14,15 @@ extension AudioArchive {
     /// Where a deleted recording's folder goes before it is removed (never listed).
     var trashFolder: String { folder + "/" + Self.internalFolder + "/trash" }
 
-    /// The ids deleted from the archive.
+    /// The ids deleted from the archive (names beyond ``ObjectCommit/maximumID`` are no ids: a
+    /// crafted `deleted/9223372036854775807` must not overflow the next id).
     func deletedIDs() -> [Int] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: deletedFolder)) ?? []).compactMap(Int.init)
+        ((try? FileManager.default.contentsOfDirectory(atPath: deletedFolder)) ?? []).compactMap(Self.boundedID)
+    }
+
+    /// `name` as an id when it is one no larger than ``ObjectCommit/maximumID``.
+    static func boundedID(_ name: String) -> Int? {
+        Int(name).flatMap { (0...ObjectCommit.maximumID).contains($0) ? $0 : nil }
     }
 
     /// Deletes recording `id`, atomically: under the archive lock its id is remembered (never

@@ -87,7 +87,7 @@ extension AudioArchive {
                 staging.remove()
                 return .duplicate(of: existing)
             }
-            let next = ((committed.compactMap { Int($0.id) } + deletedIDs()).max() ?? -1) + 1
+            let next = ((committed.compactMap { Self.boundedID($0.id) } + deletedIDs()).max() ?? -1) + 1
             guard staging.commit(to: folder + "/\(next)") else {
                 let reason = String(cString: strerror(errno))
                 staging.remove()

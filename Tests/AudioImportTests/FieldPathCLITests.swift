@@ -344,6 +344,21 @@ import ZarrStore
         #expect(left == ["a", "b.owner", "sub", "sub/c"])
     }
 
+    /// A crafted id far beyond any real one does not overflow the next id: the import goes on.
+    @Test func aHugeDeletedIDDoesNotStopImports() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let tone = folder.path + "/t.wav"
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "16000", "-b", "16", "-c", "1", tone, "synth", "0.2", "sine", "440"])
+        #expect(aimport(["import", "--store", store, tone]).status == 0)
+        try FileManager.default.createDirectory(atPath: store + "/.zarrwlr/deleted", withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: store + "/.zarrwlr/deleted/9223372036854775807"))
+        try FileManager.default.createDirectory(atPath: store + "/9223372036854775807", withIntermediateDirectories: true)
+        let again = aimport(["import", "--store", store, "--allow-duplicate", tone])
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(again.standardOutput.contains("imported as 1"))
+    }
+
     /// The fsync discipline of a commit, read from the system calls of a real import (strace):
     /// every file is fsynced before it is renamed into place, and the staging folder is fsynced
     /// before its commit rename, the archive folder after it; so a power cut leaves a

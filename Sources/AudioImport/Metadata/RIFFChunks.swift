@@ -36,11 +36,7 @@ struct RIFFChunks {
         var found: [Chunk] = []
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         defer { if fd >= 0 { close(fd) } }
-        func read(_ count: Int, at offset: Int64) -> [UInt8] {
-            var buffer = [UInt8](repeating: 0, count: count)
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
-            return n == count ? buffer : []
-        }
+        func read(_ count: Int, at offset: Int64) -> [UInt8] { Self.bytes(of: fd, count: count, at: offset) }
         guard fd >= 0, read(4, at: 0) == Array("fLaC".utf8) else {
             chunks = []
             return
@@ -77,11 +73,7 @@ struct RIFFChunks {
         var found: [Chunk] = []
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         defer { if fd >= 0 { close(fd) } }
-        func read(_ count: Int, at offset: Int64) -> [UInt8] {
-            var buffer = [UInt8](repeating: 0, count: count)
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
-            return n == count ? buffer : []
-        }
+        func read(_ count: Int, at offset: Int64) -> [UInt8] { Self.bytes(of: fd, count: count, at: offset) }
         let header = fd >= 0 ? read(12, at: 0) : []
         let isRIFF = header.starts(with: Array("RIFF".utf8)) || header.starts(with: Array("RF64".utf8))
         if isRIFF, Array(header[8..<12]) == Array("WAVE".utf8) {
@@ -109,6 +101,13 @@ struct RIFFChunks {
             }
         }
         chunks = found
+    }
+
+    /// Exactly `count` bytes of the open file `fd` at `offset`; empty when fewer are there.
+    private static func bytes(of fd: Int32, count: Int, at offset: Int64) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+        return n == count ? buffer : []
     }
 
     /// The payload of the first chunk `id` (capped), or nil.
