@@ -142,9 +142,12 @@ enum OriginalContainer {
     /// Writes the source file of recording `group` back out: prefix, the samples of `reader` in
     /// the file's layout, suffix. The caller checks the sha256.
     static func export(_ facts: JSONValue, group: ZarrGroup, reader: any RecordingReader, to output: ByteOutput) throws(CodecError) -> Int64 {
-        guard let name = facts["array"]?.stringValue, let offset = facts["audio_offset"]?.intValue, let audioBytes = facts["audio_bytes"]?.intValue,
-              let layout = SampleLayout(facts["sample_layout"]), facts["channels"]?.intValue == reader.channelCount,
-              Int64(audioBytes) == reader.totalSamples * Int64(reader.channelCount) * Int64(layout.bytesPerSample)
+        // Every number from the store is checked: no negative offset, no product that overflows.
+        let (samples, overflowA) = reader.totalSamples.multipliedReportingOverflow(by: Int64(reader.channelCount))
+        let (expectedBytes, overflowB) = samples.multipliedReportingOverflow(by: Int64(SampleLayout(facts["sample_layout"])?.bytesPerSample ?? 0))
+        guard let name = facts["array"]?.stringValue, let offset = facts["audio_offset"]?.intValue, offset >= 0,
+              let audioBytes = facts["audio_bytes"]?.intValue, let layout = SampleLayout(facts["sample_layout"]),
+              facts["channels"]?.intValue == reader.channelCount, !overflowA, !overflowB, Int64(audioBytes) == expectedBytes
         else {
             throw CodecError(.corrupt, "the recording's container description is damaged or does not fit its samples", file: group.path)
         }

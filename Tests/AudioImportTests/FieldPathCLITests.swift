@@ -359,6 +359,33 @@ import ZarrStore
         #expect(again.standardOutput.contains("imported as 1"))
     }
 
+    /// Crafted numbers in a recording's container description give a typed error, never a trap.
+    @Test(arguments: [-5, -9_223_372_036_854_775_807, 9_223_372_036_854_775_807])
+    func aCraftedContainerOffsetIsRefused(_ offset: Int) throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let tone = folder.path + "/t.wav"
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "16000", "-b", "16", "-c", "1", tone, "synth", "0.2", "sine", "440"])
+        #expect(aimport(["import", "--store", store, tone]).status == 0)
+        let metadata = store + "/0/zarr.json"
+        var document = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: metadata))))
+        guard case .object(var root) = document, case .object(var attributes)? = root["attributes"], case .object(var facts)? = attributes["zarrwlr"],
+              case .object(var source)? = facts["source"], case .object(var container)? = source["container_bytes"] else {
+            Issue.record("no container description")
+            return
+        }
+        container["audio_offset"] = .int(Int64(offset))
+        source["container_bytes"] = .object(container)
+        facts["source"] = .object(source)
+        attributes["zarrwlr"] = .object(facts)
+        root["attributes"] = .object(attributes)
+        document = .object(root)
+        try Data(document.serialized()).write(to: URL(fileURLWithPath: metadata))
+        let exported = aimport(["export", "--store", store, "0", "--output", folder.path + "/o.wav"])
+        #expect(exported.status == 65, "\(exported.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/o.wav"))
+    }
+
     /// The fsync discipline of a commit, read from the system calls of a real import (strace):
     /// every file is fsynced before it is renamed into place, and the staging folder is fsynced
     /// before its commit rename, the archive folder after it; so a power cut leaves a
