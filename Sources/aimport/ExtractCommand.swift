@@ -225,8 +225,8 @@ final class SegmentSink {
         let isFloat: Bool
     }
 
-    /// - Parameter explicitFormat: whether the user chose `format` (--format); FLAC output of a
-    ///   float or 32-bit recording is refused without it, naming the choice.
+    /// - Parameter explicitFormat: whether the user chose `format` (--format): int32 output is
+    ///   then full scale (left-justified), as it always is for raw output.
     /// - Throws: ``CodecError/Code/invalidArgument`` for an output format that cannot hold the
     ///   samples (the message names --format), ``CodecError/Code/cannotCreate`` for an output
     ///   file that exists (without `force`) or is a folder.

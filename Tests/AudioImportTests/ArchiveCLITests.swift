@@ -54,16 +54,9 @@ import ZarrStore
         #expect(try stagingFolders(store).isEmpty)
     }
 
-    /// Starts `aimport` without waiting for it.
-    private func launch(_ arguments: [String]) throws -> (Process, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return (process, output)
+    /// Starts `aimport` without waiting for it (its standard output piped).
+    private func launch(_ arguments: [String]) throws -> (process: Process, output: Pipe) {
+        try ProcessRunner.launch(Self.binary, arguments)
     }
 
     @Test func concurrentImportersGetDistinctIdsAndImportEachFileOnce() throws {

@@ -45,10 +45,6 @@ import ZarrStore
         return samples
     }
 
-    /// A 16-bit mono WAV of a tone made by sox, `seconds` long, at `path`.
-    private func soxTone(_ path: String, seconds: Double = 1, rate: Int = 16_000, frequency: Int = 440) throws {
-        try ProcessRunner.run(tool("sox"), ["-n", "-r", "\(rate)", "-b", "16", "-c", "1", path, "synth", "\(seconds)", "sine", "\(frequency)"])
-    }
 
     @Test(arguments: [1, 2, 3])
     func floatRecordingsExtractAsTheirFloatsAndNeverClipSilently(_ channels: Int) throws {
@@ -86,8 +82,8 @@ import ZarrStore
         let store = folder.path + "/a.zarr"
         let cards = folder.path + "/cards"
         try FileManager.default.createDirectory(atPath: cards, withIntermediateDirectories: true)
-        try soxTone(cards + "/20250417_050000.WAV")
-        try soxTone(cards + "/20250417_060000.WAV", frequency: 550)
+        try TestAudio.tone(cards + "/20250417_050000.WAV")
+        try TestAudio.tone(cards + "/20250417_060000.WAV", frequency: 550)
 
         let folderRefused = aimport(["import", "--store", store, "--start-time", "2025-04-17T05:00:00Z", cards])
         #expect(folderRefused.status == 64)
@@ -180,8 +176,8 @@ import ZarrStore
     @Test func overlapsAreMeasuredBetweenTheRecordingsNotTheSpan() throws {
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr"
-        try soxTone(folder.path + "/a.wav", seconds: 2)
-        try soxTone(folder.path + "/b.wav", seconds: 2, frequency: 660)
+        try TestAudio.tone(folder.path + "/a.wav", seconds: 2)
+        try TestAudio.tone(folder.path + "/b.wav", seconds: 2, frequency: 660)
         #expect(aimport(["import", "--store", store, "--start-time", "2025-04-16T00:00:00Z", folder.path + "/a.wav"]).status == 0)
         #expect(aimport(["import", "--store", store, "--start-time", "2025-04-16T00:00:01.5Z", folder.path + "/b.wav"]).status == 0)
         let overlap = aimport(["extract", "--store", store, "--at", "2025-04-16T00:00:01.3Z", "--duration", "0.4", "--output", folder.path + "/x.wav"])
@@ -193,7 +189,7 @@ import ZarrStore
     @Test func headerlessFLACIsNeverDecodedByAnotherDecoder() throws {
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr"
-        try soxTone(folder.path + "/t.wav", seconds: 2)
+        try TestAudio.tone(folder.path + "/t.wav", seconds: 2)
         try ProcessRunner.run(tool("flac"), ["--silent", "-o", folder.path + "/t.flac", folder.path + "/t.wav"])
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder.path + "/t.flac")))
         var offset = 4
@@ -215,7 +211,7 @@ import ZarrStore
     @Test func messagesSayWhatIsWrongAndOutputsAreNotReplacedSilently() throws {
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr"
-        try soxTone(folder.path + "/t.wav")
+        try TestAudio.tone(folder.path + "/t.wav")
         #expect(aimport(["import", "--store", store, folder.path + "/t.wav"]).status == 0)
 
         let typo = aimport(["imprt", "--store", store, folder.path + "/t.wav"])
@@ -259,9 +255,9 @@ import ZarrStore
     @Test func anInterruptedImportOrExtractLeavesNothingVisible() throws {
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr"
-        try soxTone(folder.path + "/small.wav")
+        try TestAudio.tone(folder.path + "/small.wav")
         #expect(aimport(["import", "--store", store, folder.path + "/small.wav"]).status == 0)
-        try soxTone(folder.path + "/long.wav", seconds: 300, rate: 96_000)
+        try TestAudio.tone(folder.path + "/long.wav", seconds: 300, rate: 96_000)
 
         let importing = try launch(["import", "--store", store, folder.path + "/long.wav"])
         try waitUntil { !((try? FileManager.default.contentsOfDirectory(atPath: store + "/.zarrwlr/staging")) ?? []).isEmpty }
@@ -281,23 +277,16 @@ import ZarrStore
         #expect(left.isEmpty, "left behind: \(left)")
     }
 
-    private func launch(_ arguments: [String]) throws -> (Process, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return (process, errors)
+    /// Starts `aimport` without waiting for it (its standard error piped).
+    private func launch(_ arguments: [String]) throws -> (process: Process, output: Pipe) {
+        try ProcessRunner.launch(Self.binary, arguments, capturingStandardError: true)
     }
 
-    private func interrupt(_ launched: (Process, Pipe)) -> (status: Int32, standardError: String) {
-        kill(launched.0.processIdentifier, SIGINT)
-        let text = String(decoding: launched.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        launched.0.waitUntilExit()
-        return (launched.0.terminationStatus, text)
+    private func interrupt(_ launched: (process: Process, output: Pipe)) -> (status: Int32, standardError: String) {
+        kill(launched.process.processIdentifier, SIGINT)
+        let text = String(decoding: launched.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        launched.process.waitUntilExit()
+        return (launched.process.terminationStatus, text)
     }
 
     /// Polls `condition` every 10 ms, for at most 60 s.
@@ -318,13 +307,19 @@ import ZarrStore
         ProcessRunner.outcome(Self.binary, arguments)
     }
 
+    /// A store holding recording 0, imported from a 0.2 s tone beside it.
+    private func storeWithOneRecording() throws -> (folder: TemporaryFolder, store: String, tone: String) {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr", tone = folder.path + "/t.wav"
+        try TestAudio.tone(tone, seconds: 0.2)
+        let imported = aimport(["import", "--store", store, tone])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        return (folder, store, tone)
+    }
+
     @Test(arguments: [".zarrwlr/staging", ".zarrwlr", ".zarrwlr/trash", ".zarrwlr/deleted"])
     func aStoreWhoseInternalPathIsALinkIsRefusedAndNothingOutsideIsTouched(_ linked: String) throws {
-        let folder = TemporaryFolder()
-        let store = folder.path + "/a.zarr"
-        let tone = folder.path + "/t.wav"
-        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "16000", "-b", "16", "-c", "1", tone, "synth", "0.2", "sine", "440"])
-        #expect(aimport(["import", "--store", store, tone]).status == 0)
+        let (folder, store, tone) = try storeWithOneRecording()
         // Files outside the store, old enough for any clean-up to take them for leftovers.
         let outside = folder.path + "/precious"
         try FileManager.default.createDirectory(atPath: outside + "/sub", withIntermediateDirectories: true)
@@ -346,11 +341,8 @@ import ZarrStore
 
     /// A crafted id far beyond any real one does not overflow the next id: the import goes on.
     @Test func aHugeDeletedIDDoesNotStopImports() throws {
-        let folder = TemporaryFolder()
-        let store = folder.path + "/a.zarr"
-        let tone = folder.path + "/t.wav"
-        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "16000", "-b", "16", "-c", "1", tone, "synth", "0.2", "sine", "440"])
-        #expect(aimport(["import", "--store", store, tone]).status == 0)
+        let (folder, store, tone) = try storeWithOneRecording()
+        defer { withExtendedLifetime(folder) {} }  // the folder is removed when it goes
         try FileManager.default.createDirectory(atPath: store + "/.zarrwlr/deleted", withIntermediateDirectories: true)
         try Data().write(to: URL(fileURLWithPath: store + "/.zarrwlr/deleted/9223372036854775807"))
         try FileManager.default.createDirectory(atPath: store + "/9223372036854775807", withIntermediateDirectories: true)
@@ -362,11 +354,7 @@ import ZarrStore
     /// Crafted numbers in a recording's container description give a typed error, never a trap.
     @Test(arguments: [-5, -9_223_372_036_854_775_807, 9_223_372_036_854_775_807])
     func aCraftedContainerOffsetIsRefused(_ offset: Int) throws {
-        let folder = TemporaryFolder()
-        let store = folder.path + "/a.zarr"
-        let tone = folder.path + "/t.wav"
-        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "16000", "-b", "16", "-c", "1", tone, "synth", "0.2", "sine", "440"])
-        #expect(aimport(["import", "--store", store, tone]).status == 0)
+        let (folder, store, _) = try storeWithOneRecording()
         let metadata = store + "/0/zarr.json"
         var document = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: metadata))))
         guard case .object(var root) = document, case .object(var attributes)? = root["attributes"], case .object(var facts)? = attributes["zarrwlr"],
@@ -395,7 +383,7 @@ import ZarrStore
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr"
         let tone = folder.path + "/t.wav"
-        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "16000", "-b", "16", "-c", "1", tone, "synth", "0.5", "sine", "440"])
+        try TestAudio.tone(tone, seconds: 0.5)
         let trace = folder.path + "/trace"
         let traced = ProcessRunner.outcome(strace, ["-f", "-qq", "-o", trace, "-e", "trace=openat,fsync,rename,renameat,renameat2,close", Self.binary, "import", "--store", store, tone])
         #expect(traced.status == 0, "\(traced.standardError)")

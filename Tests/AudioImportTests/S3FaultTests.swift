@@ -79,10 +79,6 @@ import ZarrStore
         try JSONValue(parsing: Array(run(["list", "--store", url, "--json"]).standardOutput.utf8)).arrayValue ?? []
     }
 
-    private func tone(_ path: String, seconds: Double = 0.5, frequency: Int = 440) throws {
-        try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "16000", "-b", "16", "-c", "1", path, "synth", String(seconds), "sine", String(frequency)])
-    }
-
     /// Every listed recording verifies, and extracts exactly the samples of the file it names.
     private func expectCompleteAndExact(_ url: String, files: [String: String]) throws {
         for recording in try listed(url) {
@@ -107,7 +103,7 @@ import ZarrStore
         let folder = TemporaryFolder()
         let url = S3TestServer.freshLocation()
         let file = folder.path + "/a.wav"
-        try tone(file)
+        try TestAudio.tone(file, seconds: 0.5)
         // The answers to the id counter, the claim, the sha256 marker and the commit are all lost
         // once: each request took effect, and the client's retry finds it done.
         let proxy = try Proxy(rules: [
@@ -132,7 +128,7 @@ import ZarrStore
         let folder = TemporaryFolder()
         let url = S3TestServer.freshLocation()
         let file = folder.path + "/a.wav"
-        try tone(file)
+        try TestAudio.tone(file, seconds: 0.5)
         let proxy = try Proxy(rules: [["method": "DELETE", "key": "/claims/", "action": "error_500", "times": -1]], in: folder)
         defer { proxy.stop() }
         let imported = run(["import", "--store", url, file], environment: proxy.environment)
@@ -154,12 +150,12 @@ import ZarrStore
         var files: [String: String] = [:]
         for k in 0..<4 {
             let path = folder.path + "/common\(k).wav"
-            try tone(path, seconds: 0.3 + 0.1 * Double(k), frequency: 300 + 40 * k)
+            try TestAudio.tone(path, seconds: 0.3 + 0.1 * Double(k), frequency: 300 + 40 * k)
             files["common\(k).wav"] = path
         }
         for importer in 0..<3 {
             let path = folder.path + "/own\(importer).wav"
-            try tone(path, seconds: 0.4, frequency: 900 + 70 * importer)
+            try TestAudio.tone(path, seconds: 0.4, frequency: 900 + 70 * importer)
             files["own\(importer).wav"] = path
         }
         let proxy = try Proxy(rules: [

@@ -52,6 +52,20 @@ public enum ProcessRunner {
         return result
     }
 
+    /// Starts `executable` with `arguments` without waiting for it: its standard output (or, with
+    /// `capturingStandardError`, its standard error) is the returned pipe, the other goes nowhere.
+    public static func launch(_ executable: String, _ arguments: [String], capturingStandardError: Bool = false) throws -> (process: Process, output: Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = capturingStandardError ? FileHandle.nullDevice : output
+        process.standardError = capturingStandardError ? output : FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, output)
+    }
+
     /// The full path of `tool` on PATH, or nil.
     public static func which(_ tool: String) -> String? {
         for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
