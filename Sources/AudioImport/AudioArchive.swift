@@ -62,6 +62,14 @@ public struct AudioArchive: Sendable {
             let names = [metadata?["user"]?["device"], metadata?["audiomoth"]?["device_id"], metadata?["guano"]?["Serial"]].compactMap { $0?.stringValue }
             return names.reduce(into: []) { unique, name in if !unique.contains(name) { unique.append(name) } }
         }
+        /// The recording as `list --json` and the C ABI give it: its attributes with `id` (and
+        /// `damaged`, the reason, when it is damaged).
+        public var jsonObject: JSONValue {
+            var object = attributes.objectValue ?? [:]
+            object["id"] = .string(id)
+            if let damage { object["damaged"] = .string(damage) }
+            return .object(object)
+        }
         /// Seconds, from total samples and rate.
         public var duration: Double? {
             guard let totalSamples, let sampleRate, sampleRate > 0 else { return nil }

@@ -108,7 +108,7 @@ public struct Timeline: Sendable {
             throw CodecError(.invalidArgument, "recordings of \(devices.count) devices cover the span: \(list); choose one with --device")
         }
         let rate = Double(first.sampleRate)
-        let total = Int64((duration * rate).rounded())
+        let total = Self.samples(duration * rate)
         var pieces: [Piece] = []
         var gaps: [(offset: Double, length: Double)] = []
         var cursor: Int64 = 0
@@ -120,7 +120,7 @@ public struct Timeline: Sendable {
             cursor = end
         }
         for entry in candidates {
-            let offset = Int64(((entry.start.secondsSinceEpoch - from) * rate).rounded())
+            let offset = Self.samples((entry.start.secondsSinceEpoch - from) * rate)
             if offset < cursor, let previous {
                 let overlap = previous.endSeconds - entry.start.secondsSinceEpoch
                 let inSpan = Double(cursor - offset) / rate
@@ -140,5 +140,14 @@ public struct Timeline: Sendable {
             throw CodecError(.invalidArgument, "the span has no recording from \(Instant.utcText(from + gap.offset)) for \(String(format: "%.3f", gap.length)) s\(gaps.count > 1 ? " (and \(gaps.count - 1) more gaps)" : ""); add --fill-gaps to fill gaps with zeros")
         }
         return Span(pieces: pieces, sampleRate: first.sampleRate, channelCount: first.channelCount, bitsPerSample: first.bitsPerSample, isFloat: first.isFloat, gaps: gaps, start: start)
+    }
+
+    /// A sample position from seconds x rate, rounded; positions beyond +-2^61 (thousands of
+    /// years at any rate a description allows) are clamped there, far outside any span, so no
+    /// start time or rate read from a store can overflow the conversion.
+    static func samples(_ product: Double) -> Int64 {
+        let limit = Double(1 << 61)
+        guard product.isFinite else { return product > 0 ? Int64(1 << 61) : -Int64(1 << 61) }
+        return Int64(min(max(product.rounded(), -limit), limit))
     }
 }

@@ -16,7 +16,7 @@ public func zw_archive_open(_ path: UnsafePointer<CChar>?, _ create: Int32, _ er
     do {
         let text = String(cString: path)
         let archive = create != 0 ? try AudioArchive.openOrCreate(storePath: text) : try AudioArchive.open(storePath: text)
-        return Handle.retain(ArchiveBox(archive))
+        return Handle.issue(ArchiveBox(archive))
     } catch {
         ErrorOut.write(error, to: errorOut)
         return nil
@@ -37,15 +37,23 @@ public func zw_free(_ pointer: UnsafeMutableRawPointer?) {
 /// The archive's recordings as a JSON array (what `aimport list --json` prints).
 @_cdecl("zw_archive_recordings")
 public func zw_archive_recordings(_ handle: UnsafeMutableRawPointer?, _ errorOut: ErrorPointer) -> UnsafeMutablePointer<CChar>? {
-    guard let archive = Handle.archive(handle) else { ErrorOut.write("no archive", to: errorOut); return nil }
+    guard let archive = Handle.archive(handle) else { ErrorOut.write(Handle.closedArchive, to: errorOut); return nil }
     do {
-        let objects: [JSONValue] = try archive.recordings().map { summary in
-            var object = summary.attributes.objectValue ?? [:]
-            object["id"] = .string(summary.id)
-            if let damage = summary.damage { object["damaged"] = .string(damage) }
-            return .object(object)
-        }
-        return strdup(String(decoding: JSONValue.array(objects).serialized(), as: UTF8.self))
+        return strdup(String(decoding: JSONValue.array(try archive.recordings().map(\.jsonObject)).serialized(), as: UTF8.self))
+    } catch {
+        ErrorOut.write(error, to: errorOut)
+        return nil
+    }
+}
+
+/// Recording `id` as a JSON object (one element of `zw_archive_recordings`), read on its own:
+/// the cost does not grow with the archive.
+@_cdecl("zw_archive_recording")
+public func zw_archive_recording(_ handle: UnsafeMutableRawPointer?, _ id: UnsafePointer<CChar>?, _ errorOut: ErrorPointer) -> UnsafeMutablePointer<CChar>? {
+    guard let archive = Handle.archive(handle) else { ErrorOut.write(Handle.closedArchive, to: errorOut); return nil }
+    guard let id else { ErrorOut.write("give an id", to: errorOut); return nil }
+    do {
+        return strdup(String(decoding: try archive.summary(String(cString: id)).jsonObject.serialized(), as: UTF8.self))
     } catch {
         ErrorOut.write(error, to: errorOut)
         return nil
@@ -58,8 +66,9 @@ public func zw_archive_recordings(_ handle: UnsafeMutableRawPointer?, _ errorOut
 public func zw_archive_import(
     _ handle: UnsafeMutableRawPointer?, _ paths: UnsafePointer<CChar>?, _ codec: UnsafePointer<CChar>?, _ errorOut: ErrorPointer
 ) -> UnsafeMutablePointer<CChar>? {
-    guard let archive = Handle.archive(handle), let paths, let list = try? JSONValue(parsing: Array(String(cString: paths).utf8)).arrayValue else {
-        ErrorOut.write("give an archive and a JSON array of paths", to: errorOut)
+    guard let archive = Handle.archive(handle) else { ErrorOut.write(Handle.closedArchive, to: errorOut); return nil }
+    guard let paths, let list = try? JSONValue(parsing: Array(String(cString: paths).utf8)).arrayValue else {
+        ErrorOut.write("give a JSON array of paths", to: errorOut)
         return nil
     }
     let files = list.compactMap(\.stringValue)
@@ -87,10 +96,11 @@ public func zw_archive_import(
 /// Opens recording `id` for reading (loads its index once).
 @_cdecl("zw_reader_open")
 public func zw_reader_open(_ handle: UnsafeMutableRawPointer?, _ id: UnsafePointer<CChar>?, _ errorOut: ErrorPointer) -> UnsafeMutableRawPointer? {
-    guard let archive = Handle.archive(handle), let id else { ErrorOut.write("give an archive and an id", to: errorOut); return nil }
+    guard let archive = Handle.archive(handle) else { ErrorOut.write(Handle.closedArchive, to: errorOut); return nil }
+    guard let id else { ErrorOut.write("give an id", to: errorOut); return nil }
     let text = String(cString: id)
     do {
-        return Handle.retain(ReaderBox(try archive.reader(for: text), id: text))
+        return Handle.issue(ReaderBox(try archive.reader(for: text), id: text))
     } catch {
         ErrorOut.write(error.inRecording(text), to: errorOut)
         return nil
@@ -123,7 +133,7 @@ public func zw_reader_read(
     _ handle: UnsafeMutableRawPointer?, _ start: Int64, _ stop: Int64, _ dtype: Int32, _ out: UnsafeMutableRawPointer?, _ capacity: Int64,
     _ errorOut: ErrorPointer
 ) -> Int32 {
-    guard let box = Handle.reader(handle) else { ErrorOut.write("no recording", to: errorOut); return -1 }
+    guard let box = Handle.reader(handle) else { ErrorOut.write(Handle.closedRecording, to: errorOut); return -1 }
     do {
         try Extraction.read(box, start..<max(start, stop), dtype: dtype, into: out, capacity: capacity)
         return 0
@@ -140,8 +150,9 @@ public func zw_reader_read_many(
     _ handle: UnsafeMutableRawPointer?, _ starts: UnsafePointer<Int64>?, _ stops: UnsafePointer<Int64>?, _ count: Int64, _ dtype: Int32,
     _ outs: UnsafePointer<UnsafeMutableRawPointer?>?, _ capacities: UnsafePointer<Int64>?, _ workers: Int32, _ errorOut: ErrorPointer
 ) -> Int32 {
-    guard let box = Handle.reader(handle), count >= 0, count == 0 || (starts != nil && stops != nil && outs != nil && capacities != nil) else {
-        ErrorOut.write("give a recording and the ranges with their buffers", to: errorOut)
+    guard let box = Handle.reader(handle) else { ErrorOut.write(Handle.closedRecording, to: errorOut); return -1 }
+    guard count >= 0, count == 0 || (starts != nil && stops != nil && outs != nil && capacities != nil) else {
+        ErrorOut.write("give the ranges with their buffers", to: errorOut)
         return -1
     }
     let jobs = (0..<Int(count)).map { k in
@@ -169,7 +180,8 @@ public func zw_archive_span(
     _ frames: UnsafeMutablePointer<Int64>?, _ channels: UnsafeMutablePointer<Int32>?, _ rate: UnsafeMutablePointer<Int32>?,
     _ bits: UnsafeMutablePointer<Int32>?, _ errorOut: ErrorPointer
 ) -> UnsafeMutableRawPointer? {
-    guard let archive = Handle.archive(handle), let at, let instant = Instant(String(cString: at)) else {
+    guard let archive = Handle.archive(handle) else { ErrorOut.write(Handle.closedArchive, to: errorOut); return nil }
+    guard let at, let instant = Instant(String(cString: at)) else {
         ErrorOut.write("the instant must be ISO 8601 with seconds and Z or an offset", to: errorOut)
         return nil
     }
@@ -179,7 +191,7 @@ public func zw_archive_span(
         channels?.pointee = Int32(clamping: span.channelCount)
         rate?.pointee = Int32(clamping: span.sampleRate)
         bits?.pointee = Int32(clamping: span.bitsPerSample)
-        return Handle.retain(SpanBox(span))
+        return Handle.issue(SpanBox(span))
     } catch {
         ErrorOut.write(error, to: errorOut)
         return nil
@@ -198,8 +210,10 @@ public func zw_span_read(
     _ handle: UnsafeMutableRawPointer?, _ spanHandle: UnsafeMutableRawPointer?, _ dtype: Int32, _ out: UnsafeMutableRawPointer?, _ capacity: Int64,
     _ errorOut: ErrorPointer
 ) -> Int32 {
-    guard let archive = Handle.archive(handle), let span = Handle.span(spanHandle)?.span, let out else {
-        ErrorOut.write("give an archive, a span and a buffer", to: errorOut)
+    guard let archive = Handle.archive(handle) else { ErrorOut.write(Handle.closedArchive, to: errorOut); return -1 }
+    guard let span = Handle.span(spanHandle)?.span else { ErrorOut.write(Handle.closedSpan, to: errorOut); return -1 }
+    guard let out else {
+        ErrorOut.write("give a buffer", to: errorOut)
         return -1
     }
     guard let format = Extraction.format(dtype) else { ErrorOut.write("dtype must be int16, int32 or float32", to: errorOut); return -1 }

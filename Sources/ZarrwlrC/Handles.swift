@@ -25,26 +25,70 @@ final class SpanBox: Sendable {
     init(_ span: Timeline.Span) { self.span = span }
 }
 
+/// The C ABI's handles are numbers into one table, never addresses: a handle is looked up under
+/// a lock and the caller gets a strong reference, so a read that is running keeps its reader
+/// alive while another thread frees the handle (the object goes when the last user lets go).
+/// A freed, doubly freed, never issued or wrong-kind handle finds nothing and becomes a typed
+/// error; numbers are never reused, so a stale handle cannot reach a newer object.
 enum Handle {
-    static func retain(_ object: AnyObject) -> UnsafeMutableRawPointer {
-        Unmanaged.passRetained(object).toOpaque()
+    private enum Entry {
+        case archive(ArchiveBox)
+        case reader(ReaderBox)
+        case span(SpanBox)
     }
 
+    private struct Table: ~Copyable {
+        var next: UInt = 1
+        var entries: [UInt: Entry] = [:]
+    }
+
+    private static let table = Mutex(Table())
+
+    private static func issue(_ entry: Entry) -> UnsafeMutableRawPointer? {
+        table.withLock { table in
+            let number = table.next
+            table.next += 1
+            table.entries[number] = entry
+            return UnsafeMutableRawPointer(bitPattern: number)
+        }
+    }
+
+    private static func entry(_ pointer: UnsafeMutableRawPointer?) -> Entry? {
+        guard let pointer else { return nil }
+        let number = UInt(bitPattern: pointer)
+        return table.withLock { $0.entries[number] }
+    }
+
+    static func issue(_ box: ArchiveBox) -> UnsafeMutableRawPointer? { issue(.archive(box)) }
+    static func issue(_ box: ReaderBox) -> UnsafeMutableRawPointer? { issue(.reader(box)) }
+    static func issue(_ box: SpanBox) -> UnsafeMutableRawPointer? { issue(.span(box)) }
+
     static func archive(_ pointer: UnsafeMutableRawPointer?) -> AudioArchive? {
-        pointer.map { Unmanaged<ArchiveBox>.fromOpaque($0).takeUnretainedValue().archive }
+        if case .archive(let box) = entry(pointer) { return box.archive }
+        return nil
     }
 
     static func reader(_ pointer: UnsafeMutableRawPointer?) -> ReaderBox? {
-        pointer.map { Unmanaged<ReaderBox>.fromOpaque($0).takeUnretainedValue() }
+        if case .reader(let box) = entry(pointer) { return box }
+        return nil
     }
 
     static func span(_ pointer: UnsafeMutableRawPointer?) -> SpanBox? {
-        pointer.map { Unmanaged<SpanBox>.fromOpaque($0).takeUnretainedValue() }
+        if case .span(let box) = entry(pointer) { return box }
+        return nil
     }
 
+    static let closedArchive = "no open archive: the handle was closed, or is not an archive's"
+    static let closedRecording = "no open recording: the handle was closed, or is not a recording's"
+    static let closedSpan = "no open span: the handle was freed, or is not a span's"
+
+    /// Forgets the handle; the object is freed once no running call holds it. Freeing a handle
+    /// twice, or one never issued, does nothing.
     static func release(_ pointer: UnsafeMutableRawPointer?) {
         guard let pointer else { return }
-        Unmanaged<AnyObject>.fromOpaque(pointer).release()
+        let number = UInt(bitPattern: pointer)
+        let removed = table.withLock { $0.entries.removeValue(forKey: number) }
+        _ = removed  // dropped here, outside the lock: a reader's deinit may take time
     }
 }
 

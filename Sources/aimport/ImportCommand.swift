@@ -263,13 +263,7 @@ struct List: ParsableCommand {
             throw ExitCode.reporting(error)
         }
         if json {
-            let objects: [JSONValue] = recordings.map { summary in
-                var object = summary.attributes.objectValue ?? [:]
-                object["id"] = .string(summary.id)
-                if let damage = summary.damage { object["damaged"] = .string(damage) }
-                return .object(object)
-            }
-            print(String(decoding: JSONValue.array(objects).serialized(), as: UTF8.self), terminator: "")
+            print(String(decoding: JSONValue.array(recordings.map(\.jsonObject)).serialized(), as: UTF8.self), terminator: "")
             return
         }
         if !recordings.isEmpty { print("id\tsource\tdevice\tcodec\trate\tchannels\tduration\tstart") }

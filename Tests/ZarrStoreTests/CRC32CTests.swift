@@ -18,9 +18,9 @@ import TestSupport
     @Test func codecDetectsCorruption() throws {
         let codec = CRC32CCodec()
         var encoded = try codec.encode(Array(repeating: 7, count: 100))
-        #expect(try codec.decode(encoded) == Array(repeating: 7, count: 100))
+        #expect(try codec.decode(encoded, limit: 100) == Array(repeating: 7, count: 100))
         encoded[50] ^= 1
-        let error = #expect(throws: ZarrError.self) { try codec.decode(encoded) }
+        let error = #expect(throws: ZarrError.self) { try codec.decode(encoded, limit: 100) }
         #expect(error?.code == .corruptChunk)
     }
 }

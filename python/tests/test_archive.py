@@ -250,3 +250,67 @@ def test_float_recordings_read_as_floats_and_integer_reads_count_what_they_clip(
     with pytest.warns(zarrwlr.ClippingWarning, match=f"{expected_clipped} samples lay beyond full scale"):
         quantised = recording.read(0, frames, dtype="int16")
     assert quantised.dtype == np.int16 and quantised.min() == -32768 and quantised.max() == 32767
+
+
+def test_closing_while_other_threads_read_never_crashes(archive_path, sources):
+    """Rounds of four threads reading one recording while the main thread closes the archive
+    (and closes it again): every read returns the right samples or raises InvalidArgument
+    naming the closed handle; the process never crashes (the library's handles are table
+    numbers, so a freed handle is never dereferenced)."""
+    id = archive_path["ids"]["flac16"]
+    expected = source_samples(sources["flac16"], 0, 4800, "int16")
+    outcomes = {"read": 0, "refused": 0}
+    wrong = []
+    lock = threading.Lock()
+
+    def reader(recording, started):
+        started.set()
+        for _ in range(200):
+            try:
+                samples = recording.read(0, 4800, dtype="int16")
+            except zarrwlr.InvalidArgument as error:
+                assert "no open" in error.message, error.message
+                with lock:
+                    outcomes["refused"] += 1
+                return
+            with lock:
+                outcomes["read"] += 1
+            if not np.array_equal(samples, expected):
+                wrong.append(samples.shape)
+
+    for _ in range(1000):
+        archive = zarrwlr.Archive(archive_path["store"])
+        recording = archive[id]
+        events = [threading.Event() for _ in range(4)]
+        threads = [threading.Thread(target=reader, args=(recording, event)) for event in events]
+        for thread in threads:
+            thread.start()
+        for event in events:
+            event.wait()
+        archive.close()
+        archive.close()
+        for thread in threads:
+            thread.join()
+    assert wrong == []
+    assert outcomes["refused"] > 0 and outcomes["read"] > 0, outcomes
+    with pytest.raises(zarrwlr.InvalidArgument) as closed:
+        recording.read(0, 10)
+    assert "no open archive" in closed.value.message
+
+
+def test_opening_one_recording_never_lists_the_archive(archive_path):
+    """`Archive[id]` reads the one recording's metadata (O(1) requests on S3, where a listing
+    costs one GET per recording): with listing made to fail, recordings still open and read,
+    and a missing or non-numeric id still raises InvalidArgument."""
+    archive = zarrwlr.Archive(archive_path["store"])
+
+    def no_listing():
+        raise AssertionError("Archive[id] listed the archive")
+
+    archive._list = no_listing
+    recording = archive[archive_path["ids"]["flac16"]]
+    assert recording.read(0, 10).shape == (10, 2) and recording.total_samples == 288000
+    for bad in ["999", "abc"]:
+        with pytest.raises(zarrwlr.InvalidArgument) as missing:
+            archive[bad]
+        assert missing.value.recording == bad or bad in missing.value.message

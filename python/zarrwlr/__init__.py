@@ -149,13 +149,18 @@ class Recording:
         return f"<zarrwlr.Recording {self.id}: {self.codec}, {self.sample_rate} Hz, {self.channels} ch, {self.duration:.3f} s>"
 
     def _reader(self) -> int:
-        if self._handle is None:
+        """The library's reader of this recording, opened on first use. Handles are table
+        numbers checked by the library, so one that another thread closes meanwhile makes the
+        read raise, never crash."""
+        handle = self._handle
+        if handle is None:
             handle = _call(_native.lib.zw_reader_open, self._archive._handle, self.id.encode())
             if self._handle is None:
                 self._handle = handle
             else:
                 _native.lib.zw_reader_free(handle)
-        return self._handle
+                handle = self._handle
+        return handle
 
     def _checked_range(self, start, stop) -> tuple[int, int]:
         """`(start, stop)` as ints, checked against the recording before anything is allocated."""
@@ -214,10 +219,16 @@ class Recording:
         _call(_native.lib.zw_reader_read_many, self._reader(), starts, stops, count, code, pointers, capacities, max(1, int(workers)))
         return outs
 
+    def _close(self) -> None:
+        """Lets go of the library's reader. Safe while other threads read: a read that runs
+        finishes, later ones open a new reader (or raise once the archive is closed); freeing
+        twice does nothing."""
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle is not None:
+            _native.lib.zw_reader_free(handle)
+
     def __del__(self):
-        if getattr(self, "_handle", None) is not None:
-            _native.lib.zw_reader_free(self._handle)
-            self._handle = None
+        self._close()
 
 
 class Archive:
@@ -247,15 +258,14 @@ class Archive:
         return known
 
     def __getitem__(self, id: str) -> Recording:
+        """Recording `id`, read on its own (the cost does not grow with the archive); raises
+        InvalidArgument when there is none and CorruptData when its metadata is damaged."""
         id = str(id)
-        if id in self._recordings:
-            return self._recordings[id]
-        for facts in self._list():
-            if facts["id"] == id:
-                if "damaged" in facts:
-                    raise CorruptData("corrupt data", facts["damaged"], recording=id)
-                return self._recording(facts)
-        raise InvalidArgument("invalid argument", f"no recording '{id}' in the archive", file=self.path, recording=id)
+        known = self._recordings.get(id)
+        if known is not None:
+            return known
+        facts = json.loads(_native.take_string(_call(_native.lib.zw_archive_recording, self._handle, id.encode())) or "{}")
+        return self._recording(facts)
 
     def __iter__(self) -> Iterator[Recording]:
         return iter(self.recordings())
@@ -295,12 +305,15 @@ class Archive:
         return [r["id"] for r in results]
 
     def close(self) -> None:
-        for recording in getattr(self, "_recordings", {}).values():
-            recording.__del__()
-        getattr(self, "_recordings", {}).clear()
-        if getattr(self, "_handle", None):
-            _native.lib.zw_archive_free(self._handle)
-            self._handle = None
+        """Closes the archive; safe from any thread, while others read, and more than once.
+        Reads that run finish; later ones raise InvalidArgument ("no open archive")."""
+        recordings = getattr(self, "_recordings", {})
+        for recording in list(recordings.values()):
+            recording._close()
+        recordings.clear()
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle:
+            _native.lib.zw_archive_free(handle)
 
     def __enter__(self) -> "Archive":
         return self

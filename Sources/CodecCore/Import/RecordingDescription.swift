@@ -78,6 +78,13 @@ public struct RecordingDescription: Sendable, Equatable {
         return object
     }
 
+    /// The rates, channel counts and depths a recording can have: what a WAV header can state
+    /// (a 32-bit rate, a 16-bit channel count) and sample depths up to 64 bits. Anything outside
+    /// is damaged or crafted metadata, refused before arithmetic on it can overflow.
+    public static let sampleRates = 1...Int(UInt32.max)
+    public static let channelCounts = 1...Int(UInt16.max)
+    public static let sampleDepths = 1...64
+
     /// Every key the description owns; the rest of an attributes object is codec facts.
     private static let ownKeys: Set<String> = [
         Key.codec, Key.sampleRate, Key.channels, Key.bitsPerSample, Key.totalSamples, Key.arrays, Key.encoding, Key.source,
@@ -91,8 +98,10 @@ public struct RecordingDescription: Sendable, Equatable {
             CodecError(.corrupt, "the recording's attributes lack a valid '\(key)'", file: file)
         }
         guard let codec = object[Key.codec]?.stringValue, !codec.isEmpty else { throw invalid(Key.codec) }
-        guard let rate = object[Key.sampleRate]?.intValue, rate > 0 else { throw invalid(Key.sampleRate) }
-        guard let channels = object[Key.channels]?.intValue, channels > 0 else { throw invalid(Key.channels) }
+        guard let rate = object[Key.sampleRate]?.intValue, Self.sampleRates.contains(rate) else { throw invalid(Key.sampleRate) }
+        guard let channels = object[Key.channels]?.intValue, Self.channelCounts.contains(channels) else { throw invalid(Key.channels) }
+        let bits = object[Key.bitsPerSample]?.intValue ?? 16
+        guard Self.sampleDepths.contains(bits) else { throw invalid(Key.bitsPerSample) }
         guard let total = object[Key.totalSamples]?.intValue, total >= 0 else { throw invalid(Key.totalSamples) }
         var arrays: [String: String] = [:]
         for (role, name) in object[Key.arrays]?.objectValue ?? [:] {
@@ -100,7 +109,7 @@ public struct RecordingDescription: Sendable, Equatable {
             arrays[role] = name
         }
         self.init(
-            codec: CodecID(codec), sampleRate: rate, channelCount: channels, bitsPerSample: object[Key.bitsPerSample]?.intValue ?? 16,
+            codec: CodecID(codec), sampleRate: rate, channelCount: channels, bitsPerSample: bits,
             totalSamples: Int64(total), arrays: arrays, encoding: object[Key.encoding]?.objectValue ?? [:],
             source: object[Key.source]?.objectValue ?? [:], codecFacts: object.filter { !Self.ownKeys.contains($0.key) })
     }

@@ -13,14 +13,16 @@ struct BytesCodec: ArrayToBytesCodec {
     }
 
     func decode(_ bytes: [UInt8], shape: [Int]) throws(ZarrError) -> ChunkArray {
-        let expected = shape.reduce(1, *) * elementSize
+        let expected = Shape.byteCount(shape, elementSize: elementSize) ?? -1
         guard bytes.count == expected else {
             throw ZarrError(.corruptChunk, "chunk holds \(bytes.count) bytes, its shape \(shape) needs \(expected)")
         }
         return ChunkArray(bytes: swaps ? Self.swapped(bytes, elementSize: elementSize) : bytes, shape: shape, elementSize: elementSize)
     }
 
-    func fixedEncodedSize(shape: [Int]) -> Int? { shape.reduce(1, *) * elementSize }
+    func fixedEncodedSize(shape: [Int]) -> Int? { Shape.byteCount(shape, elementSize: elementSize) }
+
+    func maximumEncodedSize(shape: [Int]) -> Int? { fixedEncodedSize(shape: shape) }
 
     private static func swapped(_ bytes: [UInt8], elementSize: Int) -> [UInt8] {
         var out = bytes

@@ -52,8 +52,9 @@ struct CRC32CCodec: BytesToBytesCodec {
         return bytes + withUnsafeBytes(of: crc.littleEndian) { Array($0) }
     }
 
-    func decode(_ bytes: [UInt8]) throws(ZarrError) -> [UInt8] {
-        guard bytes.count >= 4 else {
+    func decode(_ bytes: [UInt8], limit: Int) throws(ZarrError) -> [UInt8] {
+        guard bytes.count >= 4, bytes.count - 4 <= limit else {
+            if bytes.count >= 4 { throw ZarrError(.corruptChunk, "crc32c: \(bytes.count - 4) bytes of payload, more than the \(limit) a chunk can hold") }
             throw ZarrError(.corruptChunk, "crc32c: \(bytes.count) bytes is too short to hold a checksum")
         }
         let payload = bytes.count - 4
@@ -65,5 +66,7 @@ struct CRC32CCodec: BytesToBytesCodec {
         return Array(bytes[0..<payload])
     }
 
-    func fixedEncodedSize(_ size: Int) -> Int? { size + 4 }
+    func fixedEncodedSize(_ size: Int) -> Int? { maximumEncodedSize(size) }
+
+    func maximumEncodedSize(_ size: Int) -> Int? { Shape.sum(size, 4) }
 }

@@ -8,6 +8,9 @@ struct CodecChain: Sendable {
     /// `shapes.last` the shape the array->bytes codec sees.
     let shapes: [[Int]]
     let dataType: DataType
+    /// `decodeLimits[i]`: the most bytes `bytesToBytes[i]` may decode to (what the codec below
+    /// it can encode at most); the last entry is the most an encoded chunk can hold.
+    let decodeLimits: [Int]
 
     /// Builds the pipeline described by `specs` for chunks of `chunkShape`; `fillValue` (one
     /// element, host order) fills inner chunks a shard does not store.
@@ -53,6 +56,18 @@ struct CodecChain: Sendable {
         self.bytesToBytes = bytesToBytes
         self.shapes = shapes
         self.dataType = dataType
+        guard var limit = arrayToBytes.maximumEncodedSize(shape: shapes.last!) else {
+            throw ZarrError(.invalidMetadata, "chunks of shape \(chunkShape) and \(dataType.rawValue) are too large to address")
+        }
+        var limits = [limit]
+        for codec in bytesToBytes {
+            guard let next = codec.maximumEncodedSize(limit) else {
+                throw ZarrError(.invalidMetadata, "chunks of shape \(chunkShape) and \(dataType.rawValue) are too large to address")
+            }
+            limit = next
+            limits.append(limit)
+        }
+        decodeLimits = limits
     }
 
     private static func misplaced(_ spec: CodecSpec) -> ZarrError {
@@ -80,11 +95,14 @@ struct CodecChain: Sendable {
 
     func decode(_ encoded: [UInt8]) throws(ZarrError) -> ChunkArray {
         var bytes = encoded
-        for codec in bytesToBytes.reversed() { bytes = try codec.decode(bytes) }
+        for (i, codec) in bytesToBytes.enumerated().reversed() { bytes = try codec.decode(bytes, limit: decodeLimits[i]) }
         var array = try arrayToBytes.decode(bytes, shape: shapes.last!)
         for (i, codec) in arrayToArray.enumerated().reversed() { array = try codec.decode(array, to: shapes[i]) }
         return array
     }
+
+    /// The most bytes an encoded chunk can hold.
+    var maximumEncodedSize: Int? { decodeLimits.last }
 
     /// The encoded size of any chunk, when no codec's output depends on the data.
     var fixedEncodedSize: Int? {

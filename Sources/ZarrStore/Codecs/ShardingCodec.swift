@@ -35,6 +35,11 @@ struct ShardingCodec: ArrayToBytesCodec {
 
     func fixedEncodedSize(shape: [Int]) -> Int? { nil }
 
+    func maximumEncodedSize(shape: [Int]) -> Int? {
+        guard let innerSize = inner.maximumEncodedSize, let body = Shape.product([innerChunkCount, innerSize]) else { return nil }
+        return Shape.sum(body, indexSize)
+    }
+
     func encode(_ chunk: ChunkArray) throws(ZarrError) -> [UInt8] {
         var entries = [UInt64](repeating: Self.emptyEntry, count: 2 * innerChunkCount)
         var body: [UInt8] = []

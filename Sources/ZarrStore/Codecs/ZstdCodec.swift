@@ -6,8 +6,6 @@ struct ZstdCodec: BytesToBytesCodec {
     let level: Int
     let checksum: Bool
 
-    /// Decoded data larger than this is refused rather than allocated (a corrupt or hostile frame).
-    static let maximumDecodedSize = 1 << 32
 
     func encode(_ bytes: [UInt8]) throws(ZarrError) -> [UInt8] {
         guard let context = ZSTD_createCCtx() else { throw ZarrError(.io, "zstd: cannot allocate a compression context") }
@@ -31,7 +29,7 @@ struct ZstdCodec: BytesToBytesCodec {
         return out
     }
 
-    func decode(_ bytes: [UInt8]) throws(ZarrError) -> [UInt8] {
+    func decode(_ bytes: [UInt8], limit: Int) throws(ZarrError) -> [UInt8] {
         // A single frame that records its content size decodes in one call (zarr-python writes
         // such frames); anything else (unknown size, several frames) is streamed.
         let (declared, frameSize) = bytes.withUnsafeBytes {
@@ -40,12 +38,12 @@ struct ZstdCodec: BytesToBytesCodec {
         // ZSTD_CONTENTSIZE_UNKNOWN is 2^64-1, ZSTD_CONTENTSIZE_ERROR 2^64-2.
         if declared == UInt64.max - 1 { throw ZarrError(.corruptChunk, "zstd: data is not a valid Zstandard frame") }
         if declared < UInt64.max - 1, ZSTD_isError(frameSize) == 0, frameSize == bytes.count {
-            guard declared <= UInt64(Self.maximumDecodedSize) else {
-                throw ZarrError(.corruptChunk, "zstd frame declares \(declared) bytes, more than the \(Self.maximumDecodedSize)-byte limit")
+            guard declared <= UInt64(limit) else {
+                throw ZarrError(.corruptChunk, "zstd frame declares \(declared) bytes, more than the \(limit) a chunk can hold")
             }
             return try decodeKnownSize(bytes, size: Int(declared))
         }
-        return try decodeStreaming(bytes)
+        return try decodeStreaming(bytes, limit: limit)
     }
 
     private func decodeKnownSize(_ bytes: [UInt8], size: Int) throws(ZarrError) -> [UInt8] {
@@ -61,7 +59,7 @@ struct ZstdCodec: BytesToBytesCodec {
         return out
     }
 
-    private func decodeStreaming(_ bytes: [UInt8]) throws(ZarrError) -> [UInt8] {
+    private func decodeStreaming(_ bytes: [UInt8], limit: Int) throws(ZarrError) -> [UInt8] {
         guard let stream = ZSTD_createDStream() else { throw ZarrError(.io, "zstd: cannot allocate a decompression stream") }
         defer { ZSTD_freeDStream(stream) }
         var result: [UInt8] = []
@@ -81,8 +79,8 @@ struct ZstdCodec: BytesToBytesCodec {
                 }
                 if ZSTD_isError(remaining) != 0 {
                     failure = String(cString: ZSTD_getErrorName(remaining))
-                } else if result.count > Self.maximumDecodedSize {
-                    failure = "decoded data exceeds \(Self.maximumDecodedSize) bytes"
+                } else if result.count > limit {
+                    failure = "decoded data exceeds the \(limit) bytes a chunk can hold"
                 } else if input.pos == input.size {
                     if remaining == 0 { break }  // every frame complete
                     // The decoder wants more input than there is, and has nothing left to flush.
@@ -95,4 +93,9 @@ struct ZstdCodec: BytesToBytesCodec {
     }
 
     func fixedEncodedSize(_ size: Int) -> Int? { nil }
+
+    func maximumEncodedSize(_ size: Int) -> Int? {
+        guard size >= 0, size < Int.max / 2 else { return nil }
+        return ZSTD_compressBound(size)
+    }
 }

@@ -71,6 +71,9 @@ public struct ArrayMetadata: Sendable, Hashable {
               chunkShape.count == shape.count, chunkShape.allSatisfy({ $0 > 0 })
         else { throw ZarrError(.invalidMetadata, "regular chunk_shape must be \(shape.count) positive integers") }
 
+        guard Shape.byteCount(shape, elementSize: dataType.size) != nil, Shape.byteCount(chunkShape, elementSize: dataType.size) != nil else {
+            throw ZarrError(.invalidMetadata, "shape \(shape) or chunk_shape \(chunkShape) of \(dataType.rawValue) is too large to address")
+        }
         let keyEncoding = try ChunkKeyEncoding(json: members["chunk_key_encoding"] ?? ["name": "default"])
         guard let codecList = members["codecs"]?.arrayValue else { throw ZarrError(.invalidMetadata, "codecs must be a list") }
         var codecs: [CodecSpec] = []

@@ -312,7 +312,7 @@ public struct ZarrArray: Sendable {
 
     private func checkRegion(origin: [Int], shape regionShape: [Int], within arrayShape: [Int]) throws(ZarrError) {
         guard origin.count == arrayShape.count, regionShape.count == arrayShape.count,
-              (0..<arrayShape.count).allSatisfy({ origin[$0] >= 0 && regionShape[$0] >= 0 && origin[$0] + regionShape[$0] <= arrayShape[$0] })
+              (0..<arrayShape.count).allSatisfy({ origin[$0] >= 0 && origin[$0] <= arrayShape[$0] && regionShape[$0] >= 0 && regionShape[$0] <= arrayShape[$0] - origin[$0] })
         else {
             throw ZarrError(.invalidArgument, "region at \(origin) of shape \(regionShape) is outside array '\(path)' of shape \(arrayShape)")
         }
