@@ -46,11 +46,14 @@ extension AudioArchive {
             } catch {
                 throw CodecError(.storage, "cannot prepare the deletion: \(error.localizedDescription)", file: storeName, recording: id)
             }
+            let deleted = try? summary(id)
             let trash = trashFolder + "/" + id + "." + UUID().uuidString
             guard rename(folder + "/" + id, trash) == 0 else {
                 throw CodecError(.storage, "cannot delete the recording: \(String(cString: strerror(errno)))", file: storeName, recording: id)
             }
             _ = FilesystemStore.syncFolder(folder)
+            LocalRegistry(archive: self).didDelete(id: id, sha256: deleted?.sha256)
+            if let deleted { timeIndex.forget(deleted) }
             try? FileManager.default.removeItem(atPath: trash)
         }
     }
@@ -85,27 +88,51 @@ extension AudioArchive {
         guard start != nil || metadata != nil else {
             throw CodecError(.invalidArgument, "nothing to change: give a start time or metadata", recording: id)
         }
-        if let objects { return try updateObjects(id, objects, start: start, metadata: metadata) }
+        if objects != nil { return try changeFacts(of: id, start: start, metadata: metadata) }
         try FileLock.withExclusiveLock(at: lockPath) { () throws(CodecError) in
-            var group = try recording(id)
-            let facts: [String: JSONValue]
-            do throws(CodecError) {
-                facts = try Self.updated(group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:], start: start, metadata: metadata)
-            } catch {
-                throw error.inRecording(id)
-            }
-            do {
-                try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
-            } catch {
-                throw CodecError.store(error, "cannot update the recording's metadata", file: storeName).inRecording(id)
-            }
+            try changeFacts(of: id, start: start, metadata: metadata)
         }
     }
 
+    /// Rewrites recording `id`'s facts as stored now (compare-and-swap on object storage; the
+    /// caller holds the archive lock on a filesystem). The history entry carries a unique
+    /// change token, so that a write whose response was lost and is read back is recognised as
+    /// done and never appended twice.
+    private func changeFacts(of id: String, start: StartTimeChange?, metadata: JSONValue?) throws(CodecError) {
+        var group = try recording(id)
+        let before = Summary(id: id, attributes: group.attributes[RecordingLayout.attributeKey] ?? [:])
+        let token = UUID().uuidString.lowercased()
+        var refusal: CodecError?
+        do {
+            try group.changeAttributes { stored in
+                let facts = stored[RecordingLayout.attributeKey]?.objectValue ?? [:]
+                if facts["history"]?.arrayValue?.contains(where: { $0["change"]?.stringValue == token }) == true { return nil }
+                do throws(CodecError) {
+                    let changed = try Self.updated(facts, start: start, metadata: metadata, token: token)
+                    return stored.merging([RecordingLayout.attributeKey: .object(changed)]) { _, new in new }
+                } catch {
+                    refusal = error
+                    return nil
+                }
+            }
+        } catch where error.code == .nodeNotFound {
+            throw CodecError(.invalidArgument, "no recording '\(id)' in the archive (it was deleted)", file: storeName, recording: id)
+        } catch {
+            throw CodecError.store(error, "cannot update the recording's metadata", file: storeName).inRecording(id)
+        }
+        if let refusal { throw refusal.inRecording(id) }
+        // The entries for the new start; those of the old one that it lacks go.
+        let after = try summary(id)
+        try timeIndex.record(after)
+        timeIndex.forget(before, keeping: after)
+    }
+
     /// `facts` with the new start and/or user metadata, the old values appended to `history`.
-    static func updated(_ given: [String: JSONValue], start: StartTimeChange?, metadata: JSONValue?) throws(CodecError) -> [String: JSONValue] {
+    static func updated(_ given: [String: JSONValue], start: StartTimeChange?, metadata: JSONValue?, token: String) throws(CodecError) -> [String: JSONValue] {
         var facts = given
-        var old: [String: JSONValue] = ["changed_at": .string(Instant(secondsSinceEpoch: Date().timeIntervalSince1970.rounded()).text)]
+        var old: [String: JSONValue] = [
+            "changed_at": .string(Instant(secondsSinceEpoch: Date().timeIntervalSince1970.rounded()).text), "change": .string(token),
+        ]
         if let start {
             let previous = facts["start_time"]
             old["start_time"] = previous ?? .null
@@ -151,38 +178,14 @@ extension AudioArchive {
         guard Self.isRecordingID(id), try objects.isCommitted(id) else {
             throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: storeName, recording: id)
         }
-        let sha256 = (try? summary(id))?.sha256
+        let deleted = try? summary(id)
         do {
             try store.set(objects.deletedKey(id), [])
             try store.erase(objects.recordingKey(id))
         } catch {
             throw CodecError.store(error, "cannot delete the recording", file: storeName).inRecording(id)
         }
-        objects.abandon(id: id, sha256: sha256)
-    }
-
-    /// A metadata change on object storage: read, change, compare-and-swap, again on a lost race.
-    private func updateObjects(_ id: String, _ objects: ObjectCommit, start: StartTimeChange?, metadata: JSONValue?) throws(CodecError) {
-        guard let s3 = store as? S3Store else { return }
-        for _ in 0..<20 {
-            do {
-                guard let (bytes, etag) = try s3.getWithETag(objects.recordingKey(id)) else {
-                    throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: storeName, recording: id)
-                }
-                var document = try JSONValue(parsing: bytes).objectValue ?? [:]
-                var attributes = document["attributes"]?.objectValue ?? [:]
-                attributes[RecordingLayout.attributeKey] = .object(try Self.updated(
-                    attributes[RecordingLayout.attributeKey]?.objectValue ?? [:], start: start, metadata: metadata))
-                document["attributes"] = .object(attributes)
-                if try s3.replace(objects.recordingKey(id), JSONValue.object(document).serialized(), ifMatch: etag) { return }
-            } catch let error as CodecError {
-                throw error
-            } catch let error as ZarrError {
-                throw CodecError.store(error, "cannot update the recording's metadata", file: storeName).inRecording(id)
-            } catch {
-                throw CodecError(.corrupt, "the recording's metadata does not parse: \(error)", file: storeName, recording: id)
-            }
-        }
-        throw CodecError(.storage, "the recording's metadata kept changing under the update", file: storeName, recording: id)
+        objects.abandon(id: id, sha256: deleted?.sha256)
+        if let deleted { timeIndex.forget(deleted) }
     }
 }

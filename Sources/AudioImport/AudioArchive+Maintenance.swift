@@ -134,6 +134,15 @@ extension AudioArchive {
     /// Rebuilds the index of every stream of a recording, or with `verifyOnly` compares the stored
     /// ones with a fresh build. Returns one line per stream.
     public func index(_ id: String, options: IndexOptions, verifyOnly: Bool) async throws(CodecError) -> [(stream: String, matches: Bool?, report: IndexReport?)] {
+        // On a filesystem the rebuild holds the archive lock, so that no `set` or `delete` comes
+        // between; on object storage each table switch is a compare-and-swap (IndexTable).
+        guard objects == nil, !verifyOnly else { return try await indexStreams(of: id, options: options, verifyOnly: verifyOnly) }
+        return try await FileLock.withExclusiveLock(at: lockPath) { () async throws(CodecError) in
+            try await indexStreams(of: id, options: options, verifyOnly: verifyOnly)
+        }
+    }
+
+    private func indexStreams(of id: String, options: IndexOptions, verifyOnly: Bool) async throws(CodecError) -> [(stream: String, matches: Bool?, report: IndexReport?)] {
         var results: [(stream: String, matches: Bool?, report: IndexReport?)] = []
         for (stream, backend) in try streams(of: id) {
             let codec: any CodecBackend = backend.init()

@@ -166,7 +166,7 @@ public struct AudioArchive: Sendable {
     /// The archive's internal paths that clean-up and locking touch (filesystem stores).
     var internalPaths: [String] {
         let base = folder + "/" + Self.internalFolder
-        return [base, stagingFolder, lockPath, base + "/deleted", base + "/trash"]
+        return [base, stagingFolder, lockPath, base + "/deleted", base + "/trash", base + "/sha256", base + "/next_id"]
     }
 
     /// Refuses a filesystem archive whose internal folder, or anything the archive cleans up or
@@ -467,6 +467,6 @@ public struct AudioArchive: Sendable {
             let id = String(decoding: bytes, as: UTF8.self)
             return try objects.isCommitted(id) ? id : nil
         }
-        return try recordings().first { $0.damage == nil && $0.sha256 == sha256 }?.id
+        return LocalRegistry(archive: self).recording(madeFrom: sha256)
     }
 }

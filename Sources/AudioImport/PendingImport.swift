@@ -56,13 +56,15 @@ enum PendingImport {
         switch self {
         case .folder(let staging, let archive):
             return try archive.commitLocally(staging, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
-        case .objects(let id, let lease, let held, _, let objects):
+        case .objects(let id, let lease, let held, let archive, let objects):
             guard let metadata = held.heldValue else {
                 remove()
                 throw CodecError(.incompleteRecording, "recording \(id) has no group metadata to commit")
             }
             defer { lease.stop() }
             do {
+                let facts = try? JSONValue(parsing: metadata)["attributes"]?[RecordingLayout.attributeKey]
+                try archive.recordInTime(id: id, facts: facts)
                 if let existing = try objects.commit(id: id, lease: lease, groupMetadata: metadata, sha256: sha256, allowDuplicate: allowDuplicate) {
                     return .duplicate(of: existing)
                 }
@@ -78,22 +80,40 @@ enum PendingImport {
 
 extension AudioArchive {
     /// Under the archive lock: the duplicate check again, then the rename to the next free id
-    /// (past every numeric child, damaged recordings included, so no id is ever reused).
+    /// (never one used before, damaged recordings and deletions included), each in O(1) file
+    /// operations through the ``LocalRegistry``.
     func commitLocally(_ staging: Staging, sha256: String, allowDuplicate: Bool, report: ImportReport) throws(CodecError) -> Outcome {
         try FileLock.withExclusiveLock(at: lockPath) { () throws(CodecError) -> Outcome in
-            // One listing serves the duplicate check and the next id.
-            let committed = try recordings()
-            if !allowDuplicate, let existing = committed.first(where: { $0.damage == nil && $0.sha256 == sha256 })?.id {
+            let registry = LocalRegistry(archive: self)
+            let next: Int
+            do throws(CodecError) {
+                // First: in an archive made before the registry, this starts its markers.
+                next = try registry.nextID()
+                if !allowDuplicate, let existing = registry.recording(madeFrom: sha256) {
+                    staging.remove()
+                    return .duplicate(of: existing)
+                }
+                if registry.recording(madeFrom: sha256) == nil { try registry.willCommit(id: next, sha256: sha256) }
+                try recordInTime(id: String(next), facts: try? staging.reopened().attributes[RecordingLayout.attributeKey])
+            } catch {
                 staging.remove()
-                return .duplicate(of: existing)
+                throw error
             }
-            let next = ((committed.compactMap { Self.boundedID($0.id) } + deletedIDs()).max() ?? -1) + 1
             guard staging.commit(to: folder + "/\(next)") else {
                 let reason = String(cString: strerror(errno))
                 staging.remove()
                 throw CodecError(.storage, "cannot commit the recording as '\(next)': \(reason)", file: storeName)
             }
+            // Committed: a counter left behind (this write failing) is moved past the id next time.
+            try? registry.didCommit(id: next)
             return .imported(id: String(next), report: report)
         }
+    }
+
+    /// Before a commit: the time index entries of recording `id` (the index started first when
+    /// the archive has none, so that it is complete once this commit is).
+    func recordInTime(id: String, facts: JSONValue?) throws(CodecError) {
+        if !timeIndex.isComplete { try completeTimeIndex() }
+        try timeIndex.record(Summary(id: id, attributes: facts ?? [:]))
     }
 }

@@ -11,6 +11,12 @@ extension SourceFile {
         }
         return (size, SHA256.hex(hash.finalize()))
     }
+
+    /// Whether `text` is a SHA-256 as ``sizeAndSHA256(_:)`` writes it (64 lowercase hex digits):
+    /// only such a text names a file in the archive's marker folder.
+    public static func isSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    }
 }
 
 extension ImportSource {

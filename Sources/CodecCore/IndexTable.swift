@@ -61,21 +61,29 @@ public enum IndexTable {
         role: String, defaultName: String, with values: [UInt64]?, columns: [String], attributes: [String: JSONValue],
         dimensionNames: [String], in group: ZarrGroup, codec: CodecID
     ) throws(CodecError) -> String? {
-        let old = name(of: role, in: group, defaultName: defaultName)
         var newName: String?
         if let values {
             let fresh = defaultName + "-" + String(UUID().uuidString.prefix(8)).lowercased()
             try write(values, columns: columns, attributes: attributes, dimensionNames: dimensionNames, named: fresh, in: group, codec: codec)
             newName = fresh
         }
+        // The switch changes the attributes as stored now (compare-and-swap on object storage),
+        // so that a metadata change made meanwhile is kept and a recording deleted meanwhile
+        // stays deleted; the table just written is then removed again.
         var recording = group
+        var old = name(of: role, in: group, defaultName: defaultName)
         do {
-            var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
-            var arrays = facts["arrays"]?.objectValue ?? [:]
-            arrays[role] = newName.map(JSONValue.string)
-            facts["arrays"] = .object(arrays)
-            try recording.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
+            try recording.changeAttributes { stored in
+                var facts = stored[RecordingLayout.attributeKey]?.objectValue ?? [:]
+                var arrays = facts["arrays"]?.objectValue ?? [:]
+                if let named = arrays[role]?.stringValue, named != newName { old = named }
+                guard arrays[role]?.stringValue != newName else { return nil }
+                arrays[role] = newName.map(JSONValue.string)
+                facts["arrays"] = .object(arrays)
+                return stored.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new }
+            }
         } catch {
+            if let newName { try? group.deleteChild(newName) }
             throw CodecError.store(error, "cannot switch the recording to its new index table", codec: codec, file: group.path)
         }
         try deleteUnnamed(prefix: defaultName, keeping: newName, also: old, in: recording, codec: codec)

@@ -6,7 +6,7 @@ import ZarrStore
 /// object or the new one), listings ListObjectsV2 with a "/" delimiter. Besides the store
 /// protocols it offers the conditional writes a commit protocol needs (``createIfAbsent(_:_:)``,
 /// ``replace(_:_:ifMatch:)``). Safe to share between tasks: each request is independent.
-public final class S3Store: ZarrStorage {
+public final class S3Store: ConditionalStore {
     public let location: S3Location
     public let client: S3Client
 

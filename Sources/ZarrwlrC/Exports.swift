@@ -186,7 +186,7 @@ public func zw_archive_span(
         return nil
     }
     do {
-        let span = try archive.timeline().span(at: instant, duration: duration, device: device.map { String(cString: $0) }, fillGaps: fillGaps != 0)
+        let span = try archive.span(at: instant, duration: duration, device: device.map { String(cString: $0) }, fillGaps: fillGaps != 0).span
         frames?.pointee = span.totalSamples
         channels?.pointee = Int32(clamping: span.channelCount)
         rate?.pointee = Int32(clamping: span.sampleRate)

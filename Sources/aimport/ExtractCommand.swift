@@ -163,10 +163,7 @@ struct Extract: AsyncParsableCommand {
 
     private func extractSpan(at start: Instant, duration: Double) throws {
         let archive = try location.archive()
-        let summaries = try archive.recordings()
-        let span = try Timeline(summaries).span(at: start, duration: duration, device: device, fillGaps: fillGaps)
-        var used: [AudioArchive.Summary] = []
-        for case .recording(let id, _) in span.pieces { used += summaries.filter { $0.id == id } }
+        let (span, used) = try archive.span(at: start, duration: duration, device: device, fillGaps: fillGaps)
         for gap in span.gaps {
             FileHandle.standardError.write(Data("aimport: no recording from \(Instant.utcText(start.secondsSinceEpoch + gap.offset)) for \(String(format: "%.3f", gap.length)) s: filled with zeros\n".utf8))
         }

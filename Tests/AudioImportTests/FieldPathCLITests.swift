@@ -415,4 +415,129 @@ import ZarrStore
         #expect(renamedUnsynced.isEmpty, "renamed before fsync: \(renamedUnsynced)")
         #expect(synced.contains(store), "the archive folder was not fsynced after the commit")
     }
+
+    /// An import's cost does not grow with the archive: importing a new file and a duplicate into
+    /// an archive of 12 recordings opens no other recording's metadata (strace), where a listing
+    /// would open all 12.
+    @Test func anImportOpensNoOtherRecording() throws {
+        guard let strace = ProcessRunner.which("strace") else { Issue.record("strace is not installed (scripts/install-deps installs it)"); return }
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        var files: [String] = []
+        for k in 0..<13 {
+            let file = folder.path + "/t\(k).wav"
+            try TestAudio.tone(file, seconds: 0.1, frequency: 200 + 50 * k)
+            files.append(file)
+        }
+        for file in files.dropLast() { #expect(aimport(["import", "--store", store, file]).status == 0) }
+        func recordingsOpened(importing file: String) throws -> (opened: Set<String>, output: String) {
+            let (opened, result) = try recordingFolders(openedBy: ["import", "--store", store, "--json", file], in: store, strace: strace)
+            #expect(result.status == 0, "\(result.standardError)")
+            return (opened, result.standardOutput)
+        }
+        let fresh = try recordingsOpened(importing: files[12])
+        #expect(fresh.opened.isEmpty, "a new file's import opened recordings \(fresh.opened.sorted())")
+        #expect(try JSONValue(parsing: Array(fresh.output.utf8)).arrayValue?.first?["id"] == "12")
+        let duplicate = try recordingsOpened(importing: files[5])
+        #expect(duplicate.opened == ["5"], "a duplicate's import opened recordings \(duplicate.opened.sorted())")
+        let answer = try JSONValue(parsing: Array(duplicate.output.utf8)).arrayValue?.first
+        #expect(answer?["status"] == "duplicate" && answer?["id"] == "5", "\(duplicate.output)")
+    }
+
+    /// The recording folders of `store` (their ids) that `aimport arguments` opens anything in, read
+    /// from its system calls (strace), and its outcome.
+    private func recordingFolders(openedBy arguments: [String], in store: String, strace: String) throws -> (Set<String>, ProcessRunner.Result) {
+        let trace = NSTemporaryDirectory() + "/zarrwlr-trace-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let result = ProcessRunner.outcome(strace, ["-f", "-qq", "-o", trace, "-e", "trace=openat", Self.binary] + arguments)
+        var opened = Set<String>()
+        for line in try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n") {
+            let quoted = line.split(separator: "\"", omittingEmptySubsequences: false)
+            guard quoted.count > 1, quoted[1].hasPrefix(store + "/") else { continue }
+            let first = quoted[1].dropFirst(store.count + 1).split(separator: "/").first.map(String.init) ?? ""
+            if Int(first) != nil { opened.insert(first) }
+        }
+        return (opened, result)
+    }
+
+    /// `extract --at` and `list --since/--until` read the recordings of the hours asked for (the
+    /// time index), not every recording: in an archive of 10 recordings a day apart, each opens
+    /// only the recording it is about, and gives what a full listing gives; an archive whose
+    /// index is gone (made before it existed) is still answered right, and its next import
+    /// starts the index again.
+    @Test func timeQueriesReadOnlyTheRecordingsOfTheirHours() throws {
+        guard let strace = ProcessRunner.which("strace") else { Issue.record("strace is not installed (scripts/install-deps installs it)"); return }
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        for k in 0..<10 {
+            let file = folder.path + "/t\(k).wav"
+            try TestAudio.tone(file, seconds: 2, frequency: 300 + 40 * k)
+            #expect(aimport(["import", "--store", store, "--start-time", "2025-04-\(10 + k)T23:59:59Z", file]).status == 0)
+        }
+        let (listedOpened, listed) = try recordingFolders(openedBy: ["list", "--store", store, "--since", "2025-04-14T00:00:00.5Z", "--until", "2025-04-14T00:00:00.7Z", "--json"], in: store, strace: strace)
+        #expect(listed.status == 0)
+        #expect((try JSONValue(parsing: Array(listed.standardOutput.utf8)).arrayValue ?? []).compactMap { $0["id"]?.stringValue } == ["3"])
+        #expect(listedOpened == ["3"], "list --since/--until opened recordings \(listedOpened.sorted())")
+        let out = folder.path + "/span.wav"
+        let (extractOpened, extracted) = try recordingFolders(openedBy: ["extract", "--store", store, "--at", "2025-04-15T00:00:00Z", "--duration", "0.5", "--output", out], in: store, strace: strace)
+        #expect(extracted.status == 0, "\(extracted.standardError)")
+        #expect(extractOpened == ["4"], "extract --at opened recordings \(extractOpened.sorted())")
+        let direct = folder.path + "/direct.wav"
+        #expect(aimport(["extract", "--store", store, "4", "--start", "16000", "--end", "24000", "--output", direct]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)).count == (try Data(contentsOf: URL(fileURLWithPath: direct))).count)
+
+        // Without an index: the same answers from a full listing; the next import starts it again.
+        try FileManager.default.removeItem(atPath: store + "/.zarrwlr/time")
+        let unindexed = aimport(["list", "--store", store, "--since", "2025-04-14T00:00:00.5Z", "--until", "2025-04-14T00:00:00.7Z", "--json"])
+        #expect((try JSONValue(parsing: Array(unindexed.standardOutput.utf8)).arrayValue ?? []).compactMap { $0["id"]?.stringValue } == ["3"])
+        let late = folder.path + "/late.wav"
+        try TestAudio.tone(late, seconds: 2, frequency: 2_000)
+        #expect(aimport(["import", "--store", store, "--start-time", "2025-04-14T00:00:01Z", late]).status == 0)
+        let (reindexedOpened, reindexed) = try recordingFolders(openedBy: ["list", "--store", store, "--since", "2025-04-14T00:00:00.5Z", "--until", "2025-04-14T00:00:01.5Z", "--json"], in: store, strace: strace)
+        #expect((try JSONValue(parsing: Array(reindexed.standardOutput.utf8)).arrayValue ?? []).compactMap { $0["id"]?.stringValue } == ["3", "10"])
+        #expect(reindexedOpened == ["3", "10"], "\(reindexedOpened.sorted())")
+        // Moved and deleted recordings leave the hours they left.
+        #expect(aimport(["set", "--store", store, "3", "--start-time", "2026-01-01T00:00:00Z"]).status == 0)
+        #expect(aimport(["delete", "--store", store, "10"]).status == 0)
+        let moved = aimport(["list", "--store", store, "--since", "2025-04-14T00:00:00.5Z", "--until", "2025-04-14T00:00:01.5Z", "--json"])
+        #expect((try JSONValue(parsing: Array(moved.standardOutput.utf8)).arrayValue ?? []) == [])
+        let there = aimport(["list", "--store", store, "--since", "2026-01-01T00:00:01Z", "--until", "2026-01-01T00:00:01.5Z", "--json"])
+        #expect((try JSONValue(parsing: Array(there.standardOutput.utf8)).arrayValue ?? []).compactMap { $0["id"]?.stringValue } == ["3"])
+    }
+
+    /// The id counter and duplicate markers are hints, never trusted blindly: a counter behind
+    /// the archive (a crash after a commit, an older writer), a marker naming a recording of
+    /// another file, a marker of a recording never committed, and an archive made before they
+    /// existed all give the next unused id and the right duplicate answer.
+    @Test func aStaleCounterOrMarkerNeverReusesAnIdOrHidesADuplicate() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let files = try (0..<4).map { k in
+            let file = folder.path + "/t\(k).wav"
+            try TestAudio.tone(file, seconds: 0.1, frequency: 300 + 70 * k)
+            return file
+        }
+        #expect(aimport(["import", "--store", store, files[0], files[1]]).status == 0)
+        let internalFolder = store + "/.zarrwlr"
+        // As made before the registry: neither counter nor markers.
+        try FileManager.default.removeItem(atPath: internalFolder + "/next_id")
+        try FileManager.default.removeItem(atPath: internalFolder + "/sha256")
+        #expect(aimport(["import", "--store", store, files[1]]).standardOutput.contains("duplicate of 1"))
+        // A counter behind, and the marker of file 2 naming recording 0 (another file's).
+        let sha2 = try SourceFile.sizeAndSHA256(files[2]).sha256
+        try Data("0".utf8).write(to: URL(fileURLWithPath: internalFolder + "/next_id"))
+        try Data("0".utf8).write(to: URL(fileURLWithPath: internalFolder + "/sha256/" + sha2))
+        let third = aimport(["import", "--store", store, "--json", files[2]])
+        #expect(try JSONValue(parsing: Array(third.standardOutput.utf8)).arrayValue?.first?["id"] == "2", "\(third.standardOutput)")
+        #expect(aimport(["import", "--store", store, files[2]]).standardOutput.contains("duplicate of 2"))
+        // A marker of a recording that never appeared (a crash before the commit rename).
+        let sha3 = try SourceFile.sizeAndSHA256(files[3]).sha256
+        try Data("7".utf8).write(to: URL(fileURLWithPath: internalFolder + "/sha256/" + sha3))
+        let fourth = aimport(["import", "--store", store, "--json", files[3]])
+        #expect(try JSONValue(parsing: Array(fourth.standardOutput.utf8)).arrayValue?.first?["id"] == "3", "\(fourth.standardOutput)")
+        // Deleted, its id is not reused and its file is no duplicate any more.
+        #expect(aimport(["delete", "--store", store, "3"]).status == 0)
+        let again = aimport(["import", "--store", store, "--json", files[3]])
+        #expect(try JSONValue(parsing: Array(again.standardOutput.utf8)).arrayValue?.first?["id"] == "4", "\(again.standardOutput)")
+    }
 }

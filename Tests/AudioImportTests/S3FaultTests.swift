@@ -123,6 +123,49 @@ import ZarrStore
         #expect(run(["import", "--store", url, file]).standardOutput.contains("duplicate of \(recordings.first?["id"]?.stringValue ?? "?")"))
     }
 
+    @Test func aLostAnswerToAMetadataChangeAppendsOneHistoryEntry() throws {
+        guard S3TestServer.environment != nil else { Issue.record(Comment(rawValue: S3TestServer.missing)); return }
+        let folder = TemporaryFolder()
+        let url = S3TestServer.freshLocation()
+        let file = folder.path + "/a.wav"
+        try TestAudio.tone(file, seconds: 0.5)
+        #expect(run(["import", "--store", url, file]).status == 0)
+        // The compare-and-swap of `set` takes effect but its answer is lost, twice: the retry
+        // gets 412, reads back, finds its own change and stops.
+        let proxy = try Proxy(rules: [["method": "PUT", "key": "/0/zarr.json$", "header": "if-match", "action": "drop_response", "times": 2]], in: folder)
+        defer { proxy.stop() }
+        let changed = run(["set", "--store", url, "0", "--meta", #"{"site": "B"}"#], environment: proxy.environment)
+        #expect(changed.status == 0, "\(changed.standardError)")
+        #expect(proxy.faults().count == 2, "\(proxy.faults())")
+        let info = try JSONValue(parsing: Array(run(["info", "--store", url, "0"]).standardOutput.utf8))
+        #expect(info["metadata"]?["user"]?["site"] == "B")
+        #expect(info["history"]?.arrayValue?.count == 1, "\(info["history"] ?? .null)")
+    }
+
+    /// An index rebuild whose table switch is answered 412 once (another writer came between)
+    /// keeps that writer's change: the switch is a compare-and-swap of the stored metadata.
+    @Test func anIndexRebuildOnObjectStorageKeepsAConcurrentChange() throws {
+        guard S3TestServer.environment != nil else { Issue.record(Comment(rawValue: S3TestServer.missing)); return }
+        let folder = TemporaryFolder()
+        let url = S3TestServer.freshLocation()
+        let file = folder.path + "/a.wav"
+        try TestAudio.tone(file, seconds: 0.5)
+        #expect(run(["import", "--store", url, file]).status == 0)
+        // The answer to the rebuild's first table write is held back; once the proxy has it, a
+        // `set` (not through the proxy) lands while the rebuild waits.
+        let proxy = try Proxy(rules: [["method": "PUT", "key": "flac_index-", "action": "delay", "delay_ms": 3000, "times": 1]], in: folder)
+        defer { proxy.stop() }
+        let rebuild = try ProcessRunner.launch(Self.binary, ["index", "--store", url, "0"], environment: proxy.environment).process
+        for _ in 0..<3_000 where proxy.faults().isEmpty && rebuild.isRunning { usleep(10_000) }
+        #expect(!proxy.faults().isEmpty, "the rebuild wrote no table")
+        #expect(run(["set", "--store", url, "0", "--meta", #"{"site": "C"}"#]).status == 0)
+        rebuild.waitUntilExit()
+        #expect(rebuild.terminationStatus == 0)
+        let info = try JSONValue(parsing: Array(run(["info", "--store", url, "0"]).standardOutput.utf8))
+        #expect(info["metadata"]?["user"]?["site"] == "C", "the rebuild reverted the change: \(info)")
+        #expect(run(["verify", "--store", url, "0"]).status == 0)
+    }
+
     @Test func aFailedClaimRemovalAfterTheCommitLosesNothing() throws {
         guard S3TestServer.environment != nil else { Issue.record(Comment(rawValue: S3TestServer.missing)); return }
         let folder = TemporaryFolder()

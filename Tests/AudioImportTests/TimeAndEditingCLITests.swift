@@ -169,6 +169,41 @@ import ZarrStore
         #expect(seen["fields"]?["zarrwlr|Recording"] == "0,1")
     }
 
+    /// `index` rebuilds while `set` and `delete` run in other processes: every change made
+    /// during a rebuild is kept (none reverted from the rebuild's earlier read), each `set`
+    /// appears once in the history, and a recording deleted during a rebuild stays deleted
+    /// (no folder of it comes back as a damaged recording).
+    @Test func indexRebuildsNeverUndoConcurrentChanges() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/s.zarr"
+        let (a, b) = (folder.path + "/a.wav", folder.path + "/b.wav")
+        try noise(a, seconds: 60, seed: 1)
+        try noise(b, seconds: 60, seed: 2)
+        try importFile(store, a, start: "2025-04-16T05:00:00Z")
+        try importFile(store, b, start: "2025-04-16T06:00:00Z")
+        let rounds = 4
+        for round in 0..<rounds {
+            let rebuild = try ProcessRunner.launch(Self.binary, ["index", "--store", store, "0"]).process
+            usleep(UInt32(50_000 * round))
+            #expect(run(["set", "--store", store, "0", "--meta", #"{"round": \#(round)}"#]).status == 0)
+            rebuild.waitUntilExit()
+            #expect(rebuild.terminationStatus == 0)
+        }
+        let info = try JSONValue(parsing: Array(run(["info", "--store", store, "0"]).standardOutput.utf8))
+        #expect(info["metadata"]?["user"]?["round"]?.intValue == rounds - 1, "\(info["metadata"] ?? .null)")
+        #expect(info["history"]?.arrayValue?.count == rounds)
+        #expect(run(["verify", "--store", store, "0"]).status == 0)
+
+        let rebuild = try ProcessRunner.launch(Self.binary, ["index", "--store", store, "1"]).process
+        usleep(100_000)
+        #expect(run(["delete", "--store", store, "1"]).status == 0)
+        rebuild.waitUntilExit()
+        #expect(!FileManager.default.fileExists(atPath: store + "/1"), "the deleted recording came back")
+        let listed = try JSONValue(parsing: Array(run(["list", "--store", store, "--json"]).standardOutput.utf8)).arrayValue ?? []
+        #expect(listed.compactMap { $0["id"]?.stringValue } == ["0"])
+        #expect(run(["verify", "--store", store]).status == 0)
+    }
+
     @Test func deleteAndSetChangeOneRecordingAtomically() throws {
         let folder = TemporaryFolder()
         let store = folder.path + "/s.zarr"

@@ -54,10 +54,13 @@ public enum ProcessRunner {
 
     /// Starts `executable` with `arguments` without waiting for it: its standard output (or, with
     /// `capturingStandardError`, its standard error) is the returned pipe, the other goes nowhere.
-    public static func launch(_ executable: String, _ arguments: [String], capturingStandardError: Bool = false) throws -> (process: Process, output: Pipe) {
+    public static func launch(
+        _ executable: String, _ arguments: [String], capturingStandardError: Bool = false, environment: [String: String]? = nil
+    ) throws -> (process: Process, output: Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let output = Pipe()
         process.standardOutput = capturingStandardError ? FileHandle.nullDevice : output
         process.standardError = capturingStandardError ? output : FileHandle.nullDevice

@@ -11,6 +11,11 @@ enum NodeDocument {
     static func load(from store: any ReadableStore, path: String) throws(ZarrError) -> NodeDocument? {
         let key = metadataKey(path)
         guard let bytes = try store.get(key) else { return nil }
+        return try parse(bytes, key: key)
+    }
+
+    /// The node whose `zarr.json` at `key` holds `bytes`.
+    static func parse(_ bytes: [UInt8], key: String) throws(ZarrError) -> NodeDocument {
         do {
             return try parse(bytes)
         } catch {

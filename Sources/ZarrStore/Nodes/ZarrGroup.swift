@@ -47,13 +47,17 @@ public struct ZarrGroup: Sendable {
         }
     }
 
-    /// Makes every missing ancestor of `path` a group; an ancestor that is an array is an error.
-    private static func createParents(of path: String, in store: any ZarrStorage) throws(ZarrError) {
+    /// Makes every missing ancestor of `path` below `top` a group (`top` itself and those above
+    /// it are left alone, "" included when `top` is nil); an ancestor that is an array is an error.
+    /// A child created through a group object passes the group's path as `top`, so that a group
+    /// deleted meanwhile (by another process) is never created again as an empty one.
+    private static func createParents(of path: String, in store: any ZarrStorage, below top: String? = nil) throws(ZarrError) {
         let parts = path.split(separator: "/").map(String.init)
         guard parts.count > 0 else { return }
         var ancestor = ""
         for part in [""] + parts.dropLast() {
             ancestor = part.isEmpty ? "" : (ancestor.isEmpty ? part : ancestor + "/" + part)
+            if let top, top == ancestor || !ancestor.hasPrefix(top.isEmpty ? "" : top + "/") { continue }
             switch try NodeDocument.load(from: store, path: ancestor) {
             case .group: continue
             case .array: throw ZarrError(.wrongNodeType, "cannot create a node below array '\(ancestor)'")
@@ -79,7 +83,7 @@ public struct ZarrGroup: Sendable {
             throw ZarrError(.nodeExists, "a node already exists at '\(childPath)'", key: NodeDocument.metadataKey(childPath))
         }
         let array = try ZarrArray(metadata: metadata, path: childPath, reader: store, writer: store)
-        try ZarrGroup.createParents(of: childPath, in: store)
+        try ZarrGroup.createParents(of: childPath, in: store, below: path)
         try array.storeMetadata()
         return array
     }
@@ -113,6 +117,55 @@ public struct ZarrGroup: Sendable {
         let childPath = try NodePath.join(path, name)
         try store.erase(NodeDocument.metadataKey(childPath))
         try store.erasePrefix(childPath)
+    }
+
+    /// The most rounds ``changeAttributes(_:)`` reads and writes before it gives up.
+    static let maximumChangeRounds = 20
+
+    /// Changes the group's attributes as they are stored now, not as last read: `change` gets
+    /// the stored attributes and returns the new ones, or nil when they already say what it wants.
+    ///
+    /// On a ``ConditionalStore`` the write is a compare-and-swap, repeated with a fresh read when
+    /// another writer came between or when a write's outcome is unknown (an I/O error after the
+    /// request may have arrived): `change` must then recognise its own change in what it reads
+    /// (return nil), which makes a lost response harmless. On other stores the caller keeps
+    /// other writers out (the archive lock). The group is never created again once gone.
+    /// - Throws: ``ZarrError/Code/nodeNotFound`` when no group is there (any more), or
+    ///   ``ZarrError/Code/io`` when other writers kept changing it.
+    public mutating func changeAttributes(_ change: ([String: JSONValue]) -> [String: JSONValue]?) throws(ZarrError) {
+        let key = NodeDocument.metadataKey(path)
+        guard let conditional = store as? any ConditionalStore else {
+            let current = try Self.storedAttributes(try store.get(key), key: key)
+            if let changed = change(current) { try setAttributes(changed) } else { attributes = current }
+            return
+        }
+        var lastProblem: ZarrError?
+        for _ in 0..<Self.maximumChangeRounds {
+            let stored = try conditional.getWithETag(key)
+            let current = try Self.storedAttributes(stored?.bytes, key: key)
+            guard let changed = change(current), let etag = stored?.etag else {
+                attributes = current
+                return
+            }
+            do {
+                if try conditional.replace(key, NodeDocument.groupJSON(attributes: changed).serialized(), ifMatch: etag) {
+                    attributes = changed
+                    return
+                }
+            } catch where error.code == .io {
+                lastProblem = error  // The outcome is unknown: the next round reads it back.
+            }
+        }
+        throw ZarrError(.io, "the group's attributes kept changing under the update\(lastProblem.map { ": \($0.message)" } ?? "")", key: key)
+    }
+
+    /// The attributes of the group document `bytes` read at `key`.
+    private static func storedAttributes(_ bytes: [UInt8]?, key: String) throws(ZarrError) -> [String: JSONValue] {
+        switch try bytes.map({ bytes throws(ZarrError) in try NodeDocument.parse(bytes, key: key) }) {
+        case .group(let attributes)?: return attributes
+        case .array?: throw ZarrError(.wrongNodeType, "'\(key)' is an array, not a group", key: key)
+        case nil: throw ZarrError(.nodeNotFound, "no group at '\(key)' (any more)", key: key)
+        }
     }
 
     /// Replaces the group's attributes.

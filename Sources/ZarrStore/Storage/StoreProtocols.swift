@@ -58,3 +58,13 @@ public protocol ListableStore: Sendable {
 
 /// Everything the node API needs to create and read groups and arrays.
 public typealias ZarrStorage = ReadableStore & WritableStore & ListableStore
+
+/// A store that can replace a value only while it is unchanged since it was read
+/// (compare-and-swap), so that writers on several machines never undo each other's changes.
+public protocol ConditionalStore: ZarrStorage {
+    /// The value at `key` with a tag that changes whenever the value does, or nil.
+    func getWithETag(_ key: String) throws(ZarrError) -> (bytes: [UInt8], etag: String)?
+
+    /// Writes `bytes` at `key` only if its tag is still `etag`; false when it changed or vanished.
+    func replace(_ key: String, _ bytes: [UInt8], ifMatch etag: String) throws(ZarrError) -> Bool
+}
