@@ -291,6 +291,9 @@ def test_closing_while_other_threads_read_never_crashes(archive_path, sources):
         archive.close()
         for thread in threads:
             thread.join()
+        # Closed is closed: no thread's reader opened meanwhile outlives the close.
+        with pytest.raises(zarrwlr.InvalidArgument, match="no open"):
+            recording.read(0, 10)
     assert wrong == []
     assert outcomes["refused"] > 0 and outcomes["read"] > 0, outcomes
     with pytest.raises(zarrwlr.InvalidArgument) as closed:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import json
 import random
+import threading
 import warnings
 from typing import Iterator, Optional, Sequence
 
@@ -103,6 +104,8 @@ class Recording:
         self._facts = facts
         self.id: str = facts["id"]
         self._handle: Optional[int] = None
+        self._closed = False
+        self._lock = threading.Lock()  # guards _handle and _closed, never held during a read
 
     # Facts from the recording's attributes (docs/LAYOUT.md).
     @property
@@ -149,18 +152,17 @@ class Recording:
         return f"<zarrwlr.Recording {self.id}: {self.codec}, {self.sample_rate} Hz, {self.channels} ch, {self.duration:.3f} s>"
 
     def _reader(self) -> int:
-        """The library's reader of this recording, opened on first use. Handles are table
-        numbers checked by the library, so one that another thread closes meanwhile makes the
-        read raise, never crash."""
-        handle = self._handle
-        if handle is None:
-            handle = _call(_native.lib.zw_reader_open, self._archive._handle, self.id.encode())
+        """The library's reader of this recording, opened on first use; raises InvalidArgument
+        once the recording (its archive) is closed. Handles are table numbers checked by the
+        library, so one that another thread closes during a read makes that read raise, never
+        crash."""
+        with self._lock:
+            if self._closed:
+                raise InvalidArgument("invalid argument", f"no open archive: recording {self.id} was closed with its archive",
+                                      recording=self.id)
             if self._handle is None:
-                self._handle = handle
-            else:
-                _native.lib.zw_reader_free(handle)
-                handle = self._handle
-        return handle
+                self._handle = _call(_native.lib.zw_reader_open, self._archive._handle, self.id.encode())
+            return self._handle
 
     def _checked_range(self, start, stop) -> tuple[int, int]:
         """`(start, stop)` as ints, checked against the recording before anything is allocated."""
@@ -220,10 +222,13 @@ class Recording:
         return outs
 
     def _close(self) -> None:
-        """Lets go of the library's reader. Safe while other threads read: a read that runs
-        finishes, later ones open a new reader (or raise once the archive is closed); freeing
-        twice does nothing."""
-        handle, self._handle = getattr(self, "_handle", None), None
+        """Lets go of the library's reader for good. Safe while other threads read: a read that
+        runs finishes or raises, later ones raise InvalidArgument; closing twice does nothing."""
+        lock = getattr(self, "_lock", None)
+        if lock is None:
+            return
+        with lock:
+            handle, self._handle, self._closed = self._handle, None, True
         if handle is not None:
             _native.lib.zw_reader_free(handle)
 
