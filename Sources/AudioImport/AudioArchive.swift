@@ -379,7 +379,7 @@ public struct AudioArchive: Sendable {
             }
             // Concurrent imports of one caller may take turns here, so that ids follow its order.
             await beforeCommit?()
-            return try stagingArea.commit(sha256: sha256, allowDuplicate: allowDuplicate, report: report)
+            return try await stagingArea.commit(sha256: sha256, allowDuplicate: allowDuplicate, report: report)
         case .failure(let error):
             stagingArea.remove()
             throw error

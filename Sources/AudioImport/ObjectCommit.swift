@@ -146,8 +146,8 @@ struct ObjectCommit: Sendable {
     /// Steps 3 to 5 for the recording written under `id`: the duplicate gate, the fence, then
     /// the final create-if-absent of its group metadata. Returns the recording that holds the
     /// file when this import turned out a duplicate (after removing it).
-    func commit(id: String, lease: ClaimLease, groupMetadata: [UInt8], sha256: String, allowDuplicate: Bool, waitSeconds: Double = 600) throws(CodecError) -> String? {
-        if !allowDuplicate, let existing = try gateDuplicates(id: id, sha256: sha256, waitSeconds: waitSeconds) {
+    func commit(id: String, lease: ClaimLease, groupMetadata: [UInt8], sha256: String, allowDuplicate: Bool, waitSeconds: Double = 600) async throws(CodecError) -> String? {
+        if !allowDuplicate, let existing = try await gateDuplicates(id: id, sha256: sha256, waitSeconds: waitSeconds) {
             abandon(id: id, sha256: nil)
             return existing
         }
@@ -175,7 +175,7 @@ struct ObjectCommit: Sendable {
 
     /// Step 3: nil when this import may commit, else the id of the committed recording that
     /// already holds the file.
-    private func gateDuplicates(id: String, sha256: String, waitSeconds: Double) throws(CodecError) -> String? {
+    private func gateDuplicates(id: String, sha256: String, waitSeconds: Double) async throws(CodecError) -> String? {
         let deadline = Date().addingTimeInterval(waitSeconds)
         let marker = markerKey(sha256)
         do {
@@ -195,7 +195,10 @@ struct ObjectCommit: Sendable {
                 guard Date() < deadline else {
                     throw CodecError(.storage, "another import of the same file (as recording \(other)) has not finished in \(Int(waitSeconds)) s", file: store.location.description)
                 }
-                Thread.sleep(forTimeInterval: 0.2)
+                // Waits without holding a thread of the cooperative pool.
+                do { try await Task.sleep(for: .milliseconds(200)) } catch {
+                    throw CodecError(.storage, "the import was cancelled while another import of the same file (as recording \(other)) ran", file: store.location.description)
+                }
             }
         } catch let error as CodecError {
             throw error

@@ -52,7 +52,7 @@ enum PendingImport {
 
     /// Makes the recording visible under its id, unless the file is already in the archive
     /// (then this import is removed and the existing recording named).
-    func commit(sha256: String, allowDuplicate: Bool, report: ImportReport) throws(CodecError) -> AudioArchive.Outcome {
+    func commit(sha256: String, allowDuplicate: Bool, report: ImportReport) async throws(CodecError) -> AudioArchive.Outcome {
         switch self {
         case .folder(let staging, let archive):
             return try archive.commitLocally(staging, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
@@ -65,7 +65,7 @@ enum PendingImport {
             do {
                 let facts = try? JSONValue(parsing: metadata)["attributes"]?[RecordingLayout.attributeKey]
                 try archive.recordInTime(id: id, facts: facts)
-                if let existing = try objects.commit(id: id, lease: lease, groupMetadata: metadata, sha256: sha256, allowDuplicate: allowDuplicate) {
+                if let existing = try await objects.commit(id: id, lease: lease, groupMetadata: metadata, sha256: sha256, allowDuplicate: allowDuplicate) {
                     return .duplicate(of: existing)
                 }
             } catch {
