@@ -1,3 +1,4 @@
+import AudioImport
 import CodecCore
 import Foundation
 import ZarrStore
@@ -72,12 +73,35 @@ enum FuzzSeeds {
             seeds = [fixture("bird_sonicpi_misc_crow.flac")]
         case "pipeline-opus":
             seeds = [Array(opus.prefix(12_000))]
+        case "store":
+            seeds = try storeSeeds(fixtures: fixtures)
         default:
             seeds = []
         }
         for (k, seed) in seeds.enumerated() where !seed.isEmpty {
             FileManager.default.createFile(atPath: folder + "/seed-\(k)", contents: Data(seed))
         }
+    }
+}
+
+extension FuzzSeeds {
+    /// Archives made by importing fixtures (FLAC copied 1:1 with a start time, and a WAV as
+    /// FLAC), as ``StoreImage``s.
+    static func storeSeeds(fixtures: String) throws -> [[UInt8]] {
+        var seeds: [[UInt8]] = []
+        for (name, start) in [("bird_sonicpi_misc_crow.flac", "2025-04-16T05:00:00Z"), ("20250416_211500.WAV", nil)] {
+            let folder = NSTemporaryDirectory() + "zarrwlr-fuzz-seed-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let archive = try AudioArchive.openOrCreate(storePath: folder)
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                defer { done.signal() }
+                _ = try? await archive.importFile(fixtures + name, startTime: start)
+            }
+            done.wait()
+            seeds.append(StoreImage.encode(StoreImage.files(below: folder)))
+        }
+        return seeds
     }
 }
 

@@ -12,7 +12,7 @@ import ZarrStore
 enum FuzzTargets {
     static let names = [
         "flac-metadata", "flac-frame-header", "ogg-page", "opus-head", "opus-packet", "riff-chunks", "audiomoth-comment",
-        "guano", "bext", "zarr-metadata", "zarr-shard", "ranges-file", "wavpack-block", "pipeline-flac", "pipeline-opus", "pipeline-wavpack",
+        "guano", "bext", "zarr-metadata", "zarr-shard", "ranges-file", "wavpack-block", "pipeline-flac", "pipeline-opus", "pipeline-wavpack", "store",
     ]
 
     static let target = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? ""
@@ -80,6 +80,8 @@ enum FuzzTargets {
             pipeline(bytes, backend: FLACBackend())
         case "pipeline-opus":
             pipeline(bytes, backend: OpusBackend())
+        case "store":
+            store(bytes)
         default:
             FileHandle.standardError.write(Data("FUZZ_TARGET must be one of: \(names.joined(separator: " "))\n".utf8))
             exit(64)
@@ -127,6 +129,43 @@ enum FuzzTargets {
                 _ = try? reader.extract(start..<start + length, as: .int32)
             }
             _ = try? await backend.storedIndexMatches(in: group, options: IndexOptions())
+        }
+        done.wait()
+    }
+
+    /// `bytes` as a whole archive in a folder (``StoreImage``), then everything a user does with
+    /// one found on a disk: open, list, read each recording (facts, ranges, a wall-clock span),
+    /// verify and export it. Every damage must be a typed error.
+    static func store(_ bytes: [UInt8]) {
+        let folder = scratch + "/store"
+        try? FileManager.default.removeItem(atPath: folder)
+        for (key, value) in StoreImage.decode(bytes) {
+            let path = folder + "/" + key
+            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: path, contents: Data(value))
+        }
+        guard let archive = try? AudioArchive.open(storePath: folder) else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            defer { done.signal() }
+            for summary in (try? archive.recordings()) ?? [] {
+                _ = summary.jsonObject.serialized()
+                _ = summary.recordingDescription
+                if let reader = try? archive.reader(for: summary.id), reader.totalSamples > 0 {
+                    let total = reader.totalSamples
+                    for range in [0..<min(total, 4096), max(0, total - 100)..<total, total / 3..<min(total, total / 3 + 1)] where !range.isEmpty {
+                        _ = try? reader.extract(range, as: .int32)
+                        _ = try? reader.extract(range, as: .float32)
+                    }
+                }
+                _ = await archive.verify(summary.id)
+                _ = try? archive.export(summary.id, to: scratch + "/export.bin")
+                if let start = summary.startInstant {
+                    _ = try? archive.extract(at: start, duration: 0.01, fillGaps: true, as: .int16)
+                }
+            }
+            _ = try? archive.recordings(since: nil, until: nil)
+            _ = archive.removeStaleStaging()
         }
         done.wait()
     }
