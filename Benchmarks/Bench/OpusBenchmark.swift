@@ -62,8 +62,8 @@ struct OpusBenchmark: AsyncParsableCommand {
         let store = FilesystemStore(root: folder + "/store.zarr")
         let group = try ZarrGroup.create(in: store, at: "0")
         var options = ImportOptions()
-        options.opusBitrate = bitrate
-        options.opusPrediction = prediction
+        options.set("bitrate", String(bitrate), for: OpusBackend.codecID)
+        options.set("prediction", String(prediction), for: OpusBackend.codecID)
         PeakMemory.reset()
         let (report, importSeconds) = try await timed { try await OpusBackend().importToZarr(from: ImportSource.checksummed(wav), into: group, options: options) }
         rows.append(("import (libopusenc, complexity 10)", "\(fmt(Double(minutes * 60) / importSeconds))x realtime, \(fmt(importSeconds, 1)) s, \(fmt(Double(report.blobBytes) / 1e6, 1)) MB, \(report.index.entries) pages"))

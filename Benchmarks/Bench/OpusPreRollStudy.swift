@@ -51,8 +51,8 @@ struct OpusPreRollStudy: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let store = FilesystemStore(root: folder + "/store.zarr")
         var options = ImportOptions()
-        options.opusBitrate = kbps * 1000
-        options.opusPrediction = prediction
+        options.set("bitrate", String(kbps * 1000), for: OpusBackend.codecID)
+        options.set("prediction", String(prediction), for: OpusBackend.codecID)
         var source = wav
         if let opusenc {
             source = folder + "/opusenc.opus"

@@ -9,20 +9,12 @@ import ObjectStore
 import ZarrStore
 
 extension AudioArchive {
-    /// Where deleted ids are remembered (one empty file each), so that no id is ever reused.
-    var deletedFolder: String { folder + "/" + Self.internalFolder + "/deleted" }
-    /// Where a deleted recording's folder goes before it is removed (never listed).
-    var trashFolder: String { folder + "/" + Self.internalFolder + "/trash" }
+    /// Ids are at most this (a damaged counter or a crafted `deleted/<id>` name cannot overflow them).
+    static let maximumID = 1_000_000_000_000_000
 
-    /// The ids deleted from the archive (names beyond ``ObjectCommit/maximumID`` are no ids: a
-    /// crafted `deleted/9223372036854775807` must not overflow the next id).
-    func deletedIDs() -> [Int] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: deletedFolder)) ?? []).compactMap(Self.boundedID)
-    }
-
-    /// `name` as an id when it is one no larger than ``ObjectCommit/maximumID``.
+    /// `name` as an id when it is one no larger than ``maximumID``.
     static func boundedID(_ name: String) -> Int? {
-        Int(name).flatMap { (0...ObjectCommit.maximumID).contains($0) ? $0 : nil }
+        Int(name).flatMap { (0...maximumID).contains($0) ? $0 : nil }
     }
 
     /// Deletes recording `id`, atomically: under the archive lock its id is remembered (never
@@ -30,32 +22,7 @@ extension AudioArchive {
     /// see it whole or not at all; the sha256 gate forgets it, so its source can be imported again.
     /// - Throws: ``CodecError/Code/invalidArgument`` when there is no such recording.
     public func delete(_ id: String) throws(CodecError) {
-        if let objects { return try deleteObjects(id, objects) }
-        try FileLock.withExclusiveLock(at: lockPath) { () throws(CodecError) in
-            guard Self.isRecordingID(id), SourceFile.status(folder + "/" + id)?.isFolder == true else {
-                throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: storeName, recording: id)
-            }
-            do {
-                try FileManager.default.createDirectory(atPath: deletedFolder, withIntermediateDirectories: true)
-                try FileManager.default.createDirectory(atPath: trashFolder, withIntermediateDirectories: true)
-                guard FileManager.default.createFile(atPath: deletedFolder + "/" + id, contents: Data()), FilesystemStore.syncFolder(deletedFolder) else {
-                    throw CodecError(.storage, "cannot remember the deleted id", file: deletedFolder, recording: id)
-                }
-            } catch let error as CodecError {
-                throw error
-            } catch {
-                throw CodecError(.storage, "cannot prepare the deletion: \(error.localizedDescription)", file: storeName, recording: id)
-            }
-            let deleted = try? summary(id)
-            let trash = trashFolder + "/" + id + "." + UUID().uuidString
-            guard rename(folder + "/" + id, trash) == 0 else {
-                throw CodecError(.storage, "cannot delete the recording: \(String(cString: strerror(errno)))", file: storeName, recording: id)
-            }
-            _ = FilesystemStore.syncFolder(folder)
-            LocalRegistry(archive: self).didDelete(id: id, sha256: deleted?.sha256)
-            if let deleted { timeIndex.forget(deleted) }
-            try? FileManager.default.removeItem(atPath: trash)
-        }
+        if let deleted = try committer.delete(id, in: self) { timeIndex.forget(deleted) }
     }
 
     /// How `set` changes a recording's start.
@@ -88,14 +55,13 @@ extension AudioArchive {
         guard start != nil || metadata != nil else {
             throw CodecError(.invalidArgument, "nothing to change: give a start time or metadata", recording: id)
         }
-        if objects != nil { return try changeFacts(of: id, start: start, metadata: metadata) }
-        try FileLock.withExclusiveLock(at: lockPath) { () throws(CodecError) in
+        try committer.excludingWriters(of: self) { () throws(CodecError) in
             try changeFacts(of: id, start: start, metadata: metadata)
         }
     }
 
-    /// Rewrites recording `id`'s facts as stored now (compare-and-swap on object storage; the
-    /// caller holds the archive lock on a filesystem). The history entry carries a unique
+    /// Rewrites recording `id`'s facts as stored now (compare-and-swap on object storage; other
+    /// writers kept out on a filesystem, ``RecordingCommitter/excludingWriters(of:_:)``). The history entry carries a unique
     /// change token, so that a write whose response was lost and is read back is recognised as
     /// done and never appended twice.
     private func changeFacts(of id: String, start: StartTimeChange?, metadata: JSONValue?) throws(CodecError) {
@@ -170,22 +136,5 @@ extension AudioArchive {
             if let local { return RecordingMetadata.startTime(local, source: source, in: zone) }
         }
         throw CodecError(.invalidArgument, "the recording has no start time to shift or place in a zone; give one with --start-time")
-    }
-
-    /// Deletion on object storage: the id remembered, then the recording's group metadata
-    /// erased (it vanishes in that one step), then its objects and its sha256 marker.
-    private func deleteObjects(_ id: String, _ objects: ObjectCommit) throws(CodecError) {
-        guard Self.isRecordingID(id), try objects.isCommitted(id) else {
-            throw CodecError(.invalidArgument, "no recording '\(id)' in the archive", file: storeName, recording: id)
-        }
-        let deleted = try? summary(id)
-        do {
-            try store.set(objects.deletedKey(id), [])
-            try store.erase(objects.recordingKey(id))
-        } catch {
-            throw CodecError.store(error, "cannot delete the recording", file: storeName).inRecording(id)
-        }
-        objects.abandon(id: id, sha256: deleted?.sha256)
-        if let deleted { timeIndex.forget(deleted) }
     }
 }

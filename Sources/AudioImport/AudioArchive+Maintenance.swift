@@ -73,8 +73,7 @@ extension AudioArchive {
     ///   this many seconds count as abandoned (an importer on this host counts once its process is gone).
     @discardableResult
     public func removeStaleStaging(staleAfter: Double? = nil) -> Int {
-        if let objects { return objects.collectGarbage(staleAfter: staleAfter ?? ObjectCommit.leaseSeconds) }
-        return Staging.removeStale(in: self)
+        committer.collectGarbage(in: self, staleAfter: staleAfter)
     }
 
     /// Writes the original file of a recording back out and checks its sha256: a 1:1 copy's
@@ -136,8 +135,8 @@ extension AudioArchive {
     public func index(_ id: String, options: IndexOptions, verifyOnly: Bool) async throws(CodecError) -> [(stream: String, matches: Bool?, report: IndexReport?)] {
         // On a filesystem the rebuild holds the archive lock, so that no `set` or `delete` comes
         // between; on object storage each table switch is a compare-and-swap (IndexTable).
-        guard objects == nil, !verifyOnly else { return try await indexStreams(of: id, options: options, verifyOnly: verifyOnly) }
-        return try await FileLock.withExclusiveLock(at: lockPath) { () async throws(CodecError) in
+        guard !verifyOnly else { return try await indexStreams(of: id, options: options, verifyOnly: verifyOnly) }
+        return try await committer.excludingWriters(of: self) { () async throws(CodecError) in
             try await indexStreams(of: id, options: options, verifyOnly: verifyOnly)
         }
     }

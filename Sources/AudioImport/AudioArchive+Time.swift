@@ -44,6 +44,13 @@ extension AudioArchive {
         try timeIndex.start(with: try recordings())
     }
 
+    /// Before a commit: the time index entries of recording `id` (the index started first when
+    /// the archive has none, so that it is complete once this commit is).
+    func recordInTime(id: String, facts: JSONValue?) throws(CodecError) {
+        if !timeIndex.isComplete { try completeTimeIndex() }
+        try timeIndex.record(Summary(id: id, attributes: facts ?? [:]))
+    }
+
     /// The intact recordings that may have samples in `[from, to)`: those the time index names,
     /// each read from its own metadata, or every recording when the archive has no complete index.
     func recordings(overlapping from: Double, _ to: Double) throws(CodecError) -> [Summary] {

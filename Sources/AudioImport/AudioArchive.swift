@@ -85,18 +85,15 @@ public struct AudioArchive: Sendable {
     public let codecs: CodecRegistry
     /// The store as the user named it (a folder or `s3://BUCKET/PREFIX`), for messages.
     public let storeName: String
-    /// The folder of a filesystem store; nil on object storage.
-    let localRoot: String?
-    /// The commit protocol on object storage; nil for a filesystem store.
-    let objects: ObjectCommit?
+    /// How recordings enter and leave the archive on its kind of storage.
+    let committer: any RecordingCommitter
 
     init(store: FilesystemStore, path: String, codecs: CodecRegistry = .standard) {
         self.store = store
         self.path = path
         self.codecs = codecs
         storeName = store.root
-        localRoot = store.root
-        objects = nil
+        committer = LocalCommitter(folder: path.isEmpty ? store.root : store.root + "/" + path)
     }
 
     init(objectStore: S3Store, path: String, codecs: CodecRegistry = .standard) {
@@ -104,8 +101,7 @@ public struct AudioArchive: Sendable {
         self.path = path
         self.codecs = codecs
         storeName = objectStore.location.description
-        localRoot = nil
-        objects = ObjectCommit(store: objectStore, path: path)
+        committer = ObjectCommitter(store: objectStore, path: path)
     }
 
     /// The S3 store that `storePath` names (`s3://BUCKET/PREFIX`), its access checked; nil for a folder.
@@ -159,28 +155,8 @@ public struct AudioArchive: Sendable {
         }
         if let objectStore { return AudioArchive(objectStore: objectStore, path: group, codecs: codecs) }
         let archive = AudioArchive(store: FilesystemStore(root: storePath), path: group, codecs: codecs)
-        try archive.refuseLinkedInternalPaths()
+        try archive.committer.refuseUnsafeLayout()
         return archive
-    }
-
-    /// The archive's internal paths that clean-up and locking touch (filesystem stores).
-    var internalPaths: [String] {
-        let base = folder + "/" + Self.internalFolder
-        return [base, stagingFolder, lockPath, base + "/deleted", base + "/trash", base + "/sha256", base + "/next_id"]
-    }
-
-    /// Refuses a filesystem archive whose internal folder, or anything the archive cleans up or
-    /// locks in it, is a symbolic link: following one, a clean-up would delete files outside the
-    /// store (a store copied from a NAS may carry such links).
-    /// - Throws: ``CodecError/Code/corrupt`` naming the link and where it points.
-    func refuseLinkedInternalPaths() throws(CodecError) {
-        guard localRoot != nil else { return }
-        for path in internalPaths {
-            var info = stat()
-            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { continue }
-            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
-            throw CodecError(.corrupt, "the archive's internal path \(path) is a symbolic link (to \(target)); zarrwlr never follows links there, since its clean-up would then delete files outside the store. Replace the link by a real folder (or remove it) and run the command again", file: storeName)
-        }
     }
 
     /// Opens the archive at `group` in the store at `storePath`, creating store and archive when
@@ -213,37 +189,43 @@ public struct AudioArchive: Sendable {
         }
         if let objectStore { return AudioArchive(objectStore: objectStore, path: group, codecs: codecs) }
         let archive = AudioArchive(store: FilesystemStore(root: storePath), path: group, codecs: codecs)
-        try archive.refuseLinkedInternalPaths()
+        try archive.committer.refuseUnsafeLayout()
         return archive
     }
 
-    /// The archive group's folder (filesystem stores only).
-    var folder: String { path.isEmpty ? (localRoot ?? "") : (localRoot ?? "") + "/" + path }
-    var stagingFolder: String { folder + "/" + Self.internalFolder + "/staging" }
-    var lockPath: String { folder + "/" + Self.internalFolder + "/lock" }
     func child(_ name: String) -> String { path.isEmpty ? name : path + "/" + name }
 
     /// The committed recordings, by id, damaged ones included (with ``Summary/damage``).
     public func recordings() throws(CodecError) -> [Summary] {
+        var all: [Summary] = []
+        try forEachRecording { all.append($0) }
+        return all
+    }
+
+    /// Calls `body` with each committed recording in id order, damaged ones included (with
+    /// ``Summary/damage``), reading one recording's metadata at a time: what it holds does not
+    /// grow with the archive beyond its list of ids.
+    public func forEachRecording(_ body: (Summary) throws(CodecError) -> Void) throws(CodecError) {
         let names: [String]
         do { names = try store.listDirectory(path) } catch { throw CodecError.store(error, "cannot list the archive", file: storeName) }
-        var result: [Summary] = []
-        for name in names where Self.isRecordingID(name) {
+        let ids = names.filter(Self.isRecordingID).sorted { (Int($0) ?? .max, $0) < (Int($1) ?? .max, $1) }
+        for id in ids {
+            let summary: Summary
             do {
-                let group = try ZarrGroup.open(in: store, at: child(name))
-                guard let facts = group.attributes[RecordingLayout.attributeKey], facts["node"] == "recording" else {
-                    result.append(Summary(id: name, attributes: [:], damage: "its zarr.json has no recording description"))
-                    continue
+                let group = try ZarrGroup.open(in: store, at: child(id))
+                if let facts = group.attributes[RecordingLayout.attributeKey], facts["node"] == "recording" {
+                    summary = Summary(id: id, attributes: facts)
+                } else {
+                    summary = Summary(id: id, attributes: [:], damage: "its zarr.json has no recording description")
                 }
-                result.append(Summary(id: name, attributes: facts))
-            } catch where error.code == .nodeNotFound && objects != nil {
+            } catch where error.code == .nodeNotFound && committer.uncommittedChildrenAreImports {
                 continue  // on object storage: an import in progress or abandoned, not yet a recording
             } catch {
                 let reason = error.code == .nodeNotFound ? "its zarr.json is missing" : "its zarr.json is damaged (\(error.message))"
-                result.append(Summary(id: name, attributes: [:], damage: reason))
+                summary = Summary(id: id, attributes: [:], damage: reason)
             }
+            try body(summary)
         }
-        return result.sorted { (Int($0.id) ?? .max, $0.id) < (Int($1.id) ?? .max, $1.id) }
     }
 
     /// The summary of recording `id` (what `list` shows of it).
@@ -319,10 +301,9 @@ public struct AudioArchive: Sendable {
         let input = decodedInput.map { ImportSource(path: $0.wav, isLossyDecode: $0.isLossy) }
             ?? ImportSource(path: file, sizeBytes: size, sha256: sha256, progress: progress)
 
-        if objects == nil { Staging.removeStale(in: self) }
-        let stagingArea = try PendingImport.begin(in: self)
+        let stagingArea = try committer.begin(in: self)
         let staging: ZarrGroup
-        do { staging = try stagingArea.group } catch {
+        do { staging = try stagingArea.group() } catch {
             stagingArea.remove()
             throw CodecError.store(error, "cannot open the new recording", file: storeName)
         }
@@ -338,7 +319,7 @@ public struct AudioArchive: Sendable {
         case .success(var report):
             if let warning = RecordingMetadata.truncationWarning(for: file) { report.warnings.append(warning) }
             do {
-                var group = try stagingArea.reopened()
+                var group = try stagingArea.group()
                 var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
                 facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime, timeZone: timeZone)) { _, new in new }
                 if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
@@ -462,11 +443,6 @@ public struct AudioArchive: Sendable {
     }
 
     private func duplicate(of sha256: String) throws(CodecError) -> String? {
-        if let objects {
-            guard let bytes = try? store.get(objects.markerKey(sha256)) else { return nil }
-            let id = String(decoding: bytes, as: UTF8.self)
-            return try objects.isCommitted(id) ? id : nil
-        }
-        return LocalRegistry(archive: self).recording(madeFrom: sha256)
+        try committer.recording(madeFrom: sha256, in: self)
     }
 }

@@ -14,7 +14,7 @@ public protocol CodecBackend: Sendable {
     static var maximumChannels: Int { get }
     /// The C libraries the codec links, with their versions (default: none).
     static var linkedLibraries: [(name: String, version: String)] { get }
-    /// The settings the codec reads from ``ImportOptions/codecOptions`` (default: none).
+    /// The settings the codec reads from ``ImportOptions/codecSettings`` (default: none).
     static var settings: [CodecSetting] { get }
     /// Whether an encoded recording decodes to exactly the samples it was given (FLAC, WavPack),
     /// so that the archive can keep a WAV source's container for byte-exact export (default: false).
@@ -128,25 +128,13 @@ public struct ProbeSpec: Sendable {
     }
 }
 
-/// Settings for an import; each backend reads the ones that concern it.
+/// Settings for an import: what every codec shares, and each codec's own settings as data it
+/// declares (``CodecBackend/settings``), by codec; a backend reads only its own.
 public struct ImportOptions: Sendable {
-    /// FLAC compression level 0...8.
-    public var flacLevel: Int = 5
-    /// FLAC block size in samples.
-    public var flacBlockSize: Int = 4096
-    /// Opus bitrate in bits per second for each channel (6,000...256,000): every microphone of
-    /// an array gets the same, since each is coded as a stream of its own.
-    public var opusBitrate: Int = 160_000
-    /// Opus encoder complexity 0...10.
-    public var opusComplexity: Int = 10
-    /// Let the Opus encoder predict each frame's band energies and pitch from the previous
-    /// frame. Off by default: every frame is then independent, extraction needs only 80 ms of
-    /// pre-roll instead of 500 ms, and quality is about the same for field recordings (it can
-    /// cost 1-4 dB of SNR on strongly periodic, low-pitched sound; docs/BENCHMARKS.md).
-    public var opusPrediction: Bool = false
-    /// Settings of the codec by name (see ``CodecBackend/settings``): they override the typed
-    /// fields above; ``validateCodecOptions(for:)`` checks them.
-    public var codecOptions: [String: String] = [:]
+    /// Settings by codec, then by name (``CodecSetting``): ``validateCodecOptions(for:)`` checks
+    /// a codec's, and ``integer(_:of:)``, ``boolean(_:of:)`` and ``choice(_:of:)`` read them
+    /// (a setting not given has its declared default).
+    public var codecSettings: [CodecID: [String: String]] = [:]
     /// Workers for indexing after the import.
     public var workers: Int = 2
     public init() {}

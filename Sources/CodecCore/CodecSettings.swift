@@ -1,5 +1,5 @@
 /// A setting a codec declares as data (name, kind, default, help): callers set it by name
-/// (`aimport import --codec-option NAME=VALUE`, ``ImportOptions/codecOptions``), and the CLI
+/// (`aimport import --codec-option NAME=VALUE`, ``ImportOptions/codecSettings``), and the CLI
 /// builds its help from the declarations, so a new codec needs no new flags.
 public struct CodecSetting: Sendable {
     public enum Kind: Sendable, Equatable {
@@ -40,11 +40,16 @@ public struct CodecSetting: Sendable {
 }
 
 extension ImportOptions {
-    /// Checks ``codecOptions`` against the settings `backend` declares.
+    /// Sets `codec`'s setting `name` (names are lowercase).
+    public mutating func set(_ name: String, _ value: String, for codec: CodecID) {
+        codecSettings[codec, default: [:]][name.lowercased()] = value
+    }
+
+    /// Checks the settings given for `backend`'s codec against the ones it declares.
     /// - Throws: ``CodecError/Code/invalidArgument`` for an unknown name or a bad value, naming both.
     public func validateCodecOptions(for backend: any CodecBackend.Type) throws(CodecError) {
         let settings = backend.settings
-        for (name, value) in codecOptions.sorted(by: { $0.key < $1.key }) {
+        for (name, value) in (codecSettings[backend.codecID] ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard let setting = settings.first(where: { $0.name == name }) else {
                 let known = settings.map(\.name).joined(separator: ", ")
                 throw CodecError(.invalidArgument, "codec \(backend.codecID) has no setting '\(name)' (it has: \(known.isEmpty ? "none" : known))")
@@ -55,19 +60,23 @@ extension ImportOptions {
         }
     }
 
-    /// The integer setting `name` from ``codecOptions``, else `fallback`.
-    public func integer(_ name: String, or fallback: Int) -> Int {
-        codecOptions[name].flatMap { Int($0) } ?? fallback
+    /// `backend`'s setting `name` as given, else as declared (its default).
+    private func text(_ name: String, of backend: any CodecBackend.Type) -> String? {
+        codecSettings[backend.codecID]?[name] ?? backend.settings.first { $0.name == name }?.defaultValue
     }
 
-    /// The boolean setting `name` from ``codecOptions``, else `fallback`.
-    public func boolean(_ name: String, or fallback: Bool) -> Bool {
-        guard let text = codecOptions[name]?.lowercased() else { return fallback }
-        return ["true", "yes", "1"].contains(text)
+    /// The integer setting `name` of `backend` (0 for a name it does not declare).
+    public func integer(_ name: String, of backend: any CodecBackend.Type) -> Int {
+        text(name, of: backend).flatMap { Int($0) } ?? 0
     }
 
-    /// The choice setting `name` from ``codecOptions``, else `fallback`.
-    public func choice(_ name: String, or fallback: String) -> String {
-        codecOptions[name]?.lowercased() ?? fallback
+    /// The boolean setting `name` of `backend` (false for a name it does not declare).
+    public func boolean(_ name: String, of backend: any CodecBackend.Type) -> Bool {
+        ["true", "yes", "1"].contains(text(name, of: backend)?.lowercased() ?? "")
+    }
+
+    /// The choice setting `name` of `backend` (empty for a name it does not declare).
+    public func choice(_ name: String, of backend: any CodecBackend.Type) -> String {
+        text(name, of: backend)?.lowercased() ?? ""
     }
 }

@@ -171,3 +171,27 @@ extension PCMBuffer {
         return joined
     }
 }
+
+extension PCMBuffer {
+    /// The channels `picked` (indices, in output order; one may repeat), all frames.
+    /// - Throws: ``CodecError/Code/invalidArgument`` naming a channel the buffer does not have.
+    public func selectingChannels(_ picked: [Int]) throws(CodecError) -> PCMBuffer {
+        if let bad = picked.first(where: { !(0..<channelCount).contains($0) }) {
+            throw CodecError(.invalidArgument, "there is no channel \(bad): the recording has \(channelCount) (0...\(channelCount - 1))")
+        }
+        let width = channelCount
+        func pick<T>(_ samples: [T]) -> [T] {
+            let frames = samples.count / max(width, 1)
+            var out: [T] = []
+            out.reserveCapacity(frames * picked.count)
+            for frame in 0..<frames { for channel in picked { out.append(samples[frame * width + channel]) } }
+            return out
+        }
+        let selected: Samples = switch samples {
+        case .int16(let values): .int16(pick(values))
+        case .int32(let values): .int32(pick(values))
+        case .float32(let values): .float32(pick(values))
+        }
+        return PCMBuffer(samples: selected, channelCount: picked.count, sampleRate: sampleRate, bitsPerSample: bitsPerSample, clippedSamples: clippedSamples)
+    }
+}

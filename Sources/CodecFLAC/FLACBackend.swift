@@ -183,20 +183,18 @@ public struct FLACBackend: TemplatedImport {
     }
 
     /// Encodes all of `reader` into `writer`; returns the encoding description and warnings.
-    private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options given: ImportOptions) throws(CodecError) -> WrittenStream {
-        var options = given
-        options.flacLevel = given.integer("level", or: given.flacLevel)
-        options.flacBlockSize = given.integer("block-size", or: given.flacBlockSize)
+    private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> WrittenStream {
+        let level = options.integer("level", of: Self.self), blockSize = options.integer("block-size", of: Self.self)
         guard reader.encoding != .float else {
             throw CodecError(.unsupported, "\(reader.encodingName) samples: FLAC stores integers only and this import does not quantise silently. Import it with `--codec wavpack` (lossless, floats kept exactly) or the Opus codec (lossy), or convert it to integer PCM first (for example `sox in.wav -b 24 out.wav`)", codec: Self.codecID, file: reader.path)
         }
         let encoder = try FLAC.StreamEncoder(into: writer, settings: .init(
             sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample,
-            compressionLevel: options.flacLevel, blockSize: options.flacBlockSize, totalSamplesEstimate: reader.declaredFrames))
+            compressionLevel: level, blockSize: blockSize, totalSamplesEstimate: reader.declaredFrames))
         var samples: [Int32] = []
         var frames: Int64 = 0
         while true {
-            let n = try reader.read(maxFrames: options.flacBlockSize, into: &samples)
+            let n = try reader.read(maxFrames: blockSize, into: &samples)
             if n == 0 { break }
             try encoder.encode(samples, frames: n)
             frames += Int64(n)
@@ -213,8 +211,8 @@ public struct FLACBackend: TemplatedImport {
             warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")
         }
         let encoding: [String: JSONValue] = [
-            "library": .string("libFLAC " + FLACLibrary.version), "compression_level": .int(Int64(options.flacLevel)),
-            "block_size": .int(Int64(options.flacBlockSize)), "decoded_from_lossy": .bool(reader.encoding == .lossy),
+            "library": .string("libFLAC " + FLACLibrary.version), "compression_level": .int(Int64(level)),
+            "block_size": .int(Int64(blockSize)), "decoded_from_lossy": .bool(reader.encoding == .lossy),
         ]
         return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings)
     }

@@ -205,14 +205,12 @@ public struct OpusBackend: TemplatedImport {
     }
 
     /// Encodes all of `reader` into `writer` at `codedRate`; returns the encoding description and warnings.
-    private func encode(_ reader: PCMFileReader, codedRate: Int, into writer: BlobWriter, options given: ImportOptions) throws(CodecError) -> WrittenStream {
-        var options = given
-        options.opusBitrate = given.integer("bitrate", or: given.opusBitrate)
-        options.opusComplexity = given.integer("complexity", or: given.opusComplexity)
-        options.opusPrediction = given.boolean("prediction", or: given.opusPrediction)
+    private func encode(_ reader: PCMFileReader, codedRate: Int, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> WrittenStream {
+        let bitrate = options.integer("bitrate", of: Self.self), complexity = options.integer("complexity", of: Self.self)
+        let prediction = options.boolean("prediction", of: Self.self)
         let encoder = try Opus.StreamEncoder(into: writer, settings: .init(
-            codedRate: codedRate, channelCount: reader.channelCount, bitratePerChannel: options.opusBitrate,
-            complexity: options.opusComplexity, prediction: options.opusPrediction, tags: reader.tags))
+            codedRate: codedRate, channelCount: reader.channelCount, bitratePerChannel: bitrate,
+            complexity: complexity, prediction: prediction, tags: reader.tags))
         // Floats at the source's own level: integers divided by 2^(bits-1), float and lossy
         // sources as they are (libopus takes values beyond -1...1).
         var floats: [Float] = []
@@ -229,10 +227,10 @@ public struct OpusBackend: TemplatedImport {
             warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")
         }
         let encoding: [String: JSONValue] = [
-            "library": .string(OpusLibrary.encoderVersion + ", " + OpusLibrary.version), "bitrate_per_channel": .int(Int64(options.opusBitrate)),
-            "bitrate": .int(Int64(Opus.StreamEncoder.totalBitrate(perChannel: options.opusBitrate, channels: reader.channelCount))),
-            "complexity": .int(Int64(options.opusComplexity)), "vbr": true, "frame_duration_ms": 20, "coding_mode": "celt_only",
-            "inter_frame_prediction": .bool(options.opusPrediction),
+            "library": .string(OpusLibrary.encoderVersion + ", " + OpusLibrary.version), "bitrate_per_channel": .int(Int64(bitrate)),
+            "bitrate": .int(Int64(Opus.StreamEncoder.totalBitrate(perChannel: bitrate, channels: reader.channelCount))),
+            "complexity": .int(Int64(complexity)), "vbr": true, "frame_duration_ms": 20, "coding_mode": "celt_only",
+            "inter_frame_prediction": .bool(prediction),
             "mapping_family": .int(Int64(Opus.StreamEncoder.mappingFamily(channels: reader.channelCount))),
         ]
         return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings)

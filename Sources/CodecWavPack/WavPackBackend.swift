@@ -154,7 +154,7 @@ public struct WavPackBackend: TemplatedImport {
     /// Encodes all of `reader` into `writer`; returns the encoding description and warnings.
     private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> WrittenStream {
         let asFloat = reader.encoding != .integer
-        let mode = options.choice("mode", or: "normal")
+        let mode = options.choice("mode", of: Self.self)
         let encoder = try StreamEncoder(into: writer, settings: .init(
             sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: asFloat ? 32 : reader.bitsPerSample,
             isFloat: asFloat, totalSamplesEstimate: reader.declaredFrames, modeFlags: StreamEncoder.modes[mode] ?? 0))

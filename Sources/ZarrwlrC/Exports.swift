@@ -74,15 +74,12 @@ public func zw_archive_import(
     let files = list.compactMap(\.stringValue)
     let codecID = codec.map { CodecID(String(cString: $0)) }
     let outcome = Blocking.run { () async throws(CodecError) -> String in
-        var results: [JSONValue] = []
-        for file in files {
-            do throws(CodecError) {
-                switch try await archive.importFile(file, codec: codecID) {
-                case .imported(let id, _): results.append(["file": .string(file), "status": "imported", "id": .string(id)])
-                case .duplicate(let id): results.append(["file": .string(file), "status": "duplicate", "id": .string(id)])
-                }
-            } catch {
-                results.append(["file": .string(file), "status": "failed", "error": .string(error.description), "code": .string(error.code.description)])
+        let outcomes = await archive.importFiles(files.map { AudioArchive.ImportRequest(path: $0) }, choices: AudioArchive.ImportChoices(codec: codecID))
+        let results: [JSONValue] = zip(files, outcomes).map { file, outcome in
+            switch outcome {
+            case .success(.imported(let id, _)): ["file": .string(file), "status": "imported", "id": .string(id)]
+            case .success(.duplicate(let id)): ["file": .string(file), "status": "duplicate", "id": .string(id)]
+            case .failure(let error): ["file": .string(file), "status": "failed", "error": .string(error.description), "code": .string(error.code.description)]
             }
         }
         return String(decoding: JSONValue.array(results).serialized(), as: UTF8.self)

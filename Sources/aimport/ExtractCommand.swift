@@ -208,7 +208,6 @@ final class SegmentSink {
     private let shift: Int32
     /// The channels kept, in output order (nil: all).
     private let channels: [Int]?
-    private let sourceChannels: Int
     /// The output format, for the clipping report.
     private let format: SampleFormat
     /// Samples beyond full scale that quantising floats to integers clipped.
@@ -233,7 +232,6 @@ final class SegmentSink {
     ) throws(CodecError) {
         self.channels = channels
         self.format = format
-        sourceChannels = reader.channelCount
         let lower = output.lowercased()
         let isRaw = output == "-" || lower.hasSuffix(".raw")
         let fullScale = format == .int32 && (explicitFormat || isRaw)
@@ -287,28 +285,11 @@ final class SegmentSink {
 
     func write(_ buffer: PCMBuffer) throws {
         clippedSamples += buffer.clippedSamples
-        var buffer = channels.map { Self.select($0, of: buffer, from: sourceChannels) } ?? buffer
+        var buffer = try channels.map(buffer.selectingChannels) ?? buffer
         if shift > 0, case .int32(let native) = buffer.samples { buffer.samples = .int32(native.map { $0 << shift }) }
         if let writer { return try writer.write(buffer) }
         guard let raw else { return }
         try buffer.withUnsafeBytes { try raw.write($0) }
-    }
-
-    /// The channels `picked` of an interleaved buffer, in that order.
-    static func select(_ picked: [Int], of buffer: PCMBuffer, from width: Int) -> PCMBuffer {
-        func pick<T>(_ samples: [T]) -> [T] {
-            let frames = samples.count / width
-            var out: [T] = []
-            out.reserveCapacity(frames * picked.count)
-            for frame in 0..<frames { for c in picked { out.append(samples[frame * width + c]) } }
-            return out
-        }
-        let samples: PCMBuffer.Samples = switch buffer.samples {
-        case .int16(let s): .int16(pick(s))
-        case .int32(let s): .int32(pick(s))
-        case .float32(let s): .float32(pick(s))
-        }
-        return PCMBuffer(samples: samples, channelCount: picked.count, sampleRate: buffer.sampleRate, bitsPerSample: buffer.bitsPerSample)
     }
 
     /// Completes the output (puts a file in place) and reports clipped samples on stderr.

@@ -83,7 +83,7 @@ import ZarrStore
         let folder = TemporaryFolder()
         let wav = try OpusFixtures.wav(in: folder, channels: channels, seconds: 8)
         var options = ImportOptions()
-        options.opusPrediction = true
+        options.set("prediction", "true", for: OpusBackend.codecID)
         _ = try await check(wav, in: folder, copied: false, options: options)
     }
 

@@ -87,7 +87,7 @@ import ZarrStore
         }
         try Self.writeWAV(wav, rate: 48_000, seconds: 3, tone)
         var options = ImportOptions()
-        options.opusBitrate = bitrate
+        options.set("bitrate", String(bitrate), for: OpusBackend.codecID)
         let (group, _) = try await OpusFixtures.importFile(wav, in: folder, options: options)
         let reader = try OpusBackend().openOpusRecording(group)
         let source = (0..<144_000).map { Float((tone($0) * 32767).rounded() / 32767) }

@@ -29,9 +29,9 @@ struct Staging {
     /// Staging without a readable owner file (or of the earlier layout) counts as stale after this long.
     static let ownerlessStaleSeconds: Double = 3600
 
-    static func create(in archive: AudioArchive) throws(CodecError) -> Staging {
+    static func create(in committer: LocalCommitter) throws(CodecError) -> Staging {
         let name = UUID().uuidString.lowercased()
-        let folder = archive.stagingFolder + "/" + name
+        let folder = committer.stagingFolder + "/" + name
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try Data(ImporterOwner.current.serialized()).write(to: URL(fileURLWithPath: folder + ".owner"))
@@ -78,13 +78,13 @@ struct Staging {
 
     /// Removes the staging folders of importers that are gone; returns how many.
     @discardableResult
-    static func removeStale(in archive: AudioArchive) -> Int {
+    static func removeStale(in committer: LocalCommitter) -> Int {
         var removed = 0
         let now = Date().timeIntervalSince1970
         let fileManager = FileManager.default
-        let names = (try? fileManager.contentsOfDirectory(atPath: archive.stagingFolder)) ?? []
+        let names = (try? fileManager.contentsOfDirectory(atPath: committer.stagingFolder)) ?? []
         for name in names where !name.hasSuffix(".owner") {
-            let folder = archive.stagingFolder + "/" + name
+            let folder = committer.stagingFolder + "/" + name
             if isStale(folder: folder, now: now) {
                 try? fileManager.removeItem(atPath: folder)
                 try? fileManager.removeItem(atPath: folder + ".owner")
@@ -93,11 +93,11 @@ struct Staging {
         }
         // Owner files whose folder is gone (a commit or removal interrupted in between).
         for name in names where name.hasSuffix(".owner") && !names.contains(String(name.dropLast(6))) {
-            try? fileManager.removeItem(atPath: archive.stagingFolder + "/" + name)
+            try? fileManager.removeItem(atPath: committer.stagingFolder + "/" + name)
         }
         // The earlier layout kept staging groups in the archive group itself.
-        for name in (try? fileManager.contentsOfDirectory(atPath: archive.folder)) ?? [] where name.hasPrefix(AudioArchive.legacyStagingPrefix) {
-            let folder = archive.folder + "/" + name
+        for name in (try? fileManager.contentsOfDirectory(atPath: committer.folder)) ?? [] where name.hasPrefix(AudioArchive.legacyStagingPrefix) {
+            let folder = committer.folder + "/" + name
             if let modified = SourceFile.status(folder)?.modified, now - modified > ownerlessStaleSeconds {
                 try? fileManager.removeItem(atPath: folder)
                 removed += 1

@@ -5,7 +5,7 @@ import ZarrStore
 /// What a filesystem archive keeps so that an import costs O(1) file operations, whatever the
 /// archive's size: the next id (`.zarrwlr/next_id`) and one duplicate marker per source
 /// (`.zarrwlr/sha256/<hex>`, holding the id of the recording made from it), the same names as
-/// on object storage (``ObjectCommit``). Written under the archive lock only, each file replaced
+/// on object storage (``ObjectCommitter``). Written under the archive lock only, each file replaced
 /// atomically and fsynced (``FilesystemStore``).
 ///
 /// Neither is trusted blindly, so that a crash between steps or an older writer loses nothing:
@@ -14,7 +14,8 @@ import ZarrStore
 /// archive without a counter (made before it existed) is listed once to start it and its markers.
 struct LocalRegistry {
     let archive: AudioArchive
-    private var internalStore: FilesystemStore { FilesystemStore(root: archive.folder + "/" + AudioArchive.internalFolder) }
+    let committer: LocalCommitter
+    private var internalStore: FilesystemStore { FilesystemStore(root: committer.internalFolder) }
     private static let counterKey = "next_id"
     private static func markerKey(_ sha256: String) -> String { "sha256/" + sha256 }
 
@@ -35,8 +36,8 @@ struct LocalRegistry {
         } else {
             next = try start()
         }
-        while next < ObjectCommit.maximumID, isTaken(next) { next += 1 }
-        guard next < ObjectCommit.maximumID else {
+        while next < AudioArchive.maximumID, isTaken(next) { next += 1 }
+        guard next < AudioArchive.maximumID else {
             throw CodecError(.storage, "the archive has no free id left", file: archive.storeName)
         }
         return next
@@ -65,7 +66,7 @@ struct LocalRegistry {
 
     /// Whether `id` is a folder of the archive or a remembered deletion.
     private func isTaken(_ id: Int) -> Bool {
-        SourceFile.status(archive.folder + "/\(id)") != nil || SourceFile.status(archive.deletedFolder + "/\(id)") != nil
+        SourceFile.status(committer.folder + "/\(id)") != nil || SourceFile.status(committer.deletedFolder + "/\(id)") != nil
     }
 
     /// The counter and the markers of an archive that has none: one listing.
@@ -76,7 +77,7 @@ struct LocalRegistry {
                 try write(Self.markerKey(sha256), summary.id)
             }
         }
-        let next = ((committed.compactMap { AudioArchive.boundedID($0.id) } + archive.deletedIDs()).max() ?? -1) + 1
+        let next = ((committed.compactMap { AudioArchive.boundedID($0.id) } + committer.deletedIDs()).max() ?? -1) + 1
         try write(Self.counterKey, String(next))
         return next
     }

@@ -32,7 +32,7 @@ import ZarrStore
 /// claim older than the lease by compare-and-swap (so that a late renewal or fence of its
 /// importer fails), remembers the id as used (`deleted/<id>`: never claimed again), and removes
 /// the claim's objects and marker.
-struct ObjectCommit: Sendable {
+struct ObjectCommitter: Sendable {
     let store: S3Store
     /// The archive group's path in the store ("" for the root).
     let path: String
@@ -41,8 +41,6 @@ struct ObjectCommit: Sendable {
     static let leaseSeconds: Double = 600
     /// How often a live importer renews its claim.
     static let renewSeconds: Double = 60
-    /// Ids are at most this (a damaged counter or a crafted `deleted/<id>` name cannot overflow them).
-    static let maximumID = 1_000_000_000_000_000
 
     private func key(_ name: String) -> String { path.isEmpty ? name : path + "/" + name }
     private var internalPrefix: String { key(AudioArchive.internalFolder) }
@@ -58,7 +56,7 @@ struct ObjectCommit: Sendable {
 
     /// Numeric names below `prefix` that can be ids (larger numbers are ignored: no id is that large).
     private func numericNames(_ prefix: String) throws(CodecError) -> [Int] {
-        do { return try store.listDirectory(prefix).compactMap { Int($0) }.filter { (0...Self.maximumID).contains($0) } } catch {
+        do { return try store.listDirectory(prefix).compactMap { Int($0) }.filter { (0...AudioArchive.maximumID).contains($0) } } catch {
             throw failure(error, "cannot list the archive")
         }
     }
@@ -73,7 +71,7 @@ struct ObjectCommit: Sendable {
                     if try store.createIfAbsent(counterKey, Array(String(first + 1).utf8)) { return first }
                     continue  // created by another importer meanwhile (or this one, its answer lost): read it
                 }
-                guard let next = Int(String(decoding: counter.bytes, as: UTF8.self)), (0..<Self.maximumID).contains(next) else {
+                guard let next = Int(String(decoding: counter.bytes, as: UTF8.self)), (0..<AudioArchive.maximumID).contains(next) else {
                     throw CodecError(.corrupt, "the archive's id counter (\(counterKey)) is damaged; remove it and the next import starts it again past every id", file: store.location.description)
                 }
                 if try store.replace(counterKey, Array(String(next + 1).utf8), ifMatch: counter.etag) { return next }
@@ -249,7 +247,7 @@ struct ObjectCommit: Sendable {
 }
 
 /// An importer's claim on an id, renewed while the import runs (every
-/// ``ObjectCommit/renewSeconds``, on a ``Heartbeat`` thread) by compare-and-swap, so that its age on
+/// ``ObjectCommitter/renewSeconds``, on a ``Heartbeat`` thread) by compare-and-swap, so that its age on
 /// the server says the importer lives, and a claim condemned by `gc` is noticed at the next
 /// renewal or at the fence before the commit.
 final class ClaimLease: Sendable {
@@ -262,7 +260,7 @@ final class ClaimLease: Sendable {
         self.store = store
         self.key = key
         self.etag = Mutex(etag)
-        let beat = Heartbeat(interval: ObjectCommit.renewSeconds) { [weak self] in self?.renew() }
+        let beat = Heartbeat(interval: ObjectCommitter.renewSeconds) { [weak self] in self?.renew() }
         heartbeat.withLock { $0 = beat }
     }
 
