@@ -5,7 +5,7 @@ import PackageDescription
 ///
 /// Dependencies point one way:
 /// `ZarrStore <- CodecCore (the plugin contract, no C library) <- AudioInput (libsndfile PCM
-/// input, SHA-256) <- CodecFLAC / CodecOpus / CodecWavPack <- AudioImport <- aimport`.
+/// input, SHA-256) <- CodecFLAC / CodecOpus / CodecWavPack <- ZarrwlrArchive <- aimport`.
 /// C libraries come from Debian packages through pkg-config; see README.md.
 let package = Package(
     name: "zarrwlr",
@@ -19,7 +19,7 @@ let package = Package(
         .library(name: "CodecOpus", targets: ["CodecOpus"]),
         .library(name: "CodecWavPack", targets: ["CodecWavPack"]),
         .library(name: "CodecConformance", targets: ["CodecConformance"]),
-        .library(name: "AudioImport", targets: ["AudioImport"]),
+        .library(name: "ZarrwlrArchive", targets: ["ZarrwlrArchive"]),
         .executable(name: "aimport", targets: ["aimport"]),
         // The C ABI for other languages (the Python package in python/).
         .library(name: "ZarrwlrC", type: .dynamic, targets: ["ZarrwlrC"]),
@@ -63,22 +63,22 @@ let package = Package(
         .target(name: "CodecOpus", dependencies: ["CodecCore", "AudioInput", "COgg", "COpus"]),
         .target(name: "CodecWavPack", dependencies: ["CodecCore", "AudioInput", "CWavPack"]),
         .target(name: "CodecConformance", dependencies: ["CodecCore", "AudioInput", "ZarrStore"]),
-        .target(name: "AudioImport", dependencies: ["ZarrStore", "CodecCore", "AudioInput", "ObjectStore", "CodecFLAC", "CodecOpus", "CodecWavPack"]),
+        .target(name: "ZarrwlrArchive", dependencies: ["ZarrStore", "CodecCore", "AudioInput", "ObjectStore", "CodecFLAC", "CodecOpus", "CodecWavPack"]),
         .target(
-            name: "ZarrwlrC", dependencies: ["AudioImport", "CodecCore", "ZarrStore"],
+            name: "ZarrwlrC", dependencies: ["ZarrwlrArchive", "CodecCore", "ZarrStore"],
             // The Swift runtime is looked up beside the library (the Python package bundles it), not in the toolchain.
             linkerSettings: [.unsafeFlags(["-no-toolchain-stdlib-rpath", "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN"])]),
         .executableTarget(
             name: "aimport",
             dependencies: [
-                "AudioImport", "AudioInput", "CodecCore", "ZarrStore",
+                "ZarrwlrArchive", "AudioInput", "CodecCore", "ZarrStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "zarrwlr-bench",
             dependencies: [
-                "ZarrStore", "CodecCore", "AudioInput", "AudioImport", "ObjectStore", "CodecFLAC", "CodecOpus", "CodecWavPack", "CSndfile", "COpus", "COgg", "CWavPack", "TestSupport",
+                "ZarrStore", "CodecCore", "AudioInput", "ZarrwlrArchive", "ObjectStore", "CodecFLAC", "CodecOpus", "CodecWavPack", "CSndfile", "COpus", "COgg", "CWavPack", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Bench"),
@@ -96,7 +96,7 @@ let package = Package(
             name: "CodecWavPackTests", dependencies: ["CodecWavPack", "CodecCore", "AudioInput", "CodecConformance", "ZarrStore", "TestSupport"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "ZarrStore", "TestSupport"]),
         .testTarget(
-            name: "AudioImportTests", dependencies: ["AudioImport", "AudioInput", "CodecCore", "CodecFLAC", "ObjectStore", "ZarrStore", "TestSupport"],
+            name: "ZarrwlrArchiveTests", dependencies: ["ZarrwlrArchive", "AudioInput", "CodecCore", "CodecFLAC", "ObjectStore", "ZarrStore", "TestSupport"],
             exclude: ["snippet_reference.py", "zarr_python_s3.py", "s3_fault_proxy.py"]),
     ]
 )

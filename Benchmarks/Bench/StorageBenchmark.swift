@@ -1,5 +1,5 @@
 import ArgumentParser
-import AudioImport
+import ZarrwlrArchive
 import CodecCore
 import Foundation
 import ZarrStore

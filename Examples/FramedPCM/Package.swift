@@ -14,7 +14,7 @@ let package = Package(
             .product(name: "ZarrStore", package: "zarrwlr"),
         ]),
         .testTarget(name: "FramedPCMTests", dependencies: [
-            "FramedPCM", .product(name: "AudioImport", package: "zarrwlr"), .product(name: "AudioInput", package: "zarrwlr"), .product(name: "CodecConformance", package: "zarrwlr"),
+            "FramedPCM", .product(name: "ZarrwlrArchive", package: "zarrwlr"), .product(name: "AudioInput", package: "zarrwlr"), .product(name: "CodecConformance", package: "zarrwlr"),
             .product(name: "CodecCore", package: "zarrwlr"), .product(name: "ZarrStore", package: "zarrwlr"),
         ]),
     ]

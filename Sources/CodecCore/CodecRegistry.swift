@@ -1,5 +1,5 @@
 /// The codecs an application knows, looked up by ID or by probing a file's first bytes.
-/// The composition root (AudioImport) builds the one list; codec modules do not register globally.
+/// The composition root (ZarrwlrArchive) builds the one list; codec modules do not register globally.
 public struct CodecRegistry: Sendable {
     public let backends: [any CodecBackend.Type]
 

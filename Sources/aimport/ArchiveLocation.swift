@@ -1,5 +1,5 @@
 import ArgumentParser
-import AudioImport
+import ZarrwlrArchive
 import CodecCore
 
 /// The options that name an archive: the store folder and the archive group inside it.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import AudioImport
+import ZarrwlrArchive
 import AudioInput
 import CodecCore
 import Foundation

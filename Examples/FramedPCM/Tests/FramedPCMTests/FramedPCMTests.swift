@@ -1,4 +1,4 @@
-import AudioImport
+import ZarrwlrArchive
 import AudioInput
 import CodecConformance
 import CodecCore

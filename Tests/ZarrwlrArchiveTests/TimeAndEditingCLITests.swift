@@ -1,4 +1,4 @@
-import AudioImport
+import ZarrwlrArchive
 import AudioInput
 import CodecCore
 import Foundation
@@ -150,7 +150,7 @@ import ZarrStore
         try noise(b, seconds: 2, seed: 6)
         try importFile(store, a, start: "2025-04-16T06:30:00+02:00", meta: #"{"device": "mic-9"}"#)
         try importFile(store, b, start: "2025-04-16T04:30:02Z", meta: #"{"device": "mic-9"}"#)
-        let script = PythonReference.packageRoot + "/Tests/AudioImportTests/snippet_reference.py"
+        let script = PythonReference.packageRoot + "/Tests/ZarrwlrArchiveTests/snippet_reference.py"
         let single = folder.path + "/single.wav"
         #expect(run(["extract", "--store", store, "0", "--from", "0.3", "--duration", "0.7", "--output", single]).status == 0)
         var seen = try JSONValue(parsing: Array(try PythonReference.run(script: script, [single, a, "14400", "48000"]).standardOutput.utf8))

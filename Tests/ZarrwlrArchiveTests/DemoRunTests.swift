@@ -2,7 +2,7 @@ import CodecCore
 import Foundation
 import Testing
 import TestSupport
-@testable import AudioImport
+@testable import ZarrwlrArchive
 
 @Suite struct DemoRunTests {
     static let bundled = PythonReference.packageRoot + "/Examples/recordings/20250416_000000.WAV"

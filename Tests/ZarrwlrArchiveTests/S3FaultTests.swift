@@ -32,7 +32,7 @@ import ZarrStore
             process = Process()
             process.executableURL = URL(fileURLWithPath: try PythonReference.interpreter())
             let portFile = folder.path + "/port-\(UUID().uuidString)"
-            process.arguments = [PythonReference.packageRoot + "/Tests/AudioImportTests/s3_fault_proxy.py", String(upstream), schedule, log, portFile, "--lifetime", "900"]
+            process.arguments = [PythonReference.packageRoot + "/Tests/ZarrwlrArchiveTests/s3_fault_proxy.py", String(upstream), schedule, log, portFile, "--lifetime", "900"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

@@ -27,7 +27,7 @@ import ZarrStore
 
     private func zarrPython(_ url: String) throws -> JSONValue {
         guard let location = S3Location(url) else { return .null }
-        let script = PythonReference.packageRoot + "/Tests/AudioImportTests/zarr_python_s3.py"
+        let script = PythonReference.packageRoot + "/Tests/ZarrwlrArchiveTests/zarr_python_s3.py"
         let result = try ProcessRunner.run(try PythonReference.interpreter(), [script, location.bucket, location.prefix], environment: S3TestServer.environment)
         return try JSONValue(parsing: Array(result.standardOutput.utf8))
     }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import ZarrStore
-@testable import AudioImport
+@testable import ZarrwlrArchive
 
 /// Bioacoustic metadata from real file layouts; expected values are the fixtures' documented
 /// contents (Tests/Fixtures/README.md and the shared testdata MANIFEST).

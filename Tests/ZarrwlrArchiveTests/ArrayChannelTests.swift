@@ -1,4 +1,4 @@
-import AudioImport
+import ZarrwlrArchive
 import AudioInput
 import CodecCore
 import Foundation

@@ -1,4 +1,4 @@
-import AudioImport
+import ZarrwlrArchive
 import CodecCore
 import Foundation
 import Testing

@@ -1,6 +1,6 @@
 import Testing
 import ZarrStore
-@testable import AudioImport
+@testable import ZarrwlrArchive
 
 /// The AudioMoth comment in each wording the open-source firmware (AudioMoth-Firmware-Basic,
 /// `setHeaderComment` in main.c) has written, built from its format strings.

@@ -555,7 +555,7 @@ import ZarrStore
         #expect(traced.status == 0, "\(arguments): \(traced.standardError)")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let replay = ProcessRunner.outcome(try PythonReference.interpreter(), [
-            PythonReference.packageRoot + "/Tests/AudioImportTests/power_cut.py", before, trace, store, out])
+            PythonReference.packageRoot + "/Tests/ZarrwlrArchiveTests/power_cut.py", before, trace, store, out])
         #expect(replay.status == 0, "\(replay.standardError)")
         try? FileManager.default.removeItem(atPath: trace)
         let states = try JSONValue(parsing: Array(replay.standardOutput.utf8)).arrayValue ?? []

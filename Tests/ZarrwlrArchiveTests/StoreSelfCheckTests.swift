@@ -1,7 +1,7 @@
 import Testing
 import TestSupport
 import ZarrStore
-@testable import AudioImport
+@testable import ZarrwlrArchive
 
 @Suite struct StoreSelfCheckTests {
     @Test func selfCheckPassesOnAFreshFolder() throws {
