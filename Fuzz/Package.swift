@@ -14,7 +14,7 @@ let package = Package(
                 .product(name: "ZarrStore", package: "zarrwlr"), .product(name: "CodecCore", package: "zarrwlr"),
                 .product(name: "CodecFLAC", package: "zarrwlr"), .product(name: "CodecOpus", package: "zarrwlr"),
                 .product(name: "CodecWavPack", package: "zarrwlr"),
-                .product(name: "AudioImport", package: "zarrwlr"),
+                .product(name: "ZarrwlrArchive", package: "zarrwlr"), .product(name: "ZarrwlrC", package: "zarrwlr"),
             ]),
     ]
 )

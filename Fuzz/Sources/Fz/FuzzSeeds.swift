@@ -1,4 +1,4 @@
-import AudioImport
+import ZarrwlrArchive
 import CodecCore
 import Foundation
 import ZarrStore
@@ -75,6 +75,8 @@ enum FuzzSeeds {
             seeds = [Array(opus.prefix(12_000))]
         case "store":
             seeds = try storeSeeds(fixtures: fixtures)
+        case "c-abi-handles":
+            seeds = [Array(0..<64), [3, 7, 1, 0, 5, 2, 9, 4, 4, 1, 1, 0, 0, 6, 2, 8]]
         default:
             seeds = []
         }

@@ -1,7 +1,7 @@
 import CodecCore
 import Foundation
 import ZarrStore
-@testable import AudioImport
+@testable import ZarrwlrArchive
 @testable import CodecFLAC
 @testable import CodecOpus
 @testable import CodecWavPack
@@ -12,7 +12,7 @@ import ZarrStore
 enum FuzzTargets {
     static let names = [
         "flac-metadata", "flac-frame-header", "ogg-page", "opus-head", "opus-packet", "riff-chunks", "audiomoth-comment",
-        "guano", "bext", "zarr-metadata", "zarr-shard", "ranges-file", "wavpack-block", "pipeline-flac", "pipeline-opus", "pipeline-wavpack", "store",
+        "guano", "bext", "zarr-metadata", "zarr-shard", "ranges-file", "wavpack-block", "pipeline-flac", "pipeline-opus", "pipeline-wavpack", "store", "c-abi-handles",
     ]
 
     static let target = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? ""
@@ -82,6 +82,8 @@ enum FuzzTargets {
             pipeline(bytes, backend: OpusBackend())
         case "store":
             store(bytes)
+        case "c-abi-handles":
+            HandleSchedule.run(bytes)
         default:
             FileHandle.standardError.write(Data("FUZZ_TARGET must be one of: \(names.joined(separator: " "))\n".utf8))
             exit(64)
