@@ -155,17 +155,58 @@ public func zw_reader_read_many(
     let jobs = (0..<Int(count)).map { k in
         Extraction.Job(range: (starts?[k] ?? 0)..<max(starts?[k] ?? 0, stops?[k] ?? 0), out: Extraction.Address(outs?[k]), capacity: capacities?[k] ?? 0)
     }
-    let outcome = Blocking.run { () async throws(CodecError) -> Int in
-        try await BoundedTasks.forEachInOrder(jobs, workers: Int(max(1, workers)), { job throws(CodecError) in
-            try Extraction.read(box, job.range, dtype: dtype, into: job.out.pointer, capacity: job.capacity)
-        }) { _, _ in }
-        return jobs.count
-    }
-    if case .failure(let failure) = outcome {
-        ErrorOut.write(failure.inRecording(box.id), to: errorOut)
+    // On the library's own threads (not Swift concurrency's pool): usable in a forked child.
+    do throws(CodecError) {
+        try OwnThreads.forEach(jobs.count, workers: Int(max(1, workers))) { k throws(CodecError) in
+            try Extraction.read(box, jobs[k].range, dtype: dtype, into: jobs[k].out.pointer, capacity: jobs[k].capacity)
+        }
+    } catch {
+        ErrorOut.write(error.inRecording(box.id), to: errorOut)
         return -1
     }
     return 0
+}
+
+/// Reads `count` draws, draw k samples `starts[k]..<stops[k]` of recording `ids[k]`, into `out`
+/// (`capacity` bytes: count x frames x channels samples of `dtype`, draw k at slot k), decoded
+/// by up to `workers` threads of the library's own; the readers stay open for later batches.
+/// `frames` <= 0: the longest draw's length; `pad` != 0: shorter draws end in zeros (else they
+/// are an error). Writes the batch's frames, channels and rate. Every draw is checked before
+/// anything is decoded: a draw past its recording's end, an unknown recording, recordings of
+/// different channel counts or rates, or a buffer of another size are typed errors.
+@_cdecl("zw_archive_read_batch")
+public func zw_archive_read_batch(
+    _ handle: UnsafeMutableRawPointer?, _ ids: UnsafePointer<UnsafePointer<CChar>?>?, _ starts: UnsafePointer<Int64>?, _ stops: UnsafePointer<Int64>?,
+    _ count: Int64, _ frames: Int64, _ pad: Int32, _ dtype: Int32, _ out: UnsafeMutableRawPointer?, _ capacity: Int64, _ workers: Int32,
+    _ framesOut: UnsafeMutablePointer<Int64>?, _ channelsOut: UnsafeMutablePointer<Int32>?, _ rateOut: UnsafeMutablePointer<Int32>?,
+    _ errorOut: ErrorPointer
+) -> Int32 {
+    guard let batches = Handle.batches(handle) else { ErrorOut.write(Handle.closedArchive, to: errorOut); return -1 }
+    guard count >= 0, count == 0 || (ids != nil && starts != nil && stops != nil), capacity >= 0 else {
+        ErrorOut.write("give the draws (ids, starts, stops) and a count of at least 0", to: errorOut)
+        return -1
+    }
+    guard let format = Extraction.format(dtype) else { ErrorOut.write("dtype must be int16, int32 or float32", to: errorOut); return -1 }
+    var draws: [BatchReader.Draw] = []
+    for k in 0..<Int(count) {
+        guard let id = ids?[k], let start = starts?[k], let stop = stops?[k], stop >= start else {
+            ErrorOut.write("draw \(k) has no recording id, or ends before it starts", to: errorOut)
+            return -1
+        }
+        draws.append(BatchReader.Draw(id: String(cString: id), range: start..<stop))
+    }
+    do throws(CodecError) {
+        let shape = try batches.read(
+            draws, frames: frames > 0 ? Int(frames) : nil, pad: pad != 0, as: format, workers: Int(max(1, workers)),
+            into: UnsafeMutableRawBufferPointer(start: out, count: Int(capacity)))
+        framesOut?.pointee = Int64(shape.frames)
+        channelsOut?.pointee = Int32(shape.channels)
+        rateOut?.pointee = Int32(shape.sampleRate)
+        return 0
+    } catch {
+        ErrorOut.write(error, to: errorOut)
+        return -1
+    }
 }
 
 /// Resolves a wall-clock span (ISO 8601 `at`, `duration` seconds, `device` or NULL,

@@ -8,7 +8,12 @@ import Synchronization
 /// used from several threads at once (as Python threads do once the GIL is released).
 final class ArchiveBox: Sendable {
     let archive: AudioArchive
-    init(_ archive: AudioArchive) { self.archive = archive }
+    /// The archive's batch reader, whose recording readers stay open across batches.
+    let batches: BatchReader
+    init(_ archive: AudioArchive) {
+        self.archive = archive
+        batches = BatchReader(archive: archive)
+    }
 }
 
 final class ReaderBox: Sendable {
@@ -68,6 +73,11 @@ enum Handle {
         return nil
     }
 
+    static func batches(_ pointer: UnsafeMutableRawPointer?) -> BatchReader? {
+        if case .archive(let box) = entry(pointer) { return box.batches }
+        return nil
+    }
+
     static func reader(_ pointer: UnsafeMutableRawPointer?) -> ReaderBox? {
         if case .reader(let box) = entry(pointer) { return box }
         return nil
@@ -110,8 +120,22 @@ enum ErrorOut {
 
 /// Runs async library work to completion from a C caller's thread (never a Swift concurrency
 /// thread: C callers are Python or plain threads), waiting on a semaphore.
+///
+/// A process forked after such work started (a data-loader worker forked from a parent that
+/// imported) has no task threads (a fork copies only the forking thread), and the work would
+/// wait forever: there it is refused with a typed error instead.
 enum Blocking {
+    /// The process that first started task work; nil before.
+    private static let starter = Mutex<pid_t?>(nil)
+
     static func run<T: Sendable>(_ body: @escaping @Sendable () async throws(CodecError) -> T) -> Result<T, CodecError> {
+        let me = getpid()
+        guard starter.withLock({ pid in
+            if pid == nil { pid = me }
+            return pid == me
+        }) else {
+            return .failure(CodecError(.unsupported, "this process was forked from one in which the library had started its task threads, which a fork does not copy; import in the parent, or in a process started with spawn (reading works here)"))
+        }
         let result = Mutex<Result<T, CodecError>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task.detached {

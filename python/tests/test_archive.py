@@ -317,3 +317,120 @@ def test_opening_one_recording_never_lists_the_archive(archive_path):
         with pytest.raises(zarrwlr.InvalidArgument) as missing:
             archive[bad]
         assert missing.value.recording == bad or bad in missing.value.message
+
+
+def test_a_batch_read_equals_each_draw_read_alone(archive_path):
+    """Draws from two recordings of one rate and channel count, in one call: each slot is
+    bit-exactly what `read` gives for that draw; padding fills with zeros; `out` is filled in place."""
+    archive = zarrwlr.Archive(archive_path["store"])
+    a, b = archive_path["ids"]["flac16"], archive_path["ids"]["flaccopy"]
+    rng = np.random.default_rng(7)
+    draws = [(id, int(s), int(s) + 4800) for id, s in zip([a, b] * 16, rng.integers(0, 6 * 48000 - 4800, 32))]
+    for dtype in ("int16", "int32", "float32"):
+        batch, rate = archive.read_batch(draws, dtype=dtype, workers=3)
+        assert rate == 48000 and batch.shape == (32, 4800, 2) and batch.dtype == np.dtype(dtype)
+        for k, (id, start, stop) in enumerate(draws):
+            assert np.array_equal(batch[k], archive[id].read(start, stop, dtype=dtype)), (dtype, k)
+    short = draws[:3] + [(a, 100, 1100)]
+    with pytest.raises(zarrwlr.InvalidArgument, match="pad"):
+        archive.read_batch(short)
+    padded, _ = archive.read_batch(short, pad=True, dtype="int16")
+    assert np.array_equal(padded[3, :1000], archive[a].read(100, 1100, dtype="int16")) and not padded[3, 1000:].any()
+    out = np.full((4, 4800, 2), 7, dtype=np.int16)
+    same, _ = archive.read_batch(short, pad=True, dtype="int16", out=out)
+    assert same is out and np.array_equal(out, padded)
+
+
+def test_a_bad_batch_is_a_typed_error_before_anything_is_read(archive_path):
+    archive = zarrwlr.Archive(archive_path["store"])
+    ids = archive_path["ids"]
+    total = archive[ids["flac16"]].total_samples
+    for draws, pattern in [
+        ([(ids["flac16"], total - 10, total + 10)], "holds 0..<"),
+        ([(ids["flac16"], 0, 10), ("999", 0, 10)], "999"),
+        ([(ids["flac16"], 0, 10), (ids["float"], 0, 10)], "channels"),
+        ([(ids["float"], 0, 10), (ids["wavpack24"], 0, 10)], "channels|Hz"),
+        ([(ids["flac16"], 10, 5)], "ends before"),
+    ]:
+        with pytest.raises(zarrwlr.InvalidArgument, match=pattern):
+            archive.read_batch(draws)
+    with pytest.raises(zarrwlr.InvalidArgument, match="out must be"):
+        archive.read_batch([(ids["flac16"], 0, 10)], out=np.zeros((1, 10, 2), dtype=np.float64))
+
+
+def _read_in_worker(recording_and_range):
+    recording, start, stop = recording_and_range
+    return recording.read(start, stop, dtype="int16")
+
+
+def test_archives_and_recordings_pickle_as_what_reopens_them(archive_path):
+    """Spawned workers get archives and recordings by pickle (path and id) and read the same
+    samples; deepcopy gives an independent archive that outlives the original's close."""
+    import copy
+    import multiprocessing
+    import pickle
+    archive = zarrwlr.Archive(archive_path["store"])
+    recording = archive[archive_path["ids"]["flac16"]]
+    expected = recording.read(1000, 5000, dtype="int16")
+    again = pickle.loads(pickle.dumps(recording))
+    assert again.id == recording.id and np.array_equal(again.read(1000, 5000, dtype="int16"), expected)
+    twin = copy.deepcopy(archive)
+    archive.close()
+    assert np.array_equal(twin[recording.id].read(1000, 5000, dtype="int16"), expected)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.map(_read_in_worker, [(twin[recording.id], 1000, 5000)] * 4, chunksize=1)
+    assert all(np.array_equal(result, expected) for result in results)
+
+
+def test_a_forked_child_reads_after_the_parent_read_in_parallel(archive_path):
+    """The parent reads with the library's worker threads; a forked child (as DataLoader's
+    default start method makes) then reads the inherited archive and recording in parallel too,
+    and gets the same samples, within a deadline (no hang)."""
+    import multiprocessing
+    archive = zarrwlr.Archive(archive_path["store"])
+    recording = archive[archive_path["ids"]["flac16"]]
+    ranges = [(k * 4800, k * 4800 + 4800) for k in range(20)]
+    expected = recording.read_many(ranges, dtype="int16", workers=4)
+    batch, _ = archive.read_batch([(recording.id, a, b) for a, b in ranges], dtype="int16", workers=4)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+
+    def child():
+        many = recording.read_many(ranges, dtype="int16", workers=4)
+        again, _ = archive.read_batch([(recording.id, a, b) for a, b in ranges], dtype="int16", workers=4)
+        queue.put(all(np.array_equal(x, y) for x, y in zip(many, expected)) and np.array_equal(again, batch))
+
+    process = context.Process(target=child)
+    process.start()
+    process.join(120)
+    assert not process.is_alive(), "the forked child hung"
+    assert process.exitcode == 0 and queue.get(timeout=5)
+
+
+def test_an_import_in_a_forked_child_is_refused_not_hung(archive_path, sources, tmp_path):
+    """After the parent imported (the library's task threads started), a forked child's import
+    raises Unsupported at once instead of waiting forever; reading still works there."""
+    import multiprocessing
+    import shutil
+    store = tmp_path / "fork.zarr"
+    archive = zarrwlr.Archive(str(store), create=True)
+    (id,) = archive.import_files([str(sources["opus"])])
+    copy = tmp_path / "other.wav"
+    shutil.copy(sources["flac16"], copy)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+
+    def child():
+        try:
+            archive.import_files([str(copy)])
+            queue.put("imported")
+        except zarrwlr.Unsupported as error:
+            queue.put("refused" if "forked" in error.message else error.message)
+        queue.put(archive[id].read(0, 100).shape)
+
+    process = context.Process(target=child)
+    process.start()
+    process.join(60)
+    assert not process.is_alive(), "the forked child hung"
+    assert queue.get(timeout=5) == "refused"
+    assert queue.get(timeout=5) == (100, 1)

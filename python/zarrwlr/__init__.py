@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import random
 import threading
 import warnings
+import weakref
 from typing import Iterator, Optional, Sequence
 
 import numpy as np
@@ -235,6 +237,36 @@ class Recording:
     def __del__(self):
         self._close()
 
+    def __reduce__(self):
+        """A recording pickles as what reopens it (its archive's path and its id), so it can be
+        sent to spawned data-loader workers; the unpickled one has handles of its own."""
+        return (_reopen_recording, (self._archive.path, self.id))
+
+    def __deepcopy__(self, memo):
+        return _reopen_recording(self._archive.path, self.id)
+
+    def _forget_after_fork(self) -> None:
+        """In a forked child: the handle belongs to the parent's library state; open anew."""
+        self._lock = threading.Lock()
+        self._handle = None
+
+
+def _reopen_recording(path: str, id: str) -> "Recording":
+    return Archive(path)[id]
+
+
+#: Every open archive of this process, so that a forked child can make them open anew.
+_open_archives: "weakref.WeakSet[Archive]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for archive in list(_open_archives):
+        archive._reopen_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
 
 class Archive:
     """An archive of recordings in a folder or at s3://bucket/prefix (AWS_* environment)."""
@@ -244,6 +276,55 @@ class Archive:
         self._recordings: dict[str, Recording] = {}
         self._handle = None
         self._handle = _call(_native.lib.zw_archive_open, self.path.encode(), 1 if create else 0)
+        _open_archives.add(self)
+
+    def __reduce__(self):
+        """An archive pickles as its path: unpickled (in a spawned worker, say) it opens anew."""
+        return (Archive, (self.path,))
+
+    def __deepcopy__(self, memo):
+        return Archive(self.path)
+
+    def _reopen_after_fork(self) -> None:
+        """In a forked child: the inherited handles name the parent's library objects, whose
+        worker threads the child does not have; the archive and its recordings open anew (the
+        parent's handles are left to the parent)."""
+        if self._handle is None:
+            return
+        for recording in self._recordings.values():
+            recording._forget_after_fork()
+        self._handle = _call(_native.lib.zw_archive_open, self.path.encode(), 0)
+
+    def read_batch(self, draws: Sequence[tuple[str, int, int]], frames: Optional[int] = None, dtype: str = "float32",
+                   pad: bool = False, out: Optional[np.ndarray] = None, workers: int = 4) -> tuple[np.ndarray, int]:
+        """Many draws `(recording id, start, stop)`, from any recordings of one channel count
+        and rate, decoded in parallel inside the library in one call (the GIL released once) into
+        one `(len(draws), frames, channels)` array; returns it with the sample rate.
+
+        `frames` defaults to the longest draw; a shorter draw is an error unless `pad` (then it
+        ends in zeros). `out`, when given, is filled in place (C-contiguous, that shape and
+        dtype: pinned memory, for example). Every draw is checked before anything is decoded.
+        """
+        code, numpy_type = _dtype(dtype)
+        count = len(draws)
+        ids = [str(draw[0]) for draw in draws]
+        starts = [int(draw[1]) for draw in draws]
+        stops = [int(draw[2]) for draw in draws]
+        if frames is not None and int(frames) <= 0:
+            raise InvalidArgument("invalid argument", f"frames must be at least 1, not {frames}")
+        length = int(frames) if frames is not None else max((max(0, b - a) for a, b in zip(starts, stops)), default=0)
+        channels = self[ids[0]].channels if count else 0
+        shape = (count, length, channels)
+        if out is None:
+            out = np.empty(shape, dtype=numpy_type)
+        elif out.shape != shape or out.dtype != numpy_type or not out.flags["C_CONTIGUOUS"] or not out.flags["WRITEABLE"]:
+            raise InvalidArgument("invalid argument", f"out must be a writeable C-contiguous {dtype} array of shape {shape}, "
+                                  f"not {out.dtype} {out.shape}")
+        rate, got_frames, got_channels = ctypes.c_int32(), ctypes.c_int64(), ctypes.c_int32()
+        _call(_native.lib.zw_archive_read_batch, self._handle, (ctypes.c_char_p * count)(*[i.encode() for i in ids]),
+              (ctypes.c_int64 * count)(*starts), (ctypes.c_int64 * count)(*stops), count, length, 1 if pad else 0, code,
+              out.ctypes.data, out.nbytes, max(1, int(workers)), ctypes.byref(got_frames), ctypes.byref(got_channels), ctypes.byref(rate))
+        return out, rate.value
 
     def recordings(self) -> list[Recording]:
         """The intact recordings, by id (damaged ones raise when read: see `damaged`)."""

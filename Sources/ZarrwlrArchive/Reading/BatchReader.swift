@@ -1,0 +1,135 @@
+import CodecCore
+import Foundation
+import Synchronization
+
+/// Reads batches of draws, possibly from different recordings, into one caller-owned buffer:
+/// what a training loop asks for, in one call. Each recording's reader is opened once and kept
+/// for later batches; draws are decoded in parallel on threads of its own (``OwnThreads``), so
+/// a batch works from any thread and in a forked child.
+public final class BatchReader: Sendable {
+    /// One draw: samples `range` of recording `id`.
+    public struct Draw: Sendable, Equatable {
+        public let id: String
+        public let range: Range<Int64>
+
+        public init(id: String, range: Range<Int64>) {
+            self.id = id
+            self.range = range
+        }
+    }
+
+    /// What a batch holds: `count` slots of `frames` x `channels` samples of `format`, each slot
+    /// a draw (zero-padded at its end when it is shorter and padding was asked for).
+    public struct Shape: Sendable, Equatable {
+        public let count: Int
+        public let frames: Int
+        public let channels: Int
+        /// The rate of every draw's recording.
+        public let sampleRate: Int
+        public let format: SampleFormat
+
+        /// Bytes of one slot and of the whole batch (checked: nil when they overflow).
+        public var slotBytes: Int? { Shape.product([frames, channels, format.bytesPerSample]) }
+        public var byteCount: Int? { slotBytes.flatMap { Shape.product([$0, count]) } }
+
+        private static func product(_ factors: [Int]) -> Int? {
+            var result = 1
+            for factor in factors {
+                let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+                if overflow { return nil }
+                result = next
+            }
+            return result
+        }
+    }
+
+    public let archive: AudioArchive
+    private let readers = Mutex<[String: any RecordingReader]>([:])
+
+    public init(archive: AudioArchive) {
+        self.archive = archive
+    }
+
+    /// The reader of recording `id`, opened on first use and kept.
+    public func reader(for id: String) throws(CodecError) -> any RecordingReader {
+        if let known = readers.withLock({ $0[id] }) { return known }
+        let opened = try archive.reader(for: id)
+        return readers.withLock { cache in
+            if let known = cache[id] { return known }
+            cache[id] = opened
+            return opened
+        }
+    }
+
+    /// The shape the batch of `draws` has, every draw checked first (nothing is decoded before):
+    /// the recording exists, the range lies inside it, all recordings have one channel count and
+    /// one rate, and each draw is `frames` long (the longest draw's length when nil), or shorter
+    /// when `pad`.
+    /// - Throws: ``CodecError/Code/invalidArgument`` naming the draw and what is wrong.
+    public func shape(of draws: [Draw], frames: Int? = nil, pad: Bool = false, as format: SampleFormat) throws(CodecError) -> Shape {
+        guard let first = draws.first else {
+            return Shape(count: 0, frames: max(0, frames ?? 0), channels: 0, sampleRate: 0, format: format)
+        }
+        let length = frames ?? draws.map { $0.range.count }.max() ?? 0
+        guard length > 0 else { throw CodecError(.invalidArgument, "a batch needs draws of at least one frame") }
+        let reference = try reader(for: first.id)
+        for (k, draw) in draws.enumerated() {
+            let reader: any RecordingReader
+            do { reader = try self.reader(for: draw.id) } catch { throw error.inRecording(draw.id) }
+            guard draw.range.lowerBound >= 0, draw.range.upperBound <= reader.totalSamples else {
+                throw CodecError(.invalidArgument, "draw \(k) asks for samples \(draw.range.lowerBound)..<\(draw.range.upperBound); the recording holds 0..<\(reader.totalSamples)", recording: draw.id)
+            }
+            guard reader.channelCount == reference.channelCount else {
+                throw CodecError(.invalidArgument, "draw \(k): recording \(draw.id) has \(reader.channelCount) channels, recording \(first.id) \(reference.channelCount); a batch holds one channel count", recording: draw.id)
+            }
+            guard reader.sampleRate == reference.sampleRate else {
+                throw CodecError(.invalidArgument, "draw \(k): recording \(draw.id) is at \(reader.sampleRate) Hz, recording \(first.id) at \(reference.sampleRate) Hz; a batch holds one rate", recording: draw.id)
+            }
+            guard draw.range.count == length || (pad && draw.range.count < length) else {
+                throw CodecError(.invalidArgument, "draw \(k) is \(draw.range.count) frames, the batch's are \(length)\(draw.range.count < length ? " (ask for padding to pad shorter draws with zeros)" : "")", recording: draw.id)
+            }
+        }
+        return Shape(count: draws.count, frames: length, channels: reference.channelCount, sampleRate: reference.sampleRate, format: format)
+    }
+
+    /// Reads `draws` into `buffer`, slot k holding draw k (``shape(of:frames:pad:as:)``, which
+    /// it checks first), decoded by up to `workers` threads. Returns the shape.
+    /// - Throws: ``CodecError/Code/invalidArgument`` for a bad draw or a buffer of another size
+    ///   than the batch's; the recording's error when a draw cannot be decoded.
+    @discardableResult
+    public func read(
+        _ draws: [Draw], frames: Int? = nil, pad: Bool = false, as format: SampleFormat, workers: Int = 1, into buffer: UnsafeMutableRawBufferPointer
+    ) throws(CodecError) -> Shape {
+        let shape = try shape(of: draws, frames: frames, pad: pad, as: format)
+        guard let slotBytes = shape.slotBytes, let total = shape.byteCount, buffer.count == total, total == 0 || buffer.baseAddress != nil else {
+            throw CodecError(.invalidArgument, "the buffer holds \(buffer.count) bytes; \(shape.count) draws of \(shape.frames) frames x \(shape.channels) channels as \(format) need \(shape.byteCount.map(String.init) ?? "more than can be addressed")")
+        }
+        let slots = Slots(base: buffer.baseAddress, slotBytes: slotBytes)
+        let readers = try draws.map { draw throws(CodecError) in try reader(for: draw.id) }
+        try OwnThreads.forEach(draws.count, workers: workers) { k throws(CodecError) in
+            let draw = draws[k]
+            let slot = slots.slot(k)
+            let used = draw.range.count * shape.channels * format.bytesPerSample
+            do throws(CodecError) {
+                try readers[k].extract(draw.range, as: format, into: UnsafeMutableRawBufferPointer(rebasing: slot[0..<used]))
+            } catch {
+                throw error.inRecording(draw.id)
+            }
+            if used < slot.count { UnsafeMutableRawBufferPointer(rebasing: slot[used...]).initializeMemory(as: UInt8.self, repeating: 0) }
+        }
+        return shape
+    }
+}
+
+/// The slots of a caller's batch buffer. Sendable although it holds a raw pointer because each
+/// slot is written by exactly one draw's decode, the slots do not overlap, and the caller's
+/// buffer outlives the read (``BatchReader/read(_:frames:pad:as:workers:into:)`` returns only
+/// when every decode has finished).
+private struct Slots: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer?
+    let slotBytes: Int
+
+    func slot(_ k: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: base.map { $0 + k * slotBytes }, count: slotBytes)
+    }
+}

@@ -1,0 +1,41 @@
+import CodecCore
+import Foundation
+import Synchronization
+
+/// A parallel loop on threads of its own, not on Swift concurrency's pool: usable from any
+/// caller (a C or Python thread that blocks until it is done) and in a process forked from one
+/// that used the pool, where the pool's threads no longer exist (only the forking thread is
+/// copied) and work queued for them would never run.
+public enum OwnThreads {
+    /// Runs `body(k)` for every k in `0..<count` on up to `workers` threads (the calling thread
+    /// one of them) and returns when all are done; the first error wins and stops the rest from
+    /// starting more work.
+    public static func forEach(_ count: Int, workers: Int, _ body: @escaping @Sendable (Int) throws(CodecError) -> Void) throws(CodecError) {
+        let next = Atomic<Int>(0)
+        let failure = Mutex<CodecError?>(nil)
+        let work: @Sendable () -> Void = {
+            while failure.withLock({ $0 == nil }) {
+                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard k < count else { return }
+                do throws(CodecError) { try body(k) } catch { failure.withLock { $0 = $0 ?? error } }
+            }
+        }
+        let helpers = max(0, min(workers, count) - 1)
+        let finished = NSCondition()
+        let running = Mutex(helpers)
+        for _ in 0..<helpers {
+            Thread.detachNewThread {
+                work()
+                finished.lock()
+                running.withLock { $0 -= 1 }
+                finished.signal()
+                finished.unlock()
+            }
+        }
+        work()
+        finished.lock()
+        while running.withLock({ $0 }) > 0 { finished.wait() }
+        finished.unlock()
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+}
