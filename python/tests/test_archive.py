@@ -434,3 +434,59 @@ def test_an_import_in_a_forked_child_is_refused_not_hung(archive_path, sources, 
     assert not process.is_alive(), "the forked child hung"
     assert queue.get(timeout=5) == "refused"
     assert queue.get(timeout=5) == (100, 1)
+
+
+@pytest.fixture(scope="module")
+def two_lengths(tmp_path_factory, aimport):
+    """An archive of two mono 16 kHz recordings, 1 s and 4 s, and one at another rate."""
+    folder = tmp_path_factory.mktemp("lengths")
+    store = folder / "a.zarr"
+    ids = {}
+    for name, seconds, rate in [("short", 1, 16000), ("long", 4, 16000), ("other", 2, 8000)]:
+        path = folder / f"{name}.wav"
+        subprocess.run(["sox", "-R", "-n", "-r", str(rate), "-b", "16", "-c", "1", str(path), "synth", str(seconds), "pinknoise",
+                        "vol", "0.3"], check=True)
+        out = subprocess.run([aimport, "import", "--store", str(store), "--json", str(path)], check=True, capture_output=True, text=True).stdout
+        ids[name] = json.loads(out)[0]["id"]
+    return {"store": str(store), "ids": ids}
+
+
+def test_sampler_draws_are_reproducible_fresh_per_epoch_and_sharded_without_overlap(two_lengths):
+    archive = zarrwlr.Archive(two_lengths["store"])
+    ids = two_lengths["ids"]
+    def sampler(**more):
+        return zarrwlr.SnippetSampler(archive, seconds=0.5, per_epoch=3000, seed=11, where=lambda r: r.sample_rate == 16000, **more)
+    whole = sampler().draws(epoch=3)
+    assert whole == sampler().draws(epoch=3) and whole != sampler().draws(epoch=4)
+    assert len(whole) == 3000 and all(b - a == 8000 and 0 <= a and b <= archive[i].total_samples for i, a, b in whole)
+    # 2 ranks x 3 loader workers: disjoint shards that together are the epoch's draws.
+    shards = [sampler(rank=rank, world_size=2).draws(epoch=3, worker=w, workers=3) for rank in range(2) for w in range(3)]
+    assert sum(len(s) for s in shards) == 3000 and sorted(d for s in shards for d in s) == sorted(whole)
+    # Weighted by the seconds a snippet can start in: 3.5 s of the long one, 0.5 s of the short one.
+    share = sum(1 for i, _, _ in whole if i == ids["long"]) / len(whole)
+    assert 0.83 < share < 0.92, share
+    with pytest.raises(zarrwlr.InvalidArgument, match="differ in rate"):
+        zarrwlr.SnippetSampler(archive, seconds=0.5)
+    with pytest.raises(zarrwlr.InvalidArgument, match="rank"):
+        sampler(rank=2, world_size=2)
+
+
+def test_sampler_batches_hold_exactly_their_draws_with_variable_lengths(two_lengths):
+    archive = zarrwlr.Archive(two_lengths["store"])
+    sampler = zarrwlr.SnippetSampler(archive, per_epoch=50, seed=2, where=lambda r: r.sample_rate == 16000, min_seconds=0.25,
+                                     max_seconds=0.75)
+    seen = 0
+    for samples, draws in sampler.batches(16, epoch=1, dtype="int16"):
+        assert samples.shape == (len(draws), 12000, 1)
+        for slot, (id, start, stop) in zip(samples, draws):
+            assert np.array_equal(slot[:stop - start], archive[id].read(start, stop, dtype="int16")) and not slot[stop - start:].any()
+        seen += len(draws)
+    assert seen == 50 and len({b - a for _, a, b in sampler.draws(1)}) > 10
+
+
+def test_the_torch_module_imports_without_torch():
+    import importlib.util
+    import zarrwlr.torch as zt
+    if importlib.util.find_spec("torch") is None:
+        with pytest.raises(ImportError, match="needs PyTorch"):
+            zt.SnippetBatches("nowhere.zarr")

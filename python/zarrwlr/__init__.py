@@ -26,7 +26,7 @@ import numpy as np
 
 from . import _native
 
-__all__ = ["Archive", "Recording", "RandomSnippets", "Error", "InvalidArgument", "CorruptData", "NotFound",
+__all__ = ["Archive", "Recording", "RandomSnippets", "SnippetSampler", "Error", "InvalidArgument", "CorruptData", "NotFound",
            "StorageError", "Unsupported", "PermissionDenied", "ClippingWarning"]
 
 _DTYPES = {"int16": (0, np.int16), "int32": (1, np.int32), "float32": (2, np.float32)}
@@ -441,3 +441,83 @@ class RandomSnippets:
     def __iter__(self) -> Iterator[tuple[np.ndarray, str, int]]:
         for id, start, stop in self.draws():
             yield self.archive[id].read(start, stop, dtype=self.dtype), id, start
+
+
+class SnippetSampler:
+    """Where training snippets lie, epoch by epoch: reproducible for `(seed, epoch)` and fresh
+    each epoch; each recording drawn by the seconds at which a snippet can start in it; only the
+    recordings `where(recording)` accepts (site, device, time span: anything in its metadata);
+    split without overlap into shards by `(rank, world_size)` (processes of a distributed run)
+    and by data-loader worker. All drawn recordings must share one rate and channel count (a
+    batch holds one); snippets last `seconds`, or between `min_seconds` and `max_seconds`.
+
+    ``draws(epoch, worker, workers)`` gives a shard's `(id, start, stop)` draws (the same for the
+    same arguments, and the shards of one epoch are disjoint and together all of it);
+    ``batches(...)`` reads them in batches through ``Archive.read_batch``.
+    """
+
+    def __init__(self, archive: Archive, seconds: float = 1.0, per_epoch: int = 1000, seed: int = 0, where=None,
+                 min_seconds: Optional[float] = None, max_seconds: Optional[float] = None, rank: int = 0, world_size: int = 1):
+        if not (0 <= int(rank) < int(world_size)):
+            raise InvalidArgument("invalid argument", f"rank must lie in 0..world_size-1, not rank {rank} of world_size {world_size}")
+        if (min_seconds is None) != (max_seconds is None) or (min_seconds is not None and not (0 < min_seconds <= max_seconds)):
+            raise InvalidArgument("invalid argument", f"give both min_seconds and max_seconds, 0 < min_seconds <= max_seconds "
+                                  f"(not {min_seconds} and {max_seconds})")
+        self.archive, self.per_epoch, self.seed = archive, int(per_epoch), seed
+        self.rank, self.world_size = int(rank), int(world_size)
+        self.min_seconds = float(min_seconds if min_seconds is not None else seconds)
+        self.max_seconds = float(max_seconds if max_seconds is not None else seconds)
+        if self.max_seconds <= 0:
+            raise InvalidArgument("invalid argument", f"seconds must be more than 0, not {seconds}")
+        chosen = [r for r in archive.recordings() if where is None or where(r)]
+        kinds = {(r.sample_rate, r.channels) for r in chosen}
+        if len(kinds) > 1:
+            named = ", ".join(f"{r.id} ({r.sample_rate} Hz, {r.channels} ch)" for r in chosen[:6])
+            raise InvalidArgument("invalid argument", f"the recordings differ in rate or channel count ({named}, ...): a batch holds "
+                                  "one; choose recordings of one kind with where=")
+        self.sample_rate, self.channels = next(iter(kinds)) if kinds else (0, 0)
+        self.max_frames = int(round(self.max_seconds * self.sample_rate))
+        self.min_frames = int(round(self.min_seconds * self.sample_rate))
+        self._pool = [r for r in chosen if 0 < self.max_frames <= r.total_samples]
+        if not self._pool:
+            raise InvalidArgument("invalid argument", f"no recording is {self.max_seconds} s long or longer")
+        usable = np.array([r.total_samples - self.max_frames + 1 for r in self._pool], dtype=np.float64)
+        self._weights = usable / usable.sum()
+
+    def __len__(self) -> int:
+        return self.per_epoch
+
+    def _all_draws(self, epoch: int) -> list[tuple[str, int, int]]:
+        rng = np.random.default_rng([int(self.seed), int(epoch)])
+        chosen = rng.choice(len(self._pool), size=self.per_epoch, p=self._weights)
+        lengths = rng.integers(self.min_frames, self.max_frames + 1, size=self.per_epoch)
+        positions = rng.random(self.per_epoch)
+        draws = []
+        for k, length, position in zip(chosen, lengths, positions):
+            recording = self._pool[k]
+            start = int(position * (recording.total_samples - int(length) + 1))
+            draws.append((recording.id, start, start + int(length)))
+        return draws
+
+    def draws(self, epoch: int = 0, worker: int = 0, workers: int = 1) -> list[tuple[str, int, int]]:
+        """Draws `(id, start, stop)` of this rank's shard for data-loader `worker` of `workers`."""
+        if not (0 <= int(worker) < int(workers)):
+            raise InvalidArgument("invalid argument", f"worker must lie in 0..workers-1, not worker {worker} of {workers}")
+        shards = self.world_size * int(workers)
+        mine = self.rank * int(workers) + int(worker)
+        return self._all_draws(epoch)[mine::shards]
+
+    def batches(self, batch_size: int, epoch: int = 0, worker: int = 0, workers: int = 1, dtype: str = "float32",
+                read_workers: int = 2, drop_last: bool = False) -> Iterator[tuple[np.ndarray, list[tuple[str, int, int]]]]:
+        """This shard's draws in batches: `(samples, draws)`, samples `(batch, max frames,
+        channels)` at ``sample_rate``, draws shorter than the longest snippet ending in zeros
+        (their `stop - start` is the length)."""
+        draws = self.draws(epoch, worker, workers)
+        size = max(1, int(batch_size))
+        for first in range(0, len(draws), size):
+            chunk = draws[first:first + size]
+            if drop_last and len(chunk) < size:
+                return
+            samples, _ = self.archive.read_batch(chunk, frames=self.max_frames, dtype=dtype, pad=True, workers=read_workers)
+            yield samples, chunk
+
