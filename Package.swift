@@ -54,6 +54,9 @@ let package = Package(
         .systemLibrary(
             name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile",
             providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
+        .systemLibrary(
+            name: "CSoxr", path: "Sources/CSoxr", pkgConfig: "soxr",
+            providers: [.apt(["libsoxr-dev"]), .brew(["libsoxr"])]),
 
         .target(name: "ZarrStore", dependencies: ["CZstd"]),
         .target(name: "CodecCore", dependencies: ["ZarrStore"]),
@@ -63,7 +66,7 @@ let package = Package(
         .target(name: "CodecOpus", dependencies: ["CodecCore", "AudioInput", "COgg", "COpus"]),
         .target(name: "CodecWavPack", dependencies: ["CodecCore", "AudioInput", "CWavPack"]),
         .target(name: "CodecConformance", dependencies: ["CodecCore", "AudioInput", "ZarrStore"]),
-        .target(name: "ZarrwlrArchive", dependencies: ["ZarrStore", "CodecCore", "AudioInput", "ObjectStore", "CodecFLAC", "CodecOpus", "CodecWavPack"]),
+        .target(name: "ZarrwlrArchive", dependencies: ["ZarrStore", "CodecCore", "AudioInput", "ObjectStore", "CodecFLAC", "CodecOpus", "CodecWavPack", "CSoxr"]),
         .target(
             name: "ZarrwlrC", dependencies: ["ZarrwlrArchive", "CodecCore", "ZarrStore"],
             // The Swift runtime is looked up beside the library (the Python package bundles it), not in the toolchain.

@@ -171,13 +171,17 @@ public func zw_reader_read_many(
 /// (`capacity` bytes: count x frames x channels samples of `dtype`, draw k at slot k), decoded
 /// by up to `workers` threads of the library's own; the readers stay open for later batches.
 /// `frames` <= 0: the longest draw's length; `pad` != 0: shorter draws end in zeros (else they
-/// are an error). Writes the batch's frames, channels and rate. Every draw is checked before
-/// anything is decoded: a draw past its recording's end, an unknown recording, recordings of
-/// different channel counts or rates, or a buffer of another size are typed errors.
+/// are an error). `targetRate` > 0 resamples every draw to that rate with libsoxr (`quality` 0 LQ,
+/// 1 MQ, 2 HQ, 3 VHQ), `mono` != 0 mixes the channels down to one; both need float32 (dtype 2).
+/// Writes the batch's frames, channels and rate. Every draw is checked before anything is
+/// decoded: a draw past its recording's end, an unknown recording, recordings of different
+/// channel counts or rates (unless mixed down or resampled), or a buffer of another size are
+/// typed errors.
 @_cdecl("zw_archive_read_batch")
 public func zw_archive_read_batch(
     _ handle: UnsafeMutableRawPointer?, _ ids: UnsafePointer<UnsafePointer<CChar>?>?, _ starts: UnsafePointer<Int64>?, _ stops: UnsafePointer<Int64>?,
-    _ count: Int64, _ frames: Int64, _ pad: Int32, _ dtype: Int32, _ out: UnsafeMutableRawPointer?, _ capacity: Int64, _ workers: Int32,
+    _ count: Int64, _ frames: Int64, _ pad: Int32, _ dtype: Int32, _ targetRate: Int32, _ quality: Int32, _ mono: Int32,
+    _ out: UnsafeMutableRawPointer?, _ capacity: Int64, _ workers: Int32,
     _ framesOut: UnsafeMutablePointer<Int64>?, _ channelsOut: UnsafeMutablePointer<Int32>?, _ rateOut: UnsafeMutablePointer<Int32>?,
     _ errorOut: ErrorPointer
 ) -> Int32 {
@@ -187,6 +191,9 @@ public func zw_archive_read_batch(
         return -1
     }
     guard let format = Extraction.format(dtype) else { ErrorOut.write("dtype must be int16, int32 or float32", to: errorOut); return -1 }
+    let qualities: [Resampler.Quality] = [.low, .medium, .high, .veryHigh]
+    guard qualities.indices.contains(Int(quality)) else { ErrorOut.write("quality must be 0 (LQ) to 3 (VHQ), not \(quality)", to: errorOut); return -1 }
+    let preparation = BatchReader.Preparation(targetRate: targetRate > 0 ? Int(targetRate) : nil, quality: qualities[Int(quality)], mono: mono != 0)
     var draws: [BatchReader.Draw] = []
     for k in 0..<Int(count) {
         guard let id = ids?[k], let start = starts?[k], let stop = stops?[k], stop >= start else {
@@ -197,7 +204,7 @@ public func zw_archive_read_batch(
     }
     do throws(CodecError) {
         let shape = try batches.read(
-            draws, frames: frames > 0 ? Int(frames) : nil, pad: pad != 0, as: format, workers: Int(max(1, workers)),
+            draws, frames: frames > 0 ? Int(frames) : nil, pad: pad != 0, as: format, preparation: preparation, workers: Int(max(1, workers)),
             into: UnsafeMutableRawBufferPointer(start: out, count: Int(capacity)))
         framesOut?.pointee = Int64(shape.frames)
         channelsOut?.pointee = Int32(shape.channels)

@@ -490,3 +490,32 @@ def test_the_torch_module_imports_without_torch():
     if importlib.util.find_spec("torch") is None:
         with pytest.raises(ImportError, match="needs PyTorch"):
             zt.SnippetBatches("nowhere.zarr")
+
+
+def test_resampled_and_mixed_down_batches_equal_libsoxr_on_each_draw(archive_path):
+    """`rate=` resamples each draw with libsoxr as its one-shot call does; the reference is
+    python-soxr (its own libsoxr build) on the draw read as float32; `mono=` is the channel mean.
+    Recordings of different rates go into one batch only with a target rate."""
+    import soxr
+    archive = zarrwlr.Archive(archive_path["store"])
+    ids = archive_path["ids"]
+    four = archive[ids["wavpack24"]]  # 96 kHz, 4 channels
+    two = archive[ids["flac16"]]      # 48 kHz, 2 channels
+    draws = [(four.id, 1000, 1000 + 9600), (four.id, 50000, 59600)]
+    batch, rate = archive.read_batch(draws, rate=16000, quality="VHQ", workers=2)
+    assert rate == 16000 and batch.shape == (2, 1600, 4)
+    for slot, (id, start, stop) in zip(batch, draws):
+        reference = soxr.resample(archive[id].read(start, stop), 96000, 16000, quality="VHQ")
+        assert reference.shape == slot.shape
+        assert np.max(np.abs(slot - reference)) < 1e-4
+    mono, _ = archive.read_batch(draws, mono=True)
+    for slot, (id, start, stop) in zip(mono, draws):
+        assert np.allclose(slot[:, 0], archive[id].read(start, stop).mean(axis=1), atol=1e-6)
+    mixed = [(four.id, 0, 9600), (two.id, 0, 4800)]
+    with pytest.raises(zarrwlr.InvalidArgument, match="Hz"):
+        archive.read_batch(mixed, mono=True)
+    both, rate = archive.read_batch(mixed, rate=48000, mono=True)
+    assert rate == 48000 and both.shape == (2, 4800, 1)
+    assert np.allclose(both[1, :, 0], two.read(0, 4800).mean(axis=1), atol=1e-6)
+    with pytest.raises(zarrwlr.InvalidArgument, match="float32"):
+        archive.read_batch(draws, rate=16000, dtype="int16")

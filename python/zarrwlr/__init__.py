@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import os
 import random
 import threading
@@ -296,35 +297,53 @@ class Archive:
         self._handle = _call(_native.lib.zw_archive_open, self.path.encode(), 0)
 
     def read_batch(self, draws: Sequence[tuple[str, int, int]], frames: Optional[int] = None, dtype: str = "float32",
-                   pad: bool = False, out: Optional[np.ndarray] = None, workers: int = 4) -> tuple[np.ndarray, int]:
-        """Many draws `(recording id, start, stop)`, from any recordings of one channel count
-        and rate, decoded in parallel inside the library in one call (the GIL released once) into
-        one `(len(draws), frames, channels)` array; returns it with the sample rate.
+                   pad: bool = False, out: Optional[np.ndarray] = None, workers: int = 4, rate: Optional[int] = None,
+                   quality: str = "HQ", mono: bool = False) -> tuple[np.ndarray, int]:
+        """Many draws `(recording id, start, stop)` (samples at each recording's own rate),
+        decoded in parallel inside the library in one call (the GIL released once) into one
+        `(len(draws), frames, channels)` array; returns it with the batch's sample rate.
 
-        `frames` defaults to the longest draw; a shorter draw is an error unless `pad` (then it
-        ends in zeros). `out`, when given, is filled in place (C-contiguous, that shape and
-        dtype: pinned memory, for example). Every draw is checked before anything is decoded.
+        Model-ready reads: `rate` resamples every draw to that rate with libsoxr (`quality`
+        "LQ", "MQ", "HQ" or "VHQ"; each draw on its own), `mono` mixes the channels down to one;
+        both give float32. Without `rate`, all recordings must share one rate (and without
+        `mono`, one channel count): a batch never mixes rates silently.
+        `frames` (at the batch's rate) defaults to the longest draw; a shorter draw is an error
+        unless `pad` (then it ends in zeros). `out`, when given, is filled in place
+        (C-contiguous, that shape and dtype: pinned memory, for example). Every draw is checked
+        before anything is decoded.
         """
         code, numpy_type = _dtype(dtype)
+        qualities = {"LQ": 0, "MQ": 1, "HQ": 2, "VHQ": 3}
+        if quality not in qualities:
+            raise InvalidArgument("invalid argument", f"quality must be LQ, MQ, HQ or VHQ, not {quality!r}")
+        if rate is not None and not (0 < int(rate) < 2**31):
+            raise InvalidArgument("invalid argument", f"rate must be a positive number of Hz, not {rate}")
+        if frames is not None and int(frames) <= 0:
+            raise InvalidArgument("invalid argument", f"frames must be at least 1, not {frames}")
         count = len(draws)
         ids = [str(draw[0]) for draw in draws]
         starts = [int(draw[1]) for draw in draws]
         stops = [int(draw[2]) for draw in draws]
-        if frames is not None and int(frames) <= 0:
-            raise InvalidArgument("invalid argument", f"frames must be at least 1, not {frames}")
-        length = int(frames) if frames is not None else max((max(0, b - a) for a, b in zip(starts, stops)), default=0)
-        channels = self[ids[0]].channels if count else 0
+        if frames is not None:
+            length = int(frames)
+        elif rate is None:
+            length = max((max(0, b - a) for a, b in zip(starts, stops)), default=0)
+        else:  # as the library rounds: half away from zero
+            length = max((math.floor(max(0, b - a) * int(rate) / self[i].sample_rate + 0.5) for i, a, b in zip(ids, starts, stops)),
+                         default=0)
+        channels = (1 if mono else self[ids[0]].channels) if count else 0
         shape = (count, length, channels)
         if out is None:
             out = np.empty(shape, dtype=numpy_type)
         elif out.shape != shape or out.dtype != numpy_type or not out.flags["C_CONTIGUOUS"] or not out.flags["WRITEABLE"]:
             raise InvalidArgument("invalid argument", f"out must be a writeable C-contiguous {dtype} array of shape {shape}, "
                                   f"not {out.dtype} {out.shape}")
-        rate, got_frames, got_channels = ctypes.c_int32(), ctypes.c_int64(), ctypes.c_int32()
+        got_rate, got_frames, got_channels = ctypes.c_int32(), ctypes.c_int64(), ctypes.c_int32()
         _call(_native.lib.zw_archive_read_batch, self._handle, (ctypes.c_char_p * count)(*[i.encode() for i in ids]),
               (ctypes.c_int64 * count)(*starts), (ctypes.c_int64 * count)(*stops), count, length, 1 if pad else 0, code,
-              out.ctypes.data, out.nbytes, max(1, int(workers)), ctypes.byref(got_frames), ctypes.byref(got_channels), ctypes.byref(rate))
-        return out, rate.value
+              int(rate or 0), qualities[quality], 1 if mono else 0,
+              out.ctypes.data, out.nbytes, max(1, int(workers)), ctypes.byref(got_frames), ctypes.byref(got_channels), ctypes.byref(got_rate))
+        return out, got_rate.value
 
     def recordings(self) -> list[Recording]:
         """The intact recordings, by id (damaged ones raise when read: see `damaged`)."""

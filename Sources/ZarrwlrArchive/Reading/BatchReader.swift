@@ -43,6 +43,27 @@ public final class BatchReader: Sendable {
         }
     }
 
+    /// How a batch's audio is made ready for a model (float32 out): resampled to one rate with
+    /// libsoxr, each draw on its own (as soxr's one-shot call does it), and/or mixed down to mono
+    /// (the mean of the channels).
+    public struct Preparation: Sendable, Equatable {
+        /// The rate of the batch; nil: the recordings' own (which must then be one).
+        public var targetRate: Int?
+        public var quality: Resampler.Quality
+        /// Whether the channels are mixed down to one.
+        public var mono: Bool
+
+        public init(targetRate: Int? = nil, quality: Resampler.Quality = .high, mono: Bool = false) {
+            self.targetRate = targetRate
+            self.quality = quality
+            self.mono = mono
+        }
+
+        /// Samples as stored: nothing to do.
+        public static let none = Preparation()
+        var isNone: Bool { targetRate == nil && !mono }
+    }
+
     public let archive: AudioArchive
     private let readers = Mutex<[String: any RecordingReader]>([:])
 
@@ -62,62 +83,107 @@ public final class BatchReader: Sendable {
     }
 
     /// The shape the batch of `draws` has, every draw checked first (nothing is decoded before):
-    /// the recording exists, the range lies inside it, all recordings have one channel count and
-    /// one rate, and each draw is `frames` long (the longest draw's length when nil), or shorter
-    /// when `pad`.
+    /// the recording exists, the range lies inside it, all recordings have one channel count
+    /// (unless mixed down) and one rate (unless resampled), and each draw is `frames` long (the
+    /// longest draw's length when nil; counted at the batch's rate), or shorter when `pad`.
     /// - Throws: ``CodecError/Code/invalidArgument`` naming the draw and what is wrong.
-    public func shape(of draws: [Draw], frames: Int? = nil, pad: Bool = false, as format: SampleFormat) throws(CodecError) -> Shape {
+    public func shape(
+        of draws: [Draw], frames: Int? = nil, pad: Bool = false, as format: SampleFormat, preparation: Preparation = .none
+    ) throws(CodecError) -> Shape {
         guard let first = draws.first else {
-            return Shape(count: 0, frames: max(0, frames ?? 0), channels: 0, sampleRate: 0, format: format)
+            return Shape(count: 0, frames: max(0, frames ?? 0), channels: 0, sampleRate: preparation.targetRate ?? 0, format: format)
         }
-        let length = frames ?? draws.map { $0.range.count }.max() ?? 0
-        guard length > 0 else { throw CodecError(.invalidArgument, "a batch needs draws of at least one frame") }
+        guard preparation.isNone || format == .float32 else {
+            throw CodecError(.invalidArgument, "resampled or mixed-down batches are float32, not \(format)")
+        }
+        if let rate = preparation.targetRate, !(1...1_000_000_000).contains(rate) {
+            throw CodecError(.invalidArgument, "the target rate must be 1 to 10^9 Hz, not \(rate)")
+        }
         let reference = try reader(for: first.id)
+        var lengths: [Int] = []
         for (k, draw) in draws.enumerated() {
             let reader: any RecordingReader
             do { reader = try self.reader(for: draw.id) } catch { throw error.inRecording(draw.id) }
             guard draw.range.lowerBound >= 0, draw.range.upperBound <= reader.totalSamples else {
                 throw CodecError(.invalidArgument, "draw \(k) asks for samples \(draw.range.lowerBound)..<\(draw.range.upperBound); the recording holds 0..<\(reader.totalSamples)", recording: draw.id)
             }
-            guard reader.channelCount == reference.channelCount else {
-                throw CodecError(.invalidArgument, "draw \(k): recording \(draw.id) has \(reader.channelCount) channels, recording \(first.id) \(reference.channelCount); a batch holds one channel count", recording: draw.id)
+            guard preparation.mono || reader.channelCount == reference.channelCount else {
+                throw CodecError(.invalidArgument, "draw \(k): recording \(draw.id) has \(reader.channelCount) channels, recording \(first.id) \(reference.channelCount); a batch holds one channel count (or mix down to mono)", recording: draw.id)
             }
-            guard reader.sampleRate == reference.sampleRate else {
-                throw CodecError(.invalidArgument, "draw \(k): recording \(draw.id) is at \(reader.sampleRate) Hz, recording \(first.id) at \(reference.sampleRate) Hz; a batch holds one rate", recording: draw.id)
+            guard preparation.targetRate != nil || reader.sampleRate == reference.sampleRate else {
+                throw CodecError(.invalidArgument, "draw \(k): recording \(draw.id) is at \(reader.sampleRate) Hz, recording \(first.id) at \(reference.sampleRate) Hz; a batch holds one rate (or give a target rate)", recording: draw.id)
             }
-            guard draw.range.count == length || (pad && draw.range.count < length) else {
-                throw CodecError(.invalidArgument, "draw \(k) is \(draw.range.count) frames, the batch's are \(length)\(draw.range.count < length ? " (ask for padding to pad shorter draws with zeros)" : "")", recording: draw.id)
-            }
+            lengths.append(preparation.targetRate.map { Resampler.outputFrames(draw.range.count, from: reader.sampleRate, to: $0) } ?? draw.range.count)
         }
-        return Shape(count: draws.count, frames: length, channels: reference.channelCount, sampleRate: reference.sampleRate, format: format)
+        let length = frames ?? lengths.max() ?? 0
+        guard length > 0 else { throw CodecError(.invalidArgument, "a batch needs draws of at least one frame") }
+        for (k, drawn) in lengths.enumerated() where !(drawn == length || (pad && drawn < length)) {
+            throw CodecError(.invalidArgument, "draw \(k) is \(drawn) frames, the batch's are \(length)\(drawn < length ? " (ask for padding to pad shorter draws with zeros)" : "")", recording: draws[k].id)
+        }
+        return Shape(
+            count: draws.count, frames: length, channels: preparation.mono ? 1 : reference.channelCount,
+            sampleRate: preparation.targetRate ?? reference.sampleRate, format: format)
     }
 
-    /// Reads `draws` into `buffer`, slot k holding draw k (``shape(of:frames:pad:as:)``, which
-    /// it checks first), decoded by up to `workers` threads. Returns the shape.
+    /// Reads `draws` into `buffer`, slot k holding draw k (``shape(of:frames:pad:as:preparation:)``,
+    /// which it checks first), decoded by up to `workers` threads. Returns the shape.
     /// - Throws: ``CodecError/Code/invalidArgument`` for a bad draw or a buffer of another size
     ///   than the batch's; the recording's error when a draw cannot be decoded.
     @discardableResult
     public func read(
-        _ draws: [Draw], frames: Int? = nil, pad: Bool = false, as format: SampleFormat, workers: Int = 1, into buffer: UnsafeMutableRawBufferPointer
+        _ draws: [Draw], frames: Int? = nil, pad: Bool = false, as format: SampleFormat, preparation: Preparation = .none, workers: Int = 1,
+        into buffer: UnsafeMutableRawBufferPointer
     ) throws(CodecError) -> Shape {
-        let shape = try shape(of: draws, frames: frames, pad: pad, as: format)
+        let shape = try shape(of: draws, frames: frames, pad: pad, as: format, preparation: preparation)
         guard let slotBytes = shape.slotBytes, let total = shape.byteCount, buffer.count == total, total == 0 || buffer.baseAddress != nil else {
             throw CodecError(.invalidArgument, "the buffer holds \(buffer.count) bytes; \(shape.count) draws of \(shape.frames) frames x \(shape.channels) channels as \(format) need \(shape.byteCount.map(String.init) ?? "more than can be addressed")")
         }
         let slots = Slots(base: buffer.baseAddress, slotBytes: slotBytes)
         let readers = try draws.map { draw throws(CodecError) in try reader(for: draw.id) }
         try OwnThreads.forEach(draws.count, workers: workers) { k throws(CodecError) in
-            let draw = draws[k]
             let slot = slots.slot(k)
-            let used = draw.range.count * shape.channels * format.bytesPerSample
             do throws(CodecError) {
-                try readers[k].extract(draw.range, as: format, into: UnsafeMutableRawBufferPointer(rebasing: slot[0..<used]))
+                let used = try preparation.isNone
+                    ? Self.decode(draws[k], of: readers[k], as: format, into: slot)
+                    : Self.prepare(draws[k], of: readers[k], preparation, into: slot)
+                if used < slot.count { UnsafeMutableRawBufferPointer(rebasing: slot[used...]).initializeMemory(as: UInt8.self, repeating: 0) }
             } catch {
-                throw error.inRecording(draw.id)
+                throw error.inRecording(draws[k].id)
             }
-            if used < slot.count { UnsafeMutableRawBufferPointer(rebasing: slot[used...]).initializeMemory(as: UInt8.self, repeating: 0) }
         }
         return shape
+    }
+
+    /// Draw `draw` as stored into the start of `slot`; the bytes used.
+    private static func decode(_ draw: Draw, of reader: any RecordingReader, as format: SampleFormat, into slot: UnsafeMutableRawBufferPointer) throws(CodecError) -> Int {
+        let used = draw.range.count * reader.channelCount * format.bytesPerSample
+        try reader.extract(draw.range, as: format, into: UnsafeMutableRawBufferPointer(rebasing: slot[0..<used]))
+        return used
+    }
+
+    /// Draw `draw` decoded as float32, mixed down and/or resampled, into the start of `slot`;
+    /// the bytes used.
+    private static func prepare(_ draw: Draw, of reader: any RecordingReader, _ preparation: Preparation, into slot: UnsafeMutableRawBufferPointer) throws(CodecError) -> Int {
+        guard case .float32(var samples) = try reader.extract(draw.range, as: .float32).samples else {
+            throw CodecError(.library, "a float32 extraction gave other samples")
+        }
+        var channels = reader.channelCount
+        if preparation.mono && channels > 1 {
+            let frames = samples.count / channels
+            samples = (0..<frames).map { frame in samples[frame * channels..<(frame + 1) * channels].reduce(0, +) / Float(channels) }
+            channels = 1
+        }
+        let slotFloats = slot.bindMemory(to: Float.self)
+        guard let rate = preparation.targetRate, rate != reader.sampleRate else {
+            _ = UnsafeMutableBufferPointer(rebasing: slotFloats[0..<samples.count]).initialize(from: samples)
+            return samples.count * 4
+        }
+        let count = Resampler.outputFrames(draw.range.count, from: reader.sampleRate, to: rate) * channels
+        try samples.withUnsafeBufferPointer { input throws(CodecError) in
+            try Resampler.resample(input, channels: channels, from: reader.sampleRate, to: rate, quality: preparation.quality,
+                                   into: UnsafeMutableBufferPointer(rebasing: slotFloats[0..<count]))
+        }
+        return count * 4
     }
 }
 
