@@ -61,4 +61,22 @@ class BuildWithSwift(build_py):
         super().run()
 
 
-setup(cmdclass={"build_py": BuildWithSwift})
+try:
+    from setuptools.command.bdist_wheel import bdist_wheel
+except ImportError:  # setuptools < 70 has it in the wheel package
+    from wheel.bdist_wheel import bdist_wheel
+
+
+class PlatformWheel(bdist_wheel):
+    """The wheel holds libraries built for this machine (x86-64 Linux here), loaded with ctypes
+    (no CPython extension): tagged for this platform and any Python 3, never py3-none-any."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        self.root_is_pure = False
+
+    def get_tag(self):
+        return ("py3", "none", super().get_tag()[2])
+
+
+setup(cmdclass={"build_py": BuildWithSwift, "bdist_wheel": PlatformWheel})

@@ -519,3 +519,26 @@ def test_resampled_and_mixed_down_batches_equal_libsoxr_on_each_draw(archive_pat
     assert np.allclose(both[1, :, 0], two.read(0, 4800).mean(axis=1), atol=1e-6)
     with pytest.raises(zarrwlr.InvalidArgument, match="float32"):
         archive.read_batch(draws, rate=16000, dtype="int16")
+
+
+def test_import_files_names_what_went_in_and_what_did_not(tmp_path, sources):
+    archive = zarrwlr.Archive(str(tmp_path / "i.zarr"), create=True)
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF0000WAVEjunk")
+    ids, errors = archive.import_files([str(sources["opus"]), str(bad), str(tmp_path / "missing.wav")], raise_errors=False)
+    assert len(ids) == 1 and archive[ids[0]].total_samples > 0
+    assert set(errors) == {str(bad), str(tmp_path / "missing.wav")}
+    assert all(isinstance(error, zarrwlr.Error) and error.file for error in errors.values())
+    with pytest.raises(zarrwlr.Error):
+        archive.import_files([str(bad)])
+
+
+def test_the_wheel_is_tagged_for_its_platform(tmp_path):
+    """The wheel carries the libraries of this machine, so it must not say py3-none-any."""
+    import sysconfig
+    environment = dict(os.environ, ZARRWLR_SWIFT_CONFIGURATION="debug")  # the test command's build, already compiled
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", str(ROOT / "python"),
+                    "-w", str(tmp_path)], check=True, env=environment)
+    (wheel,) = [p.name for p in tmp_path.glob("*.whl")]
+    platform = sysconfig.get_platform().replace("-", "_").replace(".", "_")
+    assert wheel.endswith(f"-py3-none-{platform}.whl"), wheel

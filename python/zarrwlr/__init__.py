@@ -394,20 +394,26 @@ class Archive:
         finally:
             _native.lib.zw_span_free(span)
 
-    def import_files(self, paths: Sequence[str], codec: Optional[str] = None) -> list[str]:
-        """Imports files (each committed atomically); returns, per file, the id of its recording
-        (a new one, or the existing one for a duplicate). Raises the first failure's error after
-        trying every file."""
+    def import_files(self, paths: Sequence[str], codec: Optional[str] = None, raise_errors: bool = True):
+        """Imports files (each committed atomically, each on its own) and returns, per file, the
+        id of its recording (a new one, or the existing one for a duplicate).
+
+        With `raise_errors` (the default) the first failure's error is raised after every file
+        was tried; with `raise_errors=False` it returns `(ids, errors)`: the ids of the files
+        that went in, in order, and `{path: error}` for those that did not.
+        """
         text = _native.take_string(_call(_native.lib.zw_archive_import, self._handle, json.dumps([str(p) for p in paths]).encode(),
                                          codec.encode() if codec else None))
         results = json.loads(text or "[]")
         self._recordings.clear()
-        failed = [r for r in results if r["status"] == "failed"]
-        if failed:
-            first = failed[0]
-            kind = _KINDS.get(first.get("code", ""), Error)
-            raise kind(first.get("code", "error"), first.get("error", ""), file=first.get("file"))
-        return [r["id"] for r in results]
+        errors = {r["file"]: _KINDS.get(r.get("code", ""), Error)(r.get("code", "error"), r.get("error", ""), file=r.get("file"))
+                  for r in results if r["status"] == "failed"}
+        ids = [r["id"] for r in results if r["status"] != "failed"]
+        if not raise_errors:
+            return ids, errors
+        if errors:
+            raise next(iter(errors.values()))
+        return ids
 
     def close(self) -> None:
         """Closes the archive; safe from any thread, while others read, and more than once.
