@@ -423,12 +423,7 @@ import ZarrStore
         guard let strace = ProcessRunner.which("strace") else { Issue.record("strace is not installed (scripts/install-deps installs it)"); return }
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr"
-        var files: [String] = []
-        for k in 0..<13 {
-            let file = folder.path + "/t\(k).wav"
-            try TestAudio.tone(file, seconds: 0.1, frequency: 200 + 50 * k)
-            files.append(file)
-        }
+        let files = try TestAudio.tones(13, in: folder.path, seconds: 0.1, frequency: 200, step: 50)
         for file in files.dropLast() { #expect(aimport(["import", "--store", store, file]).status == 0) }
         func recordingsOpened(importing file: String) throws -> (opened: Set<String>, output: String) {
             let (opened, result) = try recordingFolders(openedBy: ["import", "--store", store, "--json", file], in: store, strace: strace)
@@ -512,11 +507,7 @@ import ZarrStore
     @Test func aStaleCounterOrMarkerNeverReusesAnIdOrHidesADuplicate() throws {
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr"
-        let files = try (0..<4).map { k in
-            let file = folder.path + "/t\(k).wav"
-            try TestAudio.tone(file, seconds: 0.1, frequency: 300 + 70 * k)
-            return file
-        }
+        let files = try TestAudio.tones(4, in: folder.path, seconds: 0.1, frequency: 300, step: 70)
         #expect(aimport(["import", "--store", store, files[0], files[1]]).status == 0)
         let internalFolder = store + "/.zarrwlr"
         // As made before the registry: neither counter nor markers.
@@ -571,11 +562,7 @@ import ZarrStore
         guard let strace = ProcessRunner.which("strace") else { Issue.record("strace is not installed (scripts/install-deps installs it)"); return }
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr"
-        let files = try (0..<3).map { k in
-            let file = folder.path + "/t\(k).wav"
-            try TestAudio.tone(file, seconds: 0.3, frequency: 500 + 100 * k)
-            return file
-        }
+        let files = try TestAudio.tones(3, in: folder.path, seconds: 0.3, frequency: 500, step: 100)
         #expect(aimport(["import", "--store", store, "--start-time", "2025-04-16T05:00:00Z", files[0]]).status == 0)
         let probe = folder.path + "/probe.wav"
         try TestAudio.tone(probe, seconds: 0.2, frequency: 3_000)

@@ -123,13 +123,20 @@ import ZarrStore
         #expect(run(["import", "--store", url, file]).standardOutput.contains("duplicate of \(recordings.first?["id"]?.stringValue ?? "?")"))
     }
 
-    @Test func aLostAnswerToAMetadataChangeAppendsOneHistoryEntry() throws {
-        guard S3TestServer.environment != nil else { Issue.record(Comment(rawValue: S3TestServer.missing)); return }
+    /// A fresh S3 archive holding one 0.5 s tone as recording 0, with the folder of the tone; nil
+    /// (recorded as an issue) without the test server.
+    private func archiveOfOneTone() throws -> (TemporaryFolder, String)? {
+        guard S3TestServer.environment != nil else { Issue.record(Comment(rawValue: S3TestServer.missing)); return nil }
         let folder = TemporaryFolder()
         let url = S3TestServer.freshLocation()
         let file = folder.path + "/a.wav"
         try TestAudio.tone(file, seconds: 0.5)
         #expect(run(["import", "--store", url, file]).status == 0)
+        return (folder, url)
+    }
+
+    @Test func aLostAnswerToAMetadataChangeAppendsOneHistoryEntry() throws {
+        guard let (folder, url) = try archiveOfOneTone() else { return }
         // The compare-and-swap of `set` takes effect but its answer is lost, twice: the retry
         // gets 412, reads back, finds its own change and stops.
         let proxy = try Proxy(rules: [["method": "PUT", "key": "/0/zarr.json$", "header": "if-match", "action": "drop_response", "times": 2]], in: folder)
@@ -145,12 +152,7 @@ import ZarrStore
     /// An index rebuild whose table switch is answered 412 once (another writer came between)
     /// keeps that writer's change: the switch is a compare-and-swap of the stored metadata.
     @Test func anIndexRebuildOnObjectStorageKeepsAConcurrentChange() throws {
-        guard S3TestServer.environment != nil else { Issue.record(Comment(rawValue: S3TestServer.missing)); return }
-        let folder = TemporaryFolder()
-        let url = S3TestServer.freshLocation()
-        let file = folder.path + "/a.wav"
-        try TestAudio.tone(file, seconds: 0.5)
-        #expect(run(["import", "--store", url, file]).status == 0)
+        guard let (folder, url) = try archiveOfOneTone() else { return }
         // The answer to the rebuild's first table write is held back; once the proxy has it, a
         // `set` (not through the proxy) lands while the rebuild waits.
         let proxy = try Proxy(rules: [["method": "PUT", "key": "flac_index-", "action": "delay", "delay_ms": 3000, "times": 1]], in: folder)

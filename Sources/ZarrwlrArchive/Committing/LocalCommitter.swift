@@ -52,7 +52,7 @@ struct LocalCommitter: RecordingCommitter {
     }
 
     func begin(in archive: AudioArchive) throws(CodecError) -> any PendingRecording {
-        Staging.removeStale(in: self)
+        Staging.removeStale(in: self, legacy: false)
         return PendingFolder(staging: try Staging.create(in: self), archive: archive, committer: self)
     }
 

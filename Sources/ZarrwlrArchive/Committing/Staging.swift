@@ -78,7 +78,10 @@ struct Staging {
 
     /// Removes the staging folders of importers that are gone; returns how many.
     @discardableResult
-    static func removeStale(in committer: LocalCommitter) -> Int {
+    /// - Parameter legacy: whether staging groups of the earlier layout (in the archive folder
+    ///   itself) are looked for too: a listing of the whole archive, so `verify` and `gc` do it,
+    ///   not every import.
+    static func removeStale(in committer: LocalCommitter, legacy: Bool = true) -> Int {
         var removed = 0
         let now = Date().timeIntervalSince1970
         let fileManager = FileManager.default
@@ -96,7 +99,7 @@ struct Staging {
             try? fileManager.removeItem(atPath: committer.stagingFolder + "/" + name)
         }
         // The earlier layout kept staging groups in the archive group itself.
-        for name in (try? fileManager.contentsOfDirectory(atPath: committer.folder)) ?? [] where name.hasPrefix(AudioArchive.legacyStagingPrefix) {
+        for name in legacy ? (try? fileManager.contentsOfDirectory(atPath: committer.folder)) ?? [] : [] where name.hasPrefix(AudioArchive.legacyStagingPrefix) {
             let folder = committer.folder + "/" + name
             if let modified = SourceFile.status(folder)?.modified, now - modified > ownerlessStaleSeconds {
                 try? fileManager.removeItem(atPath: folder)
