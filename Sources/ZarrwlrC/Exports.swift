@@ -206,6 +206,14 @@ public func zw_archive_read_batch(
         let shape = try batches.read(
             draws, frames: frames > 0 ? Int(frames) : nil, pad: pad != 0, as: format, preparation: preparation, workers: Int(max(1, workers)),
             into: UnsafeMutableRawBufferPointer(start: out, count: Int(capacity)))
+        if format == .int32 {
+            // Full scale, as every int32 of the C ABI (Extraction.fullScale).
+            let slot = shape.frames * shape.channels * 4
+            for (k, draw) in draws.enumerated() {
+                let bits = try batches.reader(for: draw.id).bitsPerSample
+                Extraction.fullScale(UnsafeMutableRawBufferPointer(start: out.map { $0 + k * slot }, count: slot), bitsPerSample: bits)
+            }
+        }
         framesOut?.pointee = Int64(shape.frames)
         channelsOut?.pointee = Int32(shape.channels)
         rateOut?.pointee = Int32(shape.sampleRate)

@@ -31,6 +31,17 @@ enum Extraction {
         guard !overflow, let out, capacity >= bytes else {
             throw CodecError(.invalidArgument, "the buffer holds \(capacity) bytes, \(range.count) frames need \(bytes)")
         }
-        try box.reader.extract(range, as: format, into: UnsafeMutableRawBufferPointer(start: out, count: Int(bytes)))
+        let buffer = UnsafeMutableRawBufferPointer(start: out, count: Int(bytes))
+        try box.reader.extract(range, as: format, into: buffer)
+        if format == .int32 { fullScale(buffer, bitsPerSample: box.reader.bitsPerSample) }
+    }
+
+    /// int32 samples of a `bitsPerSample`-bit recording made full scale (left-justified), as
+    /// soundfile and `aimport extract --format s32` give them: the one int32 convention of the
+    /// C ABI and Python. The library's own int32 is the coded value.
+    static func fullScale(_ buffer: UnsafeMutableRawBufferPointer, bitsPerSample: Int) {
+        guard (1..<32).contains(bitsPerSample) else { return }
+        let shift = Int32(32 - bitsPerSample)
+        for k in buffer.bindMemory(to: Int32.self).indices { buffer.bindMemory(to: Int32.self)[k] <<= shift }
     }
 }

@@ -179,10 +179,9 @@ class Recording:
         return start, stop
 
     def _quantised(self, floats: np.ndarray, dtype: str) -> np.ndarray:
-        """Float samples as `dtype` by the library's rule (int16: x 2^15; int32: x 2^31 for float
-        recordings, x 2^15 for lossy ones), rounded and clipped, with a ClippingWarning counting
-        the clipped samples."""
-        bits = 32 if dtype == "int32" and self.codec != "opus" else 16
+        """Float samples as `dtype` at full scale (int16: x 2^15; int32: x 2^31), rounded and
+        clipped, with a ClippingWarning counting the clipped samples."""
+        bits = 32 if dtype == "int32" else 16
         product = floats.astype(np.float64) * float(1 << (bits - 1))
         scaled = np.sign(product) * np.floor(np.abs(product) + 0.5)  # halves away from zero, as Swift's rounded()
         low, high = -float(1 << (bits - 1)), float((1 << (bits - 1)) - 1)
@@ -195,10 +194,11 @@ class Recording:
     def read(self, start: int, stop: int, dtype: str = "float32") -> np.ndarray:
         """Samples `start` to `stop` (half-open, in the recording's rate) as (frames, channels).
 
-        float32 (the default, as everywhere in this package) is value / 2^(bits-1), float
-        recordings as they are; int16 and int32 are the coded integers (int32 at the recording's
-        depth, int16 scaled to 16 bits). Integer reads of float samples (``is_float``) clip what
-        lies beyond full scale and warn with the count (ClippingWarning). The range is checked
+        One convention everywhere in this package, as soundfile's and `aimport extract`'s: float32
+        (the default) is value / 2^(bits-1), float recordings as they are; int16 and int32 are full
+        scale (int16 the top 16 bits, int32 left-justified: a 16-bit sample x 2^16, a 24-bit
+        sample x 2^8). Integer reads of float samples (``is_float``) clip what lies beyond full
+        scale and warn with the count (ClippingWarning). The range is checked
         before anything is allocated; the array is filled in place by the library.
         """
         code, numpy_type = _dtype(dtype)
@@ -331,6 +331,11 @@ class Archive:
         else:  # as the library rounds: half away from zero
             length = max((math.floor(max(0, b - a) * int(rate) / self[i].sample_rate + 0.5) for i, a, b in zip(ids, starts, stops)),
                          default=0)
+        if dtype != "float32":
+            floating = sorted({i for i in ids if self[i].is_float})
+            if floating:
+                raise InvalidArgument("invalid argument", f"recordings {', '.join(floating)} hold float or lossy samples, which an "
+                                      f"integer batch would clip: read them with dtype='float32'")
         channels = (1 if mono else self[ids[0]].channels) if count else 0
         shape = (count, length, channels)
         if out is None:
