@@ -257,12 +257,14 @@ public func zw_span_free(_ span: UnsafeMutableRawPointer?) {
 }
 
 /// Extracts the span as `dtype` into `out` (`capacity` bytes: frames x channels x sample size),
-/// piece by piece in place.
+/// piece by piece in place; int32 at full scale (``Extraction/fullScale(_:bitsPerSample:)``).
+/// Returns how many samples beyond full scale an integer dtype clipped (float recordings; the
+/// caller says so), or -1 on failure.
 @_cdecl("zw_span_read")
 public func zw_span_read(
     _ handle: UnsafeMutableRawPointer?, _ spanHandle: UnsafeMutableRawPointer?, _ dtype: Int32, _ out: UnsafeMutableRawPointer?, _ capacity: Int64,
     _ errorOut: ErrorPointer
-) -> Int32 {
+) -> Int64 {
     guard let archive = Handle.archive(handle) else { ErrorOut.write(Handle.closedArchive, to: errorOut); return -1 }
     guard let span = Handle.span(spanHandle)?.span else { ErrorOut.write(Handle.closedSpan, to: errorOut); return -1 }
     guard let out else {
@@ -276,14 +278,17 @@ public func zw_span_read(
         return -1
     }
     var offset = 0
+    var clipped: Int64 = 0
     do {
         try archive.extract(span, as: format) { buffer throws(CodecError) in
             let count = buffer.withUnsafeBytes { $0.count }
             guard Int64(offset + count) <= capacity else { throw CodecError(.library, "the span came out longer than it said") }
             try buffer.copy(into: UnsafeMutableRawBufferPointer(start: out + offset, count: count))
             offset += count
+            clipped += Int64(buffer.clippedSamples)
         }
-        return 0
+        if format == .int32 { Extraction.fullScale(UnsafeMutableRawBufferPointer(start: out, count: offset), bitsPerSample: span.bitsPerSample) }
+        return clipped
     } catch {
         ErrorOut.write(error, to: errorOut)
         return -1

@@ -540,3 +540,16 @@ def test_the_wheel_is_tagged_for_its_platform(tmp_path):
     (wheel,) = [p.name for p in tmp_path.glob("*.whl")]
     platform = sysconfig.get_platform().replace("-", "_").replace(".", "_")
     assert wheel.endswith(f"-py3-none-{platform}.whl"), wheel
+
+
+def test_read_at_says_when_an_integer_span_clips_and_gives_int32_at_full_scale(tmp_path, aimport, sources):
+    store = str(tmp_path / "t.zarr")
+    for name, start, codec in [("float", "2025-04-16T04:00:00Z", "wavpack"), ("flac16", "2025-04-16T05:00:00Z", "flac")]:
+        subprocess.run([aimport, "import", "--store", store, "--codec", codec, "--start-time", start, str(sources[name])], check=True,
+                       capture_output=True)
+    archive = zarrwlr.Archive(store)
+    with pytest.warns(zarrwlr.ClippingWarning, match="clipped"):
+        archive.read_at("2025-04-16T04:00:00Z", duration=1.0, dtype="int16")
+    assert np.array_equal(archive.read_at("2025-04-16T04:00:00Z", duration=1.0), source_samples(sources["float"], 0, 48000, "float32"))
+    ours = archive.read_at("2025-04-16T05:00:01Z", duration=0.5, dtype="int32")
+    assert np.array_equal(ours, source_samples(sources["flac16"], 48000, 72000, "int32"))

@@ -394,7 +394,10 @@ class Archive:
                      ctypes.byref(rate), ctypes.byref(bits))
         try:
             out = np.empty((frames.value, channels.value), dtype=numpy_type)
-            _call(_native.lib.zw_span_read, self._handle, span, code, out.ctypes.data, out.nbytes)
+            clipped = _call(_native.lib.zw_span_read, self._handle, span, code, out.ctypes.data, out.nbytes)
+            if clipped > 0:
+                warnings.warn(f"{clipped} samples of the span lay beyond full scale and were clipped to {dtype}; read as float32 to "
+                              "keep them", ClippingWarning, stacklevel=2)
             return out
         finally:
             _native.lib.zw_span_free(span)

@@ -57,7 +57,7 @@ lib.zw_archive_span.argtypes = [_ptr, _c.c_char_p, _c.c_double, _c.c_char_p, _c.
 lib.zw_archive_span.restype = _ptr
 lib.zw_span_free.argtypes = [_ptr]
 lib.zw_span_read.argtypes = [_ptr, _ptr, _c.c_int32, _ptr, _c.c_int64, _err]
-lib.zw_span_read.restype = _c.c_int32
+lib.zw_span_read.restype = _c.c_int64
 lib.zw_bench_random_reads.argtypes = [_ptr, _c.c_int64, _c.c_uint64, _c.c_int32]
 lib.zw_bench_random_reads.restype = _c.c_double
 
