@@ -78,9 +78,21 @@ _KINDS = {
 }
 
 
+#: The library's messages name the CLI's flags where a user can act; here they name this
+#: package's arguments instead.
+_ARGUMENTS = {"--fill-gaps": "fill_gaps=True", "--device": "device=", "--start-time": "a start time (aimport set)",
+              "--codec": "codec=", "--format": "dtype=", "--channels": "channel selection", "--timezone": "a time zone (aimport set)"}
+
+
+def _pythonic(message: str) -> str:
+    for flag, argument in _ARGUMENTS.items():
+        message = message.replace(flag, argument)
+    return message
+
+
 def _raise(error: dict) -> None:
     kind = _KINDS.get(error.get("code", ""), Error)
-    raise kind(error.get("code", "error"), error.get("message", ""), error.get("file"), error.get("recording"))
+    raise kind(error.get("code", "error"), _pythonic(error.get("message", "")), error.get("file"), error.get("recording"))
 
 
 def _call(function, *arguments):
@@ -357,6 +369,12 @@ class Archive:
     def damaged(self) -> dict[str, str]:
         """Recordings whose metadata is damaged, with the reason."""
         return {facts["id"]: facts["damaged"] for facts in self._list() if "damaged" in facts}
+
+    def table(self) -> list[dict]:
+        """Every recording's facts in one call (what `aimport list --json` gives: id, codec,
+        sample_rate, channels, total_samples, start_time, source, metadata, ...; damaged ones
+        with `damaged`), for filtering and sampling without opening recordings."""
+        return self._list()
 
     def _list(self) -> list[dict]:
         return json.loads(_native.take_string(_call(_native.lib.zw_archive_recordings, self._handle)) or "[]")
