@@ -10,6 +10,10 @@ and speed property holds here too::
     x = archive["3"].read(0, 48_000)                      # numpy float32 (frames, channels); dtype="int16"/"int32"
     xs = archive["3"].read_many([(0, 100), (500, 900)], dtype="float32", workers=4)
     y = archive.read_at("2025-04-16T04:30:00Z", duration=2.0)
+    batch, rate = archive.read_batch([("3", 0, 48_000), ("5", 960, 48_960)], rate=16_000, mono=True)
+
+For training: ``SnippetSampler`` (draws per epoch, sharded by rank and loader worker) and
+``zarrwlr.torch`` (datasets; the only module that imports torch).
 """
 from __future__ import annotations
 
