@@ -1,0 +1,95 @@
+"""Dask over an archive (dask is needed only here, and imported only here).
+
+    import zarrwlr.dask
+    x = zarrwlr.dask.recording_array("s3://bucket/season", "3", chunk_seconds=60)   # lazy dask.array
+    x[48_000:96_000].compute()                      # decoded per chunk by the library, = read(...)
+    ids, errors = zarrwlr.dask.import_files(client, paths, "s3://bucket/season")   # on the workers
+
+`recording_array` is a `dask.array` of shape (frames, channels) whose chunks each open the
+archive in their worker (an archive pickles as its path) and read their frame range, so a chunk
+costs one recording open and one read. `import_files` imports each file in a task on the cluster;
+the archive's commit protocol keeps concurrent importers safe (every file once, ids never twice).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+import zarrwlr
+
+try:
+    import dask.array as _da
+except ImportError:  # dask is optional: the functions below say so when used.
+    _da = None
+
+
+def _require_dask() -> None:
+    if _da is None:
+        raise ImportError("zarrwlr.dask needs Dask (pip install 'dask[array]'); the rest of zarrwlr works without it")
+
+
+class _RecordingFrames:
+    """One recording as an array-like of shape (frames, channels) for `dask.array.from_array`:
+    indexing reads the frame range it covers (then picks frames and channels within it). Pickles as
+    the store path, id and dtype; each process opens the archive once."""
+
+    def __init__(self, store: str, id: str, dtype: str):
+        self.store, self.id, self.dtype = store, id, np.dtype(dtype)
+        recording = zarrwlr.Archive(store)[id]
+        self.shape = (recording.total_samples, recording.channels)
+        self.ndim = 2
+
+    @property
+    def _recording(self) -> zarrwlr.Recording:
+        archive = _archives.get(self.store)
+        if archive is None:
+            archive = _archives[self.store] = zarrwlr.Archive(self.store)
+        return archive[self.id]
+
+    def __getitem__(self, key):
+        frames, channels = key if isinstance(key, tuple) else (key, slice(None))
+        frames = frames if isinstance(frames, slice) else slice(int(frames), int(frames) + 1)
+        start, stop, step = frames.indices(self.shape[0])
+        if stop <= start:
+            return np.zeros((0, self.shape[1]), dtype=self.dtype)[:, channels]
+        samples = self._recording.read(start, stop, dtype=self.dtype.name)
+        return samples[::step, channels] if step != 1 else samples[:, channels]
+
+    def __getstate__(self):
+        return {"store": self.store, "id": self.id, "dtype": self.dtype, "shape": self.shape, "ndim": self.ndim}
+
+
+#: Archives opened by this worker process, by store path.
+_archives: dict = {}
+
+
+def recording_array(store: str, id: str, chunk_seconds: float = 60.0, dtype: str = "float32"):
+    """Recording `id` of the archive at `store` (a folder or s3://) as a lazy `dask.array` of
+    shape (frames, channels), chunked every `chunk_seconds`; its values equal
+    ``Recording.read(start, stop, dtype)`` of the same range."""
+    _require_dask()
+    frames = _RecordingFrames(str(store), str(id), dtype)
+    rate = zarrwlr.Archive(str(store))[str(id)].sample_rate
+    chunk = max(1, int(round(float(chunk_seconds) * rate)))
+    return _da.from_array(frames, chunks=(chunk, frames.shape[1]), asarray=False, fancy=False, meta=np.empty((0, 0), dtype=dtype),
+                          name=f"zarrwlr-{store}-{id}-{dtype}-{chunk}")
+
+
+def _import_one(store: str, path: str):
+    ids, errors = zarrwlr.Archive(store, create=True).import_files([path], raise_errors=False)
+    return (ids[0] if ids else None), (str(errors[path]) if errors else None)
+
+
+def import_files(client, paths: Sequence[str], store: str):
+    """Imports `paths` into the archive at `store`, one task per file on the cluster of `client`
+    (a `distributed.Client`); returns `(ids, errors)`: the recording of each file that went in
+    (new, or the one already holding it), in order, and `{path: message}` for the others."""
+    futures = client.map(_import_one, [str(store)] * len(paths), [str(p) for p in paths], pure=False)
+    ids, errors = [], {}
+    for path, (id, error) in zip(paths, client.gather(futures)):
+        if id is not None:
+            ids.append(id)
+        else:
+            errors[str(path)] = error
+    return ids, errors
