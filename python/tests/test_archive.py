@@ -599,3 +599,54 @@ def test_a_dask_cluster_imports_each_file_once_and_reads_what_read_gives(tmp_pat
         assert sorted(r.id for r in archive.recordings()) == sorted(set(ids))
         x = zarrwlr.dask.recording_array(store, ids[2], chunk_seconds=0.1, dtype="int16")
         assert np.array_equal(client.compute(x).result(), archive[ids[2]].read(0, 8000, dtype="int16"))
+
+
+def _at_16_khz(recording):
+    return recording.sample_rate == 16000
+
+
+def test_the_torch_datasets_shard_by_loader_worker_with_a_stand_in_torch(two_lengths, monkeypatch):
+    """torch itself is not installed here: a stand-in module gives the few names zarrwlr.torch
+    uses (the Dataset bases, get_worker_info, from_numpy, distributed), so the datasets' own logic
+    is checked: loader workers get disjoint batches that together are the epoch's draws, each
+    equal to its draws read alone; set_epoch gives fresh draws; a pickled dataset reopens."""
+    import importlib
+    import types
+    fake = types.ModuleType("torch")
+    worker = {"info": None}
+    fake.utils = types.SimpleNamespace(data=types.SimpleNamespace(
+        IterableDataset=type("IterableDataset", (), {}), Dataset=type("Dataset", (), {}), get_worker_info=lambda: worker["info"]))
+    fake.from_numpy = lambda array: array
+    fake.distributed = types.SimpleNamespace(is_available=lambda: False, is_initialized=lambda: False)
+    monkeypatch.setitem(sys.modules, "torch", fake)
+    import zarrwlr.torch as zt
+    zt = importlib.reload(zt)
+    try:
+        _check_torch_datasets(zt, two_lengths, worker)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(zt)
+
+
+def _check_torch_datasets(zt, two_lengths, worker):
+    import pickle
+    import types
+    archive = zarrwlr.Archive(two_lengths["store"])
+    where = _at_16_khz  # a function, not a lambda: spawned workers unpickle it
+    data = zt.SnippetBatches(two_lengths["store"], seconds=0.25, per_epoch=40, batch_size=8, seed=5, where=where)
+    data = pickle.loads(pickle.dumps(data))  # as a spawned worker gets it
+    seen = []
+    for w in range(2):
+        worker["info"] = types.SimpleNamespace(id=w, num_workers=2)
+        for samples, draws in data:
+            for slot, (id, start, stop) in zip(samples, draws):
+                assert np.array_equal(slot, archive[id].read(start, stop))
+            seen += draws
+    worker["info"] = None
+    expected = zarrwlr.SnippetSampler(archive, seconds=0.25, per_epoch=40, seed=5, where=where).draws(0)
+    assert sorted(seen) == sorted(expected) and len(set(seen)) == len(seen)
+    data.set_epoch(1)
+    assert sorted(d for _, draws in data for d in draws) != sorted(expected)
+    items = zt.SnippetDataset(two_lengths["store"], seconds=0.25, per_epoch=10, seed=5, where=where)
+    sample, (id, start, stop) = items[3]
+    assert len(items) == 10 and np.array_equal(sample, archive[id].read(start, stop))

@@ -14,7 +14,8 @@ between the processes of a distributed run (`rank`, `world_size`: taken from
 torch.distributed when it is initialised) and the loader's workers, fresh each epoch and the
 same for the same seed and epoch (``zarrwlr.SnippetSampler``). `SnippetDataset` is the
 map-style form: item k of the epoch's draws, one snippet each. Both pickle as what reopens them
-(the archive's path), so they work with workers started by fork or spawn.
+(the archive's path), so they work with workers started by fork or spawn (with spawn, give
+`where` as a function of a module, which pickles, not a lambda).
 
 Without torch, importing this module works; making a dataset raises ImportError.
 """
