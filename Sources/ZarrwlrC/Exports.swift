@@ -171,8 +171,9 @@ public func zw_reader_read_many(
 /// (`capacity` bytes: count x frames x channels samples of `dtype`, draw k at slot k), decoded
 /// by up to `workers` threads of the library's own; the readers stay open for later batches.
 /// `frames` <= 0: the longest draw's length; `pad` != 0: shorter draws end in zeros (else they
-/// are an error). `targetRate` > 0 resamples every draw to that rate with libsoxr (`quality` 0 LQ,
-/// 1 MQ, 2 HQ, 3 VHQ), `mono` != 0 mixes the channels down to one; both need float32 (dtype 2).
+/// are an error). `picked` (`pickedCount` channel indices, or NULL) keeps those channels in that
+/// order; `mono` != 0 mixes the channels down to one; `targetRate` > 0 resamples every draw to that
+/// rate with libsoxr (`quality` 0 LQ, 1 MQ, 2 HQ, 3 VHQ); mixing and resampling need float32 (dtype 2).
 /// Writes the batch's frames, channels and rate. Every draw is checked before anything is
 /// decoded: a draw past its recording's end, an unknown recording, recordings of different
 /// channel counts or rates (unless mixed down or resampled), or a buffer of another size are
@@ -180,7 +181,8 @@ public func zw_reader_read_many(
 @_cdecl("zw_archive_read_batch")
 public func zw_archive_read_batch(
     _ handle: UnsafeMutableRawPointer?, _ ids: UnsafePointer<UnsafePointer<CChar>?>?, _ starts: UnsafePointer<Int64>?, _ stops: UnsafePointer<Int64>?,
-    _ count: Int64, _ frames: Int64, _ pad: Int32, _ dtype: Int32, _ targetRate: Int32, _ quality: Int32, _ mono: Int32,
+    _ count: Int64, _ frames: Int64, _ pad: Int32, _ dtype: Int32, _ picked: UnsafePointer<Int32>?, _ pickedCount: Int32, _ mono: Int32,
+    _ targetRate: Int32, _ quality: Int32,
     _ out: UnsafeMutableRawPointer?, _ capacity: Int64, _ workers: Int32,
     _ framesOut: UnsafeMutablePointer<Int64>?, _ channelsOut: UnsafeMutablePointer<Int32>?, _ rateOut: UnsafeMutablePointer<Int32>?,
     _ errorOut: ErrorPointer
@@ -193,7 +195,9 @@ public func zw_archive_read_batch(
     guard let format = Extraction.format(dtype) else { ErrorOut.write("dtype must be int16, int32 or float32", to: errorOut); return -1 }
     let qualities: [Resampler.Quality] = [.low, .medium, .high, .veryHigh]
     guard qualities.indices.contains(Int(quality)) else { ErrorOut.write("quality must be 0 (LQ) to 3 (VHQ), not \(quality)", to: errorOut); return -1 }
-    let preparation = BatchReader.Preparation(targetRate: targetRate > 0 ? Int(targetRate) : nil, quality: qualities[Int(quality)], mono: mono != 0)
+    let channels = picked.map { pointer in (0..<Int(max(0, pickedCount))).map { Int(pointer[$0]) } }
+    let preparation = BatchReader.Preparation(
+        channels: channels, mono: mono != 0, targetRate: targetRate > 0 ? Int(targetRate) : nil, quality: qualities[Int(quality)])
     var draws: [BatchReader.Draw] = []
     for k in 0..<Int(count) {
         guard let id = ids?[k], let start = starts?[k], let stop = stops?[k], stop >= start else {

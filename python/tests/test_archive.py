@@ -525,6 +525,13 @@ def test_resampled_and_mixed_down_batches_equal_libsoxr_on_each_draw(archive_pat
     assert np.allclose(both[1, :, 0], two.read(0, 4800).mean(axis=1), atol=1e-6)
     with pytest.raises(zarrwlr.InvalidArgument, match="float32"):
         archive.read_batch(draws, rate=16000, dtype="int16")
+    picked, _ = archive.read_batch(draws, channels=[3, 0], dtype="int16")
+    for slot, (id, start, stop) in zip(picked, draws):
+        assert np.array_equal(slot, archive[id].read(start, stop, dtype="int16")[:, [3, 0]])
+    with pytest.raises(zarrwlr.InvalidArgument, match="no channel 4"):
+        archive.read_batch(draws, channels=[4])
+    left, _ = archive.read_batch(mixed, channels=[0], rate=48000)
+    assert np.allclose(left[1, :, 0], two.read(0, 4800)[:, 0], atol=1e-6)
 
 
 def test_import_files_names_what_went_in_and_what_did_not(tmp_path, sources):

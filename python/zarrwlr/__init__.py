@@ -314,14 +314,15 @@ class Archive:
 
     def read_batch(self, draws: Sequence[tuple[str, int, int]], frames: Optional[int] = None, dtype: str = "float32",
                    pad: bool = False, out: Optional[np.ndarray] = None, workers: int = 4, rate: Optional[int] = None,
-                   quality: str = "HQ", mono: bool = False) -> tuple[np.ndarray, int]:
+                   quality: str = "HQ", mono: bool = False, channels: Optional[Sequence[int]] = None) -> tuple[np.ndarray, int]:
         """Many draws `(recording id, start, stop)` (samples at each recording's own rate),
         decoded in parallel inside the library in one call (the GIL released once) into one
         `(len(draws), frames, channels)` array; returns it with the batch's sample rate.
 
-        Model-ready reads: `rate` resamples every draw to that rate with libsoxr (`quality`
-        "LQ", "MQ", "HQ" or "VHQ"; each draw on its own), `mono` mixes the channels down to one;
-        both give float32. Without `rate`, all recordings must share one rate (and without
+        Model-ready reads: `channels` keeps those channels (indices, in that order), `mono` mixes
+        the channels down to one, `rate` resamples every draw to that rate with libsoxr
+        (`quality` "LQ", "MQ", "HQ" or "VHQ"; each draw on its own); mixing and resampling give
+        float32. Without `rate`, all recordings must share one rate (and without
         `mono`, one channel count): a batch never mixes rates silently.
         `frames` (at the batch's rate) defaults to the longest draw; a shorter draw is an error
         unless `pad` (then it ends in zeros). `out`, when given, is filled in place
@@ -352,8 +353,9 @@ class Archive:
             if floating:
                 raise InvalidArgument("invalid argument", f"recordings {', '.join(floating)} hold float or lossy samples, which an "
                                       f"integer batch would clip: read them with dtype='float32'")
-        channels = (1 if mono else self[ids[0]].channels) if count else 0
-        shape = (count, length, channels)
+        picked = None if channels is None else [int(c) for c in channels]
+        width = (1 if mono else len(picked) if picked is not None else self[ids[0]].channels) if count else 0
+        shape = (count, length, width)
         if out is None:
             out = np.empty(shape, dtype=numpy_type)
         elif out.shape != shape or out.dtype != numpy_type or not out.flags["C_CONTIGUOUS"] or not out.flags["WRITEABLE"]:
@@ -362,7 +364,8 @@ class Archive:
         got_rate, got_frames, got_channels = ctypes.c_int32(), ctypes.c_int64(), ctypes.c_int32()
         _call(_native.lib.zw_archive_read_batch, self._handle, (ctypes.c_char_p * count)(*[i.encode() for i in ids]),
               (ctypes.c_int64 * count)(*starts), (ctypes.c_int64 * count)(*stops), count, length, 1 if pad else 0, code,
-              int(rate or 0), qualities[quality], 1 if mono else 0,
+              None if picked is None else (ctypes.c_int32 * len(picked))(*picked), len(picked or []), 1 if mono else 0,
+              int(rate or 0), qualities[quality],
               out.ctypes.data, out.nbytes, max(1, int(workers)), ctypes.byref(got_frames), ctypes.byref(got_channels), ctypes.byref(got_rate))
         return out, got_rate.value
 

@@ -49,7 +49,8 @@ lib.zw_reader_read_many.argtypes = [_ptr, _c.POINTER(_c.c_int64), _c.POINTER(_c.
                                     _c.POINTER(_ptr), _c.POINTER(_c.c_int64), _c.c_int32, _err]
 lib.zw_reader_read_many.restype = _c.c_int32
 lib.zw_archive_read_batch.argtypes = [_ptr, _c.POINTER(_c.c_char_p), _c.POINTER(_c.c_int64), _c.POINTER(_c.c_int64), _c.c_int64,
-                                      _c.c_int64, _c.c_int32, _c.c_int32, _c.c_int32, _c.c_int32, _c.c_int32, _ptr, _c.c_int64, _c.c_int32,
+                                      _c.c_int64, _c.c_int32, _c.c_int32, _c.POINTER(_c.c_int32), _c.c_int32, _c.c_int32, _c.c_int32,
+                                      _c.c_int32, _ptr, _c.c_int64, _c.c_int32,
                                       _c.POINTER(_c.c_int64), _c.POINTER(_c.c_int32), _c.POINTER(_c.c_int32), _err]
 lib.zw_archive_read_batch.restype = _c.c_int32
 lib.zw_archive_span.argtypes = [_ptr, _c.c_char_p, _c.c_double, _c.c_char_p, _c.c_int32, _c.POINTER(_c.c_int64),

@@ -43,25 +43,30 @@ public final class BatchReader: Sendable {
         }
     }
 
-    /// How a batch's audio is made ready for a model (float32 out): resampled to one rate with
-    /// libsoxr, each draw on its own (as soxr's one-shot call does it), and/or mixed down to mono
-    /// (the mean of the channels).
+    /// How a batch's audio is made ready for a model: some channels picked (in that order),
+    /// then mixed down to mono (the mean of the channels), then resampled to one rate with
+    /// libsoxr, each draw on its own (as soxr's one-shot call does it). Mixing and resampling
+    /// give float32.
     public struct Preparation: Sendable, Equatable {
+        /// The channels kept, by index in each recording; nil: all.
+        public var channels: [Int]?
+        /// Whether the (kept) channels are mixed down to one.
+        public var mono: Bool
         /// The rate of the batch; nil: the recordings' own (which must then be one).
         public var targetRate: Int?
         public var quality: Resampler.Quality
-        /// Whether the channels are mixed down to one.
-        public var mono: Bool
 
-        public init(targetRate: Int? = nil, quality: Resampler.Quality = .high, mono: Bool = false) {
+        public init(channels: [Int]? = nil, mono: Bool = false, targetRate: Int? = nil, quality: Resampler.Quality = .high) {
+            self.channels = channels
+            self.mono = mono
             self.targetRate = targetRate
             self.quality = quality
-            self.mono = mono
         }
 
         /// Samples as stored: nothing to do.
         public static let none = Preparation()
-        var isNone: Bool { targetRate == nil && !mono }
+        var isNone: Bool { channels == nil && !mono && targetRate == nil }
+        var needsFloat: Bool { mono || targetRate != nil }
     }
 
     public let archive: AudioArchive
@@ -93,7 +98,7 @@ public final class BatchReader: Sendable {
         guard let first = draws.first else {
             return Shape(count: 0, frames: max(0, frames ?? 0), channels: 0, sampleRate: preparation.targetRate ?? 0, format: format)
         }
-        guard preparation.isNone || format == .float32 else {
+        guard !preparation.needsFloat || format == .float32 else {
             throw CodecError(.invalidArgument, "resampled or mixed-down batches are float32, not \(format)")
         }
         if let rate = preparation.targetRate, !(1...1_000_000_000).contains(rate) {
@@ -107,7 +112,10 @@ public final class BatchReader: Sendable {
             guard draw.range.lowerBound >= 0, draw.range.upperBound <= reader.totalSamples else {
                 throw CodecError(.invalidArgument, "draw \(k) asks for samples \(draw.range.lowerBound)..<\(draw.range.upperBound); the recording holds 0..<\(reader.totalSamples)", recording: draw.id)
             }
-            guard preparation.mono || reader.channelCount == reference.channelCount else {
+            if let picked = preparation.channels, let bad = picked.first(where: { !(0..<reader.channelCount).contains($0) }) {
+                throw CodecError(.invalidArgument, "draw \(k): recording \(draw.id) has no channel \(bad) (it has \(reader.channelCount))", recording: draw.id)
+            }
+            guard preparation.mono || preparation.channels != nil || reader.channelCount == reference.channelCount else {
                 throw CodecError(.invalidArgument, "draw \(k): recording \(draw.id) has \(reader.channelCount) channels, recording \(first.id) \(reference.channelCount); a batch holds one channel count (or mix down to mono)", recording: draw.id)
             }
             guard preparation.targetRate != nil || reader.sampleRate == reference.sampleRate else {
@@ -121,7 +129,7 @@ public final class BatchReader: Sendable {
             throw CodecError(.invalidArgument, "draw \(k) is \(drawn) frames, the batch's are \(length)\(drawn < length ? " (ask for padding to pad shorter draws with zeros)" : "")", recording: draws[k].id)
         }
         return Shape(
-            count: draws.count, frames: length, channels: preparation.mono ? 1 : reference.channelCount,
+            count: draws.count, frames: length, channels: preparation.mono ? 1 : preparation.channels?.count ?? reference.channelCount,
             sampleRate: preparation.targetRate ?? reference.sampleRate, format: format)
     }
 
@@ -145,7 +153,7 @@ public final class BatchReader: Sendable {
             do throws(CodecError) {
                 let used = try preparation.isNone
                     ? Self.decode(draws[k], of: readers[k], as: format, into: slot)
-                    : Self.prepare(draws[k], of: readers[k], preparation, into: slot)
+                    : Self.prepare(draws[k], of: readers[k], preparation, as: format, into: slot)
                 if used < slot.count { UnsafeMutableRawBufferPointer(rebasing: slot[used...]).initializeMemory(as: UInt8.self, repeating: 0) }
             } catch {
                 throw error.inRecording(draws[k].id)
@@ -161,13 +169,21 @@ public final class BatchReader: Sendable {
         return used
     }
 
-    /// Draw `draw` decoded as float32, mixed down and/or resampled, into the start of `slot`;
-    /// the bytes used.
-    private static func prepare(_ draw: Draw, of reader: any RecordingReader, _ preparation: Preparation, into slot: UnsafeMutableRawBufferPointer) throws(CodecError) -> Int {
-        guard case .float32(var samples) = try reader.extract(draw.range, as: .float32).samples else {
+    /// Draw `draw` with its channels picked, then (as float32) mixed down and/or resampled, into
+    /// the start of `slot`; the bytes used.
+    private static func prepare(
+        _ draw: Draw, of reader: any RecordingReader, _ preparation: Preparation, as format: SampleFormat, into slot: UnsafeMutableRawBufferPointer
+    ) throws(CodecError) -> Int {
+        var buffer = try reader.extract(draw.range, as: format)
+        if let picked = preparation.channels { buffer = try buffer.selectingChannels(picked) }
+        guard preparation.needsFloat else {
+            try buffer.copy(into: slot)
+            return buffer.withUnsafeBytes { $0.count }
+        }
+        guard case .float32(var samples) = buffer.samples else {
             throw CodecError(.library, "a float32 extraction gave other samples")
         }
-        var channels = reader.channelCount
+        var channels = buffer.channelCount
         if preparation.mono && channels > 1 {
             let frames = samples.count / channels
             samples = (0..<frames).map { frame in samples[frame * channels..<(frame + 1) * channels].reduce(0, +) / Float(channels) }
