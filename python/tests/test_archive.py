@@ -657,3 +657,17 @@ def _check_torch_datasets(zt, two_lengths, worker):
     items = zt.SnippetDataset(two_lengths["store"], seconds=0.25, per_epoch=10, seed=5, where=where)
     sample, (id, start, stop) = items[3]
     assert len(items) == 10 and np.array_equal(sample, archive[id].read(start, stop))
+
+
+def test_an_xarray_view_has_lazy_seconds_and_wall_clock_time(archive_path):
+    pytest.importorskip("xarray")
+    import zarrwlr.dask
+    recording = zarrwlr.Archive(archive_path["store"])[archive_path["ids"]["flac16"]]  # starts 2025-04-16T04:30:00Z
+    view = zarrwlr.dask.recording_dataarray(archive_path["store"], recording.id, chunk_seconds=1.0, dtype="int16")
+    assert view.dims == ("seconds", "channel") and view.shape == (recording.total_samples, 2)
+    piece = view.isel(seconds=slice(96000, 120000))
+    assert np.array_equal(piece.values, recording.read(96000, 120000, dtype="int16"))
+    assert piece["seconds"].values[0] == 2.0
+    assert np.array_equal(view.sel(seconds=2.0, method="nearest").values, recording.read(96000, 96001, dtype="int16")[0])
+    assert piece["time"].values[0] == np.datetime64("2025-04-16T04:30:02", "ns")
+    assert piece["time"].values[-1] == np.datetime64("2025-04-16T04:30:02.5", "ns") - np.timedelta64(20833, "ns")

@@ -5,6 +5,11 @@
     x[48_000:96_000].compute()                      # decoded per chunk by the library, = read(...)
     ids, errors = zarrwlr.dask.import_files(client, paths, "s3://bucket/season")   # on the workers
 
+`recording_dataarray` is the same as an xarray `DataArray` (dims `seconds`, `channel`) whose
+`seconds` index is lazy (an xarray RangeIndex: nothing of the length of the recording is built)
+and, where the start instant is known, with a lazy `time` coordinate of wall-clock instants
+(datetime64[ns], UTC).
+
 `recording_array` is a `dask.array` of shape (frames, channels) whose chunks each open the
 archive in their worker (an archive pickles as its path) and read their frame range, so a chunk
 costs one recording open and one read. `import_files` imports each file in a task on the cluster;
@@ -74,6 +79,36 @@ def recording_array(store: str, id: str, chunk_seconds: float = 60.0, dtype: str
     chunk = max(1, int(round(float(chunk_seconds) * rate)))
     return _da.from_array(frames, chunks=(chunk, frames.shape[1]), asarray=False, fancy=False, meta=np.empty((0, 0), dtype=dtype),
                           name=f"zarrwlr-{store}-{id}-{dtype}-{chunk}")
+
+
+def recording_dataarray(store: str, id: str, chunk_seconds: float = 60.0, dtype: str = "float32"):
+    """Recording `id` as a lazy xarray `DataArray` over ``recording_array``: dims (`seconds`,
+    `channel`), `seconds` a lazy RangeIndex (sample k at k / rate), a `time` coordinate of UTC
+    instants when the recording's start instant is known; attrs `recording`, `sample_rate`,
+    `start_time`. `.isel(seconds=slice(a, b))` (and `.sel(seconds=t, method="nearest")`, what a
+    RangeIndex allows) reads only the chunks it needs."""
+    _require_dask()
+    import xarray
+    from xarray.indexes import RangeIndex
+    recording = zarrwlr.Archive(str(store))[str(id)]
+    data = recording_array(store, id, chunk_seconds, dtype)
+    frames, rate = recording.total_samples, recording.sample_rate
+    seconds = xarray.Coordinates.from_xindex(RangeIndex.linspace(0.0, frames / rate, num=frames, endpoint=False, dim="seconds"))
+    array = xarray.DataArray(data, dims=("seconds", "channel"), coords=seconds, name=f"recording {recording.id}",
+                             attrs={"recording": recording.id, "sample_rate": rate, "start_time": recording.start_time or ""})
+    start = recording.start_time
+    if start and (start.endswith("Z") or "+" in start[10:] or "-" in start[10:]):
+        origin = np.datetime64(_utc(start), "ns")
+        step = 1e9 / rate
+        offsets = (_da.arange(frames, chunks=data.chunks[0], dtype=np.float64) * step).round().astype("int64")
+        array = array.assign_coords(time=("seconds", origin + offsets.astype("timedelta64[ns]")))
+    return array
+
+
+def _utc(text: str) -> str:
+    """An ISO 8601 instant with Z or an offset as naive UTC text numpy reads."""
+    from datetime import datetime, timezone
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc).replace(tzinfo=None).isoformat()
 
 
 def _import_one(store: str, path: str):
