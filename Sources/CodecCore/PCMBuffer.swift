@@ -195,3 +195,15 @@ extension PCMBuffer {
         return PCMBuffer(samples: selected, channelCount: picked.count, sampleRate: sampleRate, bitsPerSample: bitsPerSample, clippedSamples: clippedSamples)
     }
 }
+
+extension PCMBuffer {
+    /// The int32 samples of a `bitsPerSample`-bit recording made full scale in place:
+    /// left-justified (x 2^(32 - bits)), as soundfile and `aimport extract --format s32` give
+    /// them. Samples of 32 bits (and floats quantised to int32, which are full scale already)
+    /// stay as they are.
+    public static func leftJustify(_ samples: UnsafeMutableBufferPointer<Int32>, bitsPerSample: Int) {
+        guard (1..<32).contains(bitsPerSample) else { return }
+        let shift = Int32(32 - bitsPerSample)
+        for k in samples.indices { samples[k] <<= shift }
+    }
+}

@@ -87,8 +87,8 @@ extension AudioArchive {
             throw CodecError.store(error, "cannot update the recording's metadata", file: storeName).inRecording(id)
         }
         if let refusal { throw refusal.inRecording(id) }
-        // The entries for the new start; those of the old one that it lacks go.
-        let after = try summary(id)
+        // The entries for the new start (the attributes as written); those of the old one that it lacks go.
+        let after = Summary(id: id, attributes: group.attributes[RecordingLayout.attributeKey] ?? [:])
         try timeIndex.record(after)
         timeIndex.forget(before, keeping: after)
     }

@@ -212,7 +212,7 @@ public func zw_archive_read_batch(
             into: UnsafeMutableRawBufferPointer(start: out, count: Int(capacity)))
         if format == .int32 {
             // Full scale, as every int32 of the C ABI (Extraction.fullScale).
-            let slot = shape.frames * shape.channels * 4
+            let slot = shape.slotBytes ?? 0
             for (k, draw) in draws.enumerated() {
                 let bits = try batches.reader(for: draw.id).bitsPerSample
                 Extraction.fullScale(UnsafeMutableRawBufferPointer(start: out.map { $0 + k * slot }, count: slot), bitsPerSample: bits)

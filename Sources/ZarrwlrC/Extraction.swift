@@ -36,12 +36,9 @@ enum Extraction {
         if format == .int32 { fullScale(buffer, bitsPerSample: box.reader.bitsPerSample) }
     }
 
-    /// int32 samples of a `bitsPerSample`-bit recording made full scale (left-justified), as
-    /// soundfile and `aimport extract --format s32` give them: the one int32 convention of the
-    /// C ABI and Python. The library's own int32 is the coded value.
+    /// The int32 samples in `buffer` made full scale (``PCMBuffer/leftJustify(_:bitsPerSample:)``):
+    /// the one int32 convention of the C ABI and Python. The library's own int32 is the coded value.
     static func fullScale(_ buffer: UnsafeMutableRawBufferPointer, bitsPerSample: Int) {
-        guard (1..<32).contains(bitsPerSample) else { return }
-        let shift = Int32(32 - bitsPerSample)
-        for k in buffer.bindMemory(to: Int32.self).indices { buffer.bindMemory(to: Int32.self)[k] <<= shift }
+        PCMBuffer.leftJustify(buffer.bindMemory(to: Int32.self), bitsPerSample: bitsPerSample)
     }
 }

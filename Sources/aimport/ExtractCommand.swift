@@ -204,8 +204,9 @@ final class SegmentSink {
     private let raw: ByteOutput?
     private let writer: PCMFileWriter?
     private let file: OutputFile?
-    /// 32-bit output (s32, and raw integer output) is full scale: native values left-justified.
-    private let shift: Int32
+    /// 32-bit output (s32, and raw integer output) is full scale: native values of this depth
+    /// left-justified (nil: as they are).
+    private let leftJustifiedDepth: Int?
     /// The channels kept, in output order (nil: all).
     private let channels: [Int]?
     /// The output format, for the clipping report.
@@ -235,7 +236,7 @@ final class SegmentSink {
         let lower = output.lowercased()
         let isRaw = output == "-" || lower.hasSuffix(".raw")
         let fullScale = format == .int32 && (explicitFormat || isRaw)
-        shift = fullScale && !reader.isFloat ? Int32(32 - reader.bitsPerSample) : 0
+        leftJustifiedDepth = fullScale && !reader.isFloat ? reader.bitsPerSample : nil
         let depth: Int? = switch format {
         case .float32: nil
         case .int16: 16
@@ -286,7 +287,10 @@ final class SegmentSink {
     func write(_ buffer: PCMBuffer) throws {
         clippedSamples += buffer.clippedSamples
         var buffer = try channels.map(buffer.selectingChannels) ?? buffer
-        if shift > 0, case .int32(let native) = buffer.samples { buffer.samples = .int32(native.map { $0 << shift }) }
+        if let depth = leftJustifiedDepth, case .int32(var native) = buffer.samples {
+            native.withUnsafeMutableBufferPointer { PCMBuffer.leftJustify($0, bitsPerSample: depth) }
+            buffer.samples = .int32(native)
+        }
         if let writer { return try writer.write(buffer) }
         guard let raw else { return }
         try buffer.withUnsafeBytes { try raw.write($0) }

@@ -112,11 +112,15 @@ struct LocalCommitter: RecordingCommitter {
             do throws(CodecError) {
                 // First: in an archive made before the registry, this starts its markers.
                 next = try registry.nextID()
-                if !allowDuplicate, let existing = registry.recording(madeFrom: sha256) {
+                switch registry.recording(madeFrom: sha256) {
+                case let existing? where !allowDuplicate:
                     staging.remove()
                     return .duplicate(of: existing)
+                case nil:
+                    try registry.willCommit(id: next, sha256: sha256)
+                case _?:
+                    break  // an allowed duplicate: the marker keeps naming the first recording
                 }
-                if registry.recording(madeFrom: sha256) == nil { try registry.willCommit(id: next, sha256: sha256) }
                 try archive.recordInTime(id: String(next), facts: try? staging.reopened().attributes[RecordingLayout.attributeKey])
             } catch {
                 staging.remove()

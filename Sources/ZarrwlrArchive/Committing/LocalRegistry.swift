@@ -72,8 +72,10 @@ struct LocalRegistry {
     /// The counter and the markers of an archive that has none: one listing.
     private func start() throws(CodecError) -> Int {
         let committed = try archive.recordings()
+        var marked = Set<String>()
         for summary in committed where summary.damage == nil {
-            if let sha256 = summary.sha256, SourceFile.isSHA256(sha256), recording(madeFrom: sha256) == nil {
+            // The first recording of each source in id order, as the markers name them.
+            if let sha256 = summary.sha256, SourceFile.isSHA256(sha256), marked.insert(sha256).inserted {
                 try write(Self.markerKey(sha256), summary.id)
             }
         }
