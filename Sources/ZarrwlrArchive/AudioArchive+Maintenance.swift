@@ -80,14 +80,28 @@ extension AudioArchive {
     /// blob, or a lossless encode's samples written back into the source's kept container
     /// (WAV, RF64, W64, AIFF: ``OriginalContainer``). The file is written beside `path` and
     /// renamed to it only when its sha256 is the recorded one, so a failed export leaves nothing.
-    /// - Parameters:
-    ///   - partialPath: where the file is written until checked (default: beside `path`); the
-    ///     caller may name it to remove it when interrupted.
-    ///   - replacing: whether an existing file at `path` is replaced (false: refused, atomically).
+    /// - Parameter replacing: whether an existing file at `path` is replaced (false: refused,
+    ///   atomically).
+    /// - Throws: as ``exportChecked(_:writingTo:)``; ``CodecError/Code/cannotCreate`` when the
+    ///   file cannot be put in place.
+    public func export(_ id: String, to path: String, replacing: Bool = true) throws(CodecError) -> (bytes: Int64, sha256: String) {
+        let partial = path + ".zarrwlr-partial-" + UUID().uuidString
+        defer { unlink(partial) }
+        let written = try exportChecked(id, writingTo: partial)
+        // Without `replacing`, link(2) refuses a file that is there (EEXIST) instead of replacing it.
+        guard (replacing ? rename(partial, path) : link(partial, path)) == 0 else {
+            let reason = errno == EEXIST ? "the file exists; nothing was replaced" : String(cString: strerror(errno))
+            throw CodecError(.cannotCreate, "cannot create: \(reason)", file: path, recording: id)
+        }
+        return written
+    }
+
+    /// Writes the original file of a recording to `partial` and checks its sha256, leaving it to
+    /// the caller to put the file in place (or remove it: it is not removed on failure).
     /// - Throws: ``CodecError/Code/invalidArgument`` for a recording whose original cannot be
     ///   recreated (lossy, or its container was not kept), ``CodecError/Code/corrupt`` when the
     ///   written file's sha256 is not the recorded one.
-    public func export(_ id: String, to path: String, partialPath: String? = nil, replacing: Bool = true) throws(CodecError) -> (bytes: Int64, sha256: String) {
+    public func exportChecked(_ id: String, writingTo partial: String) throws(CodecError) -> (bytes: Int64, sha256: String) {
         let group = try recording(id)
         let facts = group.attributes[RecordingLayout.attributeKey]
         let expected = facts?["source"]?["sha256"]?.stringValue ?? "?"
@@ -97,8 +111,6 @@ extension AudioArchive {
             let why = facts?["source"]?["container_bytes_not_kept"]?.stringValue.map { " (\($0))" } ?? ""
             throw CodecError(.invalidArgument, "recording \(id) was encoded from a \(facts?["source"]?["container"]?.stringValue ?? "PCM") file whose container was not kept\(why); use extract", recording: id)
         }
-        let partial = partialPath ?? path + ".zarrwlr-partial-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: partial) }
         let file = try ByteOutput.file(partial)
         var bytes: Int64 = 0
         if let container, !copied {
@@ -120,12 +132,7 @@ extension AudioArchive {
         try file.finish()
         let (_, sha) = try SourceFile.sizeAndSHA256(partial)
         guard sha == expected else {
-            throw CodecError(.corrupt, "the exported file's sha256 \(sha) differs from the recorded \(expected); nothing written", file: path, recording: id)
-        }
-        // Without `replacing`, link(2) refuses a file that is there (EEXIST) instead of replacing it.
-        guard (replacing ? rename(partial, path) : link(partial, path)) == 0 else {
-            let reason = errno == EEXIST ? "the file exists; nothing was replaced" : String(cString: strerror(errno))
-            throw CodecError(.cannotCreate, "cannot create: \(reason)", file: path, recording: id)
+            throw CodecError(.corrupt, "the exported file's sha256 \(sha) differs from the recorded \(expected); nothing written", file: partial, recording: id)
         }
         return (bytes, sha)
     }

@@ -47,7 +47,8 @@ struct Export: ParsableCommand {
             let target = try Self.target(output, original: try archive.summary(id).sourceFile, recording: id)
             let file = try OutputFile(target, force: force)
             defer { file.discard() }
-            let (bytes, sha) = try archive.export(id, to: file.path, partialPath: file.partial, replacing: force)
+            let (bytes, sha) = try archive.exportChecked(id, writingTo: file.partial)
+            try file.commit()
             print("\(file.path): \(bytes) bytes, sha256 \(sha) (matches the source)")
         } catch {
             throw ExitCode.reporting(error)

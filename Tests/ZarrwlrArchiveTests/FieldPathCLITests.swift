@@ -261,7 +261,10 @@ import ZarrStore
 
         let importing = try launch(["import", "--store", store, folder.path + "/long.wav"])
         try waitUntil { !((try? FileManager.default.contentsOfDirectory(atPath: store + "/.zarrwlr/staging")) ?? []).isEmpty }
-        let imported = interrupt(importing)
+        let imported = try interrupt(importing) {
+            // Stopped with its staging folder there: the import has not committed.
+            !((try? FileManager.default.contentsOfDirectory(atPath: store + "/.zarrwlr/staging")) ?? []).isEmpty
+        }
         #expect(imported.status == 130)
         #expect(imported.standardError.split(separator: "\n").filter { !$0.isEmpty }.count == 1)
         #expect(imported.standardError.contains("interrupted"))
@@ -269,8 +272,14 @@ import ZarrStore
 
         #expect(aimport(["import", "--store", store, folder.path + "/long.wav"]).status == 0)
         let extracting = try launch(["extract", "--store", store, "1", "--start", "0", "--end", "28800000", "--output", folder.path + "/all.wav"])
-        try waitUntil { (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.contains { $0.contains("zarrwlr-partial") } == true }
-        let extracted = interrupt(extracting)
+        let partial = { (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.first { $0.contains("zarrwlr-partial") } }
+        try waitUntil { partial() != nil }
+        let extracted = try interrupt(extracting) {
+            // Stopped before its last byte (a WAV of 28,800,000 16-bit samples and a header):
+            // the file cannot have been put in place.
+            guard let name = partial(), let size = try? FileManager.default.attributesOfItem(atPath: folder.path + "/" + name)[.size] as? Int else { return false }
+            return size < 57_600_000 && !FileManager.default.fileExists(atPath: folder.path + "/all.wav")
+        }
         #expect(extracted.status == 130)
         #expect(extracted.standardError.contains("nothing was written"))
         let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("all.wav") || $0.hasPrefix(".all.wav") }
@@ -282,18 +291,26 @@ import ZarrStore
         try ProcessRunner.launch(Self.binary, arguments, capturingStandardError: true)
     }
 
-    private func interrupt(_ launched: (process: Process, output: Pipe)) -> (status: Int32, standardError: String) {
-        kill(launched.process.processIdentifier, SIGINT)
+    /// Interrupts a running command deterministically: stops it (SIGSTOP), checks with
+    /// `unfinished` that it is still mid-way, then sends SIGINT and lets it go on (SIGCONT), so the
+    /// signal is there before it takes another step.
+    private func interrupt(_ launched: (process: Process, output: Pipe), unfinished: () -> Bool) throws -> (status: Int32, standardError: String) {
+        let pid = launched.process.processIdentifier
+        kill(pid, SIGSTOP)
+        try waitUntil { (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: ")").last?.split(separator: " ").first == "T" }
+        #expect(unfinished(), "the command finished before it could be stopped")
+        kill(pid, SIGINT)
+        kill(pid, SIGCONT)
         let text = String(decoding: launched.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         launched.process.waitUntilExit()
         return (launched.process.terminationStatus, text)
     }
 
-    /// Polls `condition` every 10 ms, for at most 60 s.
+    /// Polls `condition` every millisecond, for at most 60 s.
     private func waitUntil(_ condition: () -> Bool) throws {
-        for _ in 0..<6_000 {
+        for _ in 0..<60_000 {
             if condition() { return }
-            usleep(10_000)
+            usleep(1_000)
         }
         Issue.record("the condition did not come true within 60 s")
     }

@@ -29,15 +29,19 @@ struct OutputFile {
     }
 
     /// Puts the complete partial file in place: replacing an existing file only with `force`.
+    /// An interruption that arrived before stops the command instead (nothing is put in place).
     func commit() throws(CodecError) {
         defer { discard() }
-        if force {
-            guard rename(partial, path) == 0 else { throw CodecError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", file: path) }
-        } else {
-            // link(2) fails with EEXIST rather than replace a file that appeared meanwhile.
-            guard link(partial, path) == 0 else {
-                let reason = errno == EEXIST ? "the file appeared while it was being written; add --force to replace it" : String(cString: strerror(errno))
-                throw CodecError(.cannotCreate, "cannot create: \(reason)", file: path)
+        try Interruption.putInPlace(partial) { () throws(CodecError) in
+            if force {
+                guard rename(partial, path) == 0 else { throw CodecError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", file: path) }
+            } else {
+                // link(2) fails with EEXIST rather than replace a file that appeared meanwhile.
+                guard link(partial, path) == 0 else {
+                    let reason = errno == EEXIST ? "the file appeared while it was being written; add --force to replace it" : String(cString: strerror(errno))
+                    throw CodecError(.cannotCreate, "cannot create: \(reason)", file: path)
+                }
+                unlink(partial)
             }
         }
     }
