@@ -580,34 +580,6 @@ def test_a_dask_array_of_a_recording_equals_read(archive_path):
     assert np.array_equal(x[50_000:150_000, 1:3].compute(), recording.read(50_000, 150_000, dtype="int32")[:, 1:3])
 
 
-def test_a_dask_cluster_imports_each_file_once_and_reads_what_read_gives(tmp_path, sources):
-    """Two worker processes import 6 files, two of them given twice, into one archive: each
-    file once; then the workers compute a recording's array, equal to `read`."""
-    pytest.importorskip("distributed")
-    import shutil
-    import distributed
-    import zarrwlr.dask
-    paths = []
-    for k in range(4):
-        path = tmp_path / f"f{k}.wav"
-        subprocess.run(["sox", "-R", "-n", "-r", "16000", "-b", "16", "-c", "1", str(path), "synth", "0.5", "sine", str(300 + 100 * k)],
-                       check=True)
-        paths.append(str(path))
-    paths += paths[:2]
-    bad = tmp_path / "bad.wav"
-    bad.write_bytes(b"not audio")
-    store = str(tmp_path / "cluster.zarr")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        ids, errors = zarrwlr.dask.import_files(client, paths + [str(bad)], store)
-        assert list(errors) == [str(bad)]
-        assert len(ids) == 6 and len(set(ids)) == 4 and ids[4] == ids[0] and ids[5] == ids[1]
-        archive = zarrwlr.Archive(store)
-        assert sorted(r.id for r in archive.recordings()) == sorted(set(ids))
-        x = zarrwlr.dask.recording_array(store, ids[2], chunk_seconds=0.1, dtype="int16")
-        assert np.array_equal(client.compute(x).result(), archive[ids[2]].read(0, 8000, dtype="int16"))
-
-
 def _at_16_khz(recording):
     return recording.sample_rate == 16000
 

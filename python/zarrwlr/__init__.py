@@ -341,13 +341,7 @@ class Archive:
         ids = [str(draw[0]) for draw in draws]
         starts = [int(draw[1]) for draw in draws]
         stops = [int(draw[2]) for draw in draws]
-        if frames is not None:
-            length = int(frames)
-        elif rate is None:
-            length = max((max(0, b - a) for a, b in zip(starts, stops)), default=0)
-        else:  # as the library rounds: half away from zero
-            length = max((math.floor(max(0, b - a) * int(rate) / self[i].sample_rate + 0.5) for i, a, b in zip(ids, starts, stops)),
-                         default=0)
+        length = int(frames) if frames is not None else self._longest_draw(draws, rate)
         if dtype != "float32":
             floating = sorted({i for i in ids if self[i].is_float})
             if floating:
@@ -368,6 +362,20 @@ class Archive:
               int(rate or 0), qualities[quality],
               out.ctypes.data, out.nbytes, max(1, int(workers)), ctypes.byref(got_frames), ctypes.byref(got_channels), ctypes.byref(got_rate))
         return out, got_rate.value
+
+    def _longest_draw(self, draws: Sequence[tuple[str, int, int]], rate: Optional[int]) -> int:
+        """The frames of the longest draw at the batch's rate (`rate`, or the recordings' own),
+        rounded as the library rounds a resampled length: half away from zero."""
+        if rate is None:
+            return max((max(0, int(b) - int(a)) for _, a, b in draws), default=0)
+        return max((math.floor(max(0, int(b) - int(a)) * int(rate) / self[str(i)].sample_rate + 0.5) for i, a, b in draws), default=0)
+
+    def check_draws(self, draws: Sequence[tuple[str, int, int]]) -> None:
+        """Checks that every draw `(id, start, stop)` names a recording of the archive and lies
+        inside it, raising what ``read_batch`` would (InvalidArgument, naming the
+        recording and range) without reading any samples: one metadata read per recording."""
+        for id, start, stop in draws:
+            self[str(id)]._checked_range(start, stop)
 
     def recordings(self) -> list[Recording]:
         """The intact recordings, by id (damaged ones raise when read: see `damaged`)."""

@@ -22,6 +22,7 @@ from typing import Sequence
 import numpy as np
 
 import zarrwlr
+from zarrwlr import _cluster
 
 try:
     import dask.array as _da
@@ -41,16 +42,13 @@ class _RecordingFrames:
 
     def __init__(self, store: str, id: str, dtype: str):
         self.store, self.id, self.dtype = store, id, np.dtype(dtype)
-        recording = zarrwlr.Archive(store)[id]
+        recording = _cluster.archive(store)[id]
         self.shape = (recording.total_samples, recording.channels)
         self.ndim = 2
 
     @property
     def _recording(self) -> zarrwlr.Recording:
-        archive = _archives.get(self.store)
-        if archive is None:
-            archive = _archives[self.store] = zarrwlr.Archive(self.store)
-        return archive[self.id]
+        return _cluster.archive(self.store)[self.id]
 
     def __getitem__(self, key):
         frames, channels = key if isinstance(key, tuple) else (key, slice(None))
@@ -65,17 +63,13 @@ class _RecordingFrames:
         return {"store": self.store, "id": self.id, "dtype": self.dtype, "shape": self.shape, "ndim": self.ndim}
 
 
-#: Archives opened by this worker process, by store path.
-_archives: dict = {}
-
-
 def recording_array(store: str, id: str, chunk_seconds: float = 60.0, dtype: str = "float32"):
     """Recording `id` of the archive at `store` (a folder or s3://) as a lazy `dask.array` of
     shape (frames, channels), chunked every `chunk_seconds`; its values equal
     ``Recording.read(start, stop, dtype)`` of the same range."""
     _require_dask()
     frames = _RecordingFrames(str(store), str(id), dtype)
-    rate = zarrwlr.Archive(str(store))[str(id)].sample_rate
+    rate = _cluster.archive(str(store))[str(id)].sample_rate
     chunk = max(1, int(round(float(chunk_seconds) * rate)))
     return _da.from_array(frames, chunks=(chunk, frames.shape[1]), asarray=False, fancy=False, meta=np.empty((0, 0), dtype=dtype),
                           name=f"zarrwlr-{store}-{id}-{dtype}-{chunk}")
@@ -90,7 +84,7 @@ def recording_dataarray(store: str, id: str, chunk_seconds: float = 60.0, dtype:
     _require_dask()
     import xarray
     from xarray.indexes import RangeIndex
-    recording = zarrwlr.Archive(str(store))[str(id)]
+    recording = _cluster.archive(str(store))[str(id)]
     data = recording_array(store, id, chunk_seconds, dtype)
     frames, rate = recording.total_samples, recording.sample_rate
     seconds = xarray.Coordinates.from_xindex(RangeIndex.linspace(0.0, frames / rate, num=frames, endpoint=False, dim="seconds"))
@@ -111,20 +105,9 @@ def _utc(text: str) -> str:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc).replace(tzinfo=None).isoformat()
 
 
-def _import_one(store: str, path: str):
-    ids, errors = zarrwlr.Archive(store, create=True).import_files([path], raise_errors=False)
-    return (ids[0] if ids else None), (str(errors[path]) if errors else None)
-
-
 def import_files(client, paths: Sequence[str], store: str):
     """Imports `paths` into the archive at `store`, one task per file on the cluster of `client`
     (a `distributed.Client`); returns `(ids, errors)`: the recording of each file that went in
     (new, or the one already holding it), in order, and `{path: message}` for the others."""
-    futures = client.map(_import_one, [str(store)] * len(paths), [str(p) for p in paths], pure=False)
-    ids, errors = [], {}
-    for path, (id, error) in zip(paths, client.gather(futures)):
-        if id is not None:
-            ids.append(id)
-        else:
-            errors[str(path)] = error
-    return ids, errors
+    futures = client.map(_cluster.import_one, [str(store)] * len(paths), [str(p) for p in paths], pure=False)
+    return _cluster.gather(paths, client.gather(futures))
