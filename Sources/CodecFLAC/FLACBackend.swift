@@ -35,7 +35,8 @@ public struct FLACBackend: TemplatedImport {
     public func indexStream(
         _ blob: BlobReader, written: WrittenStream, source: ImportSource, in group: ZarrGroup, options: ImportOptions
     ) async throws(CodecError) -> IndexedStream {
-        let (index, chain, report) = try await buildIndex(of: blob, options: options.indexOptions)
+        let encoders = try encodersIndex(of: blob, written: written)
+        let (index, chain, report) = if let encoders { encoders } else { try await buildIndex(of: blob, options: options.indexOptions) }
         var codecFacts: [String: JSONValue] = [:]
         var warnings: [String] = []
         if written.copiedVerbatim {
@@ -90,6 +91,19 @@ public struct FLACBackend: TemplatedImport {
         let blob = try RecordingLayout.openBlob(in: group, codec: Self.codecID)
         let chain = try FLAC.MetadataChain { offset, count throws(CodecError) in try blob.read(offset..<offset + Int64(count)) }
         return FLAC.RecordingReader(blob: blob, index: try FLAC.FrameIndex.load(from: group), chain: chain)
+    }
+
+    /// The index libFLAC's own frame writes give for a stream it just encoded, when it agrees
+    /// with the stream: the frames start where the metadata ends, follow each other to the end
+    /// of the blob and hold the samples STREAMINFO declares. nil otherwise (then the blob is
+    /// scanned). Reads only the metadata blocks, so an import does not read its blob back.
+    func encodersIndex(of blob: BlobReader, written: WrittenStream) throws(CodecError) -> (FLAC.FrameIndex, FLAC.MetadataChain, IndexReport)? {
+        guard !written.copiedVerbatim, let frames = written.encodedFrames, frames.count > 0 else { return nil }
+        let chain = try FLAC.MetadataChain { offset, count throws(CodecError) in try blob.read(offset..<offset + Int64(count)) }
+        guard frames.isContiguous(from: chain.firstFrameOffset, to: blob.length),
+              chain.streamInfo.totalSamples == 0 || chain.streamInfo.totalSamples == frames.totalSamples else { return nil }
+        let index = FLAC.FrameIndex(byteOffsets: frames.byteOffsets, frameSizes: frames.sizes, firstSamples: frames.firstSamples, totalSamples: frames.totalSamples)
+        return (index, chain, IndexReport(entries: index.count, totalSamples: index.totalSamples, rejected: [:], scannedBytes: 0))
     }
 
     /// Builds the frame index of `blob` without storing it.
@@ -214,6 +228,6 @@ public struct FLACBackend: TemplatedImport {
             "library": .string("libFLAC " + FLACLibrary.version), "compression_level": .int(Int64(level)),
             "block_size": .int(Int64(blockSize)), "decoded_from_lossy": .bool(reader.encoding == .lossy),
         ]
-        return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings)
+        return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings, encodedFrames: encoder.frames)
     }
 }

@@ -53,6 +53,30 @@ import ZarrStore
         try await check(file, in: folder)
     }
 
+    /// An encoded stream's index is taken from libFLAC's own frame writes (the blob is not
+    /// scanned again); it must equal a scan of the stored blob and the flac CLI's analysis of it.
+    @Test(arguments: [(16, 1, 1152), (24, 2, 4096), (16, 6, 4608), (8, 1, 16), (24, 1, 16384)])
+    func anEncodedStreamsIndexComesFromTheEncoderAndEqualsAScan(_ bits: Int, _ channels: Int, _ blockSize: Int) async throws {
+        let folder = TemporaryFolder()
+        // An odd length: the last frame is short.
+        let wav = try FLACFixtures.wav(in: folder, rate: 48_000, bits: bits, channels: channels, seconds: blockSize == 16 ? 0.21 : 2.3459)
+        var options = ImportOptions()
+        options.codecSettings[FLAC.codecID] = ["block-size": String(blockSize)]
+        let (group, report) = try await FLACFixtures.importFile(wav, in: folder, options: options)
+        #expect(!report.copiedVerbatim)
+        #expect(report.index.scannedBytes == 0, "the blob was scanned again")
+        let stored = try FLAC.FrameIndex.load(from: group)
+        let blob = try RecordingLayout.openBlob(in: group, codec: FLAC.codecID)
+        let (scanned, _, _) = try await FLACBackend().buildIndex(of: blob, options: IndexOptions())
+        #expect(stored == scanned)
+        let file = folder.path + "/stored.flac"
+        try Data(try blob.read(0..<blob.length)).write(to: URL(fileURLWithPath: file))
+        let truth = try FLACFixtures.analyzedFrames(file, in: folder)
+        #expect(stored.byteOffsets == truth.map(\.offset))
+        #expect(stored.totalSamples == Int64(truth.map(\.blockSize).reduce(0, +)))
+        #expect(try ProcessRunner.outcome(FLACFixtures.flac, ["-s", "-t", file]).status == 0)
+    }
+
     @Test(arguments: ["flac_sonicpi_misc_burp_24bit.flac", "bird_sonicpi_misc_crow.flac", "multich_pyflac_surround_6ch.flac", "bat_384k_24bit.flac"])
     func realFixtures(_ name: String) async throws {
         try await check(Fixtures.path(name), in: TemporaryFolder())

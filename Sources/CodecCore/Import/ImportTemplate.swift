@@ -12,16 +12,19 @@ public struct WrittenStream: Sendable {
     /// another rate); nil for a copy.
     public var sourceSampleRate: Int?
     public var warnings: [String]
+    /// Where the encoder put each frame, when it noted it (nil for a copy).
+    public var encodedFrames: EncodedFrames?
 
     public init(
         copiedVerbatim: Bool, encoding: [String: JSONValue] = [:], sourceFacts: [String: JSONValue] = [:],
-        sourceSampleRate: Int? = nil, warnings: [String] = []
+        sourceSampleRate: Int? = nil, warnings: [String] = [], encodedFrames: EncodedFrames? = nil
     ) {
         self.copiedVerbatim = copiedVerbatim
         self.encoding = encoding
         self.sourceFacts = sourceFacts
         self.sourceSampleRate = sourceSampleRate
         self.warnings = warnings
+        self.encodedFrames = encodedFrames
     }
 }
 

@@ -19,6 +19,9 @@ extension FLAC {
         private let encoder: UnsafeMutablePointer<FLAC__StreamEncoder>
         private let blob: BlobWriter
         private var failure: CodecError?
+        /// Where libFLAC wrote each frame: it hands over every frame whole, in one write with
+        /// its sample count (metadata comes with a count of 0).
+        private(set) var frames = EncodedFrames()
 
         init(into blob: BlobWriter, settings: Settings) throws(CodecError) {
             // RFC 9639 §7: the streamable subset, kept whenever the parameters allow it: a rate
@@ -85,7 +88,8 @@ extension FLAC {
             }
         }
 
-        fileprivate func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        fileprivate func write(_ bytes: UnsafeRawBufferPointer, samples: Int) -> Bool {
+            if samples > 0 { frames.add(at: blob.position, bytes: bytes.count, samples: samples) }
             do throws(CodecError) { try blob.write(bytes) } catch { failure = error; return false }
             return true
         }
@@ -101,9 +105,9 @@ extension FLAC {
 
 // libFLAC calls these with the encoder object as client data (unretained: the object owns the
 // libFLAC encoder, so it is alive during every call).
-private let encoderWrite: FLAC__StreamEncoderWriteCallback = { _, buffer, bytes, _, _, client in
+private let encoderWrite: FLAC__StreamEncoderWriteCallback = { _, buffer, bytes, samples, _, client in
     let encoder = Unmanaged<FLAC.StreamEncoder>.fromOpaque(client!).takeUnretainedValue()
-    return encoder.write(UnsafeRawBufferPointer(start: buffer, count: bytes))
+    return encoder.write(UnsafeRawBufferPointer(start: buffer, count: bytes), samples: Int(samples))
         ? FLAC__STREAM_ENCODER_WRITE_STATUS_OK : FLAC__STREAM_ENCODER_WRITE_STATUS_FATAL_ERROR
 }
 
