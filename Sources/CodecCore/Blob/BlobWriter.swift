@@ -1,8 +1,11 @@
 import ZarrStore
 
-/// Streams an encoded stream into a recording's blob array: bytes are buffered and appended a
-/// whole shard at a time (so memory stays at about one shard), and an encoder may seek back to
-/// patch bytes it wrote earlier (FLAC rewrites STREAMINFO at the end).
+/// Streams an encoded stream into a recording's blob array: bytes are buffered and stored a
+/// whole shard at a time, up to ``uploadsInFlight`` shards being stored on other threads while
+/// the encoder goes on (``ChunkUploads``; memory: about that many shards plus one), and an
+/// encoder may seek back to patch bytes it wrote earlier (FLAC rewrites STREAMINFO at the end).
+/// The array's shape is grown to take the stored shards before anything reads it (a patch,
+/// ``finish()``).
 ///
 /// The array is created when the first shard is full, or at ``finish()``: a stream shorter than
 /// one shard then gets one shard holding one inner chunk of exactly its length (with
@@ -20,6 +23,12 @@ public final class BlobWriter {
     private var flushed: Int64 = 0
     /// Shards appended that were all zero bytes (Zarr does not store them).
     private var zeroShards: [Int] = []
+    /// Whole shards being stored on other threads.
+    private let uploads = ChunkUploads(limit: BlobWriter.uploadsInFlight)
+    /// Whether shards were stored past the array's recorded shape.
+    private var shapeBehind = false
+    /// Shards stored at once while the encoder goes on.
+    public static let uploadsInFlight = 3
     /// Where the next write goes.
     public private(set) var position: Int64 = 0
 
@@ -37,6 +46,12 @@ public final class BlobWriter {
         self.fitsShortStreams = fitsShortStreams
         flushBytes = shardBytes
         pending.reserveCapacity(shardBytes)
+    }
+
+    /// A writer given up (its import failed) still waits for the shards in flight, so that none
+    /// is stored after the caller has cleared what the import staged.
+    deinit {
+        try? uploads.drain()
     }
 
     /// The blob array, created on first use with shards of `shardBytes` and inner chunks of `innerBytes`.
@@ -87,7 +102,7 @@ public final class BlobWriter {
             _ = try array(shardBytes: fitted, innerBytes: fitted)
         }
         try flush(whole: false)
-        var array = try array()
+        var array = try settledArray()
         // A patch may have made a zero shard non-zero again; record only those still missing.
         var missing: [Int] = []
         for shard in zeroShards {
@@ -112,7 +127,7 @@ public final class BlobWriter {
         var done = 0
         if offset < flushed {
             let inArray = Int(min(Int64(bytes.count), flushed - offset))
-            let array = try array()
+            let array = try settledArray()
             do {
                 try array.write(Array(bytes.prefix(inArray)), origin: [Int(offset)], shape: [inArray])
             } catch {
@@ -129,9 +144,24 @@ public final class BlobWriter {
         }
     }
 
+    /// The array once every shard submitted is stored and its shape takes them.
+    private func settledArray() throws(CodecError) -> ZarrArray {
+        var array = try array()
+        do {
+            try uploads.drain()
+        } catch {
+            throw CodecError.store(error, "cannot store a blob shard", file: array.path)
+        }
+        if shapeBehind {
+            do { try array.resize(to: [Int(flushed)]) } catch { throw CodecError.store(error, "cannot grow the blob", file: array.path) }
+            shapeBehind = false
+            created = array
+        }
+        return array
+    }
+
     private func flush(whole: Bool) throws(CodecError) {
         var array = try array()
-        defer { created = array }
         let flushBytes = array.metadata.chunkShape.first ?? self.flushBytes
         while !pending.isEmpty && (!whole || pending.count >= flushBytes) {
             let count = min(flushBytes, pending.count)
@@ -145,11 +175,27 @@ public final class BlobWriter {
                 piece = Array(pending.prefix(count))
                 pending.removeFirst(count)
             }
-            if !piece.contains(where: { $0 != 0 }) { zeroShards.append(Int(flushed / Int64(flushBytes))) }
-            do {
-                try array.append(piece)
-            } catch {
-                throw CodecError.store(error, "cannot append to the blob", file: array.path, byteOffset: flushed)
+            let shard = Int(flushed / Int64(flushBytes))
+            if !piece.contains(where: { $0 != 0 }) { zeroShards.append(shard) }
+            if count == flushBytes {
+                // A whole shard: stored on an upload thread, the shape grown later.
+                do {
+                    let encoded = try array.encodedChunk(piece, at: [shard])
+                    let target = array
+                    try uploads.submit { () throws(ZarrError) in try target.store(encoded) }
+                } catch {
+                    throw CodecError.store(error, "cannot store blob shard \(shard)", file: array.path, byteOffset: flushed)
+                }
+                shapeBehind = true
+            } else {
+                // The last, partial shard: appended after the others, growing the shape.
+                array = try settledArray()
+                do {
+                    try array.append(piece)
+                } catch {
+                    throw CodecError.store(error, "cannot append to the blob", file: array.path, byteOffset: flushed)
+                }
+                created = array
             }
             piece = []
             flushed += Int64(count)

@@ -287,6 +287,33 @@ public struct ZarrArray: Sendable {
         }
     }
 
+    /// A whole chunk in its stored form: its key and encoded bytes, nil when the chunk is all
+    /// fill value (stored as no object).
+    public struct EncodedChunk: Sendable {
+        public let key: String
+        public let bytes: [UInt8]?
+    }
+
+    /// The stored form of the whole chunk at grid `coordinates` holding `bytes` (its elements, C
+    /// order), for a writer that stores chunks itself with ``store(_:)``: several at once, from
+    /// other threads, before the array's shape is grown to take them (``resize(to:)``).
+    public func encodedChunk(_ bytes: [UInt8], at coordinates: [Int]) throws(ZarrError) -> EncodedChunk {
+        let key = chunkKey(coordinates)
+        guard bytes.count == metadata.chunkShape.reduce(metadata.dataType.size, *) else {
+            throw ZarrError(.invalidArgument, "\(bytes.count) bytes are not one whole chunk of array '\(path)'", key: key)
+        }
+        let chunk = ChunkArray(bytes: bytes, shape: metadata.chunkShape, elementSize: metadata.dataType.size)
+        guard !chunk.isFilled(with: fill) else { return EncodedChunk(key: key, bytes: nil) }
+        do { return EncodedChunk(key: key, bytes: try chain.encode(chunk)) } catch { throw ZarrError(error.code, error.message, key: key) }
+    }
+
+    /// Stores a chunk made by ``encodedChunk(_:at:)`` (erases its key when it is all fill value).
+    /// Touches only the store, so it may run on any thread.
+    public func store(_ chunk: EncodedChunk) throws(ZarrError) {
+        let writer = try requireWriter()
+        if let bytes = chunk.bytes { try writer.set(chunk.key, bytes) } else { try writer.erase(chunk.key) }
+    }
+
     private func storeChunk(_ chunk: ChunkArray, key: String, writer: any WritableStore) throws(ZarrError) {
         if chunk.isFilled(with: fill) {
             try writer.erase(key)
