@@ -42,13 +42,54 @@ struct Extract: AsyncParsableCommand {
     @Option(help: "Parallel workers for --ranges (at least 1).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "s16, s32 or f32 (default: the recording's own format: s16 up to 16 bits, s32 deeper, f32 for float recordings).") var format: String?
     @Option(help: "Channels to keep, 0-based in the recording's order, e.g. 0,3,7 (default: all).") var channels: String?
-    @Option(help: "Output file (.wav, .flac, .raw) or - for stdout.") var output: String
+    @Option(help: "Output file (.wav, .flac, .raw) or - for stdout.") var output: String?
     @Flag(help: "Replace an existing output file.") var force = false
+    @Option(help: "Clips: one file per row of this layer of the archive (aimport annotate), into --output-dir.") var layer: String?
+    @Option(help: "Clips: one file per row of this selection or detection table (Raven, BirdNET, CSV), placed as `annotate import` does, without importing it; the recording id argument is the recording of a table that names no files.")
+    var selections: String?
+    @Option(name: .customLong("where"), help: "Clips: only rows meeting this condition, e.g. 'label == \"Turdus merula\" and confidence >= 0.8' (fields: label, confidence, recording, channel, low_hz, high_hz, duration, line, or a column of the table).")
+    var condition: String?
+    @Option(help: "Clips: seconds added before and after each row's span (cut at the recording's ends).") var pad: Double = 0
+    @Option(help: "Clips: the folder the clips go to (created if missing).") var outputDir: String?
+    @Option(help: "Clips: the file name template ({label}, {recording}, {offset}: the clip's first second in its recording, {confidence}, {line}, {layer}); .wav added unless it ends in .wav or .flac.")
+    var name: String = ClipExtraction.defaultTemplate
+    @Option(help: "With --selections: column names (field=Column pairs, as `annotate import --columns`).") var columns: String?
+    @Option(help: "With --selections: the time zone of the table's Begin Date and Begin Clock Time (default UTC).") var timezone: String?
 
     /// The largest position in seconds accepted (about 30 years at 1 MHz stays far from Int64 overflow).
     static let maximumSeconds = 1e9
 
+    /// Whether clips are asked for (one file per row of a layer or table).
+    private var makesClips: Bool { layer != nil || selections != nil }
+
     func validate() throws {
+        if makesClips {
+            try validateClips()
+        } else {
+            guard output != nil else { throw ValidationError("give --output FILE (or --layer/--selections with --output-dir for clips)") }
+            guard condition == nil, outputDir == nil, pad == 0, columns == nil, timezone == nil, name == ClipExtraction.defaultTemplate else {
+                throw ValidationError("--where, --pad, --output-dir, --name, --columns and --timezone go with --layer or --selections")
+            }
+        }
+        try validateCommon()
+    }
+
+    private func validateClips() throws {
+        guard (layer == nil) != (selections == nil) else { throw ValidationError("give --layer or --selections, not both") }
+        guard outputDir != nil, output == nil else { throw ValidationError("clips go to --output-dir FOLDER (not --output)") }
+        guard start == nil, end == nil, fromSeconds == nil, duration == nil, ranges == nil, at == nil, !fillGaps else {
+            throw ValidationError("clips take their spans from the rows: no --start/--end, --from/--duration, --ranges or --at")
+        }
+        guard layer == nil || id == nil else { throw ValidationError("--layer takes no recording id (use --where 'recording == \"3\"')") }
+        guard pad.isFinite, pad >= 0, pad <= 3600 else { throw ValidationError("--pad must be 0 to 3600 seconds, not \(pad)") }
+        if let timezone, TimeZoneSpec(timezone) == nil {
+            throw ValidationError("--timezone must be an offset such as +02:00 or Z, or an IANA time zone name such as Europe/Berlin, not '\(timezone)'")
+        }
+        guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name is a file name template without '/', not '\(name)'") }
+    }
+
+    private func validateCommon() throws {
+        guard !makesClips else { return try validateOutputOptions() }
         if let at {
             guard id == nil, start == nil, end == nil, fromSeconds == nil, ranges == nil, duration != nil else {
                 throw ValidationError("--at takes --duration and no recording id, --start/--end, --from or --ranges")
@@ -78,6 +119,15 @@ struct Extract: AsyncParsableCommand {
                 throw ValidationError("--duration must be a positive number of seconds up to \(Int(Self.maximumSeconds)), not \(duration)")
             }
         }
+        try validateOutputOptions()
+        let output = output ?? "-"
+        let lower = output.lowercased()
+        guard output == "-" || lower.hasSuffix(".wav") || lower.hasSuffix(".flac") || lower.hasSuffix(".raw") else {
+            throw ValidationError("--output must end in .wav, .flac or .raw, or be -")
+        }
+    }
+
+    private func validateOutputOptions() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1, not \(workers)") }
         if let format, !["s16", "s32", "f32"].contains(format) { throw ValidationError("--format must be s16, s32 or f32") }
         if let channels {
@@ -85,13 +135,11 @@ struct Extract: AsyncParsableCommand {
                 throw ValidationError("--channels must be 0-based channel numbers separated by commas, e.g. 0,3,7, not '\(channels)'")
             }
         }
-        let lower = output.lowercased()
-        guard output == "-" || lower.hasSuffix(".wav") || lower.hasSuffix(".flac") || lower.hasSuffix(".raw") else {
-            throw ValidationError("--output must end in .wav, .flac or .raw, or be -")
-        }
     }
 
     func run() async throws {
+        if makesClips { return try extractClips() }
+        let output = output ?? "-"
         Interruption.install(message: "interrupted: nothing was written to \(output)")
         do {
             if let at, let start = Instant(at), let duration {
@@ -106,8 +154,44 @@ struct Extract: AsyncParsableCommand {
         }
     }
 
+    /// One file per row of a layer or table (``ClipExtraction``).
+    private func extractClips() throws {
+        Interruption.install(message: "interrupted: the clips written so far stay; the one being written was removed")
+        do throws(CodecError) {
+            let archive = try location.archive()
+            let rows: AnnotationLayer
+            if let layer {
+                rows = try archive.layer(layer)
+            } else {
+                var placement = AudioArchive.TablePlacement()
+                if let columns { placement.columns = try SelectionTable.ColumnMapping(parsing: columns) }
+                placement.recording = id
+                placement.timeZone = timezone.flatMap(TimeZoneSpec.init)
+                placement.device = device
+                let table = selections ?? ""
+                let (parsed, placed, problems) = try archive.placeSelections(from: table, placement)
+                for problem in problems {
+                    FileHandle.standardError.write(Data("aimport: \(table): line \(problem.line) skipped: \(problem.message)\n".utf8))
+                }
+                rows = AnnotationLayer(name: (table as NSString).lastPathComponent, placed: placed, table: parsed, source: table)
+            }
+            let clips = ClipExtraction(
+                archive: archive, layer: rows, filter: try condition.map { text throws(CodecError) in try RowFilter(text, extraColumns: rows.extraColumns) },
+                pad: pad, template: name, folder: outputDir ?? ".", force: force, format: format, channels: channels.flatMap(Self.channelList))
+            let written = try clips.run()
+            FileHandle.standardError.write(Data("aimport: \(written) clips written to \(outputDir ?? ".")\n".utf8))
+        } catch {
+            throw ExitCode.reporting(error)
+        }
+    }
+
     /// The sample format of the output for a recording of `bits` bits (floats when `isFloat`).
     private func sampleFormat(bits: Int, isFloat: Bool) -> SampleFormat {
+        Self.sampleFormat(format, bits: bits, isFloat: isFloat)
+    }
+
+    /// The sample format `format` (--format) names, or a recording's own.
+    static func sampleFormat(_ format: String?, bits: Int, isFloat: Bool) -> SampleFormat {
         switch format {
         case "s16": .int16
         case "f32": .float32
@@ -126,6 +210,7 @@ struct Extract: AsyncParsableCommand {
     }
 
     private func extractRanges(of id: String) async throws {
+        let output = output ?? "-"
         let archive = try location.archive()
         let reader = try archive.reader(for: id)
         var wanted: [Range<Int64>] = []
@@ -162,6 +247,7 @@ struct Extract: AsyncParsableCommand {
     }
 
     private func extractSpan(at start: Instant, duration: Double) throws {
+        let output = output ?? "-"
         let archive = try location.archive()
         let (span, used) = try archive.span(at: start, duration: duration, device: device, fillGaps: fillGaps)
         for gap in span.gaps {

@@ -18,12 +18,13 @@ public struct ZarrGroup: Sendable {
         self.attributes = attributes
     }
 
-    /// Creates a group at `path` (creating missing parent groups), or opens it if it exists and
+    /// Creates a group at `path` (creating missing parent groups unless `parents` is false: a
+    /// group kept under a folder that is no Zarr node), or opens it if it exists and
     /// `existingOK` is true.
     /// - Throws: ``ZarrError/Code/nodeExists`` when a node exists there (an array, or a group
     ///   when `existingOK` is false).
     public static func create(
-        in store: any ZarrStorage, at path: String = "", attributes: [String: JSONValue] = [:], existingOK: Bool = false
+        in store: any ZarrStorage, at path: String = "", attributes: [String: JSONValue] = [:], existingOK: Bool = false, parents: Bool = true
     ) throws(ZarrError) -> ZarrGroup {
         switch try NodeDocument.load(from: store, path: path) {
         case .group(let existing) where existingOK:
@@ -31,7 +32,7 @@ public struct ZarrGroup: Sendable {
         case .some:
             throw ZarrError(.nodeExists, "a node already exists at '\(path)'", key: NodeDocument.metadataKey(path))
         case nil:
-            try createParents(of: path, in: store)
+            if parents { try createParents(of: path, in: store) }
             try store.set(NodeDocument.metadataKey(path), NodeDocument.groupJSON(attributes: attributes).serialized())
             return ZarrGroup(store: store, path: path, attributes: attributes)
         }

@@ -14,7 +14,10 @@ public enum SnippetProvenance {
     /// `firstSamples`, one after another. Only a single range has a Timestamp: in a file of
     /// several, time does not run on from the first sample. A naive start (a local time of
     /// unknown zone) gives a naive Timestamp, as GUANO allows: a local time, no offset invented.
-    public static func forRecording(_ summary: AudioArchive.Summary, firstSamples: [Int64], frames: Int64, sampleRate: Int) -> PCMFileWriter.Provenance {
+    /// - Parameter extra: more fields (a clip's label, confidence, band).
+    public static func forRecording(
+        _ summary: AudioArchive.Summary, firstSamples: [Int64], frames: Int64, sampleRate: Int, extra: [String: String] = [:]
+    ) -> PCMFileWriter.Provenance {
         var start: String?
         if firstSamples.count == 1 {
             let offset = Double(firstSamples[0]) / Double(sampleRate)
@@ -25,6 +28,7 @@ public enum SnippetProvenance {
         fields["zarrwlr|First Sample"] = firstSamples.map(String.init).joined(separator: ",")
         if firstSamples.count > 1 { fields["zarrwlr|Ranges"] = String(firstSamples.count) }
         if let name = summary.sourceFile { fields["Original Filename"] = name }
+        fields.merge(extra) { _, new in new }
         return provenance(fields, start: start, frames: frames, sampleRate: sampleRate)
     }
 

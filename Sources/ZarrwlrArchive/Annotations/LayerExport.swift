@@ -1,0 +1,81 @@
+import Foundation
+
+/// A layer written back out as a table: Raven Pro's selection table (what Raven opens and draws
+/// as the same boxes) or a plain CSV with samples and seconds.
+///
+/// Raven: one row per selection in view `Spectrogram 1`; `Begin Time (s)` runs on across the
+/// recordings the layer touches, in the order of their start instants (then ids), as Raven does
+/// for a multi-file table whose files are opened in that order, and each row has `Begin File`
+/// and `File Offset (s)`; times are printed to the nanosecond, so that reading the export back
+/// gives the same samples. A row without a band is written 0 Hz to the Nyquist frequency (Raven
+/// needs one); the label goes back under its original column name (else `Annotation`).
+public enum LayerExport {
+    public enum Format: String, Sendable, CaseIterable {
+        case raven, csv
+    }
+
+    public static func text(_ layer: AnnotationLayer, as format: Format, recordings: [AudioArchive.Summary]) -> String {
+        let byID = Dictionary(recordings.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return format == .raven ? raven(layer, byID) : csv(layer, byID)
+    }
+
+    private static func seconds(_ samples: Int64, _ rate: Int) -> String { String(format: "%.9f", Double(samples) / Double(rate)) }
+
+    private static func raven(_ layer: AnnotationLayer, _ byID: [String: AudioArchive.Summary]) -> String {
+        let used = Set(layer.rows.map(\.recording))
+        let order = used.sorted { a, b in
+            let (x, y) = (byID[a]?.startInstant?.secondsSinceEpoch ?? .infinity, byID[b]?.startInstant?.secondsSinceEpoch ?? .infinity)
+            return x != y ? x < y : (Int(a) ?? .max, a) < (Int(b) ?? .max, b)
+        }
+        var runOn: [String: Double] = [:]
+        var elapsed = 0.0
+        for id in order {
+            runOn[id] = elapsed
+            elapsed += byID[id]?.duration ?? 0
+        }
+        let hasConfidence = layer.rows.contains { $0.confidence != nil }
+        var header = ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)", "Begin File", "File Offset (s)", layer.labelColumn ?? "Annotation"]
+        if hasConfidence { header.append("Confidence") }
+        header += layer.extraColumns
+        var lines = [header.joined(separator: "\t")]
+        for (k, row) in layer.rows.enumerated() {
+            let rate = byID[row.recording]?.sampleRate ?? 1
+            let base = runOn[row.recording] ?? 0
+            let first = Double(row.samples.lowerBound) / Double(rate), end = Double(row.samples.upperBound) / Double(rate)
+            var fields = [
+                String(k + 1), "Spectrogram 1", String(row.channel ?? 1), String(format: "%.9f", base + first), String(format: "%.9f", base + end),
+                String(format: "%.3f", row.lowHz ?? 0), String(format: "%.3f", row.highHz ?? Double(rate) / 2),
+                byID[row.recording]?.sourceFile ?? row.recording, seconds(row.samples.lowerBound, rate), clean(row.label ?? ""),
+            ]
+            if hasConfidence { fields.append(row.confidence.map { String(format: "%.6f", $0) } ?? "") }
+            fields += row.extra.map(clean)
+            lines.append(fields.joined(separator: "\t"))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func csv(_ layer: AnnotationLayer, _ byID: [String: AudioArchive.Summary]) -> String {
+        let header = ["recording", "first_sample", "end_sample", "sample_rate", "begin_s", "end_s", "channel", "low_hz", "high_hz", "label", "confidence", "file", "line"] + layer.extraColumns
+        var lines = [header.map(quoted).joined(separator: ",")]
+        for row in layer.rows {
+            let rate = byID[row.recording]?.sampleRate ?? 1
+            let fields = [
+                row.recording, String(row.samples.lowerBound), String(row.samples.upperBound), String(rate),
+                seconds(row.samples.lowerBound, rate), seconds(row.samples.upperBound, rate), row.channel.map(String.init) ?? "",
+                row.lowHz.map { String(format: "%.3f", $0) } ?? "", row.highHz.map { String(format: "%.3f", $0) } ?? "", row.label ?? "",
+                row.confidence.map { String(format: "%.6f", $0) } ?? "", byID[row.recording]?.sourceFile ?? "", String(row.line),
+            ] + row.extra
+            lines.append(fields.map(quoted).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A value for a tab-separated field: tabs and line breaks become spaces.
+    private static func clean(_ text: String) -> String {
+        String(text.map { $0 == "\t" || $0.isNewline ? " " : $0 })
+    }
+
+    private static func quoted(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+}

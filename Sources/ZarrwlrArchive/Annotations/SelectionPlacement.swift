@@ -1,0 +1,127 @@
+import CodecCore
+import Foundation
+
+/// A selection placed in the archive: which recording, which samples.
+public struct PlacedSelection: Sendable, Equatable {
+    public var row: SelectionTable.Row
+    public var recording: String
+    /// Samples `[first, end)` at the recording's rate.
+    public var samples: Range<Int64>
+    public var sampleRate: Int
+}
+
+/// Maps a table's rows to recordings and samples, never guessing: a row that matches no
+/// recording, or more than one, is a problem reported with its line, not placed.
+///
+/// - A row naming a file (`Begin File`, `Begin Path`, BirdNET's `File`) goes to the recording
+///   imported from a file of that name, at `File Offset (s)` (or, in a table without offsets,
+///   at its begin time: a single-file table, or BirdNET's times within each file).
+/// - Otherwise, with a recording given, to that recording at its begin time.
+/// - Otherwise, a row with `Begin Date` and `Begin Clock Time` goes to the recording whose span
+///   holds that instant (the clock read in the table's zone, UTC unless one is given; among the
+///   recordings of one device when it is given).
+///
+/// Seconds become samples by rounding to the nearest sample (halves up): first sample
+/// `⌊offset × rate + ½⌋`, end `⌊(offset + end − begin) × rate + ½⌋`. A selection that runs past
+/// the end of its recording (into the next file) is a problem, not cut short.
+public enum SelectionPlacement {
+    /// A row that could not be placed.
+    public struct Problem: Sendable, Equatable {
+        public let line: Int
+        public let message: String
+    }
+
+    public static func place(
+        _ table: SelectionTable, among recordings: [AudioArchive.Summary], recording given: String? = nil, timeZone: TimeZoneSpec? = nil,
+        device: String? = nil
+    ) -> (placed: [PlacedSelection], problems: [Problem]) {
+        let intact = recordings.filter { $0.damage == nil && $0.sampleRate != nil && $0.totalSamples != nil }
+        var byFile: [String: [AudioArchive.Summary]] = [:]
+        for recording in intact {
+            if let name = recording.sourceFile { byFile[name, default: []].append(recording) }
+        }
+        let byID = Dictionary(intact.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let distinctFiles = Set(table.rows.compactMap(\.file))
+        var placed: [PlacedSelection] = []
+        var problems: [Problem] = []
+        for row in table.rows {
+            switch place(row, table: table, distinctFiles: distinctFiles.count, byFile: byFile, byID: byID, intact: intact, given: given, zone: timeZone, device: device) {
+            case .success(let selection): placed.append(selection)
+            case .failure(let problem): problems.append(problem)
+            }
+        }
+        return (placed, problems)
+    }
+
+    private enum Outcome {
+        case success(PlacedSelection)
+        case failure(Problem)
+    }
+
+    private static func place(
+        _ row: SelectionTable.Row, table: SelectionTable, distinctFiles: Int, byFile: [String: [AudioArchive.Summary]],
+        byID: [String: AudioArchive.Summary], intact: [AudioArchive.Summary], given: String?, zone: TimeZoneSpec?, device: String?
+    ) -> Outcome {
+        func problem(_ text: String) -> Outcome { .failure(Problem(line: row.line, message: text)) }
+        guard row.end >= row.begin else { return problem("ends (\(row.end) s) before it begins (\(row.begin) s)") }
+        if let low = row.lowHz, let high = row.highHz, high < low { return problem("its high frequency \(high) Hz is below its low \(low) Hz") }
+        let recording: AudioArchive.Summary
+        let offset: Double
+        if let file = row.file {
+            var matches = byFile[file] ?? []
+            if matches.isEmpty { matches = byFile.filter { $0.key.caseInsensitiveCompare(file) == .orderedSame }.flatMap(\.value) }
+            guard matches.count == 1, let match = matches.first else {
+                return problem(matches.isEmpty ? "no recording was imported from a file named '\(file)'"
+                    : "\(matches.count) recordings were imported from files named '\(file)' (\(matches.map(\.id).joined(separator: ", "))); give --recording or import one table per device")
+            }
+            if let fileOffset = row.fileOffset {
+                offset = fileOffset
+            } else if distinctFiles <= 1 {
+                offset = row.begin
+            } else if table.timesWithinFiles {
+                offset = row.begin
+            } else {
+                return problem("in a Raven table of several files Begin Time (s) runs on across the files: File Offset (s) is needed")
+            }
+            recording = match
+        } else if let given {
+            guard let match = byID[given] else { return problem("the archive has no readable recording \(given)") }
+            recording = match
+            offset = row.begin
+        } else if let clock = row.clock {
+            let instant = clock.instant(in: zone ?? zoneUTC).secondsSinceEpoch
+            let holding = intact.filter { summary in
+                guard device.map({ name in summary.deviceNames.contains { $0.caseInsensitiveCompare(name) == .orderedSame } }) ?? true else { return false }
+                guard let start = summary.startInstant?.secondsSinceEpoch, let duration = summary.duration else { return false }
+                return start <= instant && instant < start + duration
+            }
+            guard holding.count == 1, let match = holding.first, let start = match.startInstant?.secondsSinceEpoch else {
+                return problem(holding.isEmpty ? "no recording with a known start holds \(clock.text) (\(zone?.text ?? "UTC"))"
+                    : "recordings \(holding.map(\.id).joined(separator: ", ")) all hold \(clock.text) (several recorders): give --device")
+            }
+            recording = match
+            offset = instant - start
+        } else {
+            return problem("the row names no file, no recording was given (--recording) and it has no Begin Date and Begin Clock Time")
+        }
+        guard let rate = recording.sampleRate, let total = recording.totalSamples, rate > 0 else {
+            return problem("recording \(recording.id) has no sample rate")
+        }
+        let first = nearestSample(offset, rate: rate), end = nearestSample(offset + (row.end - row.begin), rate: rate)
+        guard let first, let end, first >= 0 else { return problem("begins before its recording \(recording.id)") }
+        guard end <= Int64(total) else {
+            let seconds = Double(total) / Double(rate)
+            return problem(String(format: "runs to %.6f s, past the end of recording %@ (%.6f s): a selection spanning two recordings is not cut", offset + row.end - row.begin, recording.id, seconds))
+        }
+        return .success(PlacedSelection(row: row, recording: recording.id, samples: first..<end, sampleRate: rate))
+    }
+
+    /// The nearest sample to `seconds` at `rate`, halves up; nil beyond Int64.
+    public static func nearestSample(_ seconds: Double, rate: Int) -> Int64? {
+        let position = (seconds * Double(rate) + 0.5).rounded(.down)
+        guard position.isFinite, abs(position) < 9e18 else { return nil }
+        return Int64(position)
+    }
+
+    private static let zoneUTC = TimeZoneSpec("Z")!
+}

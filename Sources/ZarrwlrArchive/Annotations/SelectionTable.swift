@@ -1,0 +1,214 @@
+import CodecCore
+import Foundation
+
+/// A table of selections or detections as the field's tools write it: a Raven Pro selection
+/// table (tab-separated), a BirdNET table (its Raven format, or its CSV: `Start (s), End (s),
+/// Scientific name, Common name, Confidence, File`), or any CSV whose columns are named with a
+/// ``ColumnMapping``. Rows keep their seconds as the table gives them; ``SelectionPlacement``
+/// maps them to recordings and samples. Columns the table has beyond the known ones are kept
+/// verbatim (``extraColumns``), and Raven's second view of a selection (the same `Selection`
+/// number in `Waveform 1` and `Spectrogram 1`) is read once.
+public struct SelectionTable: Sendable {
+    /// One row, in the table's own terms.
+    public struct Row: Sendable, Equatable {
+        /// The row's line in the table file (1: the header).
+        public var line: Int
+        /// Seconds (Raven: from the start of the first file of a multi-file table).
+        public var begin: Double
+        public var end: Double
+        public var lowHz: Double?
+        public var highHz: Double?
+        /// Raven's channel, 1-based.
+        public var channel: Int?
+        public var label: String?
+        public var confidence: Double?
+        /// The sound file the row points at: its name (the last component of a path).
+        public var file: String?
+        /// Seconds from the start of `file` (`File Offset (s)`).
+        public var fileOffset: Double?
+        /// The wall-clock time of the row's begin as the table writes it (`Begin Date` and
+        /// `Begin Clock Time`), local to the table's time zone.
+        public var clock: LocalTime?
+        /// The values of ``SelectionTable/extraColumns``, in that order.
+        public var extra: [String]
+    }
+
+    /// Which column holds what, by header name (case and surrounding spaces ignored). Each
+    /// field lists the names tried, in order; `parse(columns:)` puts a user's names first.
+    public struct ColumnMapping: Sendable {
+        public var begin = ["Begin Time (s)", "Start (s)", "Start Time (s)", "begin", "start"]
+        public var end = ["End Time (s)", "End (s)", "End Time", "end", "stop"]
+        public var lowHz = ["Low Freq (Hz)", "Low Frequency (Hz)", "low_hz", "low"]
+        public var highHz = ["High Freq (Hz)", "High Frequency (Hz)", "high_hz", "high"]
+        public var channel = ["Channel"]
+        public var label = ["Annotation", "Label", "Species", "Scientific name", "Common Name", "Class"]
+        public var confidence = ["Confidence", "Score"]
+        public var file = ["Begin File", "File", "Begin Path", "Path", "filename"]
+        public var fileOffset = ["File Offset (s)"]
+        public var date = ["Begin Date"]
+        public var clockTime = ["Begin Clock Time"]
+        /// Columns that say how Raven showed a selection, not what it is: not kept.
+        static let layout = ["Selection", "View"]
+
+        public init() {}
+
+        /// The mapping with `field=Column` pairs ("begin=Start,label=Class") tried first.
+        /// - Throws: ``CodecError/Code/invalidArgument`` naming an unknown field.
+        public init(parsing pairs: String) throws(CodecError) {
+            for pair in pairs.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[1].isEmpty else {
+                    throw CodecError(.invalidArgument, "--columns takes field=Column pairs separated by commas, not '\(pair)'")
+                }
+                let name = parts[1]
+                switch parts[0] {
+                case "begin": begin.insert(name, at: 0)
+                case "end": end.insert(name, at: 0)
+                case "low_hz": lowHz.insert(name, at: 0)
+                case "high_hz": highHz.insert(name, at: 0)
+                case "channel": channel.insert(name, at: 0)
+                case "label": label.insert(name, at: 0)
+                case "confidence": confidence.insert(name, at: 0)
+                case "file": file.insert(name, at: 0)
+                case "file_offset": fileOffset.insert(name, at: 0)
+                default:
+                    throw CodecError(.invalidArgument, "--columns: '\(parts[0])' is not a field; fields: begin, end, low_hz, high_hz, channel, label, confidence, file, file_offset")
+                }
+            }
+        }
+    }
+
+    /// The header name of the label column, when there is one.
+    public var labelColumn: String?
+    /// Header names of the columns kept verbatim.
+    public var extraColumns: [String]
+    public var rows: [Row]
+    /// Whether the table gives `File Offset (s)`.
+    public var hasFileOffsets: Bool
+    /// Whether the begin times are seconds within each row's file (BirdNET's `File` column), not
+    /// Raven's seconds that run on across the files of a multi-file table (`Begin File`, `Begin Path`).
+    public var timesWithinFiles: Bool
+
+    /// Parses the table in `text` (from `file`, named in errors).
+    /// - Throws: ``CodecError/Code/unrecognized`` for a table without begin and end columns,
+    ///   ``CodecError/Code/corrupt`` for a row whose values do not parse (naming its line and column).
+    public static func parse(_ text: String, file: String, columns mapping: ColumnMapping = ColumnMapping()) throws(CodecError) -> SelectionTable {
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+        if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = String(first.dropFirst()) }
+        guard let headerLine = lines.first, !headerLine.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw CodecError(.unrecognized, "the table is empty: a header line is expected", file: file)
+        }
+        let separator: Character = headerLine.contains("\t") ? "\t" : ","
+        let header = fields(of: headerLine, separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }
+        func column(_ names: [String]) -> Int? {
+            for name in names { if let k = header.firstIndex(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) { return k } }
+            return nil
+        }
+        guard let begin = column(mapping.begin), let end = column(mapping.end) else {
+            throw CodecError(.unrecognized, "the table has no begin and end columns (looked for \(mapping.begin.first ?? "") and \(mapping.end.first ?? ""), or BirdNET's Start (s) and End (s)); name them with --columns begin=...,end=...", file: file)
+        }
+        let low = column(mapping.lowHz), high = column(mapping.highHz), channel = column(mapping.channel)
+        let label = column(mapping.label), confidence = column(mapping.confidence)
+        let fileColumn = column(mapping.file), offset = column(mapping.fileOffset)
+        let date = column(mapping.date), clockTime = column(mapping.clockTime)
+        let selection = column(["Selection"]), view = column(["View"])
+        let used = Set([begin, end, low, high, channel, label, confidence, fileColumn, offset, date, clockTime, selection, view].compactMap { $0 })
+        let extras = header.indices.filter { !used.contains($0) && !header[$0].isEmpty }
+
+        var rows: [Row] = []
+        var seenSelections: [String: Int] = [:]
+        for (k, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let number = k + 1
+            let values = fields(of: line, separator: separator)
+            func value(_ column: Int?) -> String? {
+                guard let column, column < values.count else { return nil }
+                let text = values[column].trimmingCharacters(in: .whitespaces)
+                return text.isEmpty ? nil : text
+            }
+            func decimal(_ column: Int?, _ required: Bool = false) throws(CodecError) -> Double? {
+                guard let text = value(column) else {
+                    if required { throw CodecError(.corrupt, "line \(number): no value in column '\(header[column ?? 0])'", file: file) }
+                    return nil
+                }
+                guard let parsed = Double(text), parsed.isFinite else {
+                    throw CodecError(.corrupt, "line \(number): '\(text)' in column '\(header[column ?? 0])' is not a number", file: file)
+                }
+                return parsed
+            }
+            var clock: LocalTime?
+            if let day = value(date), let time = value(clockTime) {
+                guard let parsed = Self.localTime(date: day, time: time) else {
+                    throw CodecError(.corrupt, "line \(number): '\(day) \(time)' is not a date (YYYY/MM/DD or YYYY-MM-DD) and a clock time (HH:MM:SS.sss)", file: file)
+                }
+                clock = parsed
+            }
+            var channelNumber: Int?
+            if let text = value(channel) {
+                guard let parsed = Int(text), parsed >= 1 else {
+                    throw CodecError(.corrupt, "line \(number): channel '\(text)' is not a channel number (1, 2, ...)", file: file)
+                }
+                channelNumber = parsed
+            }
+            let row = Row(
+                line: number, begin: try decimal(begin, true) ?? 0, end: try decimal(end, true) ?? 0,
+                lowHz: try decimal(low), highHz: try decimal(high), channel: channelNumber, label: value(label),
+                confidence: try decimal(confidence), file: value(fileColumn).map { ($0.replacingOccurrences(of: "\\", with: "/") as NSString).lastPathComponent },
+                fileOffset: try decimal(offset), clock: clock, extra: extras.map { value($0) ?? "" })
+            // Raven writes a selection once per view; keep one (its spectrogram view, else the first).
+            if let id = value(selection) {
+                if let kept = seenSelections[id] {
+                    if value(view)?.localizedCaseInsensitiveContains("spectrogram") == true { rows[kept] = row }
+                    continue
+                }
+                seenSelections[id] = rows.count
+            }
+            rows.append(row)
+        }
+        return SelectionTable(
+            labelColumn: label.map { header[$0] }, extraColumns: extras.map { header[$0] }, rows: rows,
+            hasFileOffsets: offset != nil,
+            timesWithinFiles: fileColumn.map { !["begin file", "begin path"].contains(header[$0].lowercased()) } ?? false)
+    }
+
+    /// A line's fields: split at tabs, or as CSV (double quotes around fields that hold commas
+    /// or quotes, a quote inside written twice).
+    static func fields(of line: String, separator: Character) -> [String] {
+        guard separator == "," else { return line.split(separator: separator, omittingEmptySubsequences: false).map(String.init) }
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var characters = line.makeIterator()
+        var pending: Character? = nil
+        while let character = pending ?? characters.next() {
+            pending = nil
+            if quoted {
+                if character == "\"" {
+                    let next = characters.next()
+                    if next == "\"" { current.append("\"") } else { quoted = false; pending = next }
+                } else {
+                    current.append(character)
+                }
+            } else if character == "\"" && current.isEmpty {
+                quoted = true
+            } else if character == "," {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        fields.append(current)
+        return fields
+    }
+
+    /// `Begin Date` (2025/04/16, 2025-04-16) and `Begin Clock Time` (04:30:01.250) as a local time.
+    static func localTime(date: String, time: String) -> LocalTime? {
+        let day = date.replacingOccurrences(of: "/", with: "-")
+        let parts = day.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, let month = Int(parts[1]), let dayOfMonth = Int(parts[2]) else { return nil }
+        var clock = time
+        if clock.split(separator: ":").first?.count == 1 { clock = "0" + clock }
+        func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+        return LocalTime("\(parts[0])-\(twoDigits(month))-\(twoDigits(dayOfMonth))T\(clock)")
+    }
+}

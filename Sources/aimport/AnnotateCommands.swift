@@ -1,0 +1,161 @@
+import ArgumentParser
+import CodecCore
+import Foundation
+import ZarrwlrArchive
+import ZarrStore
+
+/// `aimport annotate`: selection and detection tables kept in the archive as named layers.
+struct Annotate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Keep selection and detection tables (Raven, BirdNET, CSV) in the archive as named layers.",
+        discussion: """
+            A row goes to the recording imported from the file it names (Begin File, Begin Path or \
+            BirdNET's File) at File Offset (s) (or its begin time, in a single-file table and in \
+            BirdNET's CSV), to --recording when it names no file, or by its Begin Date and Begin \
+            Clock Time to the recording holding that instant (read in --timezone, default UTC). \
+            Seconds become samples by rounding to the nearest sample, halves up. A row that matches \
+            no recording or several, or runs past the end of its recording, is reported with its \
+            line and nothing is imported (unless --skip-unplaced). \
+            Examples: aimport annotate import --store season.zarr --layer birdnet BirdNET_results.csv; \
+            aimport annotate export --store season.zarr --layer birdnet --output birdnet.selections.txt; \
+            aimport extract --store season.zarr --layer birdnet --where 'confidence >= 0.8' --pad 0.5 --output-dir clips/
+            """,
+        subcommands: [ImportTable.self, ListLayers.self, ExportLayer.self, DeleteLayer.self])
+}
+
+/// How a table's rows find their recordings: the options `annotate import` and `extract --selections` share.
+struct TablePlacementOptions: ParsableArguments {
+    @Option(help: "Column names for fields the table names otherwise: field=Column pairs, e.g. begin=Start,end=Stop,label=Class,confidence=Score,file=Path (fields: begin, end, low_hz, high_hz, channel, label, confidence, file, file_offset).")
+    var columns: String?
+    @Option(help: "The recording of a table that names no files (its begin times are seconds in it).") var recording: String?
+    @Option(help: "The time zone of the table's Begin Date and Begin Clock Time: an offset (+02:00) or an IANA name (Europe/Berlin); default UTC.")
+    var timezone: String?
+    @Option(help: "Place wall-clock rows among this device's recordings only.") var device: String?
+
+    func validate() throws {
+        if let timezone, TimeZoneSpec(timezone) == nil {
+            throw ValidationError("--timezone must be an offset such as +02:00 or Z, or an IANA time zone name such as Europe/Berlin, not '\(timezone)'")
+        }
+    }
+
+    func placement() throws(CodecError) -> AudioArchive.TablePlacement {
+        var placement = AudioArchive.TablePlacement()
+        if let columns { placement.columns = try SelectionTable.ColumnMapping(parsing: columns) }
+        placement.recording = recording
+        placement.timeZone = timezone.flatMap(TimeZoneSpec.init)
+        placement.device = device
+        return placement
+    }
+}
+
+extension Annotate {
+    struct ImportTable: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a table as a layer.")
+
+        @OptionGroup var location: ArchiveLocation
+        @Option(help: "The layer's name (letters, digits, -, _ and .).") var layer: String
+        @Argument(help: "The table: a Raven selection table (tab-separated), a BirdNET table, or a CSV.") var table: String
+        @OptionGroup var placement: TablePlacementOptions
+        @Flag(help: "Replace a layer of that name.") var replace = false
+        @Flag(help: "Import the rows that can be placed; report the others on stderr.") var skipUnplaced = false
+
+        func run() throws {
+            do {
+                let archive = try location.archive()
+                let (stored, problems) = try archive.importLayer(layer, from: table, placement: try placement.placement(), replacing: replace, skippingUnplaced: skipUnplaced)
+                for problem in problems {
+                    FileHandle.standardError.write(Data("aimport: \(table): line \(problem.line) not imported: \(problem.message)\n".utf8))
+                }
+                let labels = Set(stored.rows.compactMap(\.label)).count, recordings = Set(stored.rows.map(\.recording)).count
+                print("layer \(layer): \(stored.rows.count) rows on \(recordings) recordings, \(labels) labels\(problems.isEmpty ? "" : "; \(problems.count) rows not placed")")
+            } catch {
+                throw ExitCode.reporting(error)
+            }
+        }
+    }
+
+    struct ListLayers: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the layers.")
+
+        @OptionGroup var location: ArchiveLocation
+        @Flag(help: "Print a JSON array.") var json = false
+
+        func run() throws {
+            do {
+                let archive = try location.archive()
+                var objects: [JSONValue] = []
+                if !json { print("layer\trows\trecordings\tlabels\tsource\timported") }
+                for name in try archive.layerNames() {
+                    let layer = try archive.layer(name)
+                    let recordings = Set(layer.rows.map(\.recording)).count, labels = Set(layer.rows.compactMap(\.label)).count
+                    if json {
+                        let object: [String: JSONValue] = [
+                            "layer": .string(name), "rows": .int(Int64(layer.rows.count)), "recordings": .int(Int64(recordings)),
+                            "labels": .int(Int64(labels)), "source": .string(layer.source), "imported_at": .string(layer.importedAt),
+                        ]
+                        objects.append(.object(object))
+                    } else {
+                        print([name, String(layer.rows.count), String(recordings), String(labels), layer.source, layer.importedAt].map(TerminalText.escaped).joined(separator: "\t"))
+                    }
+                }
+                if json { print(String(decoding: JSONValue.array(objects).serialized(), as: UTF8.self)) }
+            } catch {
+                throw ExitCode.reporting(error)
+            }
+        }
+    }
+
+    struct ExportLayer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export", abstract: "Write a layer as a Raven selection table or a CSV.",
+            discussion: "Raven: Begin Time (s) runs on across the recordings in the order of their starts, with Begin File and File Offset (s) per row; times to the nanosecond, so that importing the export gives the same samples.")
+
+        @OptionGroup var location: ArchiveLocation
+        @Option(help: "The layer.") var layer: String
+        @Option(help: "raven or csv.") var format: String = "raven"
+        @Option(help: "The file to write, or - for stdout.") var output: String
+        @Flag(help: "Replace an existing output file.") var force = false
+
+        func validate() throws {
+            guard LayerExport.Format(rawValue: format) != nil else { throw ValidationError("--format must be raven or csv, not '\(format)'") }
+        }
+
+        func run() throws {
+            Interruption.install(message: "interrupted: nothing was written")
+            do throws(CodecError) {
+                let archive = try location.archive()
+                let stored = try archive.layer(layer)
+                let text = LayerExport.text(stored, as: LayerExport.Format(rawValue: format) ?? .raven, recordings: try archive.recordings())
+                if output == "-" {
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                    return
+                }
+                let file = try OutputFile(output, force: force)
+                defer { file.discard() }
+                guard FileManager.default.createFile(atPath: file.partial, contents: Data(text.utf8)) else {
+                    throw CodecError(.cannotCreate, "cannot write the table", file: output)
+                }
+                try file.commit()
+                print("\(output): \(stored.rows.count) rows")
+            } catch {
+                throw ExitCode.reporting(error)
+            }
+        }
+    }
+
+    struct DeleteLayer: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a layer.")
+
+        @OptionGroup var location: ArchiveLocation
+        @Option(help: "The layer.") var layer: String
+
+        func run() throws {
+            do {
+                try location.archive().deleteLayer(layer)
+                print("layer \(layer) deleted")
+            } catch {
+                throw ExitCode.reporting(error)
+            }
+        }
+    }
+}
