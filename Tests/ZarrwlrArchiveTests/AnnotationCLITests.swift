@@ -1,0 +1,160 @@
+import AudioInput
+import CodecCore
+import Foundation
+import Testing
+import TestSupport
+import ZarrStore
+
+/// Selection and detection tables through the built `aimport`: rows placed sample-exactly (the
+/// documented rounding: nearest sample, halves up), unplaceable rows reported by line, the Raven
+/// export read back to the same rows, and clips compared sample by sample with the sources as
+/// libsndfile reads them.
+@Suite(.serialized) struct AnnotationCLITests {
+    static let binary = PythonReference.packageRoot + "/.build/debug/aimport"
+
+    private func aimport(_ arguments: [String]) -> ProcessRunner.Result {
+        ProcessRunner.outcome(Self.binary, arguments)
+    }
+
+    /// Two recordings named as AudioMoth names them: 20 s at 48 kHz stereo and 15 s at 96 kHz mono.
+    private func archive(in folder: TemporaryFolder, timezone: String? = nil) throws -> String {
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        try ProcessRunner.run(sox, ["-R", "-n", "-r", "48000", "-b", "16", "-c", "2", folder.path + "/20250416_043000.WAV", "synth", "20", "pinknoise", "vol", "0.3"])
+        try ProcessRunner.run(sox, ["-R", "-n", "-r", "96000", "-b", "16", "-c", "1", folder.path + "/20250416_050000.WAV", "synth", "15", "sine", "300-9000"])
+        let store = folder.path + "/s.zarr"
+        let result = aimport(["import", "--store", store] + (timezone.map { ["--timezone", $0] } ?? []) + [folder.path + "/20250416_043000.WAV", folder.path + "/20250416_050000.WAV"])
+        #expect(result.status == 0, "\(result.standardError)")
+        return store
+    }
+
+    private func samples(_ path: String) throws -> (values: [Int32], channels: Int) {
+        let reader = try PCMFileReader(path: path)
+        var all: [Int32] = [], block: [Int32] = []
+        while try reader.read(maxFrames: 1 << 16, into: &block) > 0 { all += block }
+        return (all, reader.channelCount)
+    }
+
+    /// The rows of a layer as its CSV export gives them: first sample, end sample, recording, label.
+    private func csvRows(_ store: String, _ layer: String) -> [[String]] {
+        let text = aimport(["annotate", "export", "--store", store, "--layer", layer, "--format", "csv", "--output", "-"]).standardOutput
+        return text.split(separator: "\n").dropFirst().map { line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return [fields[0], fields[1], fields[2], fields[9], fields[7], fields[8]]
+        }
+    }
+
+    private func nearest(_ seconds: Double, _ rate: Int) -> Int64 { Int64((seconds * Double(rate) + 0.5).rounded(.down)) }
+
+    @Test func aRavenTableIsPlacedSampleExactlyRoundTripsThroughItsExportAndGivesExactClips() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder)
+        // Raven writes each selection once per view; offsets that fall between samples.
+        let table = """
+            Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tBegin File\tFile Offset (s)\tSpecies\tNotes
+            1\tWaveform 1\t1\t1.2345678\t2.5\t1000\t8000\t20250416_043000.WAV\t1.2345678\tTurdus merula\tloud
+            1\tSpectrogram 1\t1\t1.2345678\t2.5\t1000\t8000\t20250416_043000.WAV\t1.2345678\tTurdus merula\tloud
+            2\tSpectrogram 1\t2\t19.9\t20.0\t200\t900\t20250416_043000.WAV\t19.9\tParus major\t
+            3\tSpectrogram 1\t1\t21.00001\t23.75\t500\t4000\t20250416_050000.WAV\t1.00001\tErithacus rubecula\tfar
+            """
+        try table.write(toFile: folder.path + "/manual.txt", atomically: true, encoding: .utf8)
+        let imported = aimport(["annotate", "import", "--store", store, "--layer", "manual", folder.path + "/manual.txt"])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        let expected = [
+            ["0", String(nearest(1.2345678, 48_000)), String(nearest(1.2345678 + 1.2654322, 48_000)), "Turdus merula", "1000.000", "8000.000"],
+            ["0", String(nearest(19.9, 48_000)), String(nearest(20.0, 48_000)), "Parus major", "200.000", "900.000"],
+            ["1", String(nearest(1.00001, 96_000)), String(nearest(1.00001 + 2.74999, 96_000)), "Erithacus rubecula", "500.000", "4000.000"],
+        ]
+        #expect(csvRows(store, "manual") == expected)
+
+        // The Raven export, imported again, gives the same rows.
+        #expect(aimport(["annotate", "export", "--store", store, "--layer", "manual", "--output", folder.path + "/export.txt"]).status == 0)
+        let export = try String(contentsOfFile: folder.path + "/export.txt", encoding: .utf8)
+        #expect(export.split(separator: "\n").first?.split(separator: "\t").prefix(10).joined(separator: "|")
+            == "Selection|View|Channel|Begin Time (s)|End Time (s)|Low Freq (Hz)|High Freq (Hz)|Begin File|File Offset (s)|Species")
+        #expect(aimport(["annotate", "import", "--store", store, "--layer", "again", folder.path + "/export.txt"]).status == 0)
+        #expect(csvRows(store, "again") == expected)
+        // Begin Time runs on across the files: the second file's row starts 20 s later.
+        let third = export.split(separator: "\n")[3].split(separator: "\t").map(String.init)
+        #expect(third[3] == "21.000010417" && third[8] == "1.000010417")
+
+        // A layer of that name is not replaced without --replace; the layers are listed.
+        #expect(aimport(["annotate", "import", "--store", store, "--layer", "manual", folder.path + "/manual.txt"]).status == 73)
+        #expect(aimport(["annotate", "list", "--store", store]).standardOutput.split(separator: "\n").count == 3)
+
+        // Clips: the rows' samples with 0.25 s on either side (cut at the recording's end), as in the source.
+        let clips = aimport(["extract", "--store", store, "--layer", "manual", "--pad", "0.25", "--output-dir", folder.path + "/clips"])
+        #expect(clips.status == 0, "\(clips.standardError)")
+        let written = clips.standardOutput.split(separator: "\n").map(String.init)
+        #expect(written.map { ($0 as NSString).lastPathComponent } == [
+            String(format: "Turdus merula_0_%.3f.wav", Double(nearest(1.2345678, 48_000) - 12_000) / 48_000),
+            String(format: "Parus major_0_%.3f.wav", Double(nearest(19.9, 48_000) - 12_000) / 48_000),
+            String(format: "Erithacus rubecula_1_%.3f.wav", Double(nearest(1.00001, 96_000) - 24_000) / 96_000),
+        ])
+        let sources = [try samples(folder.path + "/20250416_043000.WAV"), try samples(folder.path + "/20250416_050000.WAV")]
+        for (k, path) in written.enumerated() {
+            let row = expected[k], source = sources[Int(row[0]) ?? 0]
+            let rate: Int64 = row[0] == "0" ? 48_000 : 96_000
+            let first = max(0, (Int64(row[1]) ?? 0) - rate / 4), end = min(Int64(source.values.count / source.channels), (Int64(row[2]) ?? 0) + rate / 4)
+            let clip = try samples(path)
+            #expect(clip.channels == source.channels)
+            #expect(clip.values == Array(source.values[Int(first) * source.channels..<Int(end) * source.channels]), "\(path)")
+            let bytes = try String(decoding: Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+            #expect(bytes.contains("Species Manual ID: \(row[3])") && bytes.contains("zarrwlr|Low Freq: \(Double(row[4]) ?? 0)"))
+        }
+        let filtered = aimport(["extract", "--store", store, "--layer", "manual", "--where", "label == \"Parus major\" and high_hz < 1000", "--output-dir", folder.path + "/one"])
+        #expect(filtered.standardOutput.split(separator: "\n").count == 1)
+        let bad = aimport(["extract", "--store", store, "--layer", "manual", "--where", "colour == 3", "--output-dir", folder.path + "/none"])
+        #expect(bad.status == 64 && bad.standardError.contains("'colour' is not a field"))
+    }
+
+    @Test func rowsThatMatchNoRecordingOrRunPastItsEndAreReportedByLineAndNeverGuessed() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder)
+        let table = """
+            Begin Time (s)\tEnd Time (s)\tBegin File\tFile Offset (s)\tAnnotation
+            1\t2\t20250416_043000.WAV\t1\tok
+            1\t2\tmissing.WAV\t1\tnowhere
+            19.5\t21\t20250416_043000.WAV\t19.5\tinto the next file
+            3\t2\t20250416_050000.WAV\t3\tbackwards
+            """
+        try table.write(toFile: folder.path + "/t.txt", atomically: true, encoding: .utf8)
+        let refused = aimport(["annotate", "import", "--store", store, "--layer", "t", folder.path + "/t.txt"])
+        #expect(refused.status == 65)
+        for line in ["line 3: no recording was imported from a file named 'missing.WAV'", "line 4: runs to 21.000000 s, past the end of recording 0", "line 5: ends"] {
+            #expect(refused.standardError.contains(line), "\(refused.standardError)")
+        }
+        #expect(!aimport(["annotate", "list", "--store", store]).standardOutput.contains("\nt\t"))
+        let skipped = aimport(["annotate", "import", "--store", store, "--layer", "t", "--skip-unplaced", folder.path + "/t.txt"])
+        #expect(skipped.status == 0)
+        #expect(skipped.standardError.split(separator: "\n").count == 3)
+        #expect(csvRows(store, "t").map { $0[3] } == ["ok"])
+        #expect(aimport(["annotate", "export", "--store", store, "--layer", "nope", "--output", "-"]).status == 66)
+    }
+
+    @Test func birdNETCSVAndWallClockTablesArePlaced() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder, timezone: "+02:00")
+        let birdnet = """
+            Start (s),End (s),Scientific name,Common name,Confidence,File
+            3.0,6.0,Turdus merula,Eurasian Blackbird,0.9137,/media/sd/20250416_050000.WAV
+            12.0,15.0,"Parus major",Great Tit,0.55,C:\\data\\20250416_043000.WAV
+            """
+        try birdnet.write(toFile: folder.path + "/b.csv", atomically: true, encoding: .utf8)
+        #expect(aimport(["annotate", "import", "--store", store, "--layer", "birdnet", folder.path + "/b.csv"]).status == 0)
+        #expect(csvRows(store, "birdnet") == [["1", "288000", "576000", "Turdus merula", "", ""], ["0", "576000", "720000", "Parus major", "", ""]])
+
+        // Wall clock: 04:30:10.5 at +02:00 is 10.5 s into the first recording; 05:00:02 into the second.
+        let clock = """
+            Begin Date\tBegin Clock Time\tBegin Time (s)\tEnd Time (s)\tAnnotation
+            2025/04/16\t04:30:10.5\t0\t1\tfirst
+            2025-04-16\t05:00:02\t0\t0.5\tsecond
+            2025/04/16\t04:45:00\t0\t1\tbetween
+            """
+        try clock.write(toFile: folder.path + "/c.txt", atomically: true, encoding: .utf8)
+        let placed = aimport(["annotate", "import", "--store", store, "--layer", "clock", "--timezone", "+02:00", "--skip-unplaced", folder.path + "/c.txt"])
+        #expect(placed.status == 0 && placed.standardError.contains("line 4"))
+        #expect(csvRows(store, "clock") == [["0", "504000", "552000", "first", "", ""], ["1", "192000", "240000", "second", "", ""]])
+        // Read in UTC, the same clock times hold no recording.
+        #expect(aimport(["annotate", "import", "--store", store, "--layer", "utc", folder.path + "/c.txt"]).status == 65)
+    }
+}
