@@ -60,6 +60,34 @@ public func zw_archive_recording(_ handle: UnsafeMutableRawPointer?, _ id: Unsaf
     }
 }
 
+/// Annotation layer `name` as a JSON array of row objects (`recording`, `start`, `stop` in
+/// samples, `label`, `confidence`, `low_hz`, `high_hz`, `channel`, `line`, and the table's extra
+/// columns by name; absent values null); `name` NULL: a JSON array of the layer names.
+@_cdecl("zw_archive_layer")
+public func zw_archive_layer(_ handle: UnsafeMutableRawPointer?, _ name: UnsafePointer<CChar>?, _ errorOut: ErrorPointer) -> UnsafeMutablePointer<CChar>? {
+    guard let archive = Handle.archive(handle) else { ErrorOut.write(Handle.closedArchive, to: errorOut); return nil }
+    do {
+        guard let name else {
+            return strdup(String(decoding: JSONValue.array(try archive.layerNames().map(JSONValue.string)).serialized(), as: UTF8.self))
+        }
+        let layer = try archive.layer(String(cString: name))
+        let rows: [JSONValue] = layer.rows.map { row in
+            var object: [String: JSONValue] = [
+                "recording": .string(row.recording), "start": .int(row.samples.lowerBound), "stop": .int(row.samples.upperBound),
+                "label": row.label.map(JSONValue.string) ?? .null, "confidence": row.confidence.map(JSONValue.double) ?? .null,
+                "low_hz": row.lowHz.map(JSONValue.double) ?? .null, "high_hz": row.highHz.map(JSONValue.double) ?? .null,
+                "channel": row.channel.map { JSONValue.int(Int64($0)) } ?? .null, "line": .int(Int64(row.line)),
+            ]
+            for (column, value) in zip(layer.extraColumns, row.extra) where object[column] == nil { object[column] = .string(value) }
+            return .object(object)
+        }
+        return strdup(String(decoding: JSONValue.array(rows).serialized(), as: UTF8.self))
+    } catch {
+        ErrorOut.write(error, to: errorOut)
+        return nil
+    }
+}
+
 /// Imports the files of the JSON array `paths` with `codec` (NULL: automatic); returns a JSON
 /// array of `{file, status, id, error}`.
 @_cdecl("zw_archive_import")

@@ -643,3 +643,31 @@ def test_an_xarray_view_has_lazy_seconds_and_wall_clock_time(archive_path):
     assert np.array_equal(view.sel(seconds=2.0, method="nearest").values, recording.read(96000, 96001, dtype="int16")[0])
     assert piece["time"].values[0] == np.datetime64("2025-04-16T04:30:02", "ns")
     assert piece["time"].values[-1] == np.datetime64("2025-04-16T04:30:02.5", "ns") - np.timedelta64(20833, "ns")
+
+
+def test_an_annotation_layer_reads_as_rows_equal_to_what_zarr_python_reads(aimport, sources, tmp_path):
+    """A Raven table imported with `aimport annotate import`: `Archive.layer` gives its rows, and
+    zarr-python reads the same samples and labels from the layer's group."""
+    import zarr
+    store = str(tmp_path / "a.zarr")
+    subprocess.run([aimport, "import", "--store", store, str(sources["flac16"])], check=True, capture_output=True)
+    table = tmp_path / "t.txt"
+    table.write_text("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tSpecies\tNotes\n"
+                     "1\tSpectrogram 1\t2\t0.5\t1.25\t1000\t8000\tTurdus merula\tloud\n"
+                     "2\tSpectrogram 1\t1\t3.00001\t4\t200\t900\tParus major\t\n")
+    subprocess.run([aimport, "annotate", "import", "--store", store, "--layer", "manual", "--recording", "0", str(table)], check=True,
+                   capture_output=True)
+    archive = zarrwlr.Archive(store)
+    assert archive.layers() == ["manual"]
+    rows = archive.layer("manual")
+    assert [(r["recording"], r["start"], r["stop"], r["label"], r["channel"], r["Notes"]) for r in rows] == [
+        ("0", 24000, 60000, "Turdus merula", 2, "loud"), ("0", 144000, 192000, "Parus major", 1, "")]
+    assert rows[0]["low_hz"] == 1000 and rows[1]["high_hz"] == 900 and rows[0]["confidence"] is None
+    group = zarr.open_group(store + "/.zarrwlr/annotations/manual", mode="r")
+    facts = group.attrs["zarrwlr_layer"]
+    spans = group[facts["tables"]["spans"]][:]
+    assert [(facts["recordings"][s[2]], int(s[0]), int(s[1]), facts["labels"][s[3]]) for s in spans] == [
+        (r["recording"], r["start"], r["stop"], r["label"]) for r in rows]
+    assert sorted(zarr.open_group(store, mode="r").group_keys()) == ["0"]
+    with pytest.raises(zarrwlr.NotFound):
+        archive.layer("nope")

@@ -377,6 +377,18 @@ class Archive:
         for id, start, stop in draws:
             self[str(id)]._checked_range(start, stop)
 
+    def layers(self) -> list[str]:
+        """The names of the archive's annotation layers (`aimport annotate import`)."""
+        return json.loads(_native.take_string(_call(_native.lib.zw_archive_layer, self._handle, None)) or "[]")
+
+    def layer(self, name: str) -> list[dict]:
+        """Annotation layer `name` as a list of dicts, one per row: `recording`, `start` and
+        `stop` (samples at the recording's rate, half-open), `label`, `confidence`, `low_hz`,
+        `high_hz`, `channel` (Raven's, 1-based), `line` (in the source table) and the table's
+        extra columns by name; None where the table gave no value. Raises NotFound when there is
+        no such layer."""
+        return json.loads(_native.take_string(_call(_native.lib.zw_archive_layer, self._handle, str(name).encode())) or "[]")
+
     def recordings(self) -> list[Recording]:
         """The intact recordings, by id (damaged ones raise when read: see `damaged`)."""
         return [self._recording(facts) for facts in self._list() if "damaged" not in facts]
