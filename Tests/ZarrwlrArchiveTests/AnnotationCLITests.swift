@@ -158,3 +158,49 @@ import ZarrStore
         #expect(aimport(["annotate", "import", "--store", store, "--layer", "utc", folder.path + "/c.txt"]).status == 65)
     }
 }
+
+/// `aimport summary` against `list --json`: the same recordings and seconds, split over periods.
+@Suite(.serialized) struct DeploymentSummaryCLITests {
+    private func aimport(_ arguments: [String]) -> ProcessRunner.Result {
+        ProcessRunner.outcome(AnnotationCLITests.binary, arguments)
+    }
+
+    @Test func periodsAddUpToTheListAndCarryGapsOverlapsAndAudioMothFacts() throws {
+        let folder = TemporaryFolder()
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        // siteA: 10 min from 23:55 (across midnight and an hour), 1 min from 00:08 (after a 3 min gap),
+        // 10 min from 00:08:30 (overlapping it by 30 s); siteB: an AudioMoth recording stopped for low voltage.
+        try FileManager.default.createDirectory(atPath: folder.path + "/siteA", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder.path + "/siteB", withIntermediateDirectories: true)
+        for (k, name) in ["20250416_235500", "20250417_000800", "20250417_000830"].enumerated() {
+            try ProcessRunner.run(sox, ["-R", "-n", "-r", "8000", "-b", "16", "-c", "1", folder.path + "/siteA/\(name).WAV", "synth", k == 1 ? "60" : "600", "sine", String(300 + 100 * k)])
+        }
+        try FileManager.default.copyItem(atPath: Fixtures.path("20250416_211500.WAV"), toPath: folder.path + "/siteB/20250416_211500.WAV")
+        let store = folder.path + "/d.zarr"
+        #expect(aimport(["import", "--store", store, "--timezone", "Z", folder.path + "/siteA", folder.path + "/siteB"]).status == 0)
+        let listed = try JSONValue(parsing: Array(aimport(["list", "--store", store, "--json"]).standardOutput.utf8)).arrayValue ?? []
+        let totalSeconds = listed.reduce(0.0) { $0 + Double($1["total_samples"]?.intValue ?? 0) / Double($1["sample_rate"]?.intValue ?? 1) }
+
+        for per in ["night", "day", "hour", "all"] {
+            let result = aimport(["summary", "--store", store, "--by", "site", "--per", per, "--json"])
+            #expect(result.status == 0, "\(result.standardError)")
+            let rows = try JSONValue(parsing: Array(result.standardOutput.utf8)).arrayValue ?? []
+            #expect(rows.reduce(0) { $0 + ($1["recordings"]?.intValue ?? 0) } == listed.count, "\(per)")
+            #expect(abs(rows.reduce(0.0) { $0 + ($1["seconds"]?.doubleValue ?? 0) } - totalSeconds) < 1e-6, "\(per)")
+        }
+        let hours = try JSONValue(parsing: Array(aimport(["summary", "--store", store, "--by", "site", "--per", "hour", "--json"]).standardOutput.utf8)).arrayValue ?? []
+        let siteA = hours.filter { $0["group"]?.stringValue == "siteA" }
+        // 23:55-00:05 is split: 300 s in the 23:00 hour; the 00:00 hour holds the rest of it and the others.
+        #expect(siteA.first { $0["period"]?.stringValue == "2025-04-16T23:00" }?["seconds"]?.doubleValue == 300)
+        let midnight = siteA.first { $0["period"]?.stringValue == "2025-04-17T00:00" }
+        #expect(midnight?["recordings"]?.intValue == 2 && midnight?["seconds"]?.doubleValue == 300 + 60 + 600)
+        #expect(midnight?["gaps"]?.arrayValue?.map { $0["seconds"]?.doubleValue } == [180] as [Double?])
+        #expect(midnight?["overlaps"]?.intValue == 1 && midnight?["overlap_seconds"]?.doubleValue == 30)
+        let night = try JSONValue(parsing: Array(aimport(["summary", "--store", store, "--by", "site", "--per", "night", "--json"]).standardOutput.utf8)).arrayValue ?? []
+        let siteB = night.first { $0["group"]?.stringValue == "siteB" }
+        let audioMoth = listed.first { $0["source"]?["relative_path"]?.stringValue?.hasPrefix("siteB") == true }?["metadata"]?["audiomoth"]
+        #expect(siteB?["stop_reasons"]?.objectValue?.keys.first == audioMoth?["stop_reason"]?.stringValue)
+        #expect(siteB?["battery_v"]?.arrayValue?.first?.doubleValue == audioMoth?["battery_v"]?.doubleValue)
+        #expect(aimport(["summary", "--store", store, "--per", "week"]).status == 64)
+    }
+}

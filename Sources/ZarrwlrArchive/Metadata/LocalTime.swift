@@ -53,6 +53,13 @@ public struct TimeZoneSpec: Sendable, Equatable {
         }
     }
 
+    /// The offset east of UTC, in minutes, at an instant (seconds since 1970 UTC) in this zone.
+    public func offsetMinutes(atInstant seconds: Double) -> Int {
+        if let fixedMinutes { return fixedMinutes }
+        guard let identifier, let zone = TimeZone(identifier: identifier) else { return 0 }
+        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: seconds)) / 60
+    }
+
     /// The offset east of UTC, in minutes, of a local time `local` (seconds on its clock) in this zone.
     /// In a zone with daylight saving time, a local time that occurs twice takes the earlier offset.
     public func offsetMinutes(atLocal local: Double) -> Int {
