@@ -671,3 +671,36 @@ def test_an_annotation_layer_reads_as_rows_equal_to_what_zarr_python_reads(aimpo
     assert sorted(zarr.open_group(store, mode="r").group_keys()) == ["0"]
     with pytest.raises(zarrwlr.NotFound):
         archive.layer("nope")
+
+
+def test_labelled_draws_cover_their_rows_and_negatives_avoid_them(aimport, tmp_path):
+    """Positives overlap a row of their label; negatives overlap no row of the positive labels
+    (rows of other labels may be there); draws are reproducible per (seed, epoch) and shards
+    are disjoint; batches hold what read gives."""
+    store = str(tmp_path / "a.zarr")
+    wav = tmp_path / "20250416_043000.wav"
+    subprocess.run(["sox", "-R", "-n", "-r", "16000", "-b", "16", "-c", "1", str(wav), "synth", "30", "pinknoise"], check=True)
+    subprocess.run([aimport, "import", "--store", store, str(wav)], check=True, capture_output=True)
+    rows = "".join(f"{b}\t{b + d}\t{label}\n" for b, d, label in
+                   [(1, 0.3, "A"), (5, 2.5, "A"), (12, 0.5, "B"), (20, 1, "A"), (27, 0.2, "B")])
+    (tmp_path / "t.txt").write_text("Begin Time (s)\tEnd Time (s)\tAnnotation\n" + rows)
+    subprocess.run([aimport, "annotate", "import", "--store", store, "--layer", "calls", "--recording", "0", str(tmp_path / "t.txt")],
+                   check=True, capture_output=True)
+    archive = zarrwlr.Archive(store)
+    sampler = zarrwlr.LabelledSampler(archive, "calls", seconds=1.0, positives=["A"], negatives=2.0, seed=3)
+    draws = sampler.draws(epoch=1)
+    a_rows = [(r["start"], r["stop"]) for r in archive.layer("calls") if r["label"] == "A"]
+    positives = [d for d in draws if d[3] == "A"]
+    negatives = [d for d in draws if d[3] is None]
+    assert len(positives) == 3 and len(negatives) == 6 and len(sampler) == 9
+    assert all(d[2] - d[1] == 16000 for d in draws)
+    assert all(any(d[1] < b and a < d[2] for a, b in a_rows) for d in positives)
+    assert all(all(d[2] <= a or b <= d[1] for a, b in a_rows) for d in negatives)
+    assert draws == sampler.draws(epoch=1) and draws != sampler.draws(epoch=2)
+    shards = [sampler.draws(epoch=1, worker=w, workers=2) for w in range(2)]
+    assert sorted(shards[0] + shards[1], key=repr) == sorted(draws, key=repr) and not set(shards[0]) & set(shards[1])
+    samples, labels, chunk = next(sampler.batches(4, epoch=1, dtype="int16"))
+    assert labels == [d[3] for d in chunk] and samples.shape == (4, 16000, 1)
+    assert np.array_equal(samples[2], archive["0"].read(chunk[2][1], chunk[2][2], dtype="int16"))
+    with pytest.raises(zarrwlr.InvalidArgument):
+        zarrwlr.LabelledSampler(archive, "calls", positives=["C"])

@@ -31,7 +31,7 @@ import numpy as np
 
 from . import _native
 
-__all__ = ["Archive", "Recording", "RandomSnippets", "SnippetSampler", "Error", "InvalidArgument", "CorruptData", "NotFound",
+__all__ = ["Archive", "Recording", "RandomSnippets", "SnippetSampler", "LabelledSampler", "Error", "InvalidArgument", "CorruptData", "NotFound",
            "StorageError", "Unsupported", "PermissionDenied", "ClippingWarning"]
 
 _DTYPES = {"int16": (0, np.int16), "int32": (1, np.int32), "float32": (2, np.float32)}
@@ -599,3 +599,5 @@ class SnippetSampler:
             samples, _ = self.archive.read_batch(chunk, frames=self.max_frames, dtype=dtype, pad=True, workers=read_workers)
             yield samples, chunk
 
+
+from ._labelled import LabelledSampler  # noqa: E402  (it builds on the classes above)
