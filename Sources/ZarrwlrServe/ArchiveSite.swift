@@ -1,0 +1,163 @@
+import AudioInput
+import CodecCore
+import Dispatch
+import Foundation
+import Synchronization
+import ZarrStore
+import ZarrwlrArchive
+
+/// What `aimport serve` answers, independent of HTTP: the recordings, spectrogram tiles (kept in
+/// an LRU cache), audio of a span as WAV (time-expanded when asked), and the annotation layers.
+/// Readers are opened once per recording and kept. Work that reads the archive runs on threads
+/// of its own, off Swift concurrency's pool (reads block on files or the network).
+public final class ArchiveSite: Sendable {
+    public let archive: AudioArchive
+    private let readers = Mutex<[String: any RecordingReader]>([:])
+    private let tiles = Mutex(TileCache(capacity: 512))
+    /// The most seconds of audio one request may ask for.
+    public static let maximumAudioSeconds = 600.0
+
+    public init(archive: AudioArchive) {
+        self.archive = archive
+    }
+
+    /// Runs `work` on a thread of its own and waits for it without holding a pool thread.
+    static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws(CodecError) -> T) async throws(CodecError) -> T {
+        let result: Result<T, CodecError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do throws(CodecError) { continuation.resume(returning: .success(try work())) } catch { continuation.resume(returning: .failure(error)) }
+            }
+        }
+        return try result.get()
+    }
+
+    func reader(_ id: String) throws(CodecError) -> any RecordingReader {
+        if let known = readers.withLock({ $0[id] }) { return known }
+        let opened = try archive.reader(for: id)
+        readers.withLock { $0[id] = opened }
+        return opened
+    }
+
+    /// Every recording: id, device, site folder, start (ISO 8601 or null), seconds, rate, channels, source file.
+    public func recordingsJSON() async throws(CodecError) -> JSONValue {
+        let archive = self.archive
+        return try await Self.offloaded { () throws(CodecError) in
+            .array(try archive.recordings().filter { $0.damage == nil }.map { summary in
+                let relative = summary.attributes[RecordingDescription.Key.source]?["relative_path"]?.stringValue ?? ""
+                let folder = relative.split(separator: "/").count > 1 ? relative.split(separator: "/").first.map(String.init) : nil
+                let object: [String: JSONValue] = [
+                    "id": .string(summary.id), "device": summary.device.map(JSONValue.string) ?? .null, "site": folder.map(JSONValue.string) ?? .null,
+                    "start": summary.startInstant.map { .string($0.text) } ?? .null, "local_start": summary.startTime.map(JSONValue.string) ?? .null,
+                    "seconds": .double(summary.duration ?? 0), "sample_rate": .int(Int64(summary.sampleRate ?? 0)),
+                    "channels": .int(Int64(summary.channels ?? 0)), "source": summary.sourceFile.map(JSONValue.string) ?? .null,
+                ]
+                return .object(object)
+            })
+        }
+    }
+
+    /// The PNG of a tile described by `query` (``SpectrogramTile``).
+    public func tile(_ query: [String: String]) async throws(CodecError) -> [UInt8] {
+        let id = query["recording"] ?? ""
+        let reader = try await Self.offloaded { () throws(CodecError) in try self.reader(id) }
+        let spec = try SpectrogramTile(query: query, sampleRate: reader.sampleRate)
+        if let cached = tiles.withLock({ $0.get(spec) }) { return cached }
+        let png = try await Self.offloaded { () throws(CodecError) in try spec.render(from: reader) }
+        tiles.withLock { $0.put(spec, png) }
+        return png
+    }
+
+    /// Seconds `start..<end` of recording `id` as a WAV with GUANO; with `expansion` above 1 its
+    /// header states the rate divided by it, so that players play it that many times slower (as
+    /// bat detectors' time expansion does; GUANO `TE` says so).
+    public func audio(_ query: [String: String]) async throws(CodecError) -> [UInt8] {
+        let id = query["recording"] ?? ""
+        guard let start = query["start"].flatMap(Double.init), let end = query["end"].flatMap(Double.init), start >= 0, end > start,
+              end - start <= Self.maximumAudioSeconds else {
+            throw CodecError(.invalidArgument, "start and end must be seconds with 0 <= start < end, at most \(Int(Self.maximumAudioSeconds)) s apart")
+        }
+        guard let expansion = Int(query["expansion"] ?? "1"), (1...100).contains(expansion) else {
+            throw CodecError(.invalidArgument, "expansion must be a whole number from 1 to 100")
+        }
+        let archive = self.archive
+        return try await Self.offloaded { () throws(CodecError) in
+            let reader = try self.reader(id)
+            let rate = Double(reader.sampleRate)
+            let first = min(reader.totalSamples, Int64((start * rate).rounded())), last = min(reader.totalSamples, Int64((end * rate).rounded()))
+            guard last > first else { throw CodecError(.invalidArgument, "the span lies outside recording \(id)", recording: id) }
+            let format: SampleFormat = reader.isFloat ? .float32 : reader.bitsPerSample <= 16 ? .int16 : .int32
+            var extra = ["zarrwlr|Playback": "span of the web view"]
+            if expansion > 1 { extra["TE"] = String(expansion) }
+            let provenance = SnippetProvenance.forRecording(try archive.summary(id), firstSamples: [first], frames: last - first, sampleRate: reader.sampleRate, extra: extra)
+            let path = NSTemporaryDirectory() + "zarrwlr-serve-" + UUID().uuidString + ".wav"
+            defer { unlink(path) }
+            let writer = try PCMFileWriter(
+                path: path, container: .wav, sampleRate: max(1, reader.sampleRate / expansion), channelCount: reader.channelCount,
+                bitsPerSample: format == .float32 ? nil : (format == .int16 ? 16 : reader.bitsPerSample), provenance: provenance)
+            try writer.write(try reader.extract(first..<last, as: format))
+            try writer.close()
+            guard let data = FileManager.default.contents(atPath: path) else { throw CodecError(.storage, "cannot read the WAV back", recording: id) }
+            return [UInt8](data)
+        }
+    }
+
+    /// The names of the layers, or layer `name`'s rows with their seconds and band.
+    public func layerJSON(_ name: String?) async throws(CodecError) -> JSONValue {
+        let archive = self.archive
+        return try await Self.offloaded { () throws(CodecError) in
+            guard let name else { return .array(try archive.layerNames().map(JSONValue.string)) }
+            let layer = try archive.layer(name)
+            var rates: [String: Double] = [:]
+            var rows: [JSONValue] = []
+            for row in layer.rows {
+                let rate: Double
+                if let known = rates[row.recording] { rate = known } else {
+                    rate = Double(try archive.summary(row.recording).sampleRate ?? 1)
+                    rates[row.recording] = rate
+                }
+                let object: [String: JSONValue] = [
+                    "recording": .string(row.recording), "start": .double(Double(row.samples.lowerBound) / rate), "end": .double(Double(row.samples.upperBound) / rate),
+                    "low_hz": row.lowHz.map(JSONValue.double) ?? .null, "high_hz": row.highHz.map(JSONValue.double) ?? .null,
+                    "label": row.label.map(JSONValue.string) ?? .null, "confidence": row.confidence.map(JSONValue.double) ?? .null,
+                ]
+                rows.append(.object(object))
+            }
+            return .array(rows)
+        }
+    }
+
+    /// Stores a Raven selection table (the page's drawn boxes) as layer `name`.
+    public func saveLayer(_ name: String, table: [UInt8], replacing: Bool) async throws(CodecError) -> Int {
+        let archive = self.archive
+        return try await Self.offloaded { () throws(CodecError) in
+            let path = NSTemporaryDirectory() + "zarrwlr-serve-" + UUID().uuidString + ".txt"
+            defer { unlink(path) }
+            guard FileManager.default.createFile(atPath: path, contents: Data(table)) else { throw CodecError(.storage, "cannot keep the table") }
+            return try archive.importLayer(name, from: path, placement: AudioArchive.TablePlacement(), replacing: replacing, skippingUnplaced: false).layer.rows.count
+        }
+    }
+}
+
+/// Rendered tiles, the least recently used dropped first.
+struct TileCache {
+    let capacity: Int
+    private var entries: [SpectrogramTile: (png: [UInt8], used: UInt64)] = [:]
+    private var clock: UInt64 = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    mutating func get(_ key: SpectrogramTile) -> [UInt8]? {
+        guard let entry = entries[key] else { return nil }
+        clock += 1
+        entries[key] = (entry.png, clock)
+        return entry.png
+    }
+
+    mutating func put(_ key: SpectrogramTile, _ png: [UInt8]) {
+        clock += 1
+        entries[key] = (png, clock)
+        if entries.count > capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
+            entries[oldest] = nil
+        }
+    }
+}
