@@ -110,7 +110,7 @@ let package = Package(
             name: "CodecWavPackTests", dependencies: ["CodecWavPack", "CodecCore", "AudioInput", "CodecConformance", "ZarrStore", "TestSupport"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "ZarrStore", "TestSupport"]),
         .testTarget(
-            name: "ZarrwlrArchiveTests", dependencies: ["ZarrwlrArchive", "AudioInput", "CodecCore", "CodecFLAC", "ObjectStore", "ZarrStore", "TestSupport"],
+            name: "ZarrwlrArchiveTests", dependencies: ["ZarrwlrArchive", "AudioInput", "CodecCore", "CodecFLAC", "ObjectStore", "ZarrStore", "TestSupport", "CPNG"],
             exclude: ["snippet_reference.py", "zarr_python_s3.py", "s3_fault_proxy.py", "power_cut.py"]),
     ]
 )

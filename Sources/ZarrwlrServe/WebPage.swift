@@ -7,7 +7,7 @@
 enum WebPage {
     static let html = #"""
 <!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>zarrwlr</title>
+<html lang="en"><head><meta charset="utf-8"><title>zarrwlr</title><link rel="icon" href="data:,">
 <style>
 body{font:13px system-ui,sans-serif;margin:0;display:flex;flex-direction:column;height:100vh}
 header{padding:6px 10px;background:#223;color:#eee;display:flex;gap:10px;align-items:center;flex-wrap:wrap}

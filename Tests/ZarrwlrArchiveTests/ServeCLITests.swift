@@ -1,0 +1,107 @@
+import AudioInput
+import CodecCore
+import CPNG
+import Foundation
+import Testing
+import TestSupport
+import ZarrStore
+
+/// `aimport serve` through HTTP: tiles decoded with libpng show a tone at its frequency, the
+/// audio of a span equals `aimport extract` (and says its time expansion), bad requests get
+/// typed JSON errors, and the page loads nothing from elsewhere.
+@Suite(.serialized) struct ServeCLITests {
+    static let binary = PythonReference.packageRoot + "/.build/debug/aimport"
+
+    /// Starts `aimport serve --port 0` on `store`; returns the process and the address it prints.
+    private func serve(_ store: String) throws -> (Process, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--store", store, "--port", "0"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var text = ""
+        while !text.contains("\n") {
+            let data = output.fileHandleForReading.availableData
+            guard !data.isEmpty else { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        let address = text.split(separator: "\n").first { $0.hasPrefix("aimport serve: ") }.map { String($0.dropFirst("aimport serve: ".count)) } ?? ""
+        return (process, address)
+    }
+
+    private func get(_ url: String) throws -> (status: Int, body: [UInt8]) {
+        let result = ProcessRunner.outcome(ProcessRunner.which("curl") ?? "/usr/bin/curl", ["-s", "--noproxy", "*", "-o", "/dev/stdout", "-w", "\n%{http_code}", url])
+        var bytes = Array(result.standardOutput.utf8)
+        // curl's status code ends the output; the body comes before it (text bodies only here).
+        let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.last ?? "") ?? 0
+        bytes = Array(bytes.dropLast((lines.last?.count ?? 0) + 1))
+        return (status, bytes)
+    }
+
+    private func download(_ url: String, to path: String) -> Int {
+        let result = ProcessRunner.outcome(ProcessRunner.which("curl") ?? "/usr/bin/curl", ["-s", "--noproxy", "*", "-o", path, "-w", "%{http_code}", url])
+        return Int(result.standardOutput) ?? 0
+    }
+
+    /// The grey levels of a PNG, as libpng reads it.
+    private func greyPixels(_ path: String) throws -> (width: Int, height: Int, pixels: [UInt8]) {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_file(&image, path) != 0 else { throw CodecError(.corrupt, "libpng cannot read the tile", file: path) }
+        image.format = UInt32(PNG_FORMAT_GRAY)
+        var pixels = [UInt8](repeating: 0, count: Int(image.width * image.height))
+        guard pixels.withUnsafeMutableBytes({ png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }) != 0 else {
+            throw CodecError(.corrupt, "libpng cannot decode the tile", file: path)
+        }
+        return (Int(image.width), Int(image.height), pixels)
+    }
+
+    @Test func tilesShowATonesFrequencyAndAudioEqualsExtract() throws {
+        let folder = TemporaryFolder()
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        try ProcessRunner.run(sox, ["-R", "-n", "-r", "48000", "-b", "16", "-c", "1", folder.path + "/tone.wav", "synth", "10", "sine", "3000", "vol", "0.5"])
+        let store = folder.path + "/s.zarr"
+        #expect(ProcessRunner.outcome(Self.binary, ["import", "--store", store, folder.path + "/tone.wav"]).status == 0)
+        let (server, address) = try serve(store)
+        defer { server.terminate(); server.waitUntilExit() }
+        #expect(address.hasPrefix("http://127.0.0.1:"))
+
+        // 240 rows over 0-24 kHz: 100 Hz a row; 3 kHz lies on the edge of rows 209 and 210.
+        let tile = folder.path + "/tile.png"
+        #expect(download(address + "api/tile?recording=0&start=2&end=4&width=64&height=240&colours=grey&db_min=-100&db_max=0", to: tile) == 200)
+        let (width, height, pixels) = try greyPixels(tile)
+        #expect(width == 64 && height == 240)
+        for column in 0..<width {
+            let brightest = (0..<height).max { pixels[$0 * width + column] < pixels[$1 * width + column] } ?? -1
+            #expect([209, 210].contains(brightest), "column \(column): brightest row \(brightest)")
+        }
+        // Beyond the recording's end the columns are silent.
+        #expect(download(address + "api/tile?recording=0&start=20&end=21&width=8&height=16&colours=grey", to: tile) == 200)
+        #expect(try greyPixels(tile).pixels.allSatisfy { $0 == 0 })
+
+        // Playback: the span's samples, the header's rate divided by the expansion.
+        let wav = folder.path + "/span.wav"
+        #expect(download(address + "api/audio?recording=0&start=1&end=1.5&expansion=10", to: wav) == 200)
+        #expect(ProcessRunner.outcome(Self.binary, ["extract", "--store", store, "0", "--start", "48000", "--end", "72000", "--output", folder.path + "/x.wav"]).status == 0)
+        let played = try PCMFileReader(path: wav), extracted = try PCMFileReader(path: folder.path + "/x.wav")
+        #expect(played.sampleRate == 4_800)
+        var a: [Int32] = [], b: [Int32] = []
+        _ = try played.read(maxFrames: 1 << 20, into: &a)
+        _ = try extracted.read(maxFrames: 1 << 20, into: &b)
+        #expect(a == b && a.count == 24_000)
+        #expect(String(decoding: try Data(contentsOf: URL(fileURLWithPath: wav)), as: UTF8.self).contains("TE: 10"))
+
+        // Typed errors; the page is self-contained.
+        let bad = try get(address + "api/tile?recording=0&start=3&end=2")
+        #expect(bad.status == 400 && String(decoding: bad.body, as: UTF8.self).contains("start and end"))
+        #expect(try get(address + "api/layers/none").status == 404)
+        #expect(try get(address + "api/tile?recording=0&start=0&end=1&fft=7").status == 400)
+        let page = String(decoding: try get(address).body, as: UTF8.self)
+        #expect(page.contains("<canvas") || page.contains("id=\"view\""))
+        #expect(!page.contains("://"), "the page loads something from elsewhere")
+        let listed = try JSONValue(parsing: try get(address + "api/recordings").body).arrayValue ?? []
+        #expect(listed.map { $0["id"]?.stringValue } == ["0"] && listed.first?["seconds"]?.doubleValue == 10)
+    }
+}
