@@ -1,3 +1,4 @@
+import AudioInput
 import Foundation
 import ObjectStore
 import Testing
@@ -172,6 +173,31 @@ import ZarrStore
         #expect(try listed(url).count == before)
         #expect(run(["verify", "--store", url]).status == 0)
         #expect(Set(try zarrPython(url)["members"]?.objectValue?.keys.map { $0 } ?? []) == Set(try listed(url).compactMap { $0["id"]?.stringValue }))
+    }
+
+    /// Layers live on object storage as in a folder: imported, listed, exported, replaced only
+    /// when asked, clips equal to extraction.
+    @Test func annotationLayersWorkOnObjectStorage() throws {
+        guard S3TestServer.environment != nil else { Issue.record(Comment(rawValue: S3TestServer.missing)); return }
+        let folder = TemporaryFolder()
+        let wav = folder.path + "/20250416_043000.wav"
+        try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "16000", "-b", "16", "-c", "1", wav, "synth", "3", "pinknoise"])
+        let url = S3TestServer.freshLocation()
+        #expect(run(["import", "--store", url, wav]).status == 0)
+        try "Begin Time (s)\tEnd Time (s)\tBegin File\tAnnotation\n0.5\t1.25\t20250416_043000.wav\tcall\n".write(toFile: folder.path + "/t.txt", atomically: true, encoding: .utf8)
+        #expect(run(["annotate", "import", "--store", url, "--layer", "calls", folder.path + "/t.txt"]).status == 0)
+        #expect(run(["annotate", "import", "--store", url, "--layer", "calls", folder.path + "/t.txt"]).status == 73)
+        #expect(run(["annotate", "import", "--store", url, "--layer", "calls", "--replace", folder.path + "/t.txt"]).status == 0)
+        #expect(run(["annotate", "list", "--store", url]).out.contains("calls\t1\t1\t1"))
+        let csv = run(["annotate", "export", "--store", url, "--layer", "calls", "--format", "csv", "--output", "-"]).out
+        #expect(csv.split(separator: "\n").dropFirst().first?.hasPrefix("0,8000,20000,16000,") == true, "\(csv)")
+        let clips = run(["extract", "--store", url, "--layer", "calls", "--output-dir", folder.path + "/clips"])
+        #expect(clips.status == 0)
+        #expect(run(["extract", "--store", url, "0", "--start", "8000", "--end", "20000", "--output", folder.path + "/x.wav"]).status == 0)
+        var clip: [Int32] = [], extracted: [Int32] = []
+        _ = try PCMFileReader(path: clips.out.trimmingCharacters(in: .whitespacesAndNewlines)).read(maxFrames: 1 << 20, into: &clip)
+        _ = try PCMFileReader(path: folder.path + "/x.wav").read(maxFrames: 1 << 20, into: &extracted)
+        #expect(clip.count == 12_000 && clip == extracted)
     }
 
     @Test func refusedCredentialsAndMissingBucketsChangeNothing() throws {
