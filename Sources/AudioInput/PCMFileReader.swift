@@ -34,6 +34,8 @@ public final class PCMFileReader {
     /// Where reads are reported, in bytes of the file (its size times the share of the declared
     /// frames read), for a progress display.
     public var progress: ReadProgress?
+    /// Sees every block this reader hands out, in order.
+    public var observer: (any PCMObserver)?
 
     /// Samples that lay outside the integer range when a lossy source was quantised (clipped).
     public private(set) var clippedSamples: Int64 = 0
@@ -130,8 +132,29 @@ public final class PCMFileReader {
             }
             if n < count { samples.removeSubrange(n...) }
             report(frames: Int(frames))
+            if let observer { samples.withUnsafeBufferPointer { observer.observe(integers: $0, from: ObjectIdentifier(self)) } }
             return Int(frames)
         }
+    }
+
+    /// Reads `frames` frames as interleaved native integers, or a float source's samples as
+    /// their bit patterns when `floatBitPatterns` is set; fewer only at the end of the data.
+    public func readSegment(frames: Int, floatBitPatterns: Bool = false) throws(CodecError) -> [Int32] {
+        var segment: [Int32] = [], integers: [Int32] = [], floats: [Float] = []
+        var read = 0
+        while read < frames {
+            let n: Int
+            if floatBitPatterns {
+                n = try readFloat(maxFrames: frames - read, into: &floats)
+                integers = floats.map { Int32(bitPattern: $0.bitPattern) }
+            } else {
+                n = try self.read(maxFrames: frames - read, into: &integers)
+            }
+            if n == 0 { break }
+            if segment.isEmpty { swap(&segment, &integers) } else { segment.append(contentsOf: integers) }
+            read += n
+        }
+        return segment
     }
 
     /// Reports `frames` more frames read to ``progress``.
@@ -153,6 +176,7 @@ public final class PCMFileReader {
         let n = Int(frames) * channelCount
         if n < count { samples.removeSubrange(n...) }
         report(frames: Int(frames))
+        if let observer { samples.withUnsafeBufferPointer { observer.observe(floats: $0, from: ObjectIdentifier(self)) } }
         return Int(frames)
     }
 

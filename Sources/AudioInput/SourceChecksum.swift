@@ -3,13 +3,13 @@ import CodecCore
 extension SourceFile {
     /// The file's size in bytes and SHA-256 (hex), in one streamed pass.
     public static func sizeAndSHA256(_ path: String) throws(CodecError) -> (size: Int64, sha256: String) {
-        let hash = SHA256()
+        let hash = MessageDigest(.sha256)
         var size: Int64 = 0
         try forEachPiece(path) { piece in
             hash.update(piece)
             size += Int64(piece.count)
         }
-        return (size, SHA256.hex(hash.finalize()))
+        return (size, MessageDigest.hex(hash.finalize()))
     }
 
     /// Whether `text` is a SHA-256 as ``sizeAndSHA256(_:)`` writes it (64 lowercase hex digits):
@@ -26,10 +26,11 @@ extension ImportSource {
         return ImportSource(path: path, isLossyDecode: isLossyDecode, sizeBytes: size, sha256: sha256)
     }
 
-    /// A reader of the source's PCM (reporting to ``progress``).
+    /// A reader of the source's PCM (reporting to ``progress`` and ``pcmObserver``).
     public func pcmReader() throws(CodecError) -> PCMFileReader {
         let reader = try PCMFileReader(path: path, floatIsLossyDecode: isLossyDecode)
         reader.progress = progress
+        reader.observer = pcmObserver
         return reader
     }
 }

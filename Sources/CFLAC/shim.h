@@ -15,4 +15,8 @@ static inline const char *cflac_decoder_error_string(FLAC__StreamDecoderErrorSta
 static inline const char *cflac_encoder_state_string(FLAC__StreamEncoderState state) {
     return FLAC__StreamEncoderStateString[state];
 }
+/* Exported by libFLAC (1.3-1.5) and used by the flac tool's --no-md5-sum, but declared only in
+   the library's protected header, which is not installed. Segment encoders turn it off because
+   the stream's MD5 is computed once over the whole signal. */
+FLAC_API FLAC__bool FLAC__stream_encoder_set_do_md5(FLAC__StreamEncoder *encoder, FLAC__bool value);
 #endif

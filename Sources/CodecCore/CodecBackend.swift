@@ -135,7 +135,8 @@ public struct ImportOptions: Sendable {
     /// a codec's, and ``integer(_:of:)``, ``boolean(_:of:)`` and ``choice(_:of:)`` read them
     /// (a setting not given has its declared default).
     public var codecSettings: [CodecID: [String: String]] = [:]
-    /// Workers for indexing after the import.
+    /// Cores for one import: encoders that cut a long source into segments encode them on this
+    /// many threads (the stream is the same for any number), and the index is built with as many.
     public var workers: Int = 2
     public init() {}
 

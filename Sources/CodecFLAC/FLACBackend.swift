@@ -202,18 +202,11 @@ public struct FLACBackend: TemplatedImport {
         guard reader.encoding != .float else {
             throw CodecError(.unsupported, "\(reader.encodingName) samples: FLAC stores integers only and this import does not quantise silently. Import it with `--codec wavpack` (lossless, floats kept exactly) or the Opus codec (lossy), or convert it to integer PCM first (for example `sox in.wav -b 24 out.wav`)", codec: Self.codecID, file: reader.path)
         }
-        let encoder = try FLAC.StreamEncoder(into: writer, settings: .init(
+        let encoder = FLAC.ParallelStreamEncoder(settings: .init(
             sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample,
-            compressionLevel: level, blockSize: blockSize, totalSamplesEstimate: reader.declaredFrames))
-        var samples: [Int32] = []
-        var frames: Int64 = 0
-        while true {
-            let n = try reader.read(maxFrames: blockSize, into: &samples)
-            if n == 0 { break }
-            try encoder.encode(samples, frames: n)
-            frames += Int64(n)
-        }
-        try encoder.finish()
+            compressionLevel: level, blockSize: blockSize, totalSamplesEstimate: reader.declaredFrames), workers: options.workers)
+        let written = try encoder.encode(reader, into: writer)
+        let frames = written.samplesRead
         var warnings: [String] = []
         if reader.encoding == .lossy {
             warnings.append("\(reader.encodingName) is lossy; its decode was quantised to \(reader.bitsPerSample)-bit PCM at its own level and stored losslessly from there")
@@ -228,6 +221,6 @@ public struct FLACBackend: TemplatedImport {
             "library": .string("libFLAC " + FLACLibrary.version), "compression_level": .int(Int64(level)),
             "block_size": .int(Int64(blockSize)), "decoded_from_lossy": .bool(reader.encoding == .lossy),
         ]
-        return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings, encodedFrames: encoder.frames)
+        return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings, encodedFrames: written.frames)
     }
 }

@@ -54,10 +54,10 @@ extension AudioArchive {
         }
         if let group = try? recording(id), let facts = group.attributes[RecordingLayout.attributeKey],
            facts["encoding"]?["copied_verbatim"] == true, let backend = streams.first?.backend {
-            let hash = SHA256()
+            let hash = MessageDigest(.sha256)
             do {
                 try forEachBlobPiece(of: group, codec: backend.codecID) { hash.update($0) }
-                if SHA256.hex(hash.finalize()) != facts["source"]?["sha256"]?.stringValue {
+                if MessageDigest.hex(hash.finalize()) != facts["source"]?["sha256"]?.stringValue {
                     findings.append(Finding(part: "blob", problem: "its sha256 differs from the source's", repair: reimport))
                 }
             } catch {

@@ -298,8 +298,11 @@ public struct AudioArchive: Sendable {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             decodedInput = try FFmpegDecoder.decode(file, into: scratch)
         }
+        // A lossless encode of a WAV/RF64/W64/AIFF file keeps the container for byte-exact
+        // export; the check that it can sees the samples as the codec reads them.
+        let containerCheck = decodedInput == nil && backend.isLossless ? try? OriginalContainer.Check.make(file, sha256: sha256, size: size).get() : nil
         let input = decodedInput.map { ImportSource(path: $0.wav, isLossyDecode: $0.isLossy) }
-            ?? ImportSource(path: file, sizeBytes: size, sha256: sha256, progress: progress)
+            ?? ImportSource(path: file, sizeBytes: size, sha256: sha256, progress: progress, pcmObserver: containerCheck)
 
         let stagingArea = try committer.begin(in: self)
         let staging: ZarrGroup
@@ -345,9 +348,8 @@ public struct AudioArchive: Sendable {
                 } else if channels > backend.maximumChannels, let original = try? PCMFileReader(path: file) {
                     source["container"] = .string(original.containerName)
                 }
-                // A lossless encode of a WAV/RF64/W64/AIFF file keeps the container for byte-exact export.
                 if decodedInput == nil, !report.copiedVerbatim, backend.isLossless, facts["encoding"]?["decoded_from_lossy"] != true {
-                    switch OriginalContainer.capture(file, sha256: sha256, size: size, into: group) {
+                    switch OriginalContainer.capture(file, sha256: sha256, size: size, observed: containerCheck, into: group) {
                     case .success(let kept): source["container_bytes"] = kept
                     case .failure(let skipped): source["container_bytes_not_kept"] = .string(skipped.reason)
                     }

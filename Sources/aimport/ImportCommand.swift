@@ -43,6 +43,8 @@ struct Import: AsyncParsableCommand {
     var timezone: String?
     @Flag(help: "Print a JSON array on stdout, one object per input file, and nothing else there.") var json = false
     @Option(help: "Files imported at the same time.") var jobs: Int = 1
+    @Option(help: "Cores that encode and index one file (FLAC encodes a long file in segments on all of them; the stream is the same for any number). Default: the machine's cores divided by --jobs.")
+    var workers: Int?
     @Argument(help: "Files or folders.") var inputs: [String]
 
     func validate() throws {
@@ -52,6 +54,7 @@ struct Import: AsyncParsableCommand {
         if let flacLevel, !(0...8).contains(flacLevel) { throw ValidationError("--flac-level must be 0 to 8, not \(flacLevel)") }
         if let opusBitrate, !(6_000...256_000).contains(opusBitrate) { throw ValidationError("--opus-bitrate must be 6000 to 256000 (per channel), not \(opusBitrate)") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, not \(workers)") }
         if let startTime, Instant(startTime) == nil {
             throw ValidationError("--start-time must be ISO 8601 with seconds and an offset or Z (2025-04-16T04:30:00Z), not '\(startTime)'")
         }
@@ -75,6 +78,7 @@ struct Import: AsyncParsableCommand {
     /// those codecs' settings, then `--codec-option NAME=VALUE` for `--codec` (which wins).
     private func importOptions() throws -> ImportOptions {
         var options = ImportOptions()
+        options.workers = workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
         if let flacLevel { options.set("level", String(flacLevel), for: CodecID("flac")) }
         if let opusBitrate { options.set("bitrate", String(opusBitrate), for: CodecID("opus")) }
         if opusPrediction { options.set("prediction", "true", for: CodecID("opus")) }

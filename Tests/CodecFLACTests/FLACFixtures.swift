@@ -12,11 +12,23 @@ enum FLACFixtures {
 
     /// A WAV of a chirp mixed with noise (so every frame differs), made by sox.
     static func wav(in folder: TemporaryFolder, rate: Int, bits: Int, channels: Int, seconds: Double, name: String = "source.wav") throws -> String {
+        try wav(in: folder, rate: rate, bits: bits, channels: channels, duration: String(seconds), name: name, synthesisRate: nil)
+    }
+
+    /// The same, `frames` samples per channel long.
+    static func wav(in folder: TemporaryFolder, rate: Int, bits: Int, channels: Int, frames: Int, name: String = "source.wav") throws -> String {
+        // Synthesised at the file's rate, so that sox counts the samples at that rate.
+        try wav(in: folder, rate: rate, bits: bits, channels: channels, duration: "\(frames)s", name: name, synthesisRate: rate)
+    }
+
+    /// `duration` in sox's notation (seconds, or samples at `synthesisRate` with a trailing "s";
+    /// nil: sox's default synthesis rate, resampled to `rate`).
+    private static func wav(in folder: TemporaryFolder, rate: Int, bits: Int, channels: Int, duration: String, name: String, synthesisRate: Int?) throws -> String {
         let path = folder.path + "/" + name
-        try ProcessRunner.run(sox, [
+        try ProcessRunner.run(sox, (synthesisRate.map { ["-r", String($0)] } ?? []) + [
             // WAV stores 8-bit samples unsigned, deeper ones signed.
             "-n", "-r", String(rate), "-b", String(bits), "-c", String(channels), "-e", bits == 8 ? "unsigned-integer" : "signed-integer", path,
-            "synth", String(seconds), "sine", "100-\(rate / 3)", "synth", String(seconds), "whitenoise", "mix", "vol", "0.6",
+            "synth", duration, "sine", "100-\(rate / 3)", "synth", duration, "whitenoise", "mix", "vol", "0.6",
         ])
         return path
     }

@@ -11,13 +11,19 @@ public struct ImportSource: Sendable {
     public let sha256: String?
     /// Where readers of the source report how far they got (for a progress display).
     public let progress: ReadProgress?
+    /// Sees every sample the source's readers hand out (see ``PCMObserver``).
+    public let pcmObserver: (any PCMObserver)?
 
-    public init(path: String, isLossyDecode: Bool = false, sizeBytes: Int64? = nil, sha256: String? = nil, progress: ReadProgress? = nil) {
+    public init(
+        path: String, isLossyDecode: Bool = false, sizeBytes: Int64? = nil, sha256: String? = nil, progress: ReadProgress? = nil,
+        pcmObserver: (any PCMObserver)? = nil
+    ) {
         self.path = path
         self.isLossyDecode = isLossyDecode
         self.sizeBytes = sizeBytes
         self.sha256 = sha256
         self.progress = progress
+        self.pcmObserver = pcmObserver
     }
 
     /// The file name without folders.

@@ -59,5 +59,34 @@ extension FLAC {
             let stored = UInt16(frame[frame.count - 2]) << 8 | UInt16(frame[frame.count - 1])
             return crc16(UnsafeRawBufferPointer(rebasing: frame[0..<frame.count - 2])) == stored
         }
+
+        /// The CRC-16 of a frame whose header `old` (through its CRC-8) was replaced by `new`,
+        /// from the CRC-16 the frame had (`crc`) and the bytes between header and CRC-16
+        /// (`bodyBytes`), without reading the body: the CRC is linear and starts at 0, so
+        /// crc(new + body) = crc(old + body) + (crc(old) + crc(new)) * x^(8 * bodyBytes) mod P.
+        static func crc16(replacingHeader old: UnsafeRawBufferPointer, with new: UnsafeRawBufferPointer, inFrameWith crc: UInt16, bodyBytes: Int) -> UInt16 {
+            crc ^ multiply(crc16(old) ^ crc16(new), power(ofXTo: 8 * bodyBytes))
+        }
+
+        /// a * b mod P over GF(2) (P = x^16 + x^15 + x^2 + 1).
+        static func multiply(_ a: UInt16, _ b: UInt16) -> UInt16 {
+            var product: UInt16 = 0
+            for bit in stride(from: 15, through: 0, by: -1) {
+                product = product & 0x8000 != 0 ? (product << 1) ^ 0x8005 : product << 1
+                if b & (1 << UInt16(bit)) != 0 { product ^= a }
+            }
+            return product
+        }
+
+        /// x^n mod P, by squaring.
+        static func power(ofXTo n: Int) -> UInt16 {
+            var result: UInt16 = 1, base: UInt16 = 2, exponent = n
+            while exponent > 0 {
+                if exponent & 1 == 1 { result = multiply(result, base) }
+                base = multiply(base, base)
+                exponent >>= 1
+            }
+            return result
+        }
     }
 }

@@ -1,6 +1,7 @@
 import AudioInput
 import CodecCore
 import Foundation
+import Synchronization
 import ZarrStore
 
 /// The bytes of a WAV, RF64, W64 or AIFF source that are not its samples (the header and every
@@ -37,28 +38,26 @@ enum OriginalContainer {
         }
 
         /// Appends interleaved native samples (integers at their value, or float bit patterns) as file bytes.
-        func serialize(_ samples: ArraySlice<Int32>, into bytes: inout [UInt8]) {
+        func serialize(_ samples: UnsafeBufferPointer<Int32>, into bytes: inout [UInt8]) {
             let width = bytesPerSample, start = bytes.count
             let offset: Int32 = unsignedBytes && width == 1 ? 128 : 0
             // The most significant byte first for big-endian files, the least first otherwise.
             let shifts = (0..<width).map { UInt32(8 * (bigEndian ? width - 1 - $0 : $0)) }
             bytes.append(contentsOf: repeatElement(0, count: samples.count * width))
             bytes.withUnsafeMutableBufferPointer { out in
-                samples.withUnsafeBufferPointer { source in
-                    var at = start
-                    switch (width, bigEndian) {
-                    case (2, false):
-                        for value in source {
-                            out[at] = UInt8(truncatingIfNeeded: value)
-                            out[at + 1] = UInt8(truncatingIfNeeded: value &>> 8)
-                            at += 2
-                        }
-                    default:
-                        for value in source {
-                            let word = UInt32(bitPattern: value &+ offset)
-                            for (k, shift) in shifts.enumerated() { out[at + k] = UInt8(truncatingIfNeeded: word &>> shift) }
-                            at += width
-                        }
+                var at = start
+                switch (width, bigEndian) {
+                case (2, false):
+                    for value in samples {
+                        out[at] = UInt8(truncatingIfNeeded: value)
+                        out[at + 1] = UInt8(truncatingIfNeeded: value &>> 8)
+                        at += 2
+                    }
+                default:
+                    for value in samples {
+                        let word = UInt32(bitPattern: value &+ offset)
+                        for (k, shift) in shifts.enumerated() { out[at + k] = UInt8(truncatingIfNeeded: word &>> shift) }
+                        at += width
                     }
                 }
             }
@@ -84,52 +83,131 @@ enum OriginalContainer {
         return nil
     }
 
-    /// Keeps the container of the lossless recording just imported from `path` in `group`, when
-    /// the import's PCM written back into it gives the source's `sha256`. Returns the facts to
-    /// record under `source.container_bytes`, or why it was not kept.
-    static func capture(_ path: String, sha256: String, size: Int64, into group: ZarrGroup) -> Result<JSONValue, Skipped> {
-        guard let reader = try? PCMFileReader(path: path), reader.encoding != .lossy else { return .failure(.init("not PCM")) }
-        guard let (offset, layout) = locateAudio(path, bitsPerSample: reader.bitsPerSample, isFloat: reader.encoding == .float) else {
-            return .failure(.init("not a little-endian WAV (RIFF, RF64), W64 or AIFF file with integer or 32-bit float samples"))
-        }
-        let hash = SHA256()
-        var prefix: [UInt8] = []
-        do {
-            prefix = try read(path, 0..<offset)
-            hash.update(prefix)
+    /// Checks, while the codec reads the source's samples, that those samples written back
+    /// into the file's sample layout between its non-audio bytes give the file's sha256: the
+    /// condition for keeping the container. It hashes the blocks of the first reader that
+    /// delivers any (the codec's), so the source is decoded once.
+    final class Check: PCMObserver {
+        private struct Pass {
+            var hash = MessageDigest(.sha256)
+            var reader: ObjectIdentifier?
             var audioBytes: Int64 = 0
-            var piece: [UInt8] = [], ints: [Int32] = [], floats: [Float] = []
+            var piece: [UInt8] = []
+            /// Samples came that do not fit the layout (floats for integer samples, or the reverse).
+            var unusable = false
+        }
+
+        let path: String
+        let sha256: String
+        let size: Int64
+        let offset: Int64
+        let layout: SampleLayout
+        let channelCount: Int
+        private let prefix: [UInt8]
+        private let pass: Mutex<Pass>
+
+        /// A check of `path`, or why its container cannot be kept.
+        static func make(_ path: String, sha256: String, size: Int64) -> Result<Check, Skipped> {
+            guard let reader = try? PCMFileReader(path: path), reader.encoding != .lossy else { return .failure(.init("not PCM")) }
+            guard let (offset, layout) = locateAudio(path, bitsPerSample: reader.bitsPerSample, isFloat: reader.encoding == .float) else {
+                return .failure(.init("not a little-endian WAV (RIFF, RF64), W64 or AIFF file with integer or 32-bit float samples"))
+            }
+            guard let prefix = try? read(path, 0..<offset) else { return .failure(.init("cannot read the file's header")) }
+            return .success(Check(path: path, sha256: sha256, size: size, offset: offset, layout: layout, channelCount: reader.channelCount, prefix: prefix))
+        }
+
+        private init(path: String, sha256: String, size: Int64, offset: Int64, layout: SampleLayout, channelCount: Int, prefix: [UInt8]) {
+            (self.path, self.sha256, self.size, self.offset, self.layout, self.channelCount, self.prefix) = (path, sha256, size, offset, layout, channelCount, prefix)
+            let pass = Pass()
+            pass.hash.update(prefix)
+            self.pass = Mutex(pass)
+        }
+
+        func observe(integers samples: UnsafeBufferPointer<Int32>, from reader: ObjectIdentifier) {
+            add(samples, from: reader, fits: !layout.float)
+        }
+
+        func observe(floats samples: UnsafeBufferPointer<Float>, from reader: ObjectIdentifier) {
+            let patterns = samples.map { Int32(bitPattern: $0.bitPattern) }
+            patterns.withUnsafeBufferPointer { add($0, from: reader, fits: layout.float) }
+        }
+
+        private func add(_ samples: UnsafeBufferPointer<Int32>, from reader: ObjectIdentifier, fits: Bool) {
+            pass.withLock { pass in
+                if pass.reader == nil { pass.reader = reader }
+                guard pass.reader == reader, !pass.unusable else { return }
+                guard fits else { pass.unusable = true; return }
+                pass.piece.removeAll(keepingCapacity: true)
+                layout.serialize(samples, into: &pass.piece)
+                pass.hash.update(pass.piece)
+                pass.audioBytes += Int64(pass.piece.count)
+            }
+        }
+
+        /// Whether one reader handed out samples that fit the layout (a codec that copied its
+        /// source, or read floats of integer samples, leaves the check undecided).
+        var sawOnePass: Bool { pass.withLock { $0.reader != nil && !$0.unusable } }
+
+        /// Reads the whole source itself (when the codec's reading left the check undecided).
+        func readSource() throws(CodecError) {
+            let reader = try PCMFileReader(path: path)
+            var ints: [Int32] = [], floats: [Float] = []
             while true {
-                let frames: Int
-                if layout.float {
-                    frames = try reader.readFloat(maxFrames: 65_536, into: &floats)
-                    ints = floats.prefix(frames * reader.channelCount).map { Int32(bitPattern: $0.bitPattern) }
-                } else {
-                    frames = try reader.read(maxFrames: 65_536, into: &ints)
-                }
+                let frames = layout.float ? try reader.readFloat(maxFrames: 65_536, into: &floats) : try reader.read(maxFrames: 65_536, into: &ints)
                 if frames == 0 { break }
-                piece.removeAll(keepingCapacity: true)
-                layout.serialize(ints.prefix(frames * reader.channelCount), into: &piece)
-                hash.update(piece)
-                audioBytes += Int64(piece.count)
+                if layout.float {
+                    floats.withUnsafeBufferPointer { observe(floats: $0, from: ObjectIdentifier(reader)) }
+                } else {
+                    ints.withUnsafeBufferPointer { observe(integers: $0, from: ObjectIdentifier(reader)) }
+                }
             }
-            let suffixStart = offset + audioBytes
-            guard suffixStart <= size, size - audioBytes <= maximumBytes else { return .failure(.init("the container is too large or shorter than its audio")) }
-            let suffix = try read(path, suffixStart..<size)
-            hash.update(suffix)
-            guard SHA256.hex(hash.finalize()) == sha256 else {
-                return .failure(.init("the samples written back into the container do not give the source's sha256 (a sample layout this does not reproduce)"))
+        }
+
+        /// The non-audio bytes and the facts to record, when the samples seen give the source.
+        func finish() -> Result<(bytes: [UInt8], facts: JSONValue), Skipped> {
+            pass.withLock { pass in
+                let suffixStart = offset + pass.audioBytes
+                guard suffixStart <= size, size - pass.audioBytes <= maximumBytes else { return .failure(.init("the container is too large or shorter than its audio")) }
+                guard let suffix = try? read(path, suffixStart..<size) else { return .failure(.init("cannot read the file's trailing bytes")) }
+                pass.hash.update(suffix)
+                guard MessageDigest.hex(pass.hash.finalize()) == sha256 else {
+                    return .failure(.init("the samples written back into the container do not give the source's sha256 (a sample layout this does not reproduce)"))
+                }
+                return .success((prefix + suffix, [
+                    "array": .string(arrayName), "audio_offset": .int(offset), "audio_bytes": .int(pass.audioBytes),
+                    "sample_layout": layout.json, "channels": .int(Int64(channelCount)),
+                ]))
             }
-            let array = try group.createArray(arrayName, metadata: ArrayMetadata(
-                shape: [prefix.count + suffix.count], dataType: .uint8, chunkShape: [max(1, prefix.count + suffix.count)],
-                codecs: [.bytes(endian: nil), .zstd(level: 3, checksum: false)]))
-            if !prefix.isEmpty || !suffix.isEmpty { try array.write(prefix + suffix) }
-            return .success([
-                "array": .string(arrayName), "audio_offset": .int(offset), "audio_bytes": .int(audioBytes),
-                "sample_layout": layout.json, "channels": .int(Int64(reader.channelCount)),
-            ])
-        } catch {
-            return .failure(.init("cannot keep the container: \(error)"))
+        }
+    }
+
+    /// Keeps the container of the lossless recording just imported from `path` in `group`, when
+    /// the import's PCM written back into it gives the source's `sha256`: with the samples that
+    /// `observed` saw during the import, or from a read of its own when it saw none. Returns
+    /// the facts to record under `source.container_bytes`, or why it was not kept.
+    static func capture(_ path: String, sha256: String, size: Int64, observed: Check?, into group: ZarrGroup) -> Result<JSONValue, Skipped> {
+        let check: Check
+        if let observed, observed.sawOnePass {
+            check = observed
+        } else {
+            switch Check.make(path, sha256: sha256, size: size) {
+            case .success(let fresh): check = fresh
+            case .failure(let skipped): return .failure(skipped)
+            }
+            do { try check.readSource() } catch { return .failure(.init("cannot keep the container: \(error)")) }
+        }
+        switch check.finish() {
+        case .failure(let skipped): return .failure(skipped)
+        case .success(let (bytes, facts)):
+            do {
+                let array = try group.createArray(arrayName, metadata: ArrayMetadata(
+                    shape: [bytes.count], dataType: .uint8, chunkShape: [max(1, bytes.count)],
+                    codecs: [.bytes(endian: nil), .zstd(level: 3, checksum: false)]))
+                if !bytes.isEmpty { try array.write(bytes) }
+                return .success(facts)
+            } catch {
+                return .failure(.init("cannot keep the container: \(error)"))
+            }
         }
     }
 
@@ -177,7 +255,7 @@ enum OriginalContainer {
             case .int16(let values): values.map(Int32.init)
             }
             bytes.removeAll(keepingCapacity: true)
-            layout.serialize(native[...], into: &bytes)
+            native.withUnsafeBufferPointer { layout.serialize($0, into: &bytes) }
             try write(bytes)
             start = end
         }
