@@ -205,8 +205,8 @@ public struct FLACBackend: TemplatedImport {
         let encoder = FLAC.ParallelStreamEncoder(settings: .init(
             sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample,
             compressionLevel: level, blockSize: blockSize, totalSamplesEstimate: reader.declaredFrames), workers: options.workers)
-        let written = try encoder.encode(reader, into: writer)
-        let frames = written.samplesRead
+        let encodedFrames = try encoder.encode(reader, into: writer)
+        let frames = encodedFrames.totalSamples
         var warnings: [String] = []
         if reader.encoding == .lossy {
             warnings.append("\(reader.encodingName) is lossy; its decode was quantised to \(reader.bitsPerSample)-bit PCM at its own level and stored losslessly from there")
@@ -221,6 +221,6 @@ public struct FLACBackend: TemplatedImport {
             "library": .string("libFLAC " + FLACLibrary.version), "compression_level": .int(Int64(level)),
             "block_size": .int(Int64(blockSize)), "decoded_from_lossy": .bool(reader.encoding == .lossy),
         ]
-        return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings, encodedFrames: written.frames)
+        return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings, encodedFrames: encodedFrames)
     }
 }

@@ -158,19 +158,12 @@ public struct WavPackBackend: TemplatedImport {
         let encoder = try StreamEncoder(into: writer, settings: .init(
             sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: asFloat ? 32 : reader.bitsPerSample,
             isFloat: asFloat, totalSamplesEstimate: reader.declaredFrames, modeFlags: StreamEncoder.modes[mode] ?? 0))
-        var integers: [Int32] = []
-        var floats: [Float] = []
         var frames: Int64 = 0
         while true {
-            let n: Int
-            if asFloat {
-                n = try reader.readFloat(maxFrames: 16_384, into: &floats)
-                integers = floats.map { Int32(bitPattern: $0.bitPattern) }
-            } else {
-                n = try reader.read(maxFrames: 16_384, into: &integers)
-            }
+            var block = try reader.readSegment(frames: 16_384, floatBitPatterns: asFloat)
+            let n = block.count / reader.channelCount
             if n == 0 { break }
-            try encoder.encode(&integers, frames: n)
+            try encoder.encode(&block, frames: n)
             frames += Int64(n)
         }
         try encoder.finish()

@@ -24,24 +24,17 @@ extension FLAC {
             settings.blockSize * max(1, (1 << 18) / settings.channelCount / settings.blockSize)
         }
 
-        /// What the encoding wrote.
-        struct Written {
-            var frames = EncodedFrames()
-            /// Frames (samples per channel) read from the source.
-            var samplesRead: Int64 = 0
-        }
-
-        /// Encodes all that `reader` holds into `blob`.
-        func encode(_ reader: PCMFileReader, into blob: BlobWriter) throws(CodecError) -> Written {
+        /// Encodes all that `reader` holds into `blob`; returns where the frames lie (they hold
+        /// every sample read).
+        func encode(_ reader: PCMFileReader, into blob: BlobWriter) throws(CodecError) -> EncodedFrames {
             try settings.validate()
             let signature = SignatureMD5(bitsPerSample: settings.bitsPerSample)
-            var written = Written()
+            var frames = EncodedFrames()
             var frameSizes: (min: Int, max: Int)?
             var streamInfoBytes: [UInt8] = []
             try SegmentedEncoding<SegmentEncoder.Output>(workers: workers).run(
                 next: { number throws(CodecError) in
                     let samples = try reader.readSegment(frames: segmentFrames)
-                    written.samplesRead += Int64(samples.count / settings.channelCount)
                     // An empty stream still has its metadata, from segment 0.
                     return samples.isEmpty && number > 0 ? nil : samples
                 },
@@ -54,26 +47,30 @@ extension FLAC {
                     }
                     var offset = blob.position
                     for (size, samples) in zip(output.frameSizes, output.frameSamples) {
-                        written.frames.add(at: offset, bytes: size, samples: samples)
+                        frames.add(at: offset, bytes: size, samples: samples)
                         offset += Int64(size)
                         frameSizes = (min(frameSizes?.min ?? size, size), max(frameSizes?.max ?? size, size))
                     }
                     try write(output.frames, to: blob)
                 })
-            try completeStreamInfo(streamInfoBytes, in: blob, frameSizes: frameSizes, totalSamples: written.frames.totalSamples, md5: signature.finalize())
-            return written
+            try completeStreamInfo(streamInfoBytes, in: blob, frameSizes: frameSizes, totalSamples: frames.totalSamples, md5: signature.finalize())
+            return frames
         }
 
         /// The MD5 of the whole signal (RFC 9639 §8.2), fed segment by segment in order by the
         /// pipeline's serial stage.
         private final class SignatureMD5: Sendable {
             private let digest = Mutex(MessageDigest(.md5))
-            private let bitsPerSample: Int
+            /// RFC 9639 §8.2: each sample little-endian, signed, in the smallest whole number of
+            /// bytes that holds the sample size.
+            private let layout: SampleLayout
 
-            init(bitsPerSample: Int) { self.bitsPerSample = bitsPerSample }
+            init(bitsPerSample: Int) { layout = .littleEndian(bytesPerSample: (bitsPerSample + 7) / 8) }
 
             func add(_ samples: [Int32]) {
-                digest.withLock { ParallelStreamEncoder.addToMD5(samples, bitsPerSample: bitsPerSample, digest: $0) }
+                var bytes: [UInt8] = []
+                samples.withUnsafeBufferPointer { layout.serialize($0, into: &bytes) }
+                digest.withLock { $0.update(bytes) }
             }
 
             func finalize() -> [UInt8] { digest.withLock { $0.finalize() } }
@@ -123,41 +120,6 @@ extension FLAC {
             try blob.seek(to: Int64(start))
             try write(info, to: blob)
             try blob.seek(to: end)
-        }
-
-        /// Adds interleaved samples to FLAC's MD5 (RFC 9639 §8.2): each sample little-endian,
-        /// signed, in the smallest whole number of bytes that holds the sample size.
-        static func addToMD5(_ samples: [Int32], bitsPerSample: Int, digest: MessageDigest) {
-            let width = (bitsPerSample + 7) / 8
-            var bytes = [UInt8](repeating: 0, count: samples.count * width)
-            bytes.withUnsafeMutableBufferPointer { out in
-                samples.withUnsafeBufferPointer { input in
-                    var at = 0
-                    switch width {
-                    case 1:
-                        for value in input { out[at] = UInt8(truncatingIfNeeded: value); at += 1 }
-                    case 2:
-                        for value in input {
-                            out[at] = UInt8(truncatingIfNeeded: value)
-                            out[at + 1] = UInt8(truncatingIfNeeded: value &>> 8)
-                            at += 2
-                        }
-                    case 3:
-                        for value in input {
-                            out[at] = UInt8(truncatingIfNeeded: value)
-                            out[at + 1] = UInt8(truncatingIfNeeded: value &>> 8)
-                            out[at + 2] = UInt8(truncatingIfNeeded: value &>> 16)
-                            at += 3
-                        }
-                    default:
-                        for value in input {
-                            for k in 0..<4 { out[at + k] = UInt8(truncatingIfNeeded: value &>> Int32(8 * k)) }
-                            at += 4
-                        }
-                    }
-                }
-            }
-            digest.update(bytes)
         }
     }
 }

@@ -16,54 +16,6 @@ enum OriginalContainer {
     /// Containers larger than this (apart from their audio) are not kept.
     static let maximumBytes: Int64 = 64 << 20
 
-    /// How samples lie in the file.
-    struct SampleLayout: Equatable {
-        var bytesPerSample: Int
-        var bigEndian: Bool
-        /// 8-bit WAV samples are unsigned (offset 128).
-        var unsignedBytes: Bool
-        var float: Bool
-
-        var json: JSONValue {
-            ["bytes_per_sample": .int(Int64(bytesPerSample)), "big_endian": .bool(bigEndian), "unsigned_8bit": .bool(unsignedBytes), "float": .bool(float)]
-        }
-
-        init(bytesPerSample: Int, bigEndian: Bool, unsignedBytes: Bool, float: Bool) {
-            (self.bytesPerSample, self.bigEndian, self.unsignedBytes, self.float) = (bytesPerSample, bigEndian, unsignedBytes, float)
-        }
-
-        init?(_ json: JSONValue?) {
-            guard let json, let bytes = json["bytes_per_sample"]?.intValue, (1...4).contains(bytes) else { return nil }
-            self.init(bytesPerSample: bytes, bigEndian: json["big_endian"] == true, unsignedBytes: json["unsigned_8bit"] == true, float: json["float"] == true)
-        }
-
-        /// Appends interleaved native samples (integers at their value, or float bit patterns) as file bytes.
-        func serialize(_ samples: UnsafeBufferPointer<Int32>, into bytes: inout [UInt8]) {
-            let width = bytesPerSample, start = bytes.count
-            let offset: Int32 = unsignedBytes && width == 1 ? 128 : 0
-            // The most significant byte first for big-endian files, the least first otherwise.
-            let shifts = (0..<width).map { UInt32(8 * (bigEndian ? width - 1 - $0 : $0)) }
-            bytes.append(contentsOf: repeatElement(0, count: samples.count * width))
-            bytes.withUnsafeMutableBufferPointer { out in
-                var at = start
-                switch (width, bigEndian) {
-                case (2, false):
-                    for value in samples {
-                        out[at] = UInt8(truncatingIfNeeded: value)
-                        out[at + 1] = UInt8(truncatingIfNeeded: value &>> 8)
-                        at += 2
-                    }
-                default:
-                    for value in samples {
-                        let word = UInt32(bitPattern: value &+ offset)
-                        for (k, shift) in shifts.enumerated() { out[at + k] = UInt8(truncatingIfNeeded: word &>> shift) }
-                        at += width
-                    }
-                }
-            }
-        }
-    }
-
     /// Where the samples of `path` lie and how, for the containers this keeps; nil otherwise.
     static func locateAudio(_ path: String, bitsPerSample: Int, isFloat: Bool) -> (offset: Int64, layout: SampleLayout)? {
         guard let head = try? SourceFile.firstBytes(path, count: 12), head.count == 12 else { return nil }
@@ -151,15 +103,10 @@ enum OriginalContainer {
         /// Reads the whole source itself (when the codec's reading left the check undecided).
         func readSource() throws(CodecError) {
             let reader = try PCMFileReader(path: path)
-            var ints: [Int32] = [], floats: [Float] = []
             while true {
-                let frames = layout.float ? try reader.readFloat(maxFrames: 65_536, into: &floats) : try reader.read(maxFrames: 65_536, into: &ints)
-                if frames == 0 { break }
-                if layout.float {
-                    floats.withUnsafeBufferPointer { observe(floats: $0, from: ObjectIdentifier(reader)) }
-                } else {
-                    ints.withUnsafeBufferPointer { observe(integers: $0, from: ObjectIdentifier(reader)) }
-                }
+                let block = try reader.readSegment(frames: 65_536, floatBitPatterns: layout.float)
+                if block.isEmpty { break }
+                block.withUnsafeBufferPointer { add($0, from: ObjectIdentifier(reader), fits: true) }
             }
         }
 
@@ -298,5 +245,17 @@ enum OriginalContainer {
             offset += 8 + size + (size & 1)
         }
         return nil
+    }
+}
+
+extension SampleLayout {
+    /// The layout as recorded in a recording's container description.
+    var json: JSONValue {
+        ["bytes_per_sample": .int(Int64(bytesPerSample)), "big_endian": .bool(bigEndian), "unsigned_8bit": .bool(unsignedBytes), "float": .bool(float)]
+    }
+
+    init?(_ json: JSONValue?) {
+        guard let json, let bytes = json["bytes_per_sample"]?.intValue, (1...4).contains(bytes) else { return nil }
+        self.init(bytesPerSample: bytes, bigEndian: json["big_endian"] == true, unsignedBytes: json["unsigned_8bit"] == true, float: json["float"] == true)
     }
 }

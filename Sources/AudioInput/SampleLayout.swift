@@ -1,0 +1,52 @@
+/// How integer samples (or float bit patterns) lie as bytes: in a WAV, W64 or AIFF file's data,
+/// or in FLAC's MD5 signature (little-endian, signed, the smallest whole number of bytes).
+public struct SampleLayout: Equatable, Sendable {
+    public var bytesPerSample: Int
+    public var bigEndian: Bool
+    /// 8-bit WAV samples are unsigned (offset 128).
+    public var unsignedBytes: Bool
+    public var float: Bool
+
+    public init(bytesPerSample: Int, bigEndian: Bool, unsignedBytes: Bool, float: Bool) {
+        (self.bytesPerSample, self.bigEndian, self.unsignedBytes, self.float) = (bytesPerSample, bigEndian, unsignedBytes, float)
+    }
+
+    /// Signed little-endian integers of `bytesPerSample` bytes (1-4).
+    public static func littleEndian(bytesPerSample: Int) -> SampleLayout {
+        SampleLayout(bytesPerSample: bytesPerSample, bigEndian: false, unsignedBytes: false, float: false)
+    }
+
+    /// Appends interleaved native samples (integers at their value, or float bit patterns) as
+    /// bytes in this layout.
+    public func serialize(_ samples: UnsafeBufferPointer<Int32>, into bytes: inout [UInt8]) {
+        let width = bytesPerSample, start = bytes.count
+        let offset: Int32 = unsignedBytes && width == 1 ? 128 : 0
+        // The most significant byte first for big-endian files, the least first otherwise.
+        let shifts = (0..<width).map { UInt32(8 * (bigEndian ? width - 1 - $0 : $0)) }
+        bytes.append(contentsOf: repeatElement(0, count: samples.count * width))
+        bytes.withUnsafeMutableBufferPointer { out in
+            var at = start
+            switch (width, bigEndian) {
+            case (2, false):
+                for value in samples {
+                    out[at] = UInt8(truncatingIfNeeded: value)
+                    out[at + 1] = UInt8(truncatingIfNeeded: value &>> 8)
+                    at += 2
+                }
+            case (3, false):
+                for value in samples {
+                    out[at] = UInt8(truncatingIfNeeded: value)
+                    out[at + 1] = UInt8(truncatingIfNeeded: value &>> 8)
+                    out[at + 2] = UInt8(truncatingIfNeeded: value &>> 16)
+                    at += 3
+                }
+            default:
+                for value in samples {
+                    let word = UInt32(bitPattern: value &+ offset)
+                    for (k, shift) in shifts.enumerated() { out[at + k] = UInt8(truncatingIfNeeded: word &>> shift) }
+                    at += width
+                }
+            }
+        }
+    }
+}
