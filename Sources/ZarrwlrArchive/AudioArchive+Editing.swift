@@ -20,9 +20,12 @@ extension AudioArchive {
     /// Deletes recording `id`, atomically: under the archive lock its id is remembered (never
     /// reused), then its folder is renamed out of the archive in one step and removed. Readers
     /// see it whole or not at all; the sha256 gate forgets it, so its source can be imported again.
+    /// Its time index entries and spectrum overview go with it.
     /// - Throws: ``CodecError/Code/invalidArgument`` when there is no such recording.
     public func delete(_ id: String) throws(CodecError) {
         if let deleted = try committer.delete(id, in: self) { timeIndex.forget(deleted) }
+        // Derived data: an overview left by a delete cut short is never used (ids are not reused).
+        try? SpectrumOverview.delete(id, from: store, folder: SpectrumOverview.folder(of: path))
     }
 
     /// How `set` changes a recording's start.

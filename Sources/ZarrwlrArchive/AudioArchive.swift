@@ -87,6 +87,9 @@ public struct AudioArchive: Sendable {
     public let storeName: String
     /// How recordings enter and leave the archive on its kind of storage.
     let committer: any RecordingCommitter
+    /// Whether every read of the store is a network round trip (object storage), so that a
+    /// few large reads beat many small ones even where they fetch more bytes.
+    public var readsAreRoundTrips: Bool { store is S3Store }
 
     init(store: FilesystemStore, path: String, codecs: CodecRegistry = .standard) {
         self.store = store

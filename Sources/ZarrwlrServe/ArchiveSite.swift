@@ -12,13 +12,28 @@ import ZarrwlrArchive
 /// of its own, off Swift concurrency's pool (reads block on files or the network).
 public final class ArchiveSite: Sendable {
     public let archive: AudioArchive
+    /// Whether a recording's spectrum overview is built (and stored in the archive) when a tile
+    /// first needs it.
+    public let buildsOverviews: Bool
     private let readers = Mutex<[String: any RecordingReader]>([:])
     private let tiles = Mutex(TileCache(capacity: 512))
+    private let overviews = Mutex<[String: OverviewState]>([:])
+    /// Overviews are built one at a time, in the background.
+    private let overviewBuilds = DispatchQueue(label: "zarrwlr.serve.overviews")
     /// The most seconds of audio one request may ask for.
     public static let maximumAudioSeconds = 600.0
 
-    public init(archive: AudioArchive) {
+    /// A recording's overview as far as this site knows it.
+    private enum OverviewState {
+        case ready(SpectrumOverview)
+        case building
+        /// Not stored, and not to be built (building failed or is not allowed).
+        case unavailable
+    }
+
+    public init(archive: AudioArchive, buildsOverviews: Bool = true) {
         self.archive = archive
+        self.buildsOverviews = buildsOverviews
     }
 
     /// Runs `work` on a thread of its own and waits for it without holding a pool thread.
@@ -56,15 +71,51 @@ public final class ArchiveSite: Sendable {
         }
     }
 
-    /// The PNG of a tile described by `query` (``SpectrogramTile``).
+    /// The PNG of a tile described by `query` (``SpectrogramTile``). A zoomed-out tile is
+    /// drawn from the recording's spectrum overview; while that is being built it is drawn
+    /// from one FFT per column and not cached.
     public func tile(_ query: [String: String]) async throws(CodecError) -> [UInt8] {
         let id = query["recording"] ?? ""
         let reader = try await Self.offloaded { () throws(CodecError) in try self.reader(id) }
         let spec = try SpectrogramTile(query: query, sampleRate: reader.sampleRate)
         if let cached = tiles.withLock({ $0.get(spec) }) { return cached }
-        let png = try await Self.offloaded { () throws(CodecError) in try spec.render(from: reader) }
-        tiles.withLock { $0.put(spec, png) }
+        let zoomedOut = spec.channel == nil && (spec.end - spec.start) * Double(reader.sampleRate) / Double(spec.width) >= Double(SpectrumOverview.frameSamples)
+        let overview = zoomedOut ? await self.overview(id, reader) : nil
+        let png = try await Self.offloaded { () throws(CodecError) in try spec.render(from: reader, overview: overview, readsAreRoundTrips: self.archive.readsAreRoundTrips) }
+        if !zoomedOut || overview != nil { tiles.withLock { $0.put(spec, png) } }
         return png
+    }
+
+    /// Recording `id`'s overview: the one stored, else nil while one is built in the background.
+    private func overview(_ id: String, _ reader: any RecordingReader) async -> SpectrumOverview? {
+        switch overviews.withLock({ $0[id] }) {
+        case .ready(let overview)?: return overview
+        case .building?, .unavailable?: return nil
+        case nil: break
+        }
+        let archive = self.archive
+        let stored = try? await Self.offloaded { () throws(CodecError) in archive.overview(of: id, totalSamples: reader.totalSamples) }
+        let start = overviews.withLock { states -> Bool in
+            if let stored { states[id] = .ready(stored); return false }
+            guard states[id] == nil else { return false }
+            states[id] = buildsOverviews ? .building : .unavailable
+            return buildsOverviews
+        }
+        if start {
+            overviewBuilds.async {
+                let state: OverviewState
+                do {
+                    var writer = try archive.overviewWriter(for: id, totalSamples: reader.totalSamples)
+                    try OverviewBuilder.build(reader, into: &writer)
+                    state = archive.overview(of: id, totalSamples: reader.totalSamples).map(OverviewState.ready) ?? .unavailable
+                } catch {
+                    FileHandle.standardError.write(Data("aimport serve: no overview of recording \(id): \(error)\n".utf8))
+                    state = .unavailable
+                }
+                self.overviews.withLock { $0[id] = state }
+            }
+        }
+        return stored
     }
 
     /// Seconds `start..<end` of recording `id` as a WAV with GUANO; with `expansion` above 1 its

@@ -14,7 +14,7 @@ struct AImportCommand: AsyncParsableCommand {
             The README has the exit codes; each command's --help its options. Shell completion: \
             aimport --generate-completion-script bash|zsh|fish.
             """,
-        subcommands: [Import.self, List.self, Info.self, Extract.self, Annotate.self, Summary.self, Serve.self, Index.self, Verify.self, Export.self, Delete.self, SetMetadata.self, Collect.self, Demo.self, Version.self])
+        subcommands: [Import.self, List.self, Info.self, Extract.self, Annotate.self, Summary.self, Serve.self, Overview.self, Index.self, Verify.self, Export.self, Delete.self, SetMetadata.self, Collect.self, Demo.self, Version.self])
 
     /// Parses the command line as prepared by ``CommandWords`` (an unknown command is named as
     /// such, negative numbers reach their options) and runs the command.

@@ -17,6 +17,8 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var location: ArchiveLocation
     @Option(help: "The TCP port (0: a free one).") var port: Int = 8080
     @Option(help: "The address to listen on (another than loopback only when asked).") var bind: String = "127.0.0.1"
+    @Flag(inversion: .prefixedNo, help: "Build a recording's spectrum overview in the background (stored in the archive, .zarrwlr/overviews) when it is first viewed zoomed out; without one, zoomed-out tiles show one FFT per column.")
+    var buildOverviews = true
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535, not \(port)") }
@@ -29,8 +31,47 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ExitCode.reporting(error)
         }
-        try await WebServer.run(ArchiveSite(archive: archive), host: bind, port: port) { address in
+        try await WebServer.run(ArchiveSite(archive: archive, buildsOverviews: buildOverviews), host: bind, port: port) { address in
             FileHandle.standardOutput.write(Data("aimport serve: \(address)\n".utf8))
+        }
+    }
+}
+
+/// `aimport overview`: builds the spectrum overviews zoomed-out views are drawn from.
+struct Overview: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build recordings' spectrum overviews (the loudest level per band and frame, for zoomed-out spectrograms).",
+        discussion: """
+            Stored in the archive under .zarrwlr/overviews (docs/LAYOUT.md); `aimport serve` builds \
+            missing ones itself when first needed, this builds them ahead. Recordings that have one \
+            are skipped unless --rebuild. Example: aimport overview --store season.zarr
+            """)
+
+    @OptionGroup var location: ArchiveLocation
+    @Argument(help: "Recording ids (default: all).") var ids: [String] = []
+    @Flag(help: "Build again where an overview exists.") var rebuild = false
+    @Option(help: "Threads computing one recording's overview.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, not \(workers)") }
+    }
+
+    func run() async throws {
+        do {
+            let archive = try location.archive()
+            for id in ids.isEmpty ? try archive.recordings().filter({ $0.damage == nil }).map(\.id) : ids {
+                let reader = try archive.reader(for: id)
+                if !rebuild, let stored = archive.overview(of: id, totalSamples: reader.totalSamples) {
+                    print("recording \(id): has an overview (\(stored.levelCount) levels)")
+                    continue
+                }
+                let began = Date()
+                var writer = try archive.overviewWriter(for: id, totalSamples: reader.totalSamples)
+                try OverviewBuilder.build(reader, into: &writer, workers: workers)
+                print("recording \(id): overview of \(SpectrumOverview.levelRows(totalSamples: reader.totalSamples).count) levels in \(String(format: "%.2f", Date().timeIntervalSince(began))) s")
+            }
+        } catch {
+            throw ExitCode.reporting(error)
         }
     }
 }

@@ -13,10 +13,10 @@ import ZarrStore
     static let binary = PythonReference.packageRoot + "/.build/debug/aimport"
 
     /// Starts `aimport serve --port 0` on `store`; returns the process and the address it prints.
-    private func serve(_ store: String) throws -> (Process, String) {
+    private func serve(_ store: String, _ options: [String] = []) throws -> (Process, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--store", store, "--port", "0"]
+        process.arguments = ["serve", "--store", store, "--port", "0"] + options
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -103,5 +103,62 @@ import ZarrStore
         #expect(!page.contains("://"), "the page loads something from elsewhere")
         let listed = try JSONValue(parsing: try get(address + "api/recordings").body).arrayValue ?? []
         #expect(listed.map { $0["id"]?.stringValue } == ["0"] && listed.first?["seconds"]?.doubleValue == 10)
+    }
+
+    /// A 10 ms call at 8 kHz, 30.5 s into a minute of a quieter 3 kHz tone: a tile of the whole
+    /// minute drawn from one FFT per column misses it; drawn from the spectrum overview (built
+    /// by `aimport overview`, or by the server in the background) its column shows it, and only
+    /// its column (its overview frame, 30.38-30.72 s, lies inside the column). `aimport delete` removes the overview with the recording.
+    @Test func zoomedOutTilesShowAShortCallFromTheOverview() throws {
+        let folder = TemporaryFolder()
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        for (name, seconds, tone) in [("a", "30.5", "sine 3000 vol 0.1"), ("b", "0.01", "sine 8000 vol 0.5"), ("c", "29.49", "sine 3000 vol 0.1")] {
+            try ProcessRunner.run(sox, ["-R", "-n", "-r", "48000", "-b", "16", "-c", "1", folder.path + "/\(name).wav", "synth", seconds] + tone.split(separator: " ").map(String.init))
+        }
+        try ProcessRunner.run(sox, ["-R", folder.path + "/a.wav", folder.path + "/b.wav", folder.path + "/c.wav", folder.path + "/minute.wav"])
+        let stores = [folder.path + "/built.zarr", folder.path + "/lazy.zarr"]
+        for store in stores { #expect(ProcessRunner.outcome(Self.binary, ["import", "--store", store, folder.path + "/minute.wav"]).status == 0) }
+        // 64 columns of 0.9375 s (45,000 samples); 240 rows of 100 Hz: 8 kHz is the edge of rows 159 and 160, 3 kHz of 209 and 210.
+        let query = "api/tile?recording=0&start=0&end=60&width=64&height=240&colours=grey&db_min=-100&db_max=0"
+        let tile = folder.path + "/tile.png"
+        func callRows() throws -> [Int] {
+            let (width, _, pixels) = try greyPixels(tile)
+            return (0..<width).filter { column in [159, 160].contains { pixels[$0 * width + column] > 128 } }
+        }
+
+        var (server, address) = try serve(stores[0], ["--no-build-overviews"])
+        #expect(download(address + query, to: tile) == 200)
+        #expect(try callRows() == [], "one FFT per column should miss a 10 ms call")
+        server.terminate()
+        server.waitUntilExit()
+
+        let built = ProcessRunner.outcome(Self.binary, ["overview", "--store", stores[0]])
+        #expect(built.status == 0 && built.standardOutput.contains("recording 0: overview of"), "\(built.standardError)")
+        #expect(ProcessRunner.outcome(Self.binary, ["overview", "--store", stores[0], "0"]).standardOutput.contains("has an overview"))
+        (server, address) = try serve(stores[0], ["--no-build-overviews"])
+        #expect(download(address + query, to: tile) == 200)
+        #expect(try callRows() == [32], "the call lies in column 32 (30.0-30.94 s), one FFT per column centred at 30.47 s")
+        let (width, _, pixels) = try greyPixels(tile)
+        for column in 0..<width {
+            let rows: [Int] = (0..<240).filter { $0 < 150 || $0 > 170 }
+            let brightest = rows.max { (a: Int, b: Int) -> Bool in pixels[a * width + column] < pixels[b * width + column] } ?? -1
+            #expect((208...211).contains(brightest), "column \(column): brightest row \(brightest) outside the call's rows")
+        }
+        server.terminate()
+        server.waitUntilExit()
+
+        // The server builds a missing overview itself; until then its tiles come from FFTs per column.
+        (server, address) = try serve(stores[1])
+        defer { server.terminate(); server.waitUntilExit() }
+        var shown: [Int] = []
+        for _ in 0..<600 where shown.isEmpty {
+            #expect(download(address + query, to: tile) == 200)
+            shown = try callRows()
+            if shown.isEmpty { usleep(100_000) }
+        }
+        #expect(shown == [32])
+        #expect(FileManager.default.fileExists(atPath: stores[1] + "/.zarrwlr/overviews/0/zarr.json"))
+        #expect(ProcessRunner.outcome(Self.binary, ["delete", "--store", stores[1], "0"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: stores[1] + "/.zarrwlr/overviews/0"))
     }
 }

@@ -21,15 +21,28 @@ struct PNGImage {
         image.width = UInt32(width)
         image.height = UInt32(height)
         image.format = UInt32(PNG_FORMAT_RGB)
-        var size = 0
-        let measured = pixels.withUnsafeBufferPointer { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, Int32(width * 3), nil) }
-        guard measured != 0, size > 0 else { throw CodecError(.library, "libpng could not size the tile") }
+        // One pass when the buffer suffices (libpng compresses the image on every call): room
+        // for the image stored uncompressed plus more than deflate's and PNG's overheads.
+        let raw = height * (1 + width * 3)
+        var size = raw + raw / 64 + 4_096
         var bytes = [UInt8](repeating: 0, count: size)
-        let written = bytes.withUnsafeMutableBytes { target in
-            pixels.withUnsafeBufferPointer { png_image_write_to_memory(&image, target.baseAddress, &size, 0, $0.baseAddress, Int32(width * 3), nil) }
+        var written = write(&image, into: &bytes, size: &size)
+        if written == 0, size > bytes.count {
+            bytes = [UInt8](repeating: 0, count: size)
+            image.warning_or_error = 0
+            written = write(&image, into: &bytes, size: &size)
         }
         png_image_free(&image)
         guard written != 0 else { throw CodecError(.library, "libpng could not write the tile") }
         return Array(bytes.prefix(size))
+    }
+
+    /// `png_image_write_to_memory` into `bytes`: nonzero when written; `size` then holds the
+    /// PNG's length (or, when `bytes` was too small, the length it needs).
+    private func write(_ image: inout png_image, into bytes: inout [UInt8], size: inout Int) -> Int32 {
+        size = bytes.count
+        return bytes.withUnsafeMutableBytes { target in
+            pixels.withUnsafeBufferPointer { png_image_write_to_memory(&image, target.baseAddress, &size, 0, $0.baseAddress, Int32(width * 3), nil) }
+        }
     }
 }

@@ -35,20 +35,30 @@ final class RealFFT: @unchecked Sendable {
         fftwf_free(output)
     }
 
-    /// |X_k| for k in 0...size/2 of `samples` (exactly `size` of them).
-    func magnitudes(_ samples: [Float]) -> [Float] {
-        precondition(samples.count == size)
+    /// For each k in 0...size/2, the largest |X_k|^2 over `windows` transforms of `size`
+    /// samples of `samples`, the first from `start`, each `hop` after the one before, each
+    /// multiplied by `window` (`size` weights) first. Reads past the end of `samples` see zeros.
+    func maximumPowers(_ samples: [Float], from start: Int, windows: Int, hop: Int, window: [Float]) -> [Float] {
+        precondition(window.count == size && start >= 0 && hop > 0)
         let bins = size / 2 + 1
-        guard let input = fftwf_alloc_real(size), let output = fftwf_alloc_complex(bins) else { return [Float](repeating: 0, count: bins) }
+        var powers = [Float](repeating: 0, count: bins)
+        guard let input = fftwf_alloc_real(size), let output = fftwf_alloc_complex(bins) else { return powers }
         defer {
             fftwf_free(input)
             fftwf_free(output)
         }
-        samples.withUnsafeBufferPointer { input.update(from: $0.baseAddress!, count: size) }
-        fftwf_execute_dft_r2c(plan, input, output)
-        return (0..<bins).map { k in
-            let (re, im) = (output[k].0, output[k].1)
-            return (re * re + im * im).squareRoot()
+        for w in 0..<windows {
+            let first = start + w * hop
+            for k in 0..<size {
+                let at = first + k
+                input[k] = at < samples.count ? samples[at] * window[k] : 0
+            }
+            fftwf_execute_dft_r2c(plan, input, output)
+            for k in 0..<bins {
+                let (re, im) = (output[k].0, output[k].1)
+                powers[k] = max(powers[k], re * re + im * im)
+            }
         }
+        return powers
     }
 }

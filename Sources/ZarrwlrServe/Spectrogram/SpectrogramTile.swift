@@ -64,63 +64,128 @@ public struct SpectrogramTile: Sendable, Hashable {
         guard fftSize % 2 == 0 else { throw CodecError(.invalidArgument, "fft must be even, not \(fftSize)") }
     }
 
-    /// The tile as PNG bytes, read from `reader` (columns decoded on `workers` threads).
-    public func render(from reader: any RecordingReader, workers: Int = 2) throws(CodecError) -> [UInt8] {
+    /// The tile as PNG bytes. Its columns are FFTs of `reader`'s samples, each centred on its
+    /// column, or, when a column spans at least a frame of `overview` (and no single channel is
+    /// asked for), the loudest level of each band over the column's samples, from the overview.
+    /// The samples are read per column on `workers` threads, or as one span (in `workers`
+    /// pieces side by side) where that reads fewer samples or, when `readsAreRoundTrips`, up to
+    /// a frame of the overview per column: on object storage a read costs a round trip, and a
+    /// few large ones beat a read per column.
+    public func render(from reader: any RecordingReader, overview: SpectrumOverview? = nil, workers: Int = 8, readsAreRoundTrips: Bool = false) throws(CodecError) -> [UInt8] {
         if let channel, channel >= reader.channelCount {
             throw CodecError(.invalidArgument, "channel \(channel) is not in the recording (it has \(reader.channelCount))", recording: recording)
         }
         let rate = Double(reader.sampleRate)
-        let fft = RealFFT.of(size: fftSize)
-        let window = (0..<fftSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(fftSize))) }
-        let gain = 2 / Double(window.reduce(0, +))
-        let columns = Mutex<[[Float]]>([[Float]](repeating: [], count: width))
-        let spec = self
-        try OwnThreads.forEach(width, workers: workers) { (column) throws(CodecError) in
-            let centre = Int64(((spec.start + (Double(column) + 0.5) * (spec.end - spec.start) / Double(spec.width)) * rate).rounded())
-            var samples = try spec.mono(reader, from: centre - Int64(spec.fftSize / 2), count: spec.fftSize)
-            for k in 0..<samples.count { samples[k] *= window[k] }
-            let magnitudes = fft.magnitudes(samples)
-            columns.withLock { $0[column] = magnitudes }
+        let samplesPerColumn = (end - start) * rate / Double(width)
+        let decibels: [Double]
+        if channel == nil, let overview, samplesPerColumn >= Double(SpectrumOverview.frameSamples), overview.levelCount > 0 {
+            decibels = try overviewDecibels(overview, rate: rate)
+        } else {
+            decibels = try sampleDecibels(reader, rate: rate, workers: workers, readsAreRoundTrips: readsAreRoundTrips)
         }
         var image = PNGImage(width: width, height: height)
-        let spectra = columns.withLock { $0 }
-        let binHz = rate / Double(fftSize)
-        for row in 0..<height {
-            // Row 0 is the top: the highest frequencies.
-            let top = highHz - Double(row) * (highHz - lowHz) / Double(height)
-            let bottom = highHz - Double(row + 1) * (highHz - lowHz) / Double(height)
-            let firstBin = max(0, Int((bottom / binHz).rounded())), lastBin = min(fftSize / 2, max(firstBin, Int((top / binHz).rounded())))
-            for column in 0..<width {
-                let spectrum = spectra[column]
-                var loudest: Float = 0
-                if firstBin <= fftSize / 2 { for bin in firstBin...lastBin { loudest = max(loudest, spectrum[bin]) } }
-                let db = 20 * log10(max(Double(loudest) * gain, 1e-12))
-                let (r, g, b) = colours.rgb((db - dbMin) / (dbMax - dbMin))
-                let at = (row * width + column) * 3
-                image.pixels[at] = r
-                image.pixels[at + 1] = g
-                image.pixels[at + 2] = b
-            }
+        for (at, db) in decibels.enumerated() {
+            let (r, g, b) = colours.rgb((db - dbMin) / (dbMax - dbMin))
+            image.pixels[at * 3] = r
+            image.pixels[at * 3 + 1] = g
+            image.pixels[at * 3 + 2] = b
         }
         return try image.encoded()
     }
 
-    /// `count` samples from `first` (zeros outside the recording), one channel or the mean.
-    private func mono(_ reader: any RecordingReader, from first: Int64, count: Int) throws(CodecError) -> [Float] {
-        var out = [Float](repeating: 0, count: count)
-        let lower = max(0, first), upper = min(reader.totalSamples, first + Int64(count))
-        guard upper > lower else { return out }
-        let buffer = try reader.extract(lower..<upper, as: .float32)
-        guard case .float32(let values) = buffer.samples else { return out }
-        let channels = reader.channelCount
-        let offset = Int(lower - first)
-        for frame in 0..<Int(upper - lower) {
-            if let channel {
-                out[offset + frame] = values[frame * channels + channel]
+    /// The dB of every pixel (row by row, the top row the highest frequencies) from FFTs of
+    /// the samples around each column's centre: the loudest bin of each row's band.
+    private func sampleDecibels(_ reader: any RecordingReader, rate: Double, workers: Int, readsAreRoundTrips: Bool) throws(CodecError) -> [Double] {
+        let fft = RealFFT.of(size: fftSize)
+        let window = (0..<fftSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(fftSize))) }
+        let gain = 2 / Double(window.reduce(0, +))
+        let half = Int64(fftSize / 2)
+        let firsts = (0..<width).map { column in
+            Int64(((start + (Double(column) + 0.5) * (end - start) / Double(width)) * rate).rounded()) - half
+        }
+        let spanFirst = firsts[0], spanCount = firsts[width - 1] - spanFirst + Int64(fftSize)
+        let spanPerColumn = readsAreRoundTrips ? max(4 * fftSize, SpectrumOverview.frameSamples) : fftSize
+        let closeTogether = (end - start) * rate / Double(width) <= Double(spanPerColumn)
+        var denseSpan: [Float]?
+        if closeTogether && spanCount * Int64(reader.channelCount) <= 1 << 23 {
+            // In pieces read side by side: decoding (and on object storage, fetching) the span is most of a tile's time.
+            let pieces = Int(max(1, min(Int64(workers), spanCount / 65_536)))
+            let read = Mutex([[Float]](repeating: [], count: pieces))
+            let channel = self.channel
+            try OwnThreads.forEach(pieces, workers: workers) { (piece) throws(CodecError) in
+                let from = spanCount * Int64(piece) / Int64(pieces), to = spanCount * Int64(piece + 1) / Int64(pieces)
+                let samples = try MonoSamples.read(reader, from: spanFirst + from, count: Int(to - from), channel: channel)
+                read.withLock { $0[piece] = samples }
+            }
+            denseSpan = read.withLock { $0.flatMap { $0 } }
+        }
+        let span = denseSpan
+        let columns = Mutex<[[Float]]>([[Float]](repeating: [], count: width))
+        let spec = self
+        try OwnThreads.forEach(width, workers: workers) { (column) throws(CodecError) in
+            let powers: [Float]
+            if let span {
+                powers = fft.maximumPowers(span, from: Int(firsts[column] - spanFirst), windows: 1, hop: spec.fftSize, window: window)
             } else {
-                var sum: Float = 0
-                for c in 0..<channels { sum += values[frame * channels + c] }
-                out[offset + frame] = sum / Float(channels)
+                let samples = try MonoSamples.read(reader, from: firsts[column], count: spec.fftSize, channel: spec.channel)
+                powers = fft.maximumPowers(samples, from: 0, windows: 1, hop: spec.fftSize, window: window)
+            }
+            columns.withLock { $0[column] = powers }
+        }
+        let binHz = rate / Double(fftSize)
+        let bins = rowRanges { bottom, top in
+            let first = max(0, Int((bottom / binHz).rounded()))
+            return first <= spec.fftSize / 2 ? first...min(spec.fftSize / 2, max(first, Int((top / binHz).rounded()))) : nil
+        }
+        return pixels(columns.withLock { $0 }, rows: bins) { 10 * log10(max(Double($0) * gain * gain, 1e-24)) }
+    }
+
+    /// The dB of every pixel from the overview's level whose rows are the largest that still
+    /// fit a column: the loudest row of the column's span in each row's bands.
+    private func overviewDecibels(_ overview: SpectrumOverview, rate: Double) throws(CodecError) -> [Double] {
+        let samplesPerColumn = (end - start) * rate / Double(width)
+        let level = (0..<overview.levelCount).last { Double(SpectrumOverview.rowSamples(level: $0)) <= samplesPerColumn } ?? 0
+        let rowSamples = Double(SpectrumOverview.rowSamples(level: level))
+        let wanted = Int((start * rate / rowSamples).rounded(.down))..<Int((end * rate / rowSamples).rounded(.up))
+        let (first, stored) = try overview.rows(wanted, of: level)
+        let storedRows = stored.count / SpectrumOverview.bands
+        let bandCount = SpectrumOverview.bands
+        let columns = (0..<width).map { column -> [UInt8] in
+            var loudest = [UInt8](repeating: 0, count: bandCount)
+            let from = (start + Double(column) * (end - start) / Double(width)) * rate / rowSamples
+            let to = (start + Double(column + 1) * (end - start) / Double(width)) * rate / rowSamples
+            let lower = Int(from.rounded(.down)), upper = max(lower + 1, Int(to.rounded(.up)))
+            for row in max(lower, first)..<max(max(lower, first), min(upper, first + storedRows)) {
+                for band in 0..<bandCount { loudest[band] = max(loudest[band], stored[(row - first) * bandCount + band]) }
+            }
+            return loudest
+        }
+        let bandHz = rate / 2 / Double(bandCount)
+        let bands = rowRanges { bottom, top in
+            let first = Int((bottom / bandHz).rounded(.down))
+            return first < bandCount ? first...min(bandCount - 1, max(first, Int((top / bandHz).rounded(.up)) - 1)) : nil
+        }
+        return pixels(columns, rows: bands) { SpectrumOverview.decibels($0) }
+    }
+
+    /// For each pixel row (the top one first), the indexes `index(bottom Hz, top Hz)` of the
+    /// values its band covers, nil for a band above the recording's frequencies.
+    private func rowRanges(_ index: (Double, Double) -> ClosedRange<Int>?) -> [ClosedRange<Int>?] {
+        (0..<height).map { row in
+            let top = highHz - Double(row) * (highHz - lowHz) / Double(height)
+            let bottom = highHz - Double(row + 1) * (highHz - lowHz) / Double(height)
+            return index(bottom, top)
+        }
+    }
+
+    /// The dB of the loudest of each column's values in each row's range (silence where a row
+    /// has none), row by row.
+    private func pixels<Value: Comparable>(_ columns: [[Value]], rows: [ClosedRange<Int>?], decibels: (Value) -> Double) -> [Double] {
+        var out = [Double](repeating: -.infinity, count: width * height)
+        for (row, range) in rows.enumerated() {
+            guard let range else { continue }
+            for (column, values) in columns.enumerated() where range.upperBound < values.count {
+                if let loudest = values[range].max() { out[row * width + column] = decibels(loudest) }
             }
         }
         return out
