@@ -53,13 +53,15 @@ public final class ArchiveSite: Sendable {
         return opened
     }
 
-    /// Every recording: id, device, site folder, start (ISO 8601 or null), seconds, rate, channels, source file.
+    /// Every recording: id, device, site (the folder that held its file), start (ISO 8601 or null), seconds, rate, channels, source file.
     public func recordingsJSON() async throws(CodecError) -> JSONValue {
         let archive = self.archive
         return try await Self.offloaded { () throws(CodecError) in
             .array(try archive.recordings().filter { $0.damage == nil }.map { summary in
                 let relative = summary.attributes[RecordingDescription.Key.source]?["relative_path"]?.stringValue ?? ""
-                let folder = relative.split(separator: "/").count > 1 ? relative.split(separator: "/").first.map(String.init) : nil
+                // The folder holding the file: a card or site folder of a deployment.
+                let parts = relative.split(separator: "/")
+                let folder = parts.count > 1 ? String(parts[parts.count - 2]) : nil
                 let object: [String: JSONValue] = [
                     "id": .string(summary.id), "device": summary.device.map(JSONValue.string) ?? .null, "site": folder.map(JSONValue.string) ?? .null,
                     "start": summary.startInstant.map { .string($0.text) } ?? .null, "local_start": summary.startTime.map(JSONValue.string) ?? .null,

@@ -78,7 +78,7 @@ function audioURL() {
 function open(recording, at) {
   current = recording; drawn = []; viewStart = 0;
   secondsPerPixel = Math.pow(2, Math.ceil(Math.log2(recording.seconds / view.clientWidth)));
-  if (at !== undefined) { secondsPerPixel = Math.min(secondsPerPixel, 1 / 64); viewStart = Math.max(0, at - view.clientWidth * secondsPerPixel / 2); }
+  if (at !== undefined) { secondsPerPixel = Math.min(secondsPerPixel, 1 / 64); viewStart = Math.max(0, Math.min(at, recording.seconds) - view.clientWidth * secondsPerPixel / 2); }
   for (const img of [...view.querySelectorAll("img")]) img.remove();
   document.getElementById("recording").value = recording.id; render();
 }
