@@ -18,6 +18,14 @@ def aimport_binary() -> str:
     return str(ROOT / ".build" / "debug" / "aimport")
 
 
+def serve(aimport: str, store: str) -> tuple:
+    """Starts `aimport serve --port 0` on `store`; returns the process and the address it prints."""
+    server = subprocess.Popen([aimport, "serve", "--store", store, "--port", "0"], stdout=subprocess.PIPE, text=True)
+    line = server.stdout.readline()
+    assert line.startswith("aimport serve: http://127.0.0.1:"), line
+    return server, line.split(": ", 1)[1].strip()
+
+
 def sox(*arguments: str) -> None:
     subprocess.run(["sox", "-R", "-n", *arguments], check=True, capture_output=True)
 

@@ -1,6 +1,6 @@
 """`aimport serve` in a real browser (Debian's chromium, headless, driven by Selenium): the page
-loads the recordings, requests spectrogram tiles only for what is on screen, and every tile it
-shows decodes; zooming asks for the new view's tiles only. The timeline of a 30-day deployment
+loads the recordings, requests spectrogram tiles only for what is on screen, every tile it
+shows decodes, and its screenshot shows a sweep at the height of the source's frequency; zooming asks for the new view's tiles only. The timeline of a 30-day deployment
 zooms and pans without asking the server for anything, draws only the recordings in its window
 and shows a gap as a gap. Skipped where chromium is missing."""
 import datetime
@@ -8,14 +8,10 @@ import shutil
 import subprocess
 import time
 
+import numpy
 import pytest
-
-
-def serve(aimport, store):
-    server = subprocess.Popen([aimport, "serve", "--store", store, "--port", "0"], stdout=subprocess.PIPE, text=True)
-    line = server.stdout.readline()
-    assert line.startswith("aimport serve: http://127.0.0.1:"), line
-    return server, line.split(": ", 1)[1].strip()
+from conftest import serve
+from test_spectrogram_reference import png_pixels
 
 
 @pytest.fixture
@@ -142,7 +138,7 @@ def test_the_timeline_of_a_month_zooms_and_pans_drawing_only_what_is_in_view(dep
         driver.quit()
 
 
-def test_the_page_requests_only_visible_tiles_and_shows_them(served):
+def test_the_page_requests_only_visible_tiles_and_shows_them(served, tmp_path):
     driver = chromium()
     try:
         driver.get(served)
@@ -161,6 +157,30 @@ def test_the_page_requests_only_visible_tiles_and_shows_them(served):
         assert shown and all(t["natural"] == 256 for t in shown)
         assert all(-256 < t["left"] < t["width"] for t in shown), "a tile off screen was placed"
         assert sorted(set(requested())) == sorted(served.rstrip("/") + t["src"] for t in shown)
+
+        # The screenshot shows the sweep at its height in each column: the brightest pixel of a column
+        # is where the source's loudest frequency at that instant (numpy's FFT of the file) lies on the 0-48 kHz axis.
+        soundfile = pytest.importorskip("soundfile")
+        source, rate = soundfile.read(str(tmp_path / "20250416_043000.wav"))
+
+        def loudest_hz(seconds):
+            first = int(seconds * rate) - 2048
+            return numpy.argmax(numpy.abs(numpy.fft.rfft(source[first:first + 4096] * numpy.hanning(4096)))) * rate / 4096
+
+        box = driver.execute_script("""const r = document.getElementById('view').getBoundingClientRect();
+            return {left: r.left, top: r.top, width: r.width, height: r.height, start: viewStart, spp: secondsPerPixel, dpr: devicePixelRatio};""")
+        assert box["dpr"] == 1
+        screen = png_pixels(driver.get_screenshot_as_png())[:, :, :3].sum(axis=2)
+        view = screen[int(box["top"]):int(box["top"] + box["height"]), int(box["left"]):int(box["left"] + box["width"])]
+        misplaced, columns = 0, 0
+        for x in range(0, view.shape[1], 7):
+            seconds = box["start"] + (x + 0.5) * box["spp"]
+            if not 1 < seconds < 119:
+                continue
+            expected = (1 - loudest_hz(seconds) / 48000) * box["height"]
+            columns += 1
+            misplaced += abs(int(view[:, x].argmax()) - expected) > 3
+        assert columns > 50 and misplaced <= columns // 20, f"{misplaced} of {columns} columns show the sweep elsewhere"
 
         for _ in range(4):
             driver.find_element("id", "zoomIn").click()
