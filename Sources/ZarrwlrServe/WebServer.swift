@@ -7,7 +7,7 @@ import ZarrStore
 
 /// The HTTP face of an ``ArchiveSite`` (Hummingbird): the page at `/` and its JSON and binary
 /// endpoints (docs/SERVE.md). A bad request gets a JSON `{"error": ...}` with 400 (a bad
-/// parameter), 404 (no such recording or layer) or 409 (a layer that exists).
+/// parameter or an unknown recording id), 404 (no such layer) or 409 (a layer that exists).
 public enum WebServer {
     /// Serves `site` on `host:port` (port 0: one the system picks) until the process is told
     /// to stop (SIGINT, SIGTERM); `announce` gets the address once the server listens.
