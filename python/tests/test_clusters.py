@@ -18,14 +18,12 @@ import zarrwlr
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def proxied_s3(tmp_path_factory):
-    """AWS_ENDPOINT_URL pointing at a logging proxy in front of the S3 server for the module's
-    tests (worker processes started meanwhile inherit it); yields the request log's path."""
+def start_proxy(folder, rules):
+    """The fault proxy (Tests/.../s3_fault_proxy.py) in front of the S3 server with schedule
+    `rules`: its process, its endpoint URL and its request log's path."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     assert endpoint and os.environ.get("ZARRWLR_S3_BUCKET"), "no S3 test server: run through ./scripts/test"
-    folder = tmp_path_factory.mktemp("proxy")
-    (folder / "schedule.json").write_text("[]")
+    (folder / "schedule.json").write_text(json.dumps(rules))
     log, port_file = folder / "log.jsonl", folder / "port"
     proxy = subprocess.Popen([sys.executable, str(ROOT / "Tests/ZarrwlrArchiveTests/s3_fault_proxy.py"), endpoint.rsplit(":", 1)[1],
                               str(folder / "schedule.json"), str(log), str(port_file), "--lifetime", "1200"])
@@ -33,7 +31,16 @@ def proxied_s3(tmp_path_factory):
         if port_file.exists():
             break
         time.sleep(0.02)
-    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port_file.read_text()}"
+    return proxy, f"http://127.0.0.1:{port_file.read_text()}", log
+
+
+@pytest.fixture(scope="module")
+def proxied_s3(tmp_path_factory):
+    """AWS_ENDPOINT_URL pointing at a logging proxy in front of the S3 server for the module's
+    tests (worker processes started meanwhile inherit it); yields the request log's path."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    proxy, proxied, log = start_proxy(tmp_path_factory.mktemp("proxy"), [])
+    os.environ["AWS_ENDPOINT_URL"] = proxied
     try:
         yield log
     finally:
@@ -153,3 +160,62 @@ def test_a_dask_cluster_on_s3_imports_each_file_once_and_reads_what_read_gives(p
             assert np.array_equal(values, archive[id].read(0, 8000, dtype="int16"))
         with pytest.raises(zarrwlr.NotFound):
             zarrwlr.dask.recording_array(f"s3://no-such-bucket-zarrwlr/{uuid.uuid4().hex}", "0")
+
+
+def test_workers_killed_during_a_dask_import_leave_each_file_once_and_nothing_half_visible(proxied_s3, field_files, tmp_path):
+    """Every worker process is killed (SIGKILL) while one of them waits for the answer to a
+    recording's commit (a conditional PUT of its zarr.json, which the proxy forwards and answers
+    only 8 s later): Dask retries the killed tasks on the restarted workers. Each file must then be
+    in the archive once (a commit that landed unanswered is found again, not repeated), no other
+    recording may be listed, every recording must read as its source, and `aimport gc` must
+    leave nothing of the dead importers."""
+    distributed = pytest.importorskip("distributed")
+    soundfile = pytest.importorskip("soundfile")
+    import signal
+    import threading
+    import zarrwlr.dask
+    paths, bad = field_files
+    rules = [{"method": "PUT", "key": "/[0-9]+/zarr.json$", "header": "if-none-match", "action": "delay", "delay_ms": 8000, "times": 1}]
+    proxy, proxied, log = start_proxy(tmp_path, rules)
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    os.environ["AWS_ENDPOINT_URL"] = proxied
+    store = new_store("killed")
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                distributed.Client(cluster) as client:
+            outcome = []
+            running = threading.Thread(target=lambda: outcome.append(zarrwlr.dask.import_files(client, paths + [bad], store)))
+            running.start()
+            for _ in range(600):
+                if any(json.loads(line)["action"] == "delay" for line in open(log)):
+                    break
+                time.sleep(0.05)
+            else:
+                raise AssertionError("no commit reached the server")
+            killed = client.run(os.getpid)
+            for pid in killed.values():
+                os.kill(pid, signal.SIGKILL)
+            running.join(timeout=300)
+            assert outcome, "the import did not finish after its workers were killed"
+            assert set(client.run(os.getpid).values()).isdisjoint(killed.values()), "the workers were not replaced"
+        ids, errors = outcome[0]
+        check_each_file_once(store, paths, bad, ids, errors)
+        archive = zarrwlr.Archive(store)
+        for path, id in zip(paths, ids):
+            source, _ = soundfile.read(path, dtype="int16")
+            assert np.array_equal(archive[id].read(0, len(source), dtype="int16"), source)
+        gc = subprocess.run([str(ROOT / ".build" / "debug" / "aimport"), "gc", "--store", store], capture_output=True, text=True)
+        assert gc.returncode == 0, gc.stderr
+        prefix = store[len("s3://"):].split("/", 1)[1]
+        obstore = pytest.importorskip("obstore")
+        from obstore.store import S3Store
+        bucket = S3Store(os.environ["ZARRWLR_S3_BUCKET"], endpoint=endpoint, client_options={"allow_http": True}, region="us-east-1",
+                         access_key_id=os.environ["AWS_ACCESS_KEY_ID"], secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"])
+        keys = [entry["path"] for batch in obstore.list(bucket, prefix=prefix + "/") for entry in batch]
+        tops = {key[len(prefix) + 1:].split("/")[0] for key in keys}
+        assert tops - {".zarrwlr", "zarr.json"} == set(ids), tops
+        assert len(zarrwlr.Archive(store).recordings()) == 16
+    finally:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        proxy.kill()
+        proxy.wait()
