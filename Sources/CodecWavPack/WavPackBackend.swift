@@ -155,18 +155,12 @@ public struct WavPackBackend: TemplatedImport {
     private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> WrittenStream {
         let asFloat = reader.encoding != .integer
         let mode = options.choice("mode", of: Self.self)
-        let encoder = try StreamEncoder(into: writer, settings: .init(
+        let settings = StreamEncoder.Settings(
             sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: asFloat ? 32 : reader.bitsPerSample,
-            isFloat: asFloat, totalSamplesEstimate: reader.declaredFrames, modeFlags: StreamEncoder.modes[mode] ?? 0))
-        var frames: Int64 = 0
-        while true {
-            var block = try reader.readSegment(frames: 16_384, floatBitPatterns: asFloat)
-            let n = block.count / reader.channelCount
-            if n == 0 { break }
-            try encoder.encode(&block, frames: n)
-            frames += Int64(n)
-        }
-        try encoder.finish()
+            isFloat: asFloat, totalSamplesEstimate: reader.declaredFrames, modeFlags: StreamEncoder.modes[mode] ?? 0)
+        // The parameters are checked (and refused with their reason) before any sample is read.
+        _ = try StreamEncoder(settings: settings)
+        let frames = try WavPack.ParallelStreamEncoder(settings: settings, workers: options.workers).encode(reader, into: writer)
         var warnings: [String] = []
         if frames < reader.declaredFrames {
             warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")

@@ -2,10 +2,10 @@ internal import CWavPack
 import CodecCore
 
 extension WavPack {
-    /// Encodes interleaved PCM losslessly with libwavpack straight into a blob: integers of
-    /// 8-32 bits and 32-bit floats (as their bit patterns, float_norm_exp 127, which WavPack
-    /// stores exactly), up to 4096 channels in one stream. libwavpack hands over whole blocks;
-    /// the first is patched at the end with the total sample count (as the wavpack CLI does).
+    /// Encodes interleaved PCM losslessly with libwavpack into memory: integers of 8-32 bits
+    /// and 32-bit floats (as their bit patterns, float_norm_exp 127, which WavPack stores
+    /// exactly), up to 4096 channels in one stream. libwavpack hands over whole blocks, numbered
+    /// from sample 0 (``ParallelStreamEncoder`` renumbers those of later segments).
     ///
     /// Owns one libwavpack context, closed in `deinit`; not Sendable. libwavpack calls back
     /// with this object unretained: it owns the context, so it is alive during every call.
@@ -27,12 +27,11 @@ extension WavPack {
         static let maximumChannels = 4096
 
         private var context: OpaquePointer?
-        private let blob: BlobWriter
-        private var failure: CodecError?
-        private var firstBlock: [UInt8]?
+        /// The blocks written so far.
+        private var output: [UInt8] = []
         private let channelCount: Int
 
-        init(into blob: BlobWriter, settings: Settings) throws(CodecError) {
+        init(settings: Settings) throws(CodecError) {
             guard (1...Self.maximumChannels).contains(settings.channelCount) else {
                 throw CodecError(.unsupported, "WavPack stores 1 to \(Self.maximumChannels) channels, not \(settings.channelCount)", codec: WavPack.codecID)
             }
@@ -42,7 +41,6 @@ extension WavPack {
             guard (1...0x7FFF_FFFF).contains(settings.sampleRate) else {
                 throw CodecError(.unsupported, "\(settings.sampleRate) Hz is not a sample rate WavPack stores", codec: WavPack.codecID)
             }
-            self.blob = blob
             channelCount = settings.channelCount
             // libwavpack passes the id back to the block output: this object, unretained.
             guard let context = WavpackOpenFileOutput(encoderBlockOutput, Unmanaged.passUnretained(self).toOpaque(), nil) else {
@@ -76,31 +74,20 @@ extension WavPack {
             try check(ok != 0)
         }
 
-        /// Flushes the last block and patches the first with the total sample count.
-        func finish() throws(CodecError) {
+        /// Flushes the last block; returns every block.
+        func finish() throws(CodecError) -> [UInt8] {
             try check(WavpackFlushSamples(context) != 0)
-            guard var first = firstBlock else { return }
-            first.withUnsafeMutableBytes { WavpackUpdateNumSamples(context, $0.baseAddress) }
-            let end = blob.position
-            try blob.seek(to: 0)
-            var failure: CodecError?
-            first.withUnsafeBytes { raw in
-                do throws(CodecError) { try blob.write(raw) } catch { failure = error }
-            }
-            if let failure { throw failure }
-            try blob.seek(to: end)
+            return output
         }
 
         private func check(_ ok: Bool) throws(CodecError) {
-            if let failure { throw failure }
             guard ok else {
                 throw CodecError(.library, "libwavpack encoder failed: \(String(cString: WavpackGetErrorMessage(context)))", codec: WavPack.codecID)
             }
         }
 
         fileprivate func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
-            if firstBlock == nil { firstBlock = Array(bytes) }
-            do throws(CodecError) { try blob.write(bytes) } catch { failure = error; return false }
+            output.append(contentsOf: bytes)
             return true
         }
     }

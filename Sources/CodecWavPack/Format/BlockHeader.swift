@@ -63,7 +63,8 @@ extension WavPack {
             // Every flag bit has a meaning in WavPack 5 (bit 27 is to be ignored, 28 flags a checksum).
             let flags = le32(24)
             let totalLow = le32(12)
-            let total: Int64? = totalLow == 0xFFFF_FFFF ? nil : Int64(bytes[11]) << 32 | Int64(totalLow)
+            // wavpack.h's GET_TOTAL_SAMPLES: above 2^32 - 2 the stored count skips the value meaning "unknown".
+            let total: Int64? = totalLow == 0xFFFF_FFFF ? nil : (Int64(bytes[11]) << 32) + Int64(totalLow) - Int64(bytes[11])
             return .success(BlockHeader(
                 size: chunkSize + 8, version: version, blockIndex: Int64(bytes[10]) << 32 | Int64(le32(16)), blockSamples: Int(samples),
                 totalSamples: total, flags: flags, crc: le32(28)))

@@ -27,9 +27,7 @@ extension WavPack {
                 if id & 0x3F == 0x2F {
                     guard id & 0x40 == 0, size == 2 || size == 4 else { return .structure }
                     // The checksum covers the words up to this sub-block's own header.
-                    let words = (position - (id & 0x80 != 0 ? 4 : 2)) / 2
-                    var sum: UInt32 = 0xFFFF_FFFF
-                    for k in 0..<words { sum = sum &* 3 &+ UInt32(block[2 * k]) &+ UInt32(block[2 * k + 1]) << 8 }
+                    let sum = checksum(block, words: (position - (id & 0x80 != 0 ? 4 : 2)) / 2)
                     let stored = (0..<size).reduce(UInt32(0)) { $0 | UInt32(block[position + $1]) << (8 * $1) }
                     let expected = size == 4 ? sum : (sum ^ sum >> 16) & 0xFFFF
                     guard stored == expected else { return .checksum }
@@ -39,6 +37,13 @@ extension WavPack {
             }
             guard position == header.size else { return .structure }
             return header.flags & 0x1000_0000 != 0 && !checksumPassed ? .checksum : nil
+        }
+
+        /// The block checksum of the first `words` 16-bit words of `block`.
+        static func checksum(_ block: UnsafeRawBufferPointer, words: Int) -> UInt32 {
+            var sum: UInt32 = 0xFFFF_FFFF
+            for k in 0..<words { sum = sum &* 3 &+ UInt32(block[2 * k]) &+ UInt32(block[2 * k + 1]) << 8 }
+            return sum
         }
     }
 }
