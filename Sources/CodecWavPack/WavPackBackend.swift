@@ -40,7 +40,12 @@ public struct WavPackBackend: TemplatedImport {
     public func indexStream(
         _ blob: BlobReader, written: WrittenStream, source: ImportSource, in group: ZarrGroup, options: ImportOptions
     ) async throws(CodecError) -> IndexedStream {
-        let (index, report) = try await buildIndex(of: blob, options: options.indexOptions)
+        let index: WavPack.FrameIndex, report: IndexReport
+        if let encoders = try encodersIndex(of: blob, written: written) {
+            (index, report) = encoders
+        } else {
+            (index, report) = try await buildIndex(of: blob, options: options.indexOptions)
+        }
         guard index.count > 0 else {
             throw CodecError(.corrupt, "no intact WavPack frame in the stream", codec: Self.codecID, file: source.path)
         }
@@ -160,7 +165,7 @@ public struct WavPackBackend: TemplatedImport {
             isFloat: asFloat, totalSamplesEstimate: reader.declaredFrames, modeFlags: StreamEncoder.modes[mode] ?? 0)
         // The parameters are checked (and refused with their reason) before any sample is read.
         _ = try StreamEncoder(settings: settings)
-        let frames = try WavPack.ParallelStreamEncoder(settings: settings, workers: options.workers).encode(reader, into: writer)
+        let (frames, encodedFrames) = try WavPack.ParallelStreamEncoder(settings: settings, workers: options.workers).encode(reader, into: writer)
         var warnings: [String] = []
         if frames < reader.declaredFrames {
             warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")
@@ -172,6 +177,21 @@ public struct WavPackBackend: TemplatedImport {
             "library": .string("libwavpack " + WavPackLibrary.version), "mode": .string(mode), "sample_format": .string(asFloat ? "float" : "int"),
             "decoded_from_lossy": .bool(reader.encoding == .lossy),
         ]
-        return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings)
+        return WrittenStream(copiedVerbatim: false, encoding: encoding, warnings: warnings, encodedFrames: encodedFrames)
+    }
+
+    /// The index of a stream this import encoded, from the encoder's blocks
+    /// (``WavPack/ParallelStreamEncoder``), when they cover the blob exactly; nil otherwise
+    /// (then the blob is scanned). The channel count is the first frame's, as libwavpack decodes it.
+    func encodersIndex(of blob: BlobReader, written: WrittenStream) throws(CodecError) -> (WavPack.FrameIndex, IndexReport)? {
+        guard !written.copiedVerbatim, let frames = written.encodedFrames, frames.count > 0, frames.isContiguous(from: 0, to: blob.length) else { return nil }
+        var index = WavPack.FrameIndex()
+        index.byteOffsets = frames.byteOffsets
+        index.frameSizes = frames.sizes
+        index.firstSamples = frames.firstSamples
+        index.sampleCounts = zip(frames.firstSamples, frames.firstSamples.dropFirst() + [frames.totalSamples]).map { $1 - $0 }
+        index.totalSamples = frames.totalSamples
+        index.channelCount = try WavPack.FrameDecoder(frames: try blob.read(index.byteOffsets[0]..<index.byteOffsets[0] + index.frameSizes[0])).channelCount
+        return (index, IndexReport(entries: index.count, totalSamples: index.totalSamples, rejected: [:], scannedBytes: 0))
     }
 }

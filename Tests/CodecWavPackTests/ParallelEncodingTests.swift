@@ -9,7 +9,8 @@ import ZarrStore
 /// A long source is encoded in segments on several cores, each by a libwavpack context of its
 /// own, and joined into one stream: the same bytes for any number of workers, every block's
 /// index and checksum right (wvunpack verifies and decodes it to the source's samples), the
-/// size within 0.2 % of the wavpack tool's single encoder over the whole file.
+/// index made from the encoder's blocks equal to a scan, the size within 0.2 % of the wavpack
+/// tool's single encoder over the whole file.
 @Suite struct ParallelEncodingTests {
     struct Source: Sendable, CustomStringConvertible {
         var rate: Int, bits: Int, channels: Int, frames: Int, float = false
@@ -41,8 +42,12 @@ import ZarrStore
             options.workers = workers
             let report = try await WavPackBackend().importToZarr(from: ImportSource.checksummed(wav), into: group, options: options)
             #expect(report.totalSamples == Int64(source.frames))
-            let blob = try BlobReader(try ZarrGroup.open(in: store, at: "0").array(RecordingLayout.blobArrayName))
+            let stored = try ZarrGroup.open(in: store, at: "0")
+            let blob = try BlobReader(try stored.array(RecordingLayout.blobArrayName))
             streams.append(try blob.read(0..<blob.length))
+            // The index came from the encoder's blocks and agrees with a scan of the stream.
+            let (scanned, _) = try await WavPackBackend().buildIndex(of: blob, options: IndexOptions())
+            #expect(try WavPack.FrameIndex.load(from: stored) == scanned, "\(source), \(workers) workers")
         }
         #expect(streams[1] == streams[0] && streams[2] == streams[0], "\(source): the stream depends on the number of workers")
 

@@ -7,7 +7,8 @@ extension WavPack {
     /// own (``StreamEncoder``; WavPack blocks decode on their own, each carrying its decorrelation
     /// state), its blocks moved to the segment's place in the stream (block index and checksum
     /// rewritten, ``BlockRenumbering``) and appended in order; the first block gets the total at
-    /// the end. Segment boundaries depend on the channel count only, so the bytes are the same
+    /// the end. The blocks' headers go through the index's ``FrameSequencer`` as they are
+    /// written, so the stream's index comes from the encoder, without reading the blob back. Segment boundaries depend on the channel count only, so the bytes are the same
     /// whatever the number of workers; each segment starts libwavpack's adaptation afresh, which
     /// costs a little compression (measured in docs/BENCHMARKS.md).
     struct ParallelStreamEncoder {
@@ -17,12 +18,14 @@ extension WavPack {
         /// Frames per segment: about 2^21 samples over all channels (8 MiB of samples in memory).
         static func segmentFrames(channels: Int) -> Int { max(1, (1 << 21) / max(1, channels)) }
 
-        /// Encodes all that `reader` holds into `blob`; returns the frames read.
-        func encode(_ reader: PCMFileReader, into blob: BlobWriter) throws(CodecError) -> Int64 {
+        /// Encodes all that `reader` holds into `blob`; returns the frames read and where the
+        /// frames lie (nil if the blocks did not sequence into frames holding every sample).
+        func encode(_ reader: PCMFileReader, into blob: BlobWriter) throws(CodecError) -> (frames: Int64, encoded: EncodedFrames?) {
             let settings = self.settings
             let segmentFrames = Self.segmentFrames(channels: settings.channelCount)
             var frames: Int64 = 0
             var firstBlock: [UInt8]?
+            var sequencer = FrameSequencer(streamStart: 0)
             try SegmentedEncoding<[UInt8]>(workers: max(1, workers)).run(
                 next: { _ throws(CodecError) in
                     let samples = try reader.readSegment(frames: segmentFrames, floatBitPatterns: settings.isFloat)
@@ -38,8 +41,10 @@ extension WavPack {
                     return blocks
                 },
                 append: { blocks throws(CodecError) in
-                    if firstBlock == nil, let header = blocks.withUnsafeBytes({ try? BlockHeader.parse($0).get() }), header.size <= blocks.count {
-                        firstBlock = Array(blocks[..<header.size])
+                    let base = blob.position
+                    for (offset, header) in try BlockHeader.blocks(in: blocks) {
+                        if firstBlock == nil { firstBlock = Array(blocks[offset..<offset + header.size]) }
+                        try sequencer.accept(BlockCandidate(offset: base + Int64(offset), header: header))
                     }
                     try write(blocks, to: blob)
                 })
@@ -50,7 +55,13 @@ extension WavPack {
                 try write(first, to: blob)
                 try blob.seek(to: end)
             }
-            return frames
+            let index = try sequencer.finish()
+            guard sequencer.rejected.total == 0, index.totalSamples == frames else { return (frames, nil) }
+            var encoded = EncodedFrames()
+            for row in 0..<index.count {
+                encoded.add(at: index.byteOffsets[row], bytes: Int(index.frameSizes[row]), samples: Int(index.sampleCounts[row]))
+            }
+            return (frames, encoded)
         }
 
         private func write(_ bytes: [UInt8], to blob: BlobWriter) throws(CodecError) {

@@ -1,3 +1,5 @@
+import CodecCore
+
 extension WavPack {
     /// The 32-byte header that starts every WavPack block ("wvpk"; WavPack 5 file format).
     ///
@@ -68,6 +70,25 @@ extension WavPack {
             return .success(BlockHeader(
                 size: chunkSize + 8, version: version, blockIndex: Int64(bytes[10]) << 32 | Int64(le32(16)), blockSamples: Int(samples),
                 totalSamples: total, flags: flags, crc: le32(28)))
+        }
+
+        /// The blocks of `bytes`, a run of whole blocks as libwavpack writes them: each one's
+        /// offset and header.
+        /// - Throws: ``CodecError/Code/library`` when a block does not parse or is cut off.
+        static func blocks(in bytes: [UInt8]) throws(CodecError) -> [(offset: Int, header: BlockHeader)] {
+            var found: [(offset: Int, header: BlockHeader)] = []
+            var at = 0
+            while at < bytes.count {
+                let parsed = bytes.withUnsafeBytes { raw in
+                    raw[at...].starts(with: Array("wvpk".utf8)) ? parse(UnsafeRawBufferPointer(rebasing: raw[at...])) : .failure(.truncated)
+                }
+                guard case .success(let header) = parsed, at + header.size <= bytes.count else {
+                    throw CodecError(.library, "libwavpack wrote a block that does not parse at byte \(at)", codec: WavPack.codecID)
+                }
+                found.append((at, header))
+                at += header.size
+            }
+            return found
         }
     }
 }

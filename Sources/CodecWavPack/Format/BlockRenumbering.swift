@@ -39,17 +39,9 @@ extension WavPack {
         private static func forEachBlock(
             in bytes: inout [UInt8], _ change: (inout [UInt8], Int, BlockHeader) throws(CodecError) -> Void
         ) throws(CodecError) {
-            var at = 0
-            while at < bytes.count {
-                let parsed = bytes.withUnsafeBytes { raw in
-                    raw[at...].starts(with: Array("wvpk".utf8)) ? BlockHeader.parse(UnsafeRawBufferPointer(rebasing: raw[at...])) : .failure(.truncated)
-                }
-                guard case .success(let header) = parsed, at + header.size <= bytes.count else {
-                    throw CodecError(.library, "libwavpack wrote a block that does not parse at byte \(at)", codec: WavPack.codecID)
-                }
+            for (at, header) in try BlockHeader.blocks(in: bytes) {
                 try change(&bytes, at, header)
                 try rewriteChecksum(ofBlockAt: at, size: header.size, in: &bytes)
-                at += header.size
             }
         }
 
