@@ -34,8 +34,12 @@ extension WavPack {
                 },
                 encode: { number, samples throws(CodecError) in
                     let encoder = try StreamEncoder(settings: settings)
-                    var segment = samples
-                    try encoder.encode(&segment, frames: samples.count / settings.channelCount)
+                    // libwavpack takes a mutable buffer: pieces of the segment are copied to it.
+                    let piece = 65_536 * settings.channelCount
+                    for start in stride(from: 0, to: samples.count, by: piece) {
+                        var part = Array(samples[start..<min(samples.count, start + piece)])
+                        try encoder.encode(&part, frames: part.count / settings.channelCount)
+                    }
                     var blocks = try encoder.finish()
                     try BlockRenumbering.shiftIndexes(in: &blocks, by: Int64(number) * Int64(segmentFrames))
                     return blocks
