@@ -1,5 +1,6 @@
 """Fixtures: an archive made by the `aimport` CLI from sox-made sources (so the references are
 the sources as soundfile decodes them, and `aimport extract`)."""
+import contextlib
 import os
 import shutil
 import subprocess
@@ -18,12 +19,17 @@ def aimport_binary() -> str:
     return str(ROOT / ".build" / "debug" / "aimport")
 
 
-def serve(aimport: str, store: str) -> tuple:
-    """Starts `aimport serve --port 0` on `store`; returns the process and the address it prints."""
+@contextlib.contextmanager
+def serving(aimport: str, store: str):
+    """`aimport serve --port 0` on `store` while the block runs; gives the address it prints."""
     server = subprocess.Popen([aimport, "serve", "--store", store, "--port", "0"], stdout=subprocess.PIPE, text=True)
-    line = server.stdout.readline()
-    assert line.startswith("aimport serve: http://127.0.0.1:"), line
-    return server, line.split(": ", 1)[1].strip()
+    try:
+        line = server.stdout.readline()
+        assert line.startswith("aimport serve: http://127.0.0.1:"), line
+        yield line.split(": ", 1)[1].strip()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def sox(*arguments: str) -> None:

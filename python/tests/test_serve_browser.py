@@ -10,7 +10,7 @@ import time
 
 import numpy
 import pytest
-from conftest import serve
+from conftest import serving
 from test_spectrogram_reference import png_pixels
 
 
@@ -20,12 +20,8 @@ def served(aimport, tmp_path):
     subprocess.run(["sox", "-R", "-n", "-r", "96000", "-b", "16", "-c", "1", str(wav), "synth", "120", "sine", "2000-30000"], check=True)
     store = str(tmp_path / "s.zarr")
     subprocess.run([aimport, "import", "--store", store, str(wav)], check=True, capture_output=True)
-    server, address = serve(aimport, store)
-    try:
+    with serving(aimport, store) as address:
         yield address
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 # Two sites, four 2 s recordings a day from 1 April 2025 for 30 days, none on days 10 to 12.
@@ -43,12 +39,8 @@ def deployment(aimport, tmp_path):
         shutil.copy(source, folder / f"{start:%Y%m%d_%H%M%S}.wav")
     store = str(tmp_path / "season.zarr")
     subprocess.run([aimport, "import", "--store", store, "--allow-duplicate", "--timezone", "UTC", str(tmp_path / "cards")], check=True, capture_output=True)
-    server, address = serve(aimport, store)
-    try:
+    with serving(aimport, store) as address:
         yield address
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def chromium():

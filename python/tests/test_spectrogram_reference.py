@@ -11,7 +11,7 @@ import zlib
 
 import numpy
 import pytest
-from conftest import serve
+from conftest import serving
 
 
 def png_pixels(data: bytes) -> numpy.ndarray:
@@ -70,14 +70,10 @@ def test_tile_pixels_equal_numpy_spectrogram_of_the_same_samples(aimport, tmp_pa
     store = str(tmp_path / "s.zarr")
     subprocess.run([aimport, "import", "--store", store, str(wav)], check=True, capture_output=True)
     start, end, width, height, fft, low, high = 0.0, 2.5, 64, 100, 1024, 500.0, 12000.0
-    server, address = serve(aimport, store)
-    try:
+    with serving(aimport, store) as address:
         url = f"{address}api/tile?recording=0&start={start}&end={end}&width={width}&height={height}&fft={fft}&low={low}&high={high}&colours=grey&db_min=-100&db_max=0"
         with urllib.request.urlopen(url) as answer:
             shown = png_pixels(answer.read())[:, :, 0]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     samples = pcm.astype("float64") / 32768
     window = 0.5 - 0.5 * numpy.cos(2 * numpy.pi * numpy.arange(fft) / fft)
