@@ -46,7 +46,11 @@ enum CurlExchange {
 
     /// Idle easy handles, each with its connection cache.
     private static let pool = Mutex<[IdleHandle]>([])
-    private static let poolLimit = 32
+    /// More than the requests the library keeps in flight at once (a batch read's 64 workers,
+    /// upload threads): a handle given back beyond it is closed with its connection, and the
+    /// next request pays a new one (with 32, 64 workers reading through 20 ms per answer made
+    /// 92 reads/s; with 128, 421/s: docs/BENCHMARKS.md).
+    private static let poolLimit = 128
 
     private static func takeHandle() -> UnsafeMutableRawPointer? {
         if let idle = pool.withLock({ $0.popLast() }) { return idle.pointer }
