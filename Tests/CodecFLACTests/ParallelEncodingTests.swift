@@ -11,8 +11,8 @@ import ZarrStore
 /// size): the stored stream must be that file byte for byte, whatever the number of workers.
 @Suite struct ParallelEncodingTests {
     struct Source: Sendable, CustomStringConvertible {
-        var rate: Int, bits: Int, channels: Int, frames: Int
-        var description: String { "\(rate) Hz, \(bits)-bit, \(channels) ch, \(frames) frames" }
+        var rate: Int, bits: Int, channels: Int, frames: Int, blockSize = 4096
+        var description: String { "\(rate) Hz, \(bits)-bit, \(channels) ch, \(frames) frames in blocks of \(blockSize)" }
     }
 
     static let sources: [Source] = [
@@ -27,19 +27,20 @@ import ZarrStore
         Source(rate: 16_000, bits: 16, channels: 1, frames: 524_289),
         // Shorter than one block.
         Source(rate: 48_000, bits: 16, channels: 2, frames: 1_000),
-        // More than 2,048 frames: frame numbers of three bytes.
-        Source(rate: 384_000, bits: 16, channels: 1, frames: 9_000_000),
+        // More than 2,048 frames: frame numbers of three bytes (small blocks keep the source short).
+        Source(rate: 384_000, bits: 16, channels: 1, frames: 600_001, blockSize: 256),
     ]
 
     @Test(arguments: sources)
     func theStreamIsTheFlacToolsWhateverTheWorkers(_ source: Source) async throws {
         let folder = TemporaryFolder()
         let wav = try FLACFixtures.wav(in: folder, rate: source.rate, bits: source.bits, channels: source.channels, frames: source.frames)
-        let reference = try FLACFixtures.flacFile(from: wav, in: folder, arguments: ["-5", "--blocksize=4096", "--no-padding", "--no-seektable", "--channel-map=none"])
+        let reference = try FLACFixtures.flacFile(from: wav, in: folder, arguments: ["-5", "--blocksize=\(source.blockSize)", "--no-padding", "--no-seektable", "--channel-map=none"])
         let expected = try Self.streamInfoAndFrames(try [UInt8](Data(contentsOf: URL(fileURLWithPath: reference))))
         for workers in [1, 2, 5] {
             var options = ImportOptions()
             options.workers = workers
+            options.codecSettings[FLAC.codecID] = ["block-size": String(source.blockSize)]
             let run = TemporaryFolder()
             let (group, report) = try await FLACFixtures.importFile(wav, in: run, options: options)
             let blob = try BlobReader(try group.array(RecordingLayout.blobArrayName))

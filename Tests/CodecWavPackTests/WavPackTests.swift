@@ -121,9 +121,11 @@ import ZarrStore
     func parallelIndexEqualsSequential(_ chunkBytes: Int) async throws {
         let folder = TemporaryFolder()
         let wav = folder.path + "/source.wav"
-        try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "48000", "-b", "16", "-c", "4", wav, "synth", chunkBytes < 10 ? "0.1" : "3", "pinknoise"])
+        // Finer chunks, shorter sources in smaller blocks: every case cuts ranges through many blocks.
+        let (frames, blockSize) = chunkBytes == 1 ? (1_600, 128) : chunkBytes < 10 ? (4_800, 400) : chunkBytes < 1_000 ? (24_000, 2_000) : (144_000, 2_000)
+        try ProcessRunner.run(Self.sox, ["-R", "-n", "-r", "48000", "-b", "16", "-c", "4", wav, "synth", "\(frames)s", "pinknoise"])
         let wv = folder.path + "/source.wv"
-        try ProcessRunner.run(Self.wavpack, ["-q", "-y", chunkBytes < 10 ? "--blocksize=400" : "--blocksize=2000", wav, "-o", wv])
+        try ProcessRunner.run(Self.wavpack, ["-q", "-y", "--blocksize=\(blockSize)", wav, "-o", wv])
         // The blob stored in inner chunks of `chunkBytes`, so that ranges are cut that finely.
         let group = try ZarrGroup.create(in: MemoryStore(), at: "r")
         let writer = try BlobWriter(in: group, name: RecordingLayout.blobArrayName, shardBytes: chunkBytes * 4, innerChunkBytes: chunkBytes)
@@ -134,7 +136,7 @@ import ZarrStore
         sequentialOptions.rangeBytes = 1 << 30
         let (sequential, sequentialReport) = try await WavPackBackend().buildIndex(of: blob, options: sequentialOptions)
         #expect(sequential.count > 5)
-        #expect(sequential.totalSamples == Int64(chunkBytes < 10 ? 4_800 : 144_000))
+        #expect(sequential.totalSamples == Int64(frames))
         for workers in [1, 2, 3, 8] {
             var options = IndexOptions()
             options.workers = workers
