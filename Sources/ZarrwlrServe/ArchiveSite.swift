@@ -27,9 +27,14 @@ public final class ArchiveSite: Sendable {
     private enum OverviewState {
         case ready(SpectrumOverview)
         case building
-        /// Not stored, and not to be built (building failed or is not allowed).
-        case unavailable
+        /// Not stored when the archive was last asked, at `checked`; `buildFailed` when this
+        /// site's own build of it failed (it is not tried again, but the archive is asked again).
+        case absent(checked: ContinuousClock.Instant, buildFailed: Bool)
     }
+
+    /// How long an overview found absent is taken as absent before the archive is asked again:
+    /// `aimport overview` (or another server) may build it meanwhile.
+    static let overviewRecheck = Duration.seconds(5)
 
     public init(archive: AudioArchive, buildsOverviews: Bool = true) {
         self.archive = archive
@@ -88,20 +93,31 @@ public final class ArchiveSite: Sendable {
         return png
     }
 
-    /// Recording `id`'s overview: the one stored, else nil while one is built in the background.
+    /// Recording `id`'s overview: the one stored, else nil (while one is built in the
+    /// background, when building is off or failed, or until someone else builds it).
     private func overview(_ id: String, _ reader: any RecordingReader) async -> SpectrumOverview? {
+        let asked = ContinuousClock.now
+        var buildFailed = false
         switch overviews.withLock({ $0[id] }) {
         case .ready(let overview)?: return overview
-        case .building?, .unavailable?: return nil
+        case .building?: return nil
+        case .absent(let checked, let failed)?:
+            guard asked - checked >= Self.overviewRecheck else { return nil }
+            buildFailed = failed
         case nil: break
         }
         let archive = self.archive
         let stored = try? await Self.offloaded { () throws(CodecError) in archive.overview(of: id, totalSamples: reader.totalSamples) }
         let start = overviews.withLock { states -> Bool in
             if let stored { states[id] = .ready(stored); return false }
-            guard states[id] == nil else { return false }
-            states[id] = buildsOverviews ? .building : .unavailable
-            return buildsOverviews
+            switch states[id] {
+            case .ready?, .building?: return false
+            case .absent(let checked, _)? where checked >= asked: return false  // another request asked meanwhile
+            default: break
+            }
+            let build = buildsOverviews && !buildFailed
+            states[id] = build ? .building : .absent(checked: .now, buildFailed: buildFailed)
+            return build
         }
         if start {
             overviewBuilds.async {
@@ -109,10 +125,10 @@ public final class ArchiveSite: Sendable {
                 do {
                     var writer = try archive.overviewWriter(for: id, totalSamples: reader.totalSamples)
                     try OverviewBuilder.build(reader, into: &writer)
-                    state = archive.overview(of: id, totalSamples: reader.totalSamples).map(OverviewState.ready) ?? .unavailable
+                    state = archive.overview(of: id, totalSamples: reader.totalSamples).map(OverviewState.ready) ?? .absent(checked: .now, buildFailed: true)
                 } catch {
                     FileHandle.standardError.write(Data("aimport serve: no overview of recording \(id): \(error)\n".utf8))
-                    state = .unavailable
+                    state = .absent(checked: .now, buildFailed: true)
                 }
                 self.overviews.withLock { $0[id] = state }
             }
