@@ -120,7 +120,12 @@ def main():
 
         do_GET = do_PUT = do_DELETE = do_HEAD = do_POST = handle_any
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        # The default backlog (5) drops connections when 64 clients connect at once; each dropped
+        # one waits a second or more for its SYN to be sent again, which would be the proxy's delay.
+        request_queue_size = 256
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     with open(options.port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
