@@ -86,7 +86,7 @@ public final class ArchiveSite: Sendable {
         let reader = try await Self.offloaded { () throws(CodecError) in try self.reader(id) }
         let spec = try SpectrogramTile(query: query, sampleRate: reader.sampleRate)
         if let cached = tiles.withLock({ $0.get(spec) }) { return cached }
-        let zoomedOut = spec.channel == nil && (spec.end - spec.start) * Double(reader.sampleRate) / Double(spec.width) >= Double(SpectrumOverview.frameSamples)
+        let zoomedOut = spec.drawsFromOverview(sampleRate: reader.sampleRate)
         let overview = zoomedOut ? await self.overview(id, reader) : nil
         let png = try await Self.offloaded { () throws(CodecError) in try spec.render(from: reader, overview: overview, readsAreRoundTrips: self.archive.readsAreRoundTrips) }
         if !zoomedOut || overview != nil { tiles.withLock { $0.put(spec, png) } }

@@ -87,6 +87,24 @@ public final class BlobWriter {
         if pending.count >= flushBytes { try flush(whole: true) }
     }
 
+    /// Writes `bytes` at ``position``, as ``write(_:)-(UnsafeRawBufferPointer)`` does.
+    public func write(_ bytes: [UInt8]) throws(CodecError) {
+        var failure: CodecError?
+        bytes.withUnsafeBytes { raw in
+            do throws(CodecError) { try write(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes `bytes` over earlier bytes from `offset` and moves back to where writing was (an
+    /// encoder completing a header at the end of its stream).
+    public func rewrite(_ bytes: [UInt8], at offset: Int64) throws(CodecError) {
+        let resume = position
+        try seek(to: offset)
+        try write(bytes)
+        try seek(to: resume)
+    }
+
     /// Moves the write position (within what has been written).
     public func seek(to offset: Int64) throws(CodecError) {
         guard offset >= 0, offset <= length else {

@@ -43,7 +43,7 @@ extension FLAC {
                 append: { output throws(CodecError) in
                     if !output.metadata.isEmpty {
                         streamInfoBytes = output.metadata
-                        try write(output.metadata, to: blob)
+                        try blob.write(output.metadata)
                     }
                     var offset = blob.position
                     for (size, samples) in zip(output.frameSizes, output.frameSamples) {
@@ -51,7 +51,7 @@ extension FLAC {
                         offset += Int64(size)
                         frameSizes = (min(frameSizes?.min ?? size, size), max(frameSizes?.max ?? size, size))
                     }
-                    try write(output.frames, to: blob)
+                    try blob.write(output.frames)
                 })
             try completeStreamInfo(streamInfoBytes, in: blob, frameSizes: frameSizes, totalSamples: frames.totalSamples, md5: signature.finalize())
             return frames
@@ -86,14 +86,6 @@ extension FLAC {
             return output
         }
 
-        private func write(_ bytes: [UInt8], to blob: BlobWriter) throws(CodecError) {
-            var failure: CodecError?
-            bytes.withUnsafeBytes { raw in
-                do throws(CodecError) { try blob.write(raw) } catch { failure = error }
-            }
-            if let failure { throw failure }
-        }
-
         /// Writes the final STREAMINFO over the one the first segment's encoder wrote (RFC 9639
         /// §8.2: frame sizes at bytes 4-9, the 36-bit total at the end of bytes 13-17, MD5 at
         /// 18-33 of the block's 34 bytes, which follow "fLaC" and a 4-byte block header).
@@ -116,10 +108,7 @@ extension FLAC {
             info[13] = info[13] & 0xF0 | UInt8(truncatingIfNeeded: total >> 32)
             for k in 0..<4 { info[14 + k] = UInt8(truncatingIfNeeded: total >> UInt64(24 - 8 * k)) }
             info.replaceSubrange(18..<34, with: md5)
-            let end = blob.position
-            try blob.seek(to: Int64(start))
-            try write(info, to: blob)
-            try blob.seek(to: end)
+            try blob.rewrite(info, at: Int64(start))
         }
     }
 }

@@ -50,14 +50,11 @@ extension WavPack {
                         if firstBlock == nil { firstBlock = Array(blocks[offset..<offset + header.size]) }
                         try sequencer.accept(BlockCandidate(offset: base + Int64(offset), header: header))
                     }
-                    try write(blocks, to: blob)
+                    try blob.write(blocks)
                 })
             if var first = firstBlock, first.withUnsafeBytes({ try? BlockHeader.parse($0).get() })?.totalSamples != frames {
                 try BlockRenumbering.setTotalSamples(frames, inFirstBlockOf: &first)
-                let end = blob.position
-                try blob.seek(to: 0)
-                try write(first, to: blob)
-                try blob.seek(to: end)
+                try blob.rewrite(first, at: 0)
             }
             let index = try sequencer.finish()
             guard sequencer.rejected.total == 0, index.totalSamples == frames else { return (frames, nil) }
@@ -66,14 +63,6 @@ extension WavPack {
                 encoded.add(at: index.byteOffsets[row], bytes: Int(index.frameSizes[row]), samples: Int(index.sampleCounts[row]))
             }
             return (frames, encoded)
-        }
-
-        private func write(_ bytes: [UInt8], to blob: BlobWriter) throws(CodecError) {
-            var failure: CodecError?
-            bytes.withUnsafeBytes { raw in
-                do throws(CodecError) { try blob.write(raw) } catch { failure = error }
-            }
-            if let failure { throw failure }
         }
     }
 }

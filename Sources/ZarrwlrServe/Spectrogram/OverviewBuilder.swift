@@ -14,8 +14,7 @@ public enum OverviewBuilder {
     public static func build(_ reader: any RecordingReader, into writer: inout SpectrumOverview.Writer, workers: Int = 2) throws(CodecError) {
         let frameSamples = SpectrumOverview.frameSamples, size = SpectrumOverview.fftSize, hop = SpectrumOverview.fftHop
         let fft = RealFFT.of(size: size)
-        let window = (0..<size).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(size))) }
-        let gain = 2 / Double(window.reduce(0, +))
+        let window = HannWindow(size: size)
         var first: Int64 = 0
         while first < reader.totalSamples {
             let frames = Int(min(Int64(framesPerRead), (reader.totalSamples - first + Int64(frameSamples) - 1) / Int64(frameSamples)))
@@ -23,10 +22,10 @@ public enum OverviewBuilder {
             let samples = try MonoSamples.read(reader, from: first, count: frames * frameSamples + size - hop, channel: nil)
             let rows = Mutex([[UInt8]](repeating: [], count: frames))
             try OwnThreads.forEach(frames, workers: workers) { frame in
-                let powers = fft.maximumPowers(samples, from: frame * frameSamples, windows: frameSamples / hop, hop: hop, window: window)
+                let powers = fft.maximumPowers(samples, from: frame * frameSamples, windows: frameSamples / hop, hop: hop, window: window.weights)
                 // Band b lies between bins b and b + 1.
                 let row = (0..<SpectrumOverview.bands).map { band in
-                    SpectrumOverview.byte(decibels: 10 * log10(max(Double(max(powers[band], powers[band + 1])) * gain * gain, 1e-30)))
+                    SpectrumOverview.byte(decibels: window.decibels(power: max(powers[band], powers[band + 1])))
                 }
                 rows.withLock { $0[frame] = row }
             }

@@ -76,9 +76,8 @@ public struct SpectrogramTile: Sendable, Hashable {
             throw CodecError(.invalidArgument, "channel \(channel) is not in the recording (it has \(reader.channelCount))", recording: recording)
         }
         let rate = Double(reader.sampleRate)
-        let samplesPerColumn = (end - start) * rate / Double(width)
         let decibels: [Double]
-        if channel == nil, let overview, samplesPerColumn >= Double(SpectrumOverview.frameSamples), overview.levelCount > 0 {
+        if drawsFromOverview(sampleRate: reader.sampleRate), let overview, overview.levelCount > 0 {
             decibels = try overviewDecibels(overview, rate: rate)
         } else {
             decibels = try sampleDecibels(reader, rate: rate, workers: workers, readsAreRoundTrips: readsAreRoundTrips)
@@ -93,12 +92,17 @@ public struct SpectrogramTile: Sendable, Hashable {
         return try image.encoded()
     }
 
+    /// Whether the tile is drawn from a spectrum overview when there is one: each column spans
+    /// at least an overview frame of a recording at `sampleRate`, and no single channel is asked for.
+    public func drawsFromOverview(sampleRate: Int) -> Bool {
+        channel == nil && (end - start) * Double(sampleRate) / Double(width) >= Double(SpectrumOverview.frameSamples)
+    }
+
     /// The dB of every pixel (row by row, the top row the highest frequencies) from FFTs of
     /// the samples around each column's centre: the loudest bin of each row's band.
     private func sampleDecibels(_ reader: any RecordingReader, rate: Double, workers: Int, readsAreRoundTrips: Bool) throws(CodecError) -> [Double] {
         let fft = RealFFT.of(size: fftSize)
-        let window = (0..<fftSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(fftSize))) }
-        let gain = 2 / Double(window.reduce(0, +))
+        let window = HannWindow(size: fftSize)
         let half = Int64(fftSize / 2)
         let firsts = (0..<width).map { column in
             Int64(((start + (Double(column) + 0.5) * (end - start) / Double(width)) * rate).rounded()) - half
@@ -125,10 +129,10 @@ public struct SpectrogramTile: Sendable, Hashable {
         try OwnThreads.forEach(width, workers: workers) { (column) throws(CodecError) in
             let powers: [Float]
             if let span {
-                powers = fft.maximumPowers(span, from: Int(firsts[column] - spanFirst), windows: 1, hop: spec.fftSize, window: window)
+                powers = fft.maximumPowers(span, from: Int(firsts[column] - spanFirst), windows: 1, hop: spec.fftSize, window: window.weights)
             } else {
                 let samples = try MonoSamples.read(reader, from: firsts[column], count: spec.fftSize, channel: spec.channel)
-                powers = fft.maximumPowers(samples, from: 0, windows: 1, hop: spec.fftSize, window: window)
+                powers = fft.maximumPowers(samples, from: 0, windows: 1, hop: spec.fftSize, window: window.weights)
             }
             columns.withLock { $0[column] = powers }
         }
@@ -137,7 +141,7 @@ public struct SpectrogramTile: Sendable, Hashable {
             let first = max(0, Int((bottom / binHz).rounded()))
             return first <= spec.fftSize / 2 ? first...min(spec.fftSize / 2, max(first, Int((top / binHz).rounded()))) : nil
         }
-        return pixels(columns.withLock { $0 }, rows: bins) { 10 * log10(max(Double($0) * gain * gain, 1e-24)) }
+        return pixels(columns.withLock { $0 }, rows: bins) { window.decibels(power: $0) }
     }
 
     /// The dB of every pixel from the overview's level whose rows are the largest that still
