@@ -1,12 +1,12 @@
 internal import CFFTW
 import Synchronization
 
-/// Magnitude spectra of `size` real samples with FFTW (single precision, Debian's libfftw3f).
+/// Power spectra of `size` real samples with FFTW (single precision, Debian's libfftw3f).
 ///
 /// This is the one type here that holds C pointers. It is safe to share between threads
 /// (`@unchecked Sendable`): the plan is made once under ``planner`` (FFTW's planner is not
 /// thread-safe) and never changed or freed while the type is alive (plans are cached for the
-/// process); ``magnitudes(_:)`` runs it with `fftwf_execute_dft_r2c` on arrays of its own call,
+/// process); ``maximumPowers(_:from:windows:hop:window:)`` runs it with `fftwf_execute_dft_r2c` on arrays of its own call,
 /// which FFTW allows from any thread, allocated with `fftwf_malloc` so their alignment is the
 /// planning arrays'.
 final class RealFFT: @unchecked Sendable {
