@@ -24,23 +24,27 @@ public struct SampleLayout: Equatable, Sendable {
         // The most significant byte first for big-endian files, the least first otherwise.
         let shifts = (0..<width).map { UInt32(8 * (bigEndian ? width - 1 - $0 : $0)) }
         bytes.append(contentsOf: repeatElement(0, count: samples.count * width))
-        bytes.withUnsafeMutableBufferPointer { out in
-            var at = start
+        bytes.withUnsafeMutableBytes { whole in
+            let out = UnsafeMutableRawBufferPointer(rebasing: whole[start...])
+            // Whole-word stores the compiler vectorises for the common layouts (storeBytes
+            // takes any alignment); bytes one by one for the rest.
             switch (width, bigEndian) {
             case (2, false):
-                for value in samples {
-                    out[at] = UInt8(truncatingIfNeeded: value)
-                    out[at + 1] = UInt8(truncatingIfNeeded: value &>> 8)
-                    at += 2
+                for index in samples.indices {
+                    out.storeBytes(of: UInt16(truncatingIfNeeded: samples[index]).littleEndian, toByteOffset: 2 * index, as: UInt16.self)
+                }
+            case (4, false):
+                for index in samples.indices {
+                    out.storeBytes(of: UInt32(bitPattern: samples[index]).littleEndian, toByteOffset: 4 * index, as: UInt32.self)
                 }
             case (3, false):
-                for value in samples {
-                    out[at] = UInt8(truncatingIfNeeded: value)
-                    out[at + 1] = UInt8(truncatingIfNeeded: value &>> 8)
-                    out[at + 2] = UInt8(truncatingIfNeeded: value &>> 16)
-                    at += 3
+                for index in samples.indices {
+                    let value = samples[index]
+                    out.storeBytes(of: UInt16(truncatingIfNeeded: value).littleEndian, toByteOffset: 3 * index, as: UInt16.self)
+                    out.storeBytes(of: UInt8(truncatingIfNeeded: value &>> 16), toByteOffset: 3 * index + 2, as: UInt8.self)
                 }
             default:
+                var at = 0
                 for value in samples {
                     let word = UInt32(bitPattern: value &+ offset)
                     for (k, shift) in shifts.enumerated() { out[at + k] = UInt8(truncatingIfNeeded: word &>> shift) }

@@ -205,6 +205,14 @@ public struct AudioArchive: Sendable {
         return all
     }
 
+    /// The ids of the committed recordings in id order, damaged ones included: each recording is
+    /// read as ``forEachRecording(_:)`` reads it and only its id is kept.
+    public func recordingIDs() throws(CodecError) -> [String] {
+        var ids: [String] = []
+        try forEachRecording { ids.append($0.id) }
+        return ids
+    }
+
     /// Calls `body` with each committed recording in id order, damaged ones included (with
     /// ``Summary/damage``), reading one recording's metadata at a time: what it holds does not
     /// grow with the archive beyond its list of ids.

@@ -95,8 +95,8 @@ struct SetMetadata: ParsableCommand {
             let ranges = ids.compactMap(Self.idRange)
             if !ranges.isEmpty {
                 let named = ranges.count == 1 && ranges[0].count == 1 ? [String(ranges[0].lowerBound)]
-                    : try archive.recordings().map(\.id).filter { id in Int(id).map { n in ranges.contains { $0.contains(n) } } ?? false }
-                chosen = since == nil && until == nil ? named : chosen.filter(named.contains)
+                    : try archive.recordingIDs().filter { id in Int(id).map { n in ranges.contains { $0.contains(n) } } ?? false }
+                chosen = since == nil && until == nil ? named : chosen.filter(Set(named).contains)
             }
             guard !chosen.isEmpty else { throw CodecError(.invalidArgument, "no recording matches the ids and span given", file: location.store) }
             if startTime != nil, chosen.count > 1 {

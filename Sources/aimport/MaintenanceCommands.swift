@@ -119,7 +119,7 @@ struct Verify: AsyncParsableCommand {
             let removed = archive.removeStaleStaging()
             if removed > 0 { print("removed \(removed) interrupted imports") }
             if ids.isEmpty { try archive.completeTimeIndex() }
-            for id in ids.isEmpty ? try archive.recordings().map(\.id) : ids {
+            for id in ids.isEmpty ? try archive.recordingIDs() : ids {
                 let findings = await archive.verify(id)
                 print("recording \(id): \(findings.isEmpty ? "ok" : "DAMAGED")")
                 for finding in findings { print("  \(finding)") }

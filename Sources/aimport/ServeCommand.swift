@@ -1,4 +1,5 @@
 import ArgumentParser
+import CodecCore
 import Foundation
 import ZarrwlrArchive
 import ZarrwlrServe
@@ -59,19 +60,29 @@ struct Overview: AsyncParsableCommand {
     func run() async throws {
         do {
             let archive = try location.archive()
-            for id in ids.isEmpty ? try archive.recordings().filter({ $0.damage == nil }).map(\.id) : ids {
-                let reader = try archive.reader(for: id)
-                if !rebuild, let stored = archive.overview(of: id, totalSamples: reader.totalSamples) {
-                    print("recording \(id): has an overview (\(stored.levelCount) levels)")
-                    continue
+            if ids.isEmpty {
+                // One recording's metadata at a time, whatever the archive's size.
+                try archive.forEachRecording { summary throws(CodecError) in
+                    if summary.damage == nil { try build(summary.id, in: archive) }
                 }
-                let began = Date()
-                var writer = try archive.overviewWriter(for: id, totalSamples: reader.totalSamples)
-                try OverviewBuilder.build(reader, into: &writer, workers: workers)
-                print("recording \(id): overview of \(SpectrumOverview.levelRows(totalSamples: reader.totalSamples).count) levels in \(String(format: "%.2f", Date().timeIntervalSince(began))) s")
+            } else {
+                for id in ids { try build(id, in: archive) }
             }
         } catch {
             throw ExitCode.reporting(error)
         }
+    }
+
+    /// Builds recording `id`'s overview unless it has one (or --rebuild), saying what it did.
+    private func build(_ id: String, in archive: AudioArchive) throws(CodecError) {
+        let reader = try archive.reader(for: id)
+        if !rebuild, let stored = archive.overview(of: id, totalSamples: reader.totalSamples) {
+            print("recording \(id): has an overview (\(stored.levelCount) levels)")
+            return
+        }
+        let began = Date()
+        var writer = try archive.overviewWriter(for: id, totalSamples: reader.totalSamples)
+        try OverviewBuilder.build(reader, into: &writer, workers: workers)
+        print("recording \(id): overview of \(SpectrumOverview.levelRows(totalSamples: reader.totalSamples).count) levels in \(String(format: "%.2f", Date().timeIntervalSince(began))) s")
     }
 }
