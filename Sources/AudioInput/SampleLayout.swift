@@ -20,9 +20,6 @@ public struct SampleLayout: Equatable, Sendable {
     /// bytes in this layout.
     public func serialize(_ samples: UnsafeBufferPointer<Int32>, into bytes: inout [UInt8]) {
         let width = bytesPerSample, start = bytes.count
-        let offset: Int32 = unsignedBytes && width == 1 ? 128 : 0
-        // The most significant byte first for big-endian files, the least first otherwise.
-        let shifts = (0..<width).map { UInt32(8 * (bigEndian ? width - 1 - $0 : $0)) }
         bytes.append(contentsOf: repeatElement(0, count: samples.count * width))
         bytes.withUnsafeMutableBytes { whole in
             let out = UnsafeMutableRawBufferPointer(rebasing: whole[start...])
@@ -44,6 +41,9 @@ public struct SampleLayout: Equatable, Sendable {
                     out.storeBytes(of: UInt8(truncatingIfNeeded: value &>> 16), toByteOffset: 3 * index + 2, as: UInt8.self)
                 }
             default:
+                // The most significant byte first for big-endian files, the least first otherwise.
+                let shifts = (0..<width).map { UInt32(8 * (bigEndian ? width - 1 - $0 : $0)) }
+                let offset: Int32 = unsignedBytes && width == 1 ? 128 : 0
                 var at = 0
                 for value in samples {
                     let word = UInt32(bitPattern: value &+ offset)
