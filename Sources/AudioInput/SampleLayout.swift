@@ -16,6 +16,23 @@ public struct SampleLayout: Equatable, Sendable {
         SampleLayout(bytesPerSample: bytesPerSample, bigEndian: false, unsignedBytes: false, float: false)
     }
 
+    /// Adds interleaved native samples, as bytes in this layout, to `digest`, serialised a piece
+    /// (``pieces(_:)``) at a time into `buffer` (reused), so hashing a long segment takes one
+    /// piece of memory, not the segment's bytes.
+    public func hash(_ samples: UnsafeBufferPointer<Int32>, into digest: MessageDigest, through buffer: inout [UInt8]) {
+        for piece in Self.pieces(samples.count) {
+            buffer.removeAll(keepingCapacity: true)
+            serialize(UnsafeBufferPointer(rebasing: samples[piece]), into: &buffer)
+            digest.update(buffer)
+        }
+    }
+
+    /// The ranges of at most 65,536 samples that cover `count` samples, in order: the pieces in
+    /// which checksums serialise samples.
+    public static func pieces(_ count: Int) -> [Range<Int>] {
+        stride(from: 0, to: count, by: 65_536).map { $0..<min(count, $0 + 65_536) }
+    }
+
     /// Appends interleaved native samples (integers at their value, or float bit patterns) as
     /// bytes in this layout.
     public func serialize(_ samples: UnsafeBufferPointer<Int32>, into bytes: inout [UInt8]) {

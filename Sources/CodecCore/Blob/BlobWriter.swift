@@ -81,10 +81,15 @@ public final class BlobWriter {
             position += Int64(overlap)
             source = source.dropFirst(overlap)
         }
-        guard !source.isEmpty else { return }
-        pending.append(contentsOf: source)
-        position += Int64(source.count)
-        if pending.count >= flushBytes { try flush(whole: true) }
+        // Up to the end of the shard at a time, so the buffer never grows past one shard and is
+        // handed over whole.
+        while !source.isEmpty {
+            let taken = min(source.count, flushBytes - pending.count)
+            pending.append(contentsOf: source.prefix(taken))
+            position += Int64(taken)
+            source = source.dropFirst(taken)
+            if pending.count >= flushBytes { try flush(whole: true) }
+        }
     }
 
     /// Writes `bytes` at ``position``, as ``write(_:)-(UnsafeRawBufferPointer)`` does.
@@ -178,45 +183,39 @@ public final class BlobWriter {
         return array
     }
 
+    /// Stores the buffer: as a whole shard, or (not `whole`) as the last, partial one. The buffer
+    /// holds at most one shard (``write(_:)-(UnsafeRawBufferPointer)`` fills it to the shard's end),
+    /// so it is handed over without a copy.
     private func flush(whole: Bool) throws(CodecError) {
         var array = try array()
-        let flushBytes = array.metadata.chunkShape.first ?? self.flushBytes
-        while !pending.isEmpty && (!whole || pending.count >= flushBytes) {
-            let count = min(flushBytes, pending.count)
-            // Hand the buffer over whole when it is exactly one shard (no copy).
-            var piece: [UInt8]
-            if count == pending.count {
-                piece = pending
-                pending = []
-                pending.reserveCapacity(flushBytes)
-            } else {
-                piece = Array(pending.prefix(count))
-                pending.removeFirst(count)
+        let shardBytes = array.metadata.chunkShape.first ?? flushBytes
+        guard !pending.isEmpty, !whole || pending.count >= shardBytes else { return }
+        let piece = pending, count = pending.count
+        pending = []
+        if whole { pending.reserveCapacity(flushBytes) }
+        let shard = Int(flushed / Int64(shardBytes))
+        if !piece.contains(where: { $0 != 0 }) { zeroShards.append(shard) }
+        if count == shardBytes {
+            // A whole shard: stored on an upload thread, the shape grown later; the buffer is
+            // freed once encoded, before waiting for a free upload.
+            do {
+                let encoded = try array.encodedChunk(consume piece, at: [shard])
+                let target = array
+                try uploads.submit { () throws(ZarrError) in try target.store(encoded) }
+            } catch {
+                throw CodecError.store(error, "cannot store blob shard \(shard)", file: array.path, byteOffset: flushed)
             }
-            let shard = Int(flushed / Int64(flushBytes))
-            if !piece.contains(where: { $0 != 0 }) { zeroShards.append(shard) }
-            if count == flushBytes {
-                // A whole shard: stored on an upload thread, the shape grown later.
-                do {
-                    let encoded = try array.encodedChunk(piece, at: [shard])
-                    let target = array
-                    try uploads.submit { () throws(ZarrError) in try target.store(encoded) }
-                } catch {
-                    throw CodecError.store(error, "cannot store blob shard \(shard)", file: array.path, byteOffset: flushed)
-                }
-                shapeBehind = true
-            } else {
-                // The last, partial shard: appended after the others, growing the shape.
-                array = try settledArray()
-                do {
-                    try array.append(piece)
-                } catch {
-                    throw CodecError.store(error, "cannot append to the blob", file: array.path, byteOffset: flushed)
-                }
-                created = array
+            shapeBehind = true
+        } else {
+            // The last, partial shard: appended after the others, growing the shape.
+            array = try settledArray()
+            do {
+                try array.append(piece)
+            } catch {
+                throw CodecError.store(error, "cannot append to the blob", file: array.path, byteOffset: flushed)
             }
-            piece = []
-            flushed += Int64(count)
+            created = array
         }
+        flushed += Int64(count)
     }
 }

@@ -69,8 +69,7 @@ extension FLAC {
 
             func add(_ samples: [Int32]) {
                 var bytes: [UInt8] = []
-                samples.withUnsafeBufferPointer { layout.serialize($0, into: &bytes) }
-                digest.withLock { $0.update(bytes) }
+                digest.withLock { digest in samples.withUnsafeBufferPointer { layout.hash($0, into: digest, through: &bytes) } }
             }
 
             func finalize() -> [UInt8] { digest.withLock { $0.finalize() } }

@@ -15,8 +15,9 @@ extension WavPack {
         let settings: StreamEncoder.Settings
         let workers: Int
 
-        /// Frames per segment: about 2^21 samples over all channels (8 MiB of samples in memory).
-        static func segmentFrames(channels: Int) -> Int { max(1, (1 << 21) / max(1, channels)) }
+        /// Frames per segment: about 2^20 samples over all channels (4 MiB of samples in memory; 8 MiB
+        /// segments cost 0.0035 % less in size and 15-20 MiB more peak memory, see docs/BENCHMARKS.md).
+        static func segmentFrames(channels: Int) -> Int { max(1, (1 << 20) / max(1, channels)) }
 
         /// Encodes all that `reader` holds into `blob`; returns the frames read and where the
         /// frames lie (nil if the blocks did not sequence into frames holding every sample).

@@ -89,10 +89,13 @@ enum OriginalContainer {
                 if pass.reader == nil { pass.reader = reader }
                 guard pass.reader == reader, !pass.unusable else { return }
                 guard fits else { pass.unusable = true; return }
-                pass.piece.removeAll(keepingCapacity: true)
-                layout.serialize(samples, into: &pass.piece)
-                pass.hash.update(pass.piece)
-                pass.audioBytes += Int64(pass.piece.count)
+                // A piece at a time (the digest and the caller's samples never meet in one call).
+                for piece in SampleLayout.pieces(samples.count) {
+                    pass.piece.removeAll(keepingCapacity: true)
+                    layout.serialize(UnsafeBufferPointer(rebasing: samples[piece]), into: &pass.piece)
+                    pass.hash.update(pass.piece)
+                    pass.audioBytes += Int64(pass.piece.count)
+                }
             }
         }
 
