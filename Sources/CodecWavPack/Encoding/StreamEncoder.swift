@@ -74,10 +74,13 @@ extension WavPack {
             try check(ok != 0)
         }
 
-        /// Flushes the last block; returns every block.
+        /// Flushes the last block; returns every block, handed over rather than shared, so the
+        /// caller rewrites them in place.
         func finish() throws(CodecError) -> [UInt8] {
             try check(WavpackFlushSamples(context) != 0)
-            return output
+            var blocks: [UInt8] = []
+            swap(&blocks, &output)
+            return blocks
         }
 
         private func check(_ ok: Bool) throws(CodecError) {
