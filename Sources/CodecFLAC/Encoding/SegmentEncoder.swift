@@ -58,6 +58,9 @@ extension FLAC {
 
         private let encoder: UnsafeMutablePointer<FLAC__StreamEncoder>
         private let firstFrameNumber: Int
+        /// Bytes of one frame of samples as stored uncompressed: the room reserved for the
+        /// frames, which FLAC makes smaller (or hardly larger, for verbatim subframes).
+        private let bytesPerFrame: Int
         private var output = Output()
         private var failure: CodecError?
 
@@ -69,6 +72,7 @@ extension FLAC {
             }
             self.encoder = encoder
             self.firstFrameNumber = firstFrameNumber
+            bytesPerFrame = settings.channelCount * ((settings.bitsPerSample + 7) / 8)
             FLAC__stream_encoder_set_channels(encoder, UInt32(settings.channelCount))
             FLAC__stream_encoder_set_bits_per_sample(encoder, UInt32(settings.bitsPerSample))
             FLAC__stream_encoder_set_sample_rate(encoder, UInt32(settings.sampleRate))
@@ -97,6 +101,7 @@ extension FLAC {
         /// last frame. The encoder is spent afterwards.
         func encode(_ samples: ArraySlice<Int32>, frames: Int) throws(CodecError) -> Output {
             if frames > 0 {
+                output.frames.reserveCapacity(frames * bytesPerFrame)
                 let ok = samples.withUnsafeBufferPointer { FLAC__stream_encoder_process_interleaved(encoder, $0.baseAddress, UInt32(frames)) }
                 try check(ok != 0)
             }

@@ -35,6 +35,7 @@ extension WavPack {
                 },
                 encode: { number, samples throws(CodecError) in
                     let encoder = try StreamEncoder(settings: settings)
+                    encoder.reserveOutput(samples.count * ((settings.bitsPerSample + 7) / 8))
                     // libwavpack takes a mutable buffer: pieces of the segment are copied to it.
                     let piece = 65_536 * settings.channelCount
                     for start in stride(from: 0, to: samples.count, by: piece) {

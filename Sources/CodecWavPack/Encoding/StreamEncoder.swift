@@ -74,6 +74,11 @@ extension WavPack {
             try check(ok != 0)
         }
 
+        /// Makes room for `bytes` of blocks, so the output grows without copies up to there.
+        func reserveOutput(_ bytes: Int) {
+            output.reserveCapacity(bytes)
+        }
+
         /// Flushes the last block; returns every block, handed over rather than shared, so the
         /// caller rewrites them in place.
         func finish() throws(CodecError) -> [UInt8] {
