@@ -138,23 +138,25 @@ public final class PCMFileReader {
     }
 
     /// Reads `frames` frames as interleaved native integers, or a float source's samples as
-    /// their bit patterns when `floatBitPatterns` is set; fewer only at the end of the data.
-    public func readSegment(frames: Int, floatBitPatterns: Bool = false) throws(CodecError) -> [Int32] {
-        var segment: [Int32] = [], integers: [Int32] = [], floats: [Float] = []
+    /// their bit patterns when `floatBitPatterns` is set, in pieces of at most `pieceFrames`
+    /// frames (each an array of its own); fewer frames only at the end of the data.
+    public func readSegment(frames: Int, pieceFrames: Int = 65_536, floatBitPatterns: Bool = false) throws(CodecError) -> [[Int32]] {
+        var pieces: [[Int32]] = [], floats: [Float] = []
         var read = 0
         while read < frames {
+            var piece: [Int32] = []
             let n: Int
             if floatBitPatterns {
-                n = try readFloat(maxFrames: frames - read, into: &floats)
-                integers = floats.map { Int32(bitPattern: $0.bitPattern) }
+                n = try readFloat(maxFrames: min(pieceFrames, frames - read), into: &floats)
+                piece = floats.map { Int32(bitPattern: $0.bitPattern) }
             } else {
-                n = try self.read(maxFrames: frames - read, into: &integers)
+                n = try self.read(maxFrames: min(pieceFrames, frames - read), into: &piece)
             }
             if n == 0 { break }
-            if segment.isEmpty { swap(&segment, &integers) } else { segment.append(contentsOf: integers) }
+            pieces.append(piece)
             read += n
         }
-        return segment
+        return pieces
     }
 
     /// Reports `frames` more frames read to ``progress``.

@@ -34,9 +34,9 @@ extension FLAC {
             var streamInfoBytes: [UInt8] = []
             try SegmentedEncoding<SegmentEncoder.Output>(workers: workers).run(
                 next: { number throws(CodecError) in
-                    let samples = try reader.readSegment(frames: segmentFrames)
+                    let pieces = try reader.readSegment(frames: segmentFrames)
                     // An empty stream still has its metadata, from segment 0.
-                    return samples.isEmpty && number > 0 ? nil : samples
+                    return pieces.isEmpty && number > 0 ? nil : pieces
                 },
                 encode: { number, samples throws(CodecError) in try encodeSegment(samples, number: number) },
                 observe: { signature.add($0) },
@@ -67,20 +67,20 @@ extension FLAC {
 
             init(bitsPerSample: Int) { layout = .littleEndian(bytesPerSample: (bitsPerSample + 7) / 8) }
 
-            func add(_ samples: [Int32]) {
+            func add(_ piece: [Int32]) {
                 var bytes: [UInt8] = []
-                digest.withLock { digest in samples.withUnsafeBufferPointer { layout.hash($0, into: digest, through: &bytes) } }
+                digest.withLock { digest in piece.withUnsafeBufferPointer { layout.hash($0, into: digest, through: &bytes) } }
             }
 
             func finalize() -> [UInt8] { digest.withLock { $0.finalize() } }
         }
 
-        private func encodeSegment(_ samples: [Int32], number: Int) throws(CodecError) -> SegmentEncoder.Output {
+        private func encodeSegment(_ samples: SegmentSamples, number: Int) throws(CodecError) -> SegmentEncoder.Output {
             let blocksPerSegment = segmentFrames / settings.blockSize
             let (firstFrame, overflow) = number.multipliedReportingOverflow(by: blocksPerSegment)
             guard !overflow else { throw CodecError(.unsupported, "the stream is too long for FLAC's frame numbers", codec: FLAC.codecID) }
             let encoder = try SegmentEncoder(settings: settings, firstFrameNumber: firstFrame)
-            var output = try encoder.encode(samples[...], frames: samples.count / settings.channelCount)
+            var output = try encoder.encode(samples)
             if number != 0 { output.metadata = [] }
             return output
         }

@@ -61,6 +61,7 @@ extension FLAC {
         /// Bytes of one frame of samples as stored uncompressed: the room reserved for the
         /// frames, which FLAC makes smaller (or hardly larger, for verbatim subframes).
         private let bytesPerFrame: Int
+        private let channelCount: Int
         private var output = Output()
         private var failure: CodecError?
 
@@ -73,6 +74,7 @@ extension FLAC {
             self.encoder = encoder
             self.firstFrameNumber = firstFrameNumber
             bytesPerFrame = settings.channelCount * ((settings.bitsPerSample + 7) / 8)
+            channelCount = settings.channelCount
             FLAC__stream_encoder_set_channels(encoder, UInt32(settings.channelCount))
             FLAC__stream_encoder_set_bits_per_sample(encoder, UInt32(settings.bitsPerSample))
             FLAC__stream_encoder_set_sample_rate(encoder, UInt32(settings.sampleRate))
@@ -97,12 +99,14 @@ extension FLAC {
             FLAC__stream_encoder_delete(encoder)
         }
 
-        /// Encodes the segment's `frames` frames of interleaved native samples and flushes the
-        /// last frame. The encoder is spent afterwards.
-        func encode(_ samples: ArraySlice<Int32>, frames: Int) throws(CodecError) -> Output {
-            if frames > 0 {
-                output.frames.reserveCapacity(frames * bytesPerFrame)
-                let ok = samples.withUnsafeBufferPointer { FLAC__stream_encoder_process_interleaved(encoder, $0.baseAddress, UInt32(frames)) }
+        /// Encodes the segment, taking its samples piece by piece (each freed once coded), and
+        /// flushes the last frame. The encoder is spent afterwards.
+        func encode(_ samples: SegmentSamples) throws(CodecError) -> Output {
+            output.frames.reserveCapacity(samples.sampleCount / channelCount * bytesPerFrame)
+            while let piece = samples.nextPiece() {
+                let frames = piece.count / channelCount
+                guard frames > 0 else { continue }
+                let ok = piece.withUnsafeBufferPointer { FLAC__stream_encoder_process_interleaved(encoder, $0.baseAddress, UInt32(frames)) }
                 try check(ok != 0)
             }
             try check(FLAC__stream_encoder_finish(encoder) != 0)

@@ -29,18 +29,17 @@ extension WavPack {
             var sequencer = FrameSequencer(streamStart: 0)
             try SegmentedEncoding<[UInt8]>(workers: max(1, workers)).run(
                 next: { _ throws(CodecError) in
-                    let samples = try reader.readSegment(frames: segmentFrames, floatBitPatterns: settings.isFloat)
-                    frames += Int64(samples.count / settings.channelCount)
-                    return samples.isEmpty ? nil : samples
+                    let pieces = try reader.readSegment(frames: segmentFrames, floatBitPatterns: settings.isFloat)
+                    frames += Int64(pieces.reduce(0) { $0 + $1.count } / settings.channelCount)
+                    return pieces.isEmpty ? nil : pieces
                 },
                 encode: { number, samples throws(CodecError) in
                     let encoder = try StreamEncoder(settings: settings)
-                    encoder.reserveOutput(samples.count * ((settings.bitsPerSample + 7) / 8))
-                    // libwavpack takes a mutable buffer: pieces of the segment are copied to it.
-                    let piece = 65_536 * settings.channelCount
-                    for start in stride(from: 0, to: samples.count, by: piece) {
-                        var part = Array(samples[start..<min(samples.count, start + piece)])
-                        try encoder.encode(&part, frames: part.count / settings.channelCount)
+                    encoder.reserveOutput(samples.sampleCount * ((settings.bitsPerSample + 7) / 8))
+                    // libwavpack takes a mutable buffer: a piece is copied first only while the
+                    // pipeline's observer still reads it.
+                    while var piece = samples.nextPiece() {
+                        try encoder.encode(&piece, frames: piece.count / settings.channelCount)
                     }
                     var blocks = try encoder.finish()
                     try BlockRenumbering.shiftIndexes(in: &blocks, by: Int64(number) * Int64(segmentFrames))

@@ -107,9 +107,9 @@ enum OriginalContainer {
         func readSource() throws(CodecError) {
             let reader = try PCMFileReader(path: path)
             while true {
-                let block = try reader.readSegment(frames: 65_536, floatBitPatterns: layout.float)
-                if block.isEmpty { break }
-                block.withUnsafeBufferPointer { add($0, from: ObjectIdentifier(reader), fits: true) }
+                let pieces = try reader.readSegment(frames: 65_536, floatBitPatterns: layout.float)
+                if pieces.isEmpty { break }
+                for piece in pieces { piece.withUnsafeBufferPointer { add($0, from: ObjectIdentifier(reader), fits: true) } }
             }
         }
 
