@@ -192,7 +192,8 @@ public final class BlobWriter {
         guard !pending.isEmpty, !whole || pending.count >= shardBytes else { return }
         let piece = pending, count = pending.count
         pending = []
-        if whole { pending.reserveCapacity(flushBytes) }
+        // Room for the shard's index too, so the shard is encoded in the buffer itself.
+        if whole { pending.reserveCapacity(max(flushBytes, array.encodedChunkCapacity ?? 0)) }
         let shard = Int(flushed / Int64(shardBytes))
         if !piece.contains(where: { $0 != 0 }) { zeroShards.append(shard) }
         if count == shardBytes {

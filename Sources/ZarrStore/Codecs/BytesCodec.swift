@@ -8,8 +8,8 @@ struct BytesCodec: ArrayToBytesCodec {
         return elementSize > 1 && (endian == .little) != hostIsLittle
     }
 
-    func encode(_ chunk: ChunkArray) throws(ZarrError) -> [UInt8] {
-        swaps ? Self.swapped(chunk.bytes, elementSize: elementSize) : chunk.bytes
+    func encode(_ chunk: consuming ChunkArray) throws(ZarrError) -> [UInt8] {
+        swaps ? Self.swapped(chunk.bytes, elementSize: elementSize) : (consume chunk).bytes
     }
 
     func decode(_ bytes: [UInt8], shape: [Int]) throws(ZarrError) -> ChunkArray {

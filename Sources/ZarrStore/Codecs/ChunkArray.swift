@@ -35,11 +35,14 @@ struct ChunkArray: Sendable {
     /// is compared with `fill`, then the buffer with itself shifted by one element (`memcmp`
     /// speed), which holds exactly when all elements are equal.
     func isFilled(with fill: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            let size = fill.count
-            guard raw.count >= size else { return true }
-            guard raw.prefix(size).elementsEqual(fill) else { return false }
-            return memcmp(raw.baseAddress!, raw.baseAddress! + size, raw.count - size) == 0
-        }
+        bytes.withUnsafeBytes { Self.isFilled($0, with: fill) }
+    }
+
+    /// Whether every element of `raw` equals `fill` (see ``isFilled(with:)``).
+    static func isFilled(_ raw: UnsafeRawBufferPointer, with fill: [UInt8]) -> Bool {
+        let size = fill.count
+        guard raw.count >= size, let base = raw.baseAddress else { return true }
+        guard raw.prefix(size).elementsEqual(fill) else { return false }
+        return memcmp(base, base + size, raw.count - size) == 0
     }
 }

@@ -85,10 +85,11 @@ struct CodecChain: Sendable {
         arrayToArray.isEmpty && bytesToBytes.isEmpty && (arrayToBytes as? BytesCodec)?.swaps == false
     }
 
-    func encode(_ chunk: ChunkArray) throws(ZarrError) -> [UInt8] {
-        var array = chunk
+    /// Encodes `chunk`, which it owns, so an array->bytes codec may reuse its buffer.
+    func encode(_ chunk: consuming ChunkArray) throws(ZarrError) -> [UInt8] {
+        var array = consume chunk
         for codec in arrayToArray { array = try codec.encode(array) }
-        var bytes = try arrayToBytes.encode(array)
+        var bytes = try arrayToBytes.encode(consume array)
         for codec in bytesToBytes { bytes = try codec.encode(bytes) }
         return bytes
     }

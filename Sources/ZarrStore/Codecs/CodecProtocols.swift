@@ -8,7 +8,8 @@ protocol ArrayToArrayCodec: Sendable {
 
 /// A codec that serializes an array to bytes (e.g. `bytes`, `sharding_indexed`).
 protocol ArrayToBytesCodec: Sendable {
-    func encode(_ chunk: ChunkArray) throws(ZarrError) -> [UInt8]
+    /// Encodes `chunk`, which it owns (a codec may turn the chunk's own buffer into the result).
+    func encode(_ chunk: consuming ChunkArray) throws(ZarrError) -> [UInt8]
     func decode(_ bytes: [UInt8], shape: [Int]) throws(ZarrError) -> ChunkArray
     /// The encoded size when it does not depend on the data (needed for shard indexes).
     func fixedEncodedSize(shape: [Int]) -> Int?

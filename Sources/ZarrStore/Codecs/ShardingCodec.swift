@@ -40,7 +40,14 @@ struct ShardingCodec: ArrayToBytesCodec {
         return Shape.sum(body, indexSize)
     }
 
-    func encode(_ chunk: ChunkArray) throws(ZarrError) -> [UInt8] {
+    func encode(_ chunk: consuming ChunkArray) throws(ZarrError) -> [UInt8] {
+        if let entries = entriesInPlace(of: chunk) {
+            // The shard is the chunk's own bytes followed by the index: no copy of the data
+            // (and none at all when the buffer has room for the index).
+            var shard = (consume chunk).bytes
+            shard.append(contentsOf: try encodedIndex(entries))
+            return shard
+        }
         var entries = [UInt64](repeating: Self.emptyEntry, count: 2 * innerChunkCount)
         var body: [UInt8] = []
         body.reserveCapacity(chunk.bytes.count + indexSize)
@@ -64,10 +71,34 @@ struct ShardingCodec: ArrayToBytesCodec {
             entries[2 * linear + 1] = UInt64(encoded.count)
             body += encoded
         }
-        let encodedIndex = try index.encode(ChunkArray(bytes: entries.rawBytes, shape: chunksPerShard + [2], elementSize: 8))
+        let encodedIndex = try encodedIndex(entries)
         if spec.indexLocation == .start { return encodedIndex + body }
         body.append(contentsOf: encodedIndex)
         return body
+    }
+
+    /// The index entries of `chunk` stored as it is, when that is what encoding it one inner
+    /// chunk at a time would give: one dimension (inner chunks lie one after another), inner
+    /// chunks stored as they are (a lone `bytes` codec in host order), the index at the end, and
+    /// no inner chunk all fill value (those are left out); nil otherwise.
+    private func entriesInPlace(of chunk: borrowing ChunkArray) -> [UInt64]? {
+        guard shardShape.count == 1, inner.isPassthrough, spec.indexLocation == .end else { return nil }
+        let innerBytes = spec.chunkShape[0] * chunk.elementSize
+        guard chunk.bytes.count == innerChunkCount * innerBytes else { return nil }
+        var entries: [UInt64] = []
+        entries.reserveCapacity(2 * innerChunkCount)
+        let allStored = chunk.bytes.withUnsafeBytes { raw in
+            for start in stride(from: 0, to: raw.count, by: innerBytes) {
+                if ChunkArray.isFilled(UnsafeRawBufferPointer(rebasing: raw[start..<start + innerBytes]), with: fillValue) { return false }
+                entries += [UInt64(start), UInt64(innerBytes)]
+            }
+            return true
+        }
+        return allStored ? entries : nil
+    }
+
+    private func encodedIndex(_ entries: [UInt64]) throws(ZarrError) -> [UInt8] {
+        try index.encode(ChunkArray(bytes: entries.rawBytes, shape: chunksPerShard + [2], elementSize: 8))
     }
 
     func decode(_ bytes: [UInt8], shape: [Int]) throws(ZarrError) -> ChunkArray {

@@ -297,15 +297,22 @@ public struct ZarrArray: Sendable {
     /// The stored form of the whole chunk at grid `coordinates` holding `bytes` (its elements, C
     /// order), for a writer that stores chunks itself with ``store(_:)``: several at once, from
     /// other threads, before the array's shape is grown to take them (``resize(to:)``).
-    public func encodedChunk(_ bytes: [UInt8], at coordinates: [Int]) throws(ZarrError) -> EncodedChunk {
+    ///
+    /// Takes `bytes` over: given a buffer of capacity ``encodedChunkCapacity`` that nothing else
+    /// holds, a shard of bytes stored as they are is encoded in that buffer.
+    public func encodedChunk(_ bytes: consuming [UInt8], at coordinates: [Int]) throws(ZarrError) -> EncodedChunk {
         let key = chunkKey(coordinates)
         guard bytes.count == metadata.chunkShape.reduce(metadata.dataType.size, *) else {
             throw ZarrError(.invalidArgument, "\(bytes.count) bytes are not one whole chunk of array '\(path)'", key: key)
         }
-        let chunk = ChunkArray(bytes: bytes, shape: metadata.chunkShape, elementSize: metadata.dataType.size)
+        let chunk = ChunkArray(bytes: consume bytes, shape: metadata.chunkShape, elementSize: metadata.dataType.size)
         guard !chunk.isFilled(with: fill) else { return EncodedChunk(key: key, bytes: nil) }
-        do { return EncodedChunk(key: key, bytes: try chain.encode(chunk)) } catch { throw ZarrError(error.code, error.message, key: key) }
+        do { return EncodedChunk(key: key, bytes: try chain.encode(consume chunk)) } catch { throw ZarrError(error.code, error.message, key: key) }
     }
+
+    /// The most bytes one chunk takes once encoded (its elements and what the codecs add, such
+    /// as a shard's index).
+    public var encodedChunkCapacity: Int? { chain.maximumEncodedSize }
 
     /// Stores a chunk made by ``encodedChunk(_:at:)`` (erases its key when it is all fill value).
     /// Touches only the store, so it may run on any thread.
