@@ -43,9 +43,12 @@ struct ShardingCodec: ArrayToBytesCodec {
     func encode(_ chunk: consuming ChunkArray) throws(ZarrError) -> [UInt8] {
         if let entries = entriesInPlace(of: chunk) {
             // The shard is the chunk's own bytes followed by the index: no copy of the data
-            // (and none at all when the buffer has room for the index).
+            // when the buffer has room for the index, else one into a buffer of exactly the
+            // shard's size (appending would double it).
             var shard = (consume chunk).bytes
-            shard.append(contentsOf: try encodedIndex(entries))
+            let index = try encodedIndex(entries)
+            shard.reserveCapacity(shard.count + index.count)
+            shard.append(contentsOf: index)
             return shard
         }
         var entries = [UInt64](repeating: Self.emptyEntry, count: 2 * innerChunkCount)
