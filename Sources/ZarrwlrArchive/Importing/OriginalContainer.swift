@@ -89,7 +89,8 @@ enum OriginalContainer {
                 if pass.reader == nil { pass.reader = reader }
                 guard pass.reader == reader, !pass.unusable else { return }
                 guard fits else { pass.unusable = true; return }
-                // A piece at a time (the digest and the caller's samples never meet in one call).
+                // A piece at a time, as SampleLayout.hash does; written out because handing the
+                // locked digest and the caller's samples to one call would join their isolation regions.
                 for piece in SampleLayout.pieces(samples.count) {
                     pass.piece.removeAll(keepingCapacity: true)
                     layout.serialize(UnsafeBufferPointer(rebasing: samples[piece]), into: &pass.piece)
