@@ -107,8 +107,10 @@ enum OriginalContainer {
         /// Reads the whole source itself (when the codec's reading left the check undecided).
         func readSource() throws(CodecError) {
             let reader = try PCMFileReader(path: path)
+            // About 2^20 samples at a time, however many channels the file has.
+            let frames = max(1, (1 << 20) / max(1, channelCount))
             while true {
-                let pieces = try reader.readSegment(frames: 65_536, floatBitPatterns: layout.float)
+                let pieces = try reader.readSegment(frames: frames, pieceFrames: frames, floatBitPatterns: layout.float)
                 if pieces.isEmpty { break }
                 for piece in pieces { piece.withUnsafeBufferPointer { add($0, from: ObjectIdentifier(reader), fits: true) } }
             }
