@@ -29,8 +29,8 @@ public struct SampleLayout: Equatable, Sendable {
 
     /// The ranges of at most 65,536 samples that cover `count` samples, in order: the pieces in
     /// which checksums serialise samples.
-    public static func pieces(_ count: Int) -> [Range<Int>] {
-        stride(from: 0, to: count, by: 65_536).map { $0..<min(count, $0 + 65_536) }
+    public static func pieces(_ count: Int) -> LazyMapSequence<StrideTo<Int>, Range<Int>> {
+        stride(from: 0, to: count, by: 65_536).lazy.map { $0..<min(count, $0 + 65_536) }
     }
 
     /// Appends interleaved native samples (integers at their value, or float bit patterns) as

@@ -45,8 +45,12 @@ public final class BlobWriter {
         self.innerChunkBytes = innerChunkBytes
         self.fitsShortStreams = fitsShortStreams
         flushBytes = shardBytes
-        pending.reserveCapacity(shardBytes)
+        pending.reserveCapacity(bufferCapacity)
     }
+
+    /// The room the buffer is given: a shard, and once the array exists the shard's index too,
+    /// so the shard is encoded in the buffer itself.
+    private var bufferCapacity: Int { max(flushBytes, created?.encodedChunkCapacity ?? 0) }
 
     /// A writer given up (its import failed) still waits for the shards in flight, so that none
     /// is stored after the caller has cleared what the import staged.
@@ -192,8 +196,7 @@ public final class BlobWriter {
         guard !pending.isEmpty, !whole || pending.count >= shardBytes else { return }
         let piece = pending, count = pending.count
         pending = []
-        // Room for the shard's index too, so the shard is encoded in the buffer itself.
-        if whole { pending.reserveCapacity(max(flushBytes, array.encodedChunkCapacity ?? 0)) }
+        if whole { pending.reserveCapacity(bufferCapacity) }
         let shard = Int(flushed / Int64(shardBytes))
         if !piece.contains(where: { $0 != 0 }) { zeroShards.append(shard) }
         if count == shardBytes {

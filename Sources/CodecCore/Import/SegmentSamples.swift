@@ -14,6 +14,12 @@ public final class SegmentSamples: Sendable {
         sampleCount = pieces.reduce(0) { $0 + $1.count }
     }
 
+    /// The segment's size stored uncompressed, each sample in the whole bytes `bitsPerSample`
+    /// take: the room an encoder reserves for its output.
+    public func uncompressedBytes(bitsPerSample: Int) -> Int {
+        sampleCount * ((bitsPerSample + 7) / 8)
+    }
+
     /// The next piece in order, nil after the last; the segment keeps no reference to it.
     public func nextPiece() -> [Int32]? {
         remaining.withLock { $0.popLast() }

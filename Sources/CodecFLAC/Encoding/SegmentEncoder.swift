@@ -58,9 +58,7 @@ extension FLAC {
 
         private let encoder: UnsafeMutablePointer<FLAC__StreamEncoder>
         private let firstFrameNumber: Int
-        /// Bytes of one frame of samples as stored uncompressed: the room reserved for the
-        /// frames, which FLAC makes smaller (or hardly larger, for verbatim subframes).
-        private let bytesPerFrame: Int
+        private let bitsPerSample: Int
         private let channelCount: Int
         private var output = Output()
         private var failure: CodecError?
@@ -73,7 +71,7 @@ extension FLAC {
             }
             self.encoder = encoder
             self.firstFrameNumber = firstFrameNumber
-            bytesPerFrame = settings.channelCount * ((settings.bitsPerSample + 7) / 8)
+            bitsPerSample = settings.bitsPerSample
             channelCount = settings.channelCount
             FLAC__stream_encoder_set_channels(encoder, UInt32(settings.channelCount))
             FLAC__stream_encoder_set_bits_per_sample(encoder, UInt32(settings.bitsPerSample))
@@ -102,7 +100,8 @@ extension FLAC {
         /// Encodes the segment, taking its samples piece by piece (each freed once coded), and
         /// flushes the last frame. The encoder is spent afterwards.
         func encode(_ samples: SegmentSamples) throws(CodecError) -> Output {
-            output.frames.reserveCapacity(samples.sampleCount / channelCount * bytesPerFrame)
+            // FLAC makes the frames smaller than the samples (or hardly larger, when verbatim).
+            output.frames.reserveCapacity(samples.uncompressedBytes(bitsPerSample: bitsPerSample))
             while let piece = samples.nextPiece() {
                 let frames = piece.count / channelCount
                 guard frames > 0 else { continue }

@@ -35,7 +35,7 @@ extension WavPack {
                 },
                 encode: { number, samples throws(CodecError) in
                     let encoder = try StreamEncoder(settings: settings)
-                    encoder.reserveOutput(samples.sampleCount * ((settings.bitsPerSample + 7) / 8))
+                    encoder.reserveOutput(samples.uncompressedBytes(bitsPerSample: settings.bitsPerSample))
                     // libwavpack takes a mutable buffer: a piece is copied first only while the
                     // pipeline's observer still reads it.
                     while var piece = samples.nextPiece() {
