@@ -392,9 +392,10 @@ import ZarrStore
     }
 
     /// The fsync discipline of a commit, read from the system calls of a real import (strace):
-    /// every file is fsynced before it is renamed into place, and the staging folder is fsynced
-    /// before its commit rename, the archive folder after it; so a power cut leaves a
-    /// recording complete or absent.
+    /// outside the staging folder every file is fsynced before it is renamed into place; inside
+    /// it (seen by nobody until the commit) every file and every folder whose entries changed is
+    /// fsynced after its last change and before the staging folder's commit rename, and the
+    /// archive folder after it; so a power cut leaves a recording complete or absent.
     @Test func aCommitIsDurableBeforeItIsVisible() throws {
         guard let strace = ProcessRunner.which("strace") else { Issue.record("strace is not installed (scripts/install-deps installs it)"); return }
         let folder = TemporaryFolder()
@@ -402,34 +403,54 @@ import ZarrStore
         let tone = folder.path + "/t.wav"
         try TestAudio.tone(tone, seconds: 0.5)
         let trace = folder.path + "/trace"
-        let traced = ProcessRunner.outcome(strace, ["-f", "-qq", "-o", trace, "-e", "trace=openat,fsync,rename,renameat,renameat2,close", Self.binary, "import", "--store", store, tone])
+        let traced = ProcessRunner.outcome(strace, ["-f", "-qq", "-o", trace, "-e", "trace=openat,fsync,rename,renameat,renameat2,mkdir,close", Self.binary, "import", "--store", store, tone])
         #expect(traced.status == 0, "\(traced.standardError)")
         let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").map(String.init)
         // fd -> path, per process (strace -f prefixes the pid).
         var open: [String: String] = [:], synced = Set<String>()
+        // Files and folders changed since their last fsync.
+        var unsynced = Set<String>()
         var renamedUnsynced: [String] = [], commitChecked = false
+        let stagingFolder = store + "/.zarrwlr/staging/"
         func argument(_ line: String, _ k: Int) -> String? {
             let quoted = line.split(separator: "\"", omittingEmptySubsequences: false)
             return quoted.count > 2 * k + 1 ? String(quoted[2 * k + 1]) : nil
         }
+        func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : folder.path + "/" + path }
+        func parent(_ path: String) -> String { (path as NSString).deletingLastPathComponent }
         for line in lines {
             let pid = String(line.prefix { $0 != " " })
             if line.contains("openat("), let path = argument(line, 0), let fd = line.split(separator: "=").last?.trimmingCharacters(in: .whitespaces), Int(fd) ?? -1 >= 0 {
-                open[pid + ":" + fd] = path.hasPrefix("/") ? path : folder.path + "/" + path
+                open[pid + ":" + fd] = absolute(path)
+                if line.contains("O_CREAT") { unsynced.insert(parent(absolute(path))) }
             } else if line.contains("fsync("), let fd = line.split(separator: "(").dropFirst().first?.split(separator: ")").first, line.hasSuffix("= 0") {
-                if let path = open[pid + ":" + fd] { synced.insert(path) }
-            } else if line.contains("rename"), let from = argument(line, 0), let to = argument(line, 1), line.hasSuffix("= 0") {
-                if from.contains(".zarrwlr-tmp-") && !synced.contains(from) { renamedUnsynced.append(from) }
-                if (from as NSString).deletingLastPathComponent.hasSuffix("/.zarrwlr/staging") && !from.hasSuffix(".owner") {
-                    #expect(synced.contains(from), "the staging folder was not fsynced before its commit rename")
-                    commitChecked = true
-                    #expect((to as NSString).deletingLastPathComponent == store)
-                    synced.remove(store)
+                if let path = open[pid + ":" + fd] {
+                    synced.insert(path)
+                    unsynced.remove(path)
                 }
+            } else if line.contains("mkdir("), let path = argument(line, 0), line.hasSuffix("= 0") {
+                unsynced.insert(parent(absolute(path)))
+            } else if line.contains("rename"), let fromPath = argument(line, 0), let toPath = argument(line, 1), line.hasSuffix("= 0") {
+                let from = absolute(fromPath), to = absolute(toPath)
+                if parent(from) + "/" == stagingFolder && !from.hasSuffix(".owner") {
+                    let left = unsynced.filter { $0 == from || $0.hasPrefix(from + "/") }
+                    #expect(left.isEmpty, "not fsynced before the commit rename: \(left.sorted())")
+                    commitChecked = true
+                    #expect(parent(to) == store)
+                    synced.remove(store)
+                    continue
+                }
+                if from.contains(".zarrwlr-tmp-") {
+                    if !synced.contains(from) && !from.hasPrefix(stagingFolder) { renamedUnsynced.append(from) }
+                    if unsynced.contains(from) || !synced.contains(from) { unsynced.insert(to) } else { unsynced.remove(to) }
+                }
+                unsynced.remove(from)
+                unsynced.insert(parent(from))
+                unsynced.insert(parent(to))
             }
         }
         #expect(commitChecked, "no commit rename seen in the trace")
-        #expect(renamedUnsynced.isEmpty, "renamed before fsync: \(renamedUnsynced)")
+        #expect(renamedUnsynced.isEmpty, "renamed before fsync outside the staging folder: \(renamedUnsynced)")
         #expect(synced.contains(store), "the archive folder was not fsynced after the commit")
     }
 

@@ -11,15 +11,21 @@ import Foundation
 /// reader (or a crash) never sees a half-written value. Writes are durable when `set` returns:
 /// the file is fsynced before its rename and the folder after it (and a new folder's parent
 /// after its creation), as SQLite and Icechunk do, so that after a power cut a value is either
-/// its old self or complete, never empty. Reads use `pread`, so a byte-range read touches only
-/// the bytes it asks for.
+/// its old self or complete, never empty. A store given a ``DeferredSync`` leaves those fsyncs
+/// to it, for a tree that becomes visible only by a later rename (an import's staging folder).
+/// Reads use `pread`, so a byte-range read touches only the bytes it asks for.
 public struct FilesystemStore: ZarrStorage {
     /// The folder that holds the store; created on the first write.
     public let root: String
+    /// Where writes leave their fsyncs, or nil when each write is durable as it returns.
+    public let deferredSync: DeferredSync?
 
     /// A store rooted at `root` (an existing or future folder).
-    public init(root: String) {
+    /// - Parameter deferredSync: when given, writes, new folders and removals leave their fsyncs
+    ///   to it instead of making each durable before returning.
+    public init(root: String, deferredSync: DeferredSync? = nil) {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+        self.deferredSync = deferredSync
     }
 
     /// Marks temporary files so listings skip them.
@@ -97,23 +103,47 @@ public struct FilesystemStore: ZarrStorage {
                 done += n
             }
         }
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
+        if failure == 0 && deferredSync == nil && fsync(fd) != 0 { failure = errno }
         if close(fd) != 0 && failure == 0 { failure = errno }
         if failure == 0 && rename(temporary, filePath) != 0 { failure = errno }
-        if failure == 0 && !Self.syncFolder(folder.isEmpty ? "/" : folder) { failure = errno }
+        if failure == 0 && !folderChanged(folder.isEmpty ? "/" : folder) { failure = errno }
         if failure != 0 {
             unlink(temporary)
             throw Self.ioError("cannot write", key: key, errno: failure)
         }
+        deferredSync?.wrote(file: filePath)
+    }
+
+    /// Makes a change of `folder`'s entries durable now, or leaves it to ``deferredSync``;
+    /// false when the fsync failed.
+    private func folderChanged(_ folder: String) -> Bool {
+        guard let deferredSync else { return Self.syncFolder(folder) }
+        deferredSync.changed(folder: folder)
+        return true
     }
 
     /// fsyncs the folder `path` (its entries: files renamed or created in it); false on failure.
     public static func syncFolder(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
+        do {
+            try sync(path, folder: true, skipMissing: false)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// fsyncs the file or folder at `path`; with `skipMissing`, nothing when it is gone.
+    static func sync(_ path: String, folder: Bool, skipMissing: Bool) throws(ZarrError) {
+        let fd = open(path, (folder ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if skipMissing && errno == ENOENT { return }
+            throw ioError("cannot open to sync", key: path, errno: errno)
+        }
         defer { close(fd) }
         // Some file systems (and FUSE mounts) cannot sync a folder: that is not an error there.
-        return fsync(fd) == 0 || errno == EINVAL || errno == EROFS
+        guard fsync(fd) == 0 || (folder && (errno == EINVAL || errno == EROFS)) else {
+            throw ioError("cannot sync", key: path, errno: errno)
+        }
     }
 
     private func makeFolders(_ folder: String, key: String) throws(ZarrError) {
@@ -128,15 +158,18 @@ public struct FilesystemStore: ZarrStorage {
         if !parent.isEmpty { try makeFolders(parent, key: key) }
         if mkdir(folder, 0o755) != 0 {
             guard errno == EEXIST else { throw Self.ioError("cannot create folder '\(folder)'", key: key, errno: errno) }
-        } else if !Self.syncFolder(parent.isEmpty ? "/" : parent) {
+        } else if !folderChanged(parent.isEmpty ? "/" : parent) {
             throw Self.ioError("cannot sync folder '\(parent)'", key: key, errno: errno)
         }
     }
 
     public func erase(_ key: String) throws(ZarrError) {
-        if unlink(try path(key)) != 0 && errno != ENOENT && errno != ENOTDIR {
-            throw Self.ioError("cannot delete", key: key, errno: errno)
+        let filePath = try path(key)
+        if unlink(filePath) != 0 {
+            guard errno == ENOENT || errno == ENOTDIR else { throw Self.ioError("cannot delete", key: key, errno: errno) }
+            return
         }
+        deferredSync?.changed(folder: filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
     }
 
     public func erasePrefix(_ prefix: String) throws(ZarrError) {
@@ -148,6 +181,7 @@ public struct FilesystemStore: ZarrStorage {
         } catch {
             throw ZarrError(.io, "cannot delete '\(target)': \(error)", key: prefix)
         }
+        deferredSync?.changed(folder: target.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
     }
 
     public func listDirectory(_ prefix: String) throws(ZarrError) -> [String] {

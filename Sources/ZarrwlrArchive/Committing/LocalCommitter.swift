@@ -147,7 +147,13 @@ struct PendingFolder: PendingRecording {
     func group() throws(ZarrError) -> ZarrGroup { try staging.reopened() }
 
     func commit(sha256: String, allowDuplicate: Bool, report: ImportReport) async throws(CodecError) -> AudioArchive.Outcome {
-        try committer.commit(staging, of: archive, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
+        do throws(CodecError) {
+            try staging.makeDurable()
+        } catch {
+            staging.remove()
+            throw error
+        }
+        return try committer.commit(staging, of: archive, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
     }
 
     func remove() { staging.remove() }

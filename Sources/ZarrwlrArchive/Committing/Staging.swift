@@ -11,6 +11,9 @@ import ZarrStore
 /// archive's `.zarrwlr/staging/`, which holds no `zarr.json`, so neither this archive nor
 /// zarr-python lists it. A commit renames the folder to the recording's id (one atomic step).
 ///
+/// Its files are written without an fsync each (``DeferredSync``): ``makeDurable()`` syncs every
+/// file and folder once before the commit, outside the archive lock.
+///
 /// Beside each folder an owner file records the importer's pid, host and start time, so a
 /// later import or `verify` can remove the staging of an importer that is gone (killed, or a
 /// machine that lost power) without touching one that is still running.
@@ -18,6 +21,8 @@ struct Staging {
     let name: String
     let folder: String
     let group: ZarrGroup
+    /// The fsyncs the staging folder's writes left for ``makeDurable()``.
+    let deferredSync: DeferredSync
     /// Touches the owner file while the import runs, so its age says the importer lives.
     let heartbeat: Heartbeat
 
@@ -39,12 +44,13 @@ struct Staging {
             throw CodecError(.storage, "cannot create a staging folder: \(error.localizedDescription)", file: folder)
         }
         do {
-            let group = try ZarrGroup.create(in: FilesystemStore(root: folder))
+            let deferredSync = DeferredSync()
+            let group = try ZarrGroup.create(in: FilesystemStore(root: folder, deferredSync: deferredSync))
             let owner = folder + ".owner"
             let heartbeat = Heartbeat(interval: renewSeconds) {
                 utimes(owner, nil) == 0 ? nil : "the owner file is gone: \(String(cString: strerror(errno)))"
             }
-            return Staging(name: name, folder: folder, group: group, heartbeat: heartbeat)
+            return Staging(name: name, folder: folder, group: group, deferredSync: deferredSync, heartbeat: heartbeat)
         } catch {
             throw CodecError.store(error, "cannot create a staging group", file: folder)
         }
@@ -52,7 +58,17 @@ struct Staging {
 
     /// The staging group with its attributes as last written.
     func reopened() throws(ZarrError) -> ZarrGroup {
-        try ZarrGroup.open(in: FilesystemStore(root: folder))
+        try ZarrGroup.open(in: FilesystemStore(root: folder, deferredSync: deferredSync))
+    }
+
+    /// Syncs every file and folder written in the staging folder (each once), so that the
+    /// commit's rename publishes a recording that is complete after a power cut.
+    func makeDurable() throws(CodecError) {
+        do {
+            try deferredSync.syncAll()
+        } catch {
+            throw CodecError.store(error, "cannot make the import durable", file: folder)
+        }
     }
 
     /// Removes the staging folder and its owner file.
@@ -63,13 +79,13 @@ struct Staging {
     }
 
     /// Moves the staging folder to `target` (the committed recording) and makes the move
-    /// durable: every file in the folder was fsynced with its folder when written
-    /// (``FilesystemStore``), so fsyncing the archive folder after the rename (and the staging
+    /// durable: every file and folder in it was synced (``makeDurable()``; anything written
+    /// since is synced here), so fsyncing the archive folder after the rename (and the staging
     /// folder, which lost the entry) leaves the recording complete or absent after a power cut.
-    /// False when the rename failed (nothing moved).
+    /// False when a sync or the rename failed (nothing moved).
     func commit(to target: String) -> Bool {
         heartbeat.stop()
-        guard FilesystemStore.syncFolder(folder), rename(folder, target) == 0 else { return false }
+        guard (try? deferredSync.syncAll()) != nil, rename(folder, target) == 0 else { return false }
         _ = FilesystemStore.syncFolder((target as NSString).deletingLastPathComponent)
         _ = FilesystemStore.syncFolder((folder as NSString).deletingLastPathComponent)
         try? FileManager.default.removeItem(atPath: folder + ".owner")
