@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zarrwlr-bench",
         abstract: "Speed and memory benchmarks; each prints a table (and writes JSON with --json).",
-        subcommands: [ZarrReadBenchmark.self, FLACBenchmark.self, OpusBenchmark.self, OpusPreRollStudy.self, OpusRestartBenchmark.self, WavPackBenchmark.self, StorageBenchmark.self, CLIRangesBenchmark.self, S3Benchmark.self, ImportCoresBenchmark.self])
+        subcommands: [ZarrReadBenchmark.self, FLACBenchmark.self, OpusBenchmark.self, OpusPreRollStudy.self, OpusRestartBenchmark.self, WavPackBenchmark.self, StorageBenchmark.self, CLIRangesBenchmark.self, S3Benchmark.self, ImportCoresBenchmark.self, ImportJobsBenchmark.self])
 }
 
 /// Runs a reference tool and waits; throws when it fails.

@@ -3,14 +3,15 @@ import Foundation
 /// Writes a long 16-bit mono WAV that compresses like a field recording: a quiet noise floor,
 /// a slowly drifting tone, and bursts of chirps, generated block by block (never in memory whole).
 enum TestSignal {
-    static func writeWAV(path: String, sampleRate: Int, seconds: Int) throws {
+    /// - Parameter seed: another seed gives another noise floor (distinct files, same character).
+    static func writeWAV(path: String, sampleRate: Int, seconds: Int, seed: UInt64 = 0) throws {
         let frames = sampleRate * seconds
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? file.close() }
         try file.write(contentsOf: wavHeader(sampleRate: sampleRate, channels: 1, frames: frames))
 
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ seed
         var phase = 0.0, chirpPhase = 0.0
         let block = 1 << 16
         var written = 0

@@ -8,15 +8,24 @@ import ZarrStore
 /// the encoding of the next shard; on a filesystem its write and fsync do.
 ///
 /// The caller's thread waits only when `limit` stores are in flight, as it would wait for one
-/// store done inline.
+/// store done inline. Each store runs on an idle one of `limit` serial queues: libdispatch gives
+/// a serial queue a thread whenever it has work, where a concurrent queue shares the pool of
+/// the global queues with Swift's tasks; with as many imports blocked on their uploads as there
+/// are cores (`--jobs 2` on two cores), that pool had no thread left, and the uploads waited
+/// about a second for libdispatch to notice and add one.
 final class ChunkUploads: Sendable {
-    private let queue = DispatchQueue(label: "zarrwlr.blob-uploads", attributes: .concurrent)
+    private let queues: [DispatchQueue]
+    /// The queues with no store running, taken by ``submit(_:)``.
+    private let idle: Mutex<[Int]>
     private let slots: DispatchSemaphore
     private let running = DispatchGroup()
     private let failure = Mutex<ZarrError?>(nil)
 
     init(limit: Int) {
-        slots = DispatchSemaphore(value: max(1, limit))
+        let count = max(1, limit)
+        queues = (0..<count).map { DispatchQueue(label: "zarrwlr.blob-upload-\($0)") }
+        idle = Mutex(Array(0..<count))
+        slots = DispatchSemaphore(value: count)
     }
 
     /// Runs `store` on an upload thread once a slot is free.
@@ -24,9 +33,12 @@ final class ChunkUploads: Sendable {
     func submit(_ store: @escaping @Sendable () throws(ZarrError) -> Void) throws(ZarrError) {
         try rethrowFailure()
         slots.wait()
+        // A slot is free, so a queue is: each store gives its queue back before its slot.
+        guard let queue = idle.withLock({ $0.popLast() }) else { preconditionFailure("a free upload slot without an idle queue") }
         running.enter()
-        queue.async { [self] in
+        queues[queue].async { [self] in
             defer {
+                idle.withLock { $0.append(queue) }
                 slots.signal()
                 running.leave()
             }
