@@ -9,10 +9,16 @@ import Synchronization
 /// entries it changed, made durable together by ``syncAll()``.
 ///
 /// For a tree nobody else sees until it is renamed into place (an import's staging folder),
-/// durability is needed only before that rename: each file and folder is then fsynced once,
-/// however often it was written (a FLAC blob's first shard is stored twice, array metadata up to
-/// three times), instead of twice per write. Safe to share between the threads that write.
+/// durability is needed only before that rename: each small file and each folder is then
+/// fsynced once, however often it was written (array metadata up to three times), instead of
+/// twice per write. A value of ``largeValueBytes`` or more (a blob's shard) is still fsynced
+/// when written, on the thread that writes it (an upload thread, while the encoding goes on),
+/// so that its data does not wait to be written out at the end. Safe to share between the
+/// threads that write.
 public final class DeferredSync: Sendable {
+    /// Values at least this long are synced when written.
+    public static let largeValueBytes = 1 << 20
+
     private struct Pending {
         var files: Set<String> = []
         var folders: Set<String> = []

@@ -11,8 +11,9 @@ import Foundation
 /// reader (or a crash) never sees a half-written value. Writes are durable when `set` returns:
 /// the file is fsynced before its rename and the folder after it (and a new folder's parent
 /// after its creation), as SQLite and Icechunk do, so that after a power cut a value is either
-/// its old self or complete, never empty. A store given a ``DeferredSync`` leaves those fsyncs
-/// to it, for a tree that becomes visible only by a later rename (an import's staging folder).
+/// its old self or complete, never empty. A store given a ``DeferredSync`` leaves the fsyncs of
+/// folders and small files to it, for a tree that becomes visible only by a later rename (an
+/// import's staging folder).
 /// Reads use `pread`, so a byte-range read touches only the bytes it asks for.
 public struct FilesystemStore: ZarrStorage {
     /// The folder that holds the store; created on the first write.
@@ -21,8 +22,8 @@ public struct FilesystemStore: ZarrStorage {
     public let deferredSync: DeferredSync?
 
     /// A store rooted at `root` (an existing or future folder).
-    /// - Parameter deferredSync: when given, writes, new folders and removals leave their fsyncs
-    ///   to it instead of making each durable before returning.
+    /// - Parameter deferredSync: when given, new folders, removals and writes of small values
+    ///   leave their fsyncs to it instead of making each durable before returning.
     public init(root: String, deferredSync: DeferredSync? = nil) {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
         self.deferredSync = deferredSync
@@ -103,7 +104,8 @@ public struct FilesystemStore: ZarrStorage {
                 done += n
             }
         }
-        if failure == 0 && deferredSync == nil && fsync(fd) != 0 { failure = errno }
+        let syncNow = deferredSync == nil || bytes.count >= DeferredSync.largeValueBytes
+        if failure == 0 && syncNow && fsync(fd) != 0 { failure = errno }
         if close(fd) != 0 && failure == 0 { failure = errno }
         if failure == 0 && rename(temporary, filePath) != 0 { failure = errno }
         if failure == 0 && !folderChanged(folder.isEmpty ? "/" : folder) { failure = errno }
@@ -111,7 +113,7 @@ public struct FilesystemStore: ZarrStorage {
             unlink(temporary)
             throw Self.ioError("cannot write", key: key, errno: failure)
         }
-        deferredSync?.wrote(file: filePath)
+        if !syncNow { deferredSync?.wrote(file: filePath) }
     }
 
     /// Makes a change of `folder`'s entries durable now, or leaves it to ``deferredSync``;
