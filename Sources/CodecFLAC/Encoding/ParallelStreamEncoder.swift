@@ -60,7 +60,13 @@ extension FLAC {
         /// The MD5 of the whole signal (RFC 9639 §8.2), fed segment by segment in order by the
         /// pipeline's serial stage.
         private final class SignatureMD5: Sendable {
-            private let digest = Mutex(MessageDigest(.md5))
+            /// The digest, and the buffer the samples are serialised through (reused piece after piece).
+            private struct State {
+                let digest = MessageDigest(.md5)
+                var bytes: [UInt8] = []
+            }
+
+            private let state = Mutex(State())
             /// RFC 9639 §8.2: each sample little-endian, signed, in the smallest whole number of
             /// bytes that holds the sample size.
             private let layout: SampleLayout
@@ -68,11 +74,10 @@ extension FLAC {
             init(bitsPerSample: Int) { layout = .littleEndian(bytesPerSample: (bitsPerSample + 7) / 8) }
 
             func add(_ piece: [Int32]) {
-                var bytes: [UInt8] = []
-                digest.withLock { digest in piece.withUnsafeBufferPointer { layout.hash($0, into: digest, through: &bytes) } }
+                state.withLock { state in piece.withUnsafeBufferPointer { layout.hash($0, into: state.digest, through: &state.bytes) } }
             }
 
-            func finalize() -> [UInt8] { digest.withLock { $0.finalize() } }
+            func finalize() -> [UInt8] { state.withLock { $0.digest.finalize() } }
         }
 
         private func encodeSegment(_ samples: SegmentSamples, number: Int) throws(CodecError) -> SegmentEncoder.Output {
