@@ -23,6 +23,15 @@ func runTool(_ tool: String, _ arguments: [String]) throws {
     guard process.terminationStatus == 0 else { throw BenchmarkError("\(tool) failed") }
 }
 
+/// The release `aimport` beside this benchmark's binary (both built by `swift build -c release`).
+func releaseAimport() throws -> String {
+    let aimport = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/aimport"
+    guard FileManager.default.isExecutableFile(atPath: aimport) else {
+        throw ValidationError("\(aimport) is missing: build it first (swift build -c release)")
+    }
+    return aimport
+}
+
 func log(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }

@@ -20,10 +20,7 @@ struct CLIRangesBenchmark: AsyncParsableCommand {
         let folder = NSTemporaryDirectory() + "zarrwlr-cli-ranges-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let aimport = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/aimport"
-        guard FileManager.default.isExecutableFile(atPath: aimport) else {
-            throw ValidationError("\(aimport) is missing: build it first (swift build -c release)")
-        }
+        let aimport = try releaseAimport()
         let wav = folder + "/source.wav"
         try TestSignal.writeWAV(path: wav, sampleRate: 48_000, seconds: minutes * 60)
         let storePath = folder + "/store.zarr"

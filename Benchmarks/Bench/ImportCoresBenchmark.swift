@@ -25,10 +25,7 @@ struct ImportCoresBenchmark: AsyncParsableCommand {
         let folder = NSTemporaryDirectory() + "zarrwlr-import-cores-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let aimport = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/aimport"
-        guard FileManager.default.isExecutableFile(atPath: aimport) else {
-            throw ValidationError("\(aimport) is missing: build it first (swift build -c release)")
-        }
+        let aimport = try releaseAimport()
         guard let tool = Self.tools[codec] else { throw ValidationError("--codec must be flac or wavpack, not \(codec)") }
         let toolName = (tool[0] as NSString).lastPathComponent
         let cores = ProcessInfo.processInfo.activeProcessorCount

@@ -16,10 +16,7 @@ struct ImportJobsBenchmark: AsyncParsableCommand {
         let folder = NSTemporaryDirectory() + "zarrwlr-import-jobs-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let aimport = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/aimport"
-        guard FileManager.default.isExecutableFile(atPath: aimport) else {
-            throw ValidationError("\(aimport) is missing: build it first (swift build -c release)")
-        }
+        let aimport = try releaseAimport()
         guard files > 0, seconds > 0, runs > 0 else { throw ValidationError("--files, --seconds and --runs must be positive") }
         let wavs = try (0..<files).map { number in
             let path = folder + "/file-\(number).wav"
