@@ -85,7 +85,7 @@ public struct FilesystemStore: ZarrStorage {
 
     public func set(_ key: String, _ bytes: [UInt8]) throws(ZarrError) {
         let filePath = try path(key)
-        let folder = filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let folder = Self.folder(of: filePath)
         try makeFolders(folder.isEmpty ? "/" : folder, key: key)
         let name = filePath.split(separator: "/").last.map(String.init) ?? key
         let temporary = folder + "/." + name + Self.temporaryMarker + String(UInt64.random(in: 0...UInt64.max), radix: 36)
@@ -114,6 +114,11 @@ public struct FilesystemStore: ZarrStorage {
             throw Self.ioError("cannot write", key: key, errno: failure)
         }
         if !syncNow { deferredSync?.wrote(file: filePath) }
+    }
+
+    /// The folder that holds `path` ("" for a top-level name).
+    private static func folder(of path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
     }
 
     /// Makes a change of `folder`'s entries durable now, or leaves it to ``deferredSync``;
@@ -156,7 +161,7 @@ public struct FilesystemStore: ZarrStorage {
             }
             return
         }
-        let parent = folder.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let parent = Self.folder(of: folder)
         if !parent.isEmpty { try makeFolders(parent, key: key) }
         if mkdir(folder, 0o755) != 0 {
             guard errno == EEXIST else { throw Self.ioError("cannot create folder '\(folder)'", key: key, errno: errno) }
@@ -171,7 +176,7 @@ public struct FilesystemStore: ZarrStorage {
             guard errno == ENOENT || errno == ENOTDIR else { throw Self.ioError("cannot delete", key: key, errno: errno) }
             return
         }
-        deferredSync?.changed(folder: filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
+        deferredSync?.changed(folder: Self.folder(of: filePath))
     }
 
     public func erasePrefix(_ prefix: String) throws(ZarrError) {
@@ -183,7 +188,7 @@ public struct FilesystemStore: ZarrStorage {
         } catch {
             throw ZarrError(.io, "cannot delete '\(target)': \(error)", key: prefix)
         }
-        deferredSync?.changed(folder: target.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
+        deferredSync?.changed(folder: Self.folder(of: target))
     }
 
     public func listDirectory(_ prefix: String) throws(ZarrError) -> [String] {
