@@ -3,15 +3,22 @@ import Testing
 import TestSupport
 @testable import ZarrStore
 
-/// Every store must behave the same; each test runs against the filesystem and memory stores.
+/// Every store must behave the same; each test runs against the filesystem store (syncing as it
+/// writes, and leaving its syncs to a ``DeferredSync``, which must then sync what is left of
+/// what was written and removed) and the memory store.
 @Suite struct StoreConformanceTests {
-    enum Kind: String, CaseIterable, Sendable { case filesystem, memory }
+    enum Kind: String, CaseIterable, Sendable { case filesystem, filesystemDeferringSyncs, memory }
 
     private func withStore(_ kind: Kind, _ body: (any ZarrStorage) throws -> Void) throws {
         switch kind {
         case .filesystem:
             let folder = TemporaryFolder()
             try body(FilesystemStore(root: folder.path + "/store"))
+        case .filesystemDeferringSyncs:
+            let folder = TemporaryFolder()
+            let deferredSync = DeferredSync()
+            try body(FilesystemStore(root: folder.path + "/store", deferredSync: deferredSync))
+            try deferredSync.syncAll()
         case .memory:
             try body(MemoryStore())
         }
