@@ -7,6 +7,7 @@ import ZarrStore
 /// `aimport annotate`: selection and detection tables kept in the archive as named layers.
 struct Annotate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "annotate",
         abstract: "Keep selection and detection tables (Raven, BirdNET, CSV) in the archive as named layers.",
         discussion: """
             A row goes to the recording imported from the file it names (Begin File, Begin Path or \

@@ -6,6 +6,7 @@ import ZarrStore
 
 struct Delete: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "delete",
         abstract: "Delete recordings from the archive, atomically.",
         discussion: """
             Each recording disappears in one step (readers see it whole or not at all); its id is never \

@@ -7,6 +7,7 @@ import ZarrStore
 
 struct Extract: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "extract",
         abstract: "Extract a sample range of a recording, or a wall-clock span across recordings.",
         discussion: """
             Ranges are half-open, in the recording's own sample rate. By default the output keeps the \

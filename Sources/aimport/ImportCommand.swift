@@ -6,6 +6,7 @@ import ZarrStore
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Import audio files (and folders, recursively) into an archive.",
         discussion: """
             The store is created when missing. Each file becomes a numbered recording; a file whose \
@@ -177,6 +178,7 @@ struct Import: AsyncParsableCommand {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List the recordings of an archive.",
         discussion: """
             With --since and/or --until only the recordings with samples in that span are listed \

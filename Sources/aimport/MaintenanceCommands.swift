@@ -6,6 +6,7 @@ import ZarrStore
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "info",
         abstract: "Print all metadata of one recording as JSON.", discussion: "Example: aimport info --store season.zarr 3")
 
     @OptionGroup var location: ArchiveLocation
@@ -26,6 +27,7 @@ struct Info: ParsableCommand {
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write a recording's original file back out, byte for byte.",
         discussion: """
             Works for 1:1 copies (FLAC, Ogg Opus, WavPack files) and for lossless imports of WAV, RF64, W64 \
@@ -68,6 +70,7 @@ struct Export: ParsableCommand {
 
 struct Index: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "index",
         abstract: "Rebuild a recording's index, or check the stored one against a fresh build.",
         discussion: "Example: aimport index --store season.zarr 3 --verify")
 
@@ -106,6 +109,7 @@ struct Index: AsyncParsableCommand {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check recordings: every frame or page checksum, the stored index, and 1:1 copies' sha256.",
         discussion: "Exits 65 when any recording is damaged. Example: aimport verify --store season.zarr")
 

@@ -7,6 +7,7 @@ import ZarrwlrServe
 /// `aimport serve`: the archive in a browser.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve a web view of the archive: a timeline, spectrograms of any span, playback, annotation boxes.",
         discussion: """
             Listens on 127.0.0.1 unless --bind names another address; --port 0 takes a free port. \
@@ -41,6 +42,7 @@ struct Serve: AsyncParsableCommand {
 /// `aimport overview`: builds the spectrum overviews zoomed-out views are drawn from.
 struct Overview: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "overview",
         abstract: "Build recordings' spectrum overviews (the loudest level per band and frame, for zoomed-out spectrograms).",
         discussion: """
             Stored in the archive under .zarrwlr/overviews (docs/LAYOUT.md); `aimport serve` builds \

@@ -7,6 +7,7 @@ import ZarrwlrArchive
 /// `aimport summary`: what each recorder or site recorded, per night, day or hour.
 struct Summary: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "summary",
         abstract: "Summarise a deployment: hours recorded per device or site and per night, day or hour, with gaps, overlaps, stop reasons, battery and temperature.",
         discussion: """
             A recording counts in the period where it starts; its seconds are split over the periods it \
