@@ -11,8 +11,9 @@ import ZarrStore
 /// archive's `.zarrwlr/staging/`, which holds no `zarr.json`, so neither this archive nor
 /// zarr-python lists it. A commit renames the folder to the recording's id (one atomic step).
 ///
-/// Its files are written without an fsync each (``DeferredSync``): ``makeDurable()`` syncs every
-/// file and folder once before the commit, outside the archive lock.
+/// Its folders and small files are written without an fsync each (``DeferredSync``; shards are
+/// synced as they are written): ``makeDurable()`` syncs each once before the commit, outside
+/// the archive lock.
 ///
 /// Beside each folder an owner file records the importer's pid, host and start time, so a
 /// later import or `verify` can remove the staging of an importer that is gone (killed, or a
@@ -61,8 +62,9 @@ struct Staging {
         try ZarrGroup.open(in: FilesystemStore(root: folder, deferredSync: deferredSync))
     }
 
-    /// Syncs every file and folder written in the staging folder (each once), so that the
-    /// commit's rename publishes a recording that is complete after a power cut.
+    /// Syncs the folders and small files written in the staging folder (each once; shards were
+    /// synced as they were written), so that the commit's rename publishes a recording that is
+    /// complete after a power cut.
     func makeDurable() throws(CodecError) {
         do {
             try deferredSync.syncAll()
@@ -79,8 +81,8 @@ struct Staging {
     }
 
     /// Moves the staging folder to `target` (the committed recording) and makes the move
-    /// durable: every file and folder in it was synced (``makeDurable()``; anything written
-    /// since is synced here), so fsyncing the archive folder after the rename (and the staging
+    /// durable: every file and folder in it was synced (``makeDurable()``; anything left since
+    /// is synced here), so fsyncing the archive folder after the rename (and the staging
     /// folder, which lost the entry) leaves the recording complete or absent after a power cut.
     /// False when a sync or the rename failed (nothing moved).
     func commit(to target: String) -> Bool {
