@@ -26,7 +26,7 @@ struct ClipExtraction {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw CodecError(.cannotCreate, "cannot create the clip folder: \(error.localizedDescription)", file: folder)
+            throw CodecError(.cannotCreate, "cannot create the clip folder: \(CodecError.reason(error))", file: folder)
         }
         var summaries: [String: AudioArchive.Summary] = [:]
         var readers: [String: any RecordingReader] = [:]

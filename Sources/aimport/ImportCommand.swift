@@ -135,7 +135,7 @@ struct Import: AsyncParsableCommand {
             case .success(.duplicate(let existing)):
                 if !quiet { progress.clear { print("\(file): duplicate of \(existing), skipped") } }
             case .failure(let error):
-                progress.clear { fail(error) }
+                progress.clear { fail(error, importing: file) }
             }
         }
         progress.done()
@@ -243,6 +243,13 @@ struct List: ParsableCommand {
 
 func fail(_ error: CodecError) {
     FileHandle.standardError.write(Data("aimport: \(error)\n".utf8))
+}
+
+/// Prints the error of a failed import, naming the source file first when the error names
+/// another path (a store's, when writing the recording failed), so that among many files the
+/// one that failed is known.
+func fail(_ error: CodecError, importing file: String) {
+    FileHandle.standardError.write(Data("aimport: \(error.file == file ? "" : TerminalText.escaped(file) + ": ")\(error)\n".utf8))
 }
 
 extension ExitCode {

@@ -334,6 +334,25 @@ import ZarrStore
         return (folder, store, tone)
     }
 
+    /// An import that cannot write the archive (here its staging folder is a plain file) fails
+    /// with the storage exit code, and each file's error names that file first, then the path
+    /// and the system's reason (not Foundation's "could not be completed"); nothing is added.
+    @Test func aStorageFailureNamesTheSourceFileAndTheReason() throws {
+        let (folder, store, _) = try storeWithOneRecording()
+        let files = try TestAudio.tones(2, in: folder.path, seconds: 0.1, frequency: 300, step: 40)
+        try FileManager.default.removeItem(atPath: store + "/.zarrwlr/staging")
+        #expect(FileManager.default.createFile(atPath: store + "/.zarrwlr/staging", contents: Data()))
+        let failed = aimport(["import", "--store", store, "--jobs", "2"] + files)
+        #expect(failed.status == 74, "\(failed.standardError)")
+        let lines = failed.standardError.split(separator: "\n").map(String.init)
+        for file in files {
+            let line = lines.first { $0.hasPrefix("aimport: \(file): ") }
+            #expect(line?.contains("cannot create a staging folder: Not a directory") == true, "\(lines)")
+        }
+        let listed = aimport(["list", "--store", store])
+        #expect(listed.standardOutput.split(separator: "\n").count == 2, "\(listed.standardOutput)")
+    }
+
     @Test(arguments: [".zarrwlr/staging", ".zarrwlr", ".zarrwlr/trash", ".zarrwlr/deleted"])
     func aStoreWhoseInternalPathIsALinkIsRefusedAndNothingOutsideIsTouched(_ linked: String) throws {
         let (folder, store, tone) = try storeWithOneRecording()

@@ -202,12 +202,18 @@ public final class BlobWriter {
         if count == shardBytes {
             // A whole shard: stored on an upload thread, the shape grown later; the buffer is
             // freed once encoded, before waiting for a free upload.
+            let encoded: ZarrArray.EncodedChunk
             do {
-                let encoded = try array.encodedChunk(consume piece, at: [shard])
+                encoded = try array.encodedChunk(consume piece, at: [shard])
+            } catch {
+                throw CodecError.store(error, "cannot encode blob shard \(shard)", file: array.path, byteOffset: flushed)
+            }
+            do {
                 let target = array
                 try uploads.submit { () throws(ZarrError) in try target.store(encoded) }
             } catch {
-                throw CodecError.store(error, "cannot store blob shard \(shard)", file: array.path, byteOffset: flushed)
+                // An earlier shard's store failed (its key names it), not this one.
+                throw CodecError.store(error, "cannot store a blob shard", file: array.path)
             }
             shapeBehind = true
         } else {

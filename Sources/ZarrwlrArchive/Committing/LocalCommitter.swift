@@ -76,7 +76,7 @@ struct LocalCommitter: RecordingCommitter {
             } catch let error as CodecError {
                 throw error
             } catch {
-                throw CodecError(.storage, "cannot prepare the deletion: \(error.localizedDescription)", file: folder, recording: id)
+                throw CodecError(.storage, "cannot prepare the deletion: \(CodecError.reason(error))", file: folder, recording: id)
             }
             let deleted = try? archive.summary(id)
             let trash = trashFolder + "/" + id + "." + UUID().uuidString

@@ -42,7 +42,7 @@ struct Staging {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try Data(ImporterOwner.current.serialized()).write(to: URL(fileURLWithPath: folder + ".owner"))
         } catch {
-            throw CodecError(.storage, "cannot create a staging folder: \(error.localizedDescription)", file: folder)
+            throw CodecError(.storage, "cannot create a staging folder: \(CodecError.reason(error))", file: folder)
         }
         do {
             let deferredSync = DeferredSync()
