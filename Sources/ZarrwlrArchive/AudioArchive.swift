@@ -288,6 +288,7 @@ public struct AudioArchive: Sendable {
         allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil, timeZone: TimeZoneSpec? = nil, sourcePath: String? = nil,
         beforeCommit: (@Sendable () async -> Void)? = nil, progress: ReadProgress? = nil
     ) async throws(CodecError) -> Outcome {
+        try SourceFile.requireRegularFile(file)
         let codec = requested ?? automaticCodec(for: file)
         guard let backend = codecs.backend(for: codec) else {
             throw CodecError(.invalidArgument, "unknown codec '\(codec)' (available: \(codecs.backends.map { $0.codecID.rawValue }.joined(separator: ", ")))")

@@ -1,6 +1,9 @@
 import AudioInput
 import CodecCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 import ZarrStore
@@ -351,6 +354,25 @@ import ZarrStore
         }
         let listed = aimport(["list", "--store", store])
         #expect(listed.standardOutput.split(separator: "\n").count == 2, "\(listed.standardOutput)")
+    }
+
+    /// A named pipe among a card's files (or a device named on the command line) is refused
+    /// with the no-input exit code and what it is, instead of an import that waits for a writer
+    /// forever; the card's real files are imported. (`timeout` ends a hanging run.)
+    @Test func aPipeOrDeviceIsRefusedNotWaitedFor() throws {
+        guard let timeout = ProcessRunner.which("timeout") else { Issue.record("timeout (coreutils) is not installed"); return }
+        let folder = TemporaryFolder()
+        let card = folder.path + "/card", store = folder.path + "/a.zarr"
+        try FileManager.default.createDirectory(atPath: card, withIntermediateDirectories: true)
+        try TestAudio.tone(card + "/a.wav", seconds: 0.2)
+        #expect(mkfifo(card + "/b.wav", 0o644) == 0)
+        let imported = ProcessRunner.outcome(timeout, ["60", Self.binary, "import", "--store", store, card])
+        #expect(imported.status == 66, "\(imported.standardError)")
+        #expect(imported.standardError.contains("aimport: \(card)/b.wav: a named pipe, not a file"), "\(imported.standardError)")
+        #expect(imported.standardOutput.contains("1 imported, 0 duplicate, 1 failed"), "\(imported.standardOutput)")
+        let device = ProcessRunner.outcome(timeout, ["60", Self.binary, "import", "--store", store, "/dev/zero"])
+        #expect(device.status == 66, "\(device.standardError)")
+        #expect(device.standardError.contains("/dev/zero: a character device, not a file"), "\(device.standardError)")
     }
 
     @Test(arguments: [".zarrwlr/staging", ".zarrwlr", ".zarrwlr/trash", ".zarrwlr/deleted"])

@@ -62,6 +62,9 @@ public enum SourceFile {
         /// Seconds since 1970 (UTC) of the last modification.
         public let modified: Double
         public let isFolder: Bool
+        /// What the path names when it is neither a regular file nor a folder ("a named pipe",
+        /// "a socket", "a character device", "a block device"); nil for those two.
+        public let special: String?
         /// Device and inode: the same file or folder reached by two paths has the same identity.
         public let identity: [UInt64]
     }
@@ -72,6 +75,26 @@ public enum SourceFile {
         guard stat(path, &info) == 0 else { return nil }
         return Status(
             size: Int64(info.st_size), modified: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9,
-            isFolder: info.st_mode & S_IFMT == S_IFDIR, identity: [UInt64(info.st_dev), UInt64(info.st_ino)])
+            isFolder: info.st_mode & S_IFMT == S_IFDIR, special: special(info.st_mode), identity: [UInt64(info.st_dev), UInt64(info.st_ino)])
+    }
+
+    private static func special(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG, S_IFDIR: nil
+        case S_IFIFO: "a named pipe"
+        case S_IFSOCK: "a socket"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        default: "not a regular file"
+        }
+    }
+
+    /// Refuses a source that is a pipe, socket or device: an import reads its source more than
+    /// once (its SHA-256, then its audio), opening a pipe waits for a writer, and a device may
+    /// never end. A missing path is left to the first read, which names it.
+    /// - Throws: ``CodecError/Code/noInput`` naming the file and what it is.
+    public static func requireRegularFile(_ path: String) throws(CodecError) {
+        guard let special = status(path)?.special else { return }
+        throw CodecError(.noInput, "\(special), not a file: an import reads its source more than once, so write it to a file first", file: path)
     }
 }
