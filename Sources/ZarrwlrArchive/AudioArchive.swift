@@ -289,6 +289,9 @@ public struct AudioArchive: Sendable {
         beforeCommit: (@Sendable () async -> Void)? = nil, progress: ReadProgress? = nil
     ) async throws(CodecError) -> Outcome {
         try SourceFile.requireRegularFile(file)
+        // What the file was when the import began: a file still being copied or recorded into
+        // must not be committed as what was read of it.
+        let initially = SourceFile.status(file)
         let codec = requested ?? automaticCodec(for: file)
         guard let backend = codecs.backend(for: codec) else {
             throw CodecError(.invalidArgument, "unknown codec '\(codec)' (available: \(codecs.backends.map { $0.codecID.rawValue }.joined(separator: ", ")))")
@@ -374,10 +377,26 @@ public struct AudioArchive: Sendable {
             }
             // Concurrent imports of one caller may take turns here, so that ids follow its order.
             await beforeCommit?()
+            try Self.requireUnchanged(file, since: initially, hashedBytes: size, else: stagingArea)
             return try await stagingArea.commit(sha256: sha256, allowDuplicate: allowDuplicate, report: report)
         case .failure(let error):
             stagingArea.remove()
             throw error
+        }
+    }
+
+    /// Refuses to commit the import of `file` when the file is not what it was when the import
+    /// began (another file now, another size or modification time, or not the size hashed):
+    /// written while it was read (a copy from a card still running, a recorder still writing),
+    /// what was read of it is not the file, and committing it would let its sha256 and samples
+    /// stand for a file that no longer exists. Removes `pending` first.
+    /// - Throws: ``CodecError/Code/storage`` naming the file and its sizes.
+    private static func requireUnchanged(_ file: String, since initially: SourceFile.Status?, hashedBytes: Int64, else pending: any PendingRecording) throws(CodecError) {
+        let now = SourceFile.status(file)
+        guard let initially, let now, now.isUnchanged(since: initially), initially.size == hashedBytes else {
+            pending.remove()
+            let sizes = "\(hashedBytes) bytes read, \(now.map { "\($0.size) bytes" } ?? "gone") now"
+            throw CodecError(.storage, "the file changed while it was being imported (\(sizes)): nothing was added; import it again once it is complete", file: file)
         }
     }
 

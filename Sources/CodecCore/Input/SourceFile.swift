@@ -67,6 +67,12 @@ public enum SourceFile {
         public let special: String?
         /// Device and inode: the same file or folder reached by two paths has the same identity.
         public let identity: [UInt64]
+
+        /// Whether this is the same file, unmodified, as `earlier`: same identity, size and
+        /// modification time.
+        public func isUnchanged(since earlier: Status) -> Bool {
+            identity == earlier.identity && size == earlier.size && modified == earlier.modified
+        }
     }
 
     /// The status of the file `path` names (links followed); nil when it does not exist.
