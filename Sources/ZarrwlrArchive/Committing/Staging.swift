@@ -40,7 +40,9 @@ struct Staging {
         let folder = committer.stagingFolder + "/" + name
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try Data(ImporterOwner.current.serialized()).write(to: URL(fileURLWithPath: folder + ".owner"))
+            // Atomic: an owner file is complete or absent, never the empty file a kill between
+            // its creation and its write would leave.
+            try Data(ImporterOwner.current.serialized()).write(to: URL(fileURLWithPath: folder + ".owner"), options: .atomic)
         } catch {
             throw CodecError(.storage, "cannot create a staging folder: \(CodecError.reason(error))", file: folder)
         }
@@ -132,6 +134,11 @@ struct Staging {
            let gone = ImporterOwner.isGone(owner, age: (SourceFile.status(folder + ".owner")?.modified).map { now - $0 }, lease: leaseSeconds) {
             return gone
         }
-        return (SourceFile.status(folder)?.modified).map { now - $0 > ownerlessStaleSeconds } ?? true
+        guard let status = SourceFile.status(folder) else { return true }
+        // An empty folder without an owner file: its importer was killed between creating it
+        // and writing the owner file (a live importer that lost it here recreates it on its
+        // first write, beside its owner file).
+        if status.isFolder, ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).isEmpty { return true }
+        return now - status.modified > ownerlessStaleSeconds
     }
 }

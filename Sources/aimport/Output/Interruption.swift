@@ -79,11 +79,16 @@ enum Interruption {
 
     /// Removes the registered partial files, prints the message and exits, all under the lock,
     /// so that no file is put in place once the stop has begun.
+    ///
+    /// `_exit`, after flushing the output streams: `exit` runs the libraries' exit handlers
+    /// while the other threads go on, and libcrypto's freed its locks under a thread still
+    /// hashing the source (a segmentation fault after the message, one run in several).
     private static func stop(status: Int32) -> Never {
         state.withLock { state -> Never in
             for file in state.partialFiles { unlink(file) }
             FileHandle.standardError.write(Data("\naimport: \(state.message)\n".utf8))
-            exit(status)
+            fflush(nil)
+            _exit(status)
         }
     }
 }
