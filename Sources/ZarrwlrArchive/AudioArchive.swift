@@ -288,10 +288,9 @@ public struct AudioArchive: Sendable {
         allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil, timeZone: TimeZoneSpec? = nil, sourcePath: String? = nil,
         beforeCommit: (@Sendable () async -> Void)? = nil, progress: ReadProgress? = nil
     ) async throws(CodecError) -> Outcome {
-        try SourceFile.requireRegularFile(file)
         // What the file was when the import began: a file still being copied or recorded into
         // must not be committed as what was read of it.
-        let initially = SourceFile.status(file)
+        let initially = try SourceFile.regularFileStatus(file)
         let codec = requested ?? automaticCodec(for: file)
         guard let backend = codecs.backend(for: codec) else {
             throw CodecError(.invalidArgument, "unknown codec '\(codec)' (available: \(codecs.backends.map { $0.codecID.rawValue }.joined(separator: ", ")))")
@@ -351,7 +350,7 @@ public struct AudioArchive: Sendable {
                 source["absolute_path"] = .string(URL(fileURLWithPath: file).standardizedFileURL.path)
                 source["size_bytes"] = .int(size)
                 source["sha256"] = .string(sha256)
-                if let modified = SourceFile.status(file)?.modified {
+                if let modified = initially?.modified {
                     source["mtime"] = .string(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: modified)))
                 }
                 if source["tags"] == nil, let tags = (try? PCMFileReader(path: file))?.tags, !tags.isEmpty {

@@ -241,15 +241,12 @@ struct List: ParsableCommand {
     }
 }
 
-func fail(_ error: CodecError) {
-    FileHandle.standardError.write(Data("aimport: \(error)\n".utf8))
-}
-
-/// Prints the error of a failed import, naming the source file first when the error names
-/// another path (a store's, when writing the recording failed), so that among many files the
-/// one that failed is known.
-func fail(_ error: CodecError, importing file: String) {
-    FileHandle.standardError.write(Data("aimport: \(error.file == file ? "" : TerminalText.escaped(file) + ": ")\(error)\n".utf8))
+/// Prints `error` on stderr; for a failed import of `file`, naming the file first when the
+/// error names another path (a store's, when writing the recording failed), so that among many
+/// files the one that failed is known.
+func fail(_ error: CodecError, importing file: String? = nil) {
+    let lead = file.map { $0 == error.file ? "" : TerminalText.escaped($0) + ": " } ?? ""
+    FileHandle.standardError.write(Data("aimport: \(lead)\(error)\n".utf8))
 }
 
 extension ExitCode {

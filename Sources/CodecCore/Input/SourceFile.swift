@@ -95,12 +95,13 @@ public enum SourceFile {
         }
     }
 
-    /// Refuses a source that is a pipe, socket or device: an import reads its source more than
-    /// once (its SHA-256, then its audio), opening a pipe waits for a writer, and a device may
-    /// never end. A missing path is left to the first read, which names it.
+    /// The status of a source, refusing one that is a pipe, socket or device: an import reads its
+    /// source more than once (its SHA-256, then its audio), opening a pipe waits for a writer,
+    /// and a device may never end. Nil for a missing path, left to the first read, which names it.
     /// - Throws: ``CodecError/Code/noInput`` naming the file and what it is.
-    public static func requireRegularFile(_ path: String) throws(CodecError) {
-        guard let special = status(path)?.special else { return }
+    public static func regularFileStatus(_ path: String) throws(CodecError) -> Status? {
+        let found = status(path)
+        guard let special = found?.special else { return found }
         throw CodecError(.noInput, "\(special), not a file: an import reads its source more than once, so write it to a file first", file: path)
     }
 }
