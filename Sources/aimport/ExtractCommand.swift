@@ -40,7 +40,7 @@ struct Extract: AsyncParsableCommand {
     var at: String?
     @Flag(help: "With --at: fill gaps between recordings with zeros (reported on stderr) instead of refusing.") var fillGaps = false
     @Option(help: "With --at: only recordings of this device (AudioMoth id, GUANO serial, or the 'device' of --meta).") var device: String?
-    @Option(help: "Parallel workers for --ranges (at least 1).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Parallel workers for --ranges (1 to 256).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "s16, s32 or f32 (default: the recording's own format: s16 up to 16 bits, s32 deeper, f32 for float recordings).") var format: String?
     @Option(help: "Channels to keep, 0-based in the recording's order, e.g. 0,3,7 (default: all).") var channels: String?
     @Option(help: "Output file (.wav, .flac, .raw) or - for stdout.") var output: String?
@@ -129,7 +129,7 @@ struct Extract: AsyncParsableCommand {
     }
 
     private func validateOutputOptions() throws {
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, not \(workers)") }
+        try ParallelOption.check(workers, "--workers")
         if let format, !["s16", "s32", "f32"].contains(format) { throw ValidationError("--format must be s16, s32 or f32") }
         if let channels {
             guard Self.channelList(channels) != nil else {

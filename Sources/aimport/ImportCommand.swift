@@ -43,8 +43,8 @@ struct Import: AsyncParsableCommand {
     @Option(help: "The time zone of times the files state without one (file names, GUANO without an offset, bext): an offset (+02:00, -03:30, Z) or an IANA name (Europe/Berlin); recorded with each start. Times with a zone (AudioMoth comments, GUANO with an offset) are kept as they are.")
     var timezone: String?
     @Flag(help: "Print a JSON array on stdout, one object per input file, and nothing else there.") var json = false
-    @Option(help: "Files imported at the same time.") var jobs: Int = 1
-    @Option(help: "Cores that encode and index one file (FLAC encodes a long file in segments on all of them; the stream is the same for any number). Default: the machine's cores divided by --jobs.")
+    @Option(help: "Files imported at the same time (1 to 256).") var jobs: Int = 1
+    @Option(help: "Cores that encode and index one file, 1 to 256 (FLAC encodes a long file in segments on all of them; the stream is the same for any number). Default: the machine's cores divided by --jobs.")
     var workers: Int?
     @Argument(help: "Files or folders.") var inputs: [String]
 
@@ -54,8 +54,8 @@ struct Import: AsyncParsableCommand {
         }
         if let flacLevel, !(0...8).contains(flacLevel) { throw ValidationError("--flac-level must be 0 to 8, not \(flacLevel)") }
         if let opusBitrate, !(6_000...256_000).contains(opusBitrate) { throw ValidationError("--opus-bitrate must be 6000 to 256000 (per channel), not \(opusBitrate)") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, not \(jobs)") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, not \(workers)") }
+        try ParallelOption.check(jobs, "--jobs")
+        if let workers { try ParallelOption.check(workers, "--workers") }
         if let startTime, Instant(startTime) == nil {
             throw ValidationError("--start-time must be ISO 8601 with seconds and an offset or Z (2025-04-16T04:30:00Z), not '\(startTime)'")
         }

@@ -81,7 +81,7 @@ struct Index: AsyncParsableCommand {
     @Flag(help: "Only compare the stored index with a fresh build; write nothing.") var verify = false
 
     func validate() throws {
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, not \(workers)") }
+        try ParallelOption.check(workers, "--workers")
     }
 
     func run() async throws {

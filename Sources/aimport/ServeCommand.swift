@@ -56,7 +56,7 @@ struct Overview: AsyncParsableCommand {
     @Option(help: "Threads computing one recording's overview.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, not \(workers)") }
+        try ParallelOption.check(workers, "--workers")
     }
 
     func run() async throws {

@@ -223,6 +223,13 @@ import ZarrStore
         let negative = aimport(["extract", "--store", store, "0", "--from", "-1", "--duration", "1", "--output", folder.path + "/n.wav"])
         #expect(negative.status == 64)
         #expect(negative.standardError.contains("--from must be a number of seconds from 0"))
+        // A count of parallel jobs or workers that would take the machine's memory is refused.
+        for arguments in [["import", "--store", store, "--workers", "100000", folder.path + "/t.wav"], ["import", "--store", store, "--jobs", "0", folder.path + "/t.wav"],
+                          ["extract", "--store", store, "0", "--start", "0", "--end", "10", "--workers", "257", "--output", folder.path + "/w.wav"]] {
+            let refused = aimport(arguments)
+            #expect(refused.status == 64)
+            #expect(refused.standardError.contains("must be 1 to 256"), "\(refused.standardError)")
+        }
 
         // extract: an existing output is kept unless --force; a folder is named as one.
         let output = folder.path + "/x.wav"
@@ -373,6 +380,42 @@ import ZarrStore
         let device = ProcessRunner.outcome(timeout, ["60", Self.binary, "import", "--store", store, "/dev/zero"])
         #expect(device.status == 66, "\(device.standardError)")
         #expect(device.standardError.contains("/dev/zero: a character device, not a file"), "\(device.standardError)")
+    }
+
+    /// What below a card's folder looks like a recording but cannot be imported (a file and a
+    /// folder whose names are Latin-1, not UTF-8, as old cards write them; a link to a file that
+    /// is gone) is reported as failed with the no-input exit code and the name escaped, never
+    /// passed over: a user deleting the card after a clean run would lose it. The folder's
+    /// other files are imported.
+    @Test func aCardsUnnameableOrMissingFilesAreReportedNotSkipped() throws {
+        let folder = TemporaryFolder()
+        let card = folder.path + "/card", store = folder.path + "/a.zarr"
+        try FileManager.default.createDirectory(atPath: card, withIntermediateDirectories: true)
+        try TestAudio.tone(card + "/a.wav", seconds: 0.2)
+        let latin1 = { (name: [UInt8]) in Array(card.utf8) + Array("/".utf8) + name + [0] }
+        let file = latin1(Array("B".utf8) + [0xE4] + Array("ume.wav".utf8)), subfolder = latin1(Array("ordn".utf8) + [0xE9] + Array("r".utf8))
+        #expect(subfolder.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { $0.baseAddress.map { mkdir($0, 0o755) } ?? -1 } } == 0)
+        let tone = try Data(contentsOf: URL(fileURLWithPath: card + "/a.wav"))
+        for path in [file, Array(subfolder.dropLast()) + Array("/x.wav".utf8) + [0]] {
+            let written = path.withUnsafeBufferPointer { pointer in
+                pointer.withMemoryRebound(to: CChar.self) { name -> Bool in
+                    guard let stream = fopen(name.baseAddress, "wb") else { return false }
+                    defer { fclose(stream) }
+                    return tone.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, stream) } == tone.count
+                }
+            }
+            #expect(written)
+        }
+        try FileManager.default.createSymbolicLink(atPath: card + "/c.wav", withDestinationPath: folder.path + "/gone.wav")
+        let imported = aimport(["import", "--store", store, card])
+        #expect(imported.status == 66, "\(imported.standardError)")
+        #expect(imported.standardOutput.contains("1 imported, 0 duplicate, 3 failed"), "\(imported.standardOutput)")
+        for expected in [
+            "aimport: \(card)/B\\xE4ume.wav: the file's name is not UTF-8", "aimport: \(card)/ordn\\xE9r: the folder's name is not UTF-8",
+            "aimport: \(card)/c.wav: a link to '\(folder.path)/gone.wav', which does not exist",
+        ] {
+            #expect(imported.standardError.contains(expected), "\(imported.standardError)")
+        }
     }
 
     @Test(arguments: [".zarrwlr/staging", ".zarrwlr", ".zarrwlr/trash", ".zarrwlr/deleted"])

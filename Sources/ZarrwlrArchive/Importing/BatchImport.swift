@@ -4,16 +4,22 @@ import ZarrStore
 
 extension AudioArchive {
     /// One file to import.
-    public struct ImportRequest: Sendable, Equatable {
+    public struct ImportRequest: Sendable {
         /// The file's path.
         public let path: String
         /// Where it lies relative to the folder named for import, starting with that folder's
         /// name (`siteE/20250417_050000.WAV`), recorded as `source.relative_path`; nil: its name.
         public let relativePath: String?
 
-        public init(path: String, relativePath: String? = nil) {
+        /// Why the file cannot be imported, when a folder's walk found that already (a link to
+        /// nothing, a name that is not UTF-8, a folder that cannot be listed): the batch reports
+        /// it as failed without opening it.
+        public let refusal: CodecError?
+
+        public init(path: String, relativePath: String? = nil, refusal: CodecError? = nil) {
             self.path = path
             self.relativePath = relativePath
+            self.refusal = refusal
         }
     }
 
@@ -36,35 +42,20 @@ extension AudioArchive {
         }
     }
 
-    /// The files `inputs` name: files as given, and the audio files below given folders
-    /// (sorted, recursively, links followed; a folder reached twice, by a link loop or two links,
-    /// is walked once; hidden files and macOS `._*` files skipped). A file below a folder gets a
+    /// The files `inputs` name: files as given, and the audio files below given folders with
+    /// what below them cannot be imported (see ``FolderWalk``). A file below a folder gets a
     /// relative path that starts with the folder's name, so that equal file names of two
     /// recorders stay apart. Audio files are those of the extensions libsndfile and ffmpeg read
     /// and every codec's own.
     public func importRequests(for inputs: [String]) -> [ImportRequest] {
         var extensions: Set<String> = ["wav", "ogg", "oga", "mp3", "aif", "aiff", "aifc", "w64", "rf64", "caf", "m4a"]
         for backend in codecs.backends { extensions.formUnion(backend.probe.extensions) }
+        var walk = FolderWalk(extensions: extensions)
         var requests: [ImportRequest] = []
-        var visited = Set<[UInt64]>()
-        func walk(_ folder: String, relative: String) {
-            guard let identity = SourceFile.status(folder)?.identity, visited.insert(identity).inserted else { return }
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
-            for name in names where !name.hasPrefix(".") {
-                let path = (folder as NSString).appendingPathComponent(name)
-                guard let status = SourceFile.status(path) else { continue }  // a dangling link
-                let below = relative.isEmpty ? name : relative + "/" + name
-                if status.isFolder {
-                    walk(path, relative: below)
-                } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
-                    requests.append(ImportRequest(path: path, relativePath: below))
-                }
-            }
-        }
         for input in inputs {
             // A file given by name keeps the name as given; a missing one is reported by the import.
             if SourceFile.status(input)?.isFolder == true {
-                walk(input, relative: Self.folderName(input))
+                requests += walk.requests(below: input, relative: Self.folderName(input))
             } else {
                 requests.append(ImportRequest(path: input, relativePath: input))
             }
@@ -101,6 +92,7 @@ extension AudioArchive {
                 group.addTask { [self] in
                     let outcome: Result<Outcome, CodecError>
                     do throws(CodecError) {
+                        if let refusal = request.refusal { throw refusal }
                         outcome = .success(try await importFile(
                             request.path, codec: choices.codec, options: choices.options, allowDuplicate: choices.allowDuplicate,
                             userMetadata: choices.userMetadata, startTime: choices.startTime, timeZone: choices.timeZone,

@@ -7,9 +7,13 @@ import Synchronization
 /// that used the pool, where the pool's threads no longer exist (only the forking thread is
 /// copied) and work queued for them would never run.
 public enum OwnThreads {
+    /// The most threads one loop starts, whatever its caller asks for (a Python caller's
+    /// `workers=100000` must not start a thread per range).
+    public static let maximumThreads = 256
+
     /// Runs `body(k)` for every k in `0..<count` on up to `workers` threads (the calling thread
-    /// one of them) and returns when all are done; the first error wins and stops the rest from
-    /// starting more work.
+    /// one of them; at most ``maximumThreads``) and returns when all are done; the first error
+    /// wins and stops the rest from starting more work.
     public static func forEach(_ count: Int, workers: Int, _ body: @escaping @Sendable (Int) throws(CodecError) -> Void) throws(CodecError) {
         let next = Atomic<Int>(0)
         let failure = Mutex<CodecError?>(nil)
@@ -20,7 +24,7 @@ public enum OwnThreads {
                 do throws(CodecError) { try body(k) } catch { failure.withLock { $0 = $0 ?? error } }
             }
         }
-        let helpers = max(0, min(workers, count) - 1)
+        let helpers = max(0, min(workers, count, maximumThreads) - 1)
         let finished = NSCondition()
         let running = Mutex(helpers)
         for _ in 0..<helpers {
