@@ -44,6 +44,8 @@ public final class PCMFileReader {
     public static let lossyQuantisationBits = 16
 
     private let handle: OpaquePointer
+    /// What libsndfile reads a WAV whose header was never finalised through (kept open as long as the handle).
+    private let unfinalisedView: UnfinalisedWAV?
     private var fileBytes: Int64?
     private var scratch: [Float] = []
 
@@ -54,7 +56,9 @@ public final class PCMFileReader {
     ///   ``CodecError/Code/unrecognized`` when libsndfile cannot read it (its reason included).
     public init(path: String, floatIsLossyDecode: Bool = false) throws(CodecError) {
         var info = SF_INFO()
-        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
+        let (opened, view) = UnfinalisedWAV.open(path, info: &info)
+        unfinalisedView = view
+        guard let handle = opened else {
             let reason = String(cString: sf_strerror(nil))
             let missing = reason.contains("No such file") || reason.contains("not exist")
             throw CodecError(missing ? .noInput : .unrecognized, "not readable as audio: \(reason)", file: path)

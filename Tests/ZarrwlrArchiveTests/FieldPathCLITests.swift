@@ -324,6 +324,76 @@ import ZarrStore
         }
         Issue.record("the condition did not come true within 60 s")
     }
+
+    /// What below a card's folder looks like a recording but cannot be imported (a file and a
+    /// folder whose names are Latin-1, not UTF-8, as old cards write them; a link to a file that
+    /// is gone) is reported as failed with the no-input exit code and the name escaped, never
+    /// passed over: a user deleting the card after a clean run would lose it. The folder's
+    /// other files are imported.
+    @Test func aCardsUnnameableOrMissingFilesAreReportedNotSkipped() throws {
+        let folder = TemporaryFolder()
+        let card = folder.path + "/card", store = folder.path + "/a.zarr"
+        try FileManager.default.createDirectory(atPath: card, withIntermediateDirectories: true)
+        try TestAudio.tone(card + "/a.wav", seconds: 0.2)
+        let latin1 = { (name: [UInt8]) in Array(card.utf8) + Array("/".utf8) + name + [0] }
+        let file = latin1(Array("B".utf8) + [0xE4] + Array("ume.wav".utf8)), subfolder = latin1(Array("ordn".utf8) + [0xE9] + Array("r".utf8))
+        #expect(subfolder.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { $0.baseAddress.map { mkdir($0, 0o755) } ?? -1 } } == 0)
+        let tone = try Data(contentsOf: URL(fileURLWithPath: card + "/a.wav"))
+        for path in [file, Array(subfolder.dropLast()) + Array("/x.wav".utf8) + [0]] {
+            let written = path.withUnsafeBufferPointer { pointer in
+                pointer.withMemoryRebound(to: CChar.self) { name -> Bool in
+                    guard let stream = fopen(name.baseAddress, "wb") else { return false }
+                    defer { fclose(stream) }
+                    return tone.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, stream) } == tone.count
+                }
+            }
+            #expect(written)
+        }
+        try FileManager.default.createSymbolicLink(atPath: card + "/c.wav", withDestinationPath: folder.path + "/gone.wav")
+        let imported = aimport(["import", "--store", store, card])
+        #expect(imported.status == 66, "\(imported.standardError)")
+        #expect(imported.standardOutput.contains("1 imported, 0 duplicate, 3 failed"), "\(imported.standardOutput)")
+        for expected in [
+            "aimport: \(card)/B\\xE4ume.wav: the file's name is not UTF-8", "aimport: \(card)/ordn\\xE9r: the folder's name is not UTF-8",
+            "aimport: \(card)/c.wav: a link to '\(folder.path)/gone.wav', which does not exist",
+        ] {
+            #expect(imported.standardError.contains(expected), "\(imported.standardError)")
+        }
+    }
+
+    /// A WAV whose header was never finalised (its data chunk declares 0 bytes, the audio
+    /// follows to the end, as a recorder leaves a file when its battery dies) imports as the
+    /// samples ffmpeg reads from it, with a warning, and exports byte for byte; libsndfile alone
+    /// reads it as empty (an import of 0 samples with exit 0, then lost with the card).
+    @Test(arguments: [false, true])
+    func aWAVWhoseHeaderWasNeverFinalisedImportsItsAudio(_ riffSizeZeroToo: Bool) throws {
+        guard let ffmpeg = ProcessRunner.which("ffmpeg") else { Issue.record("ffmpeg is not installed"); return }
+        let folder = TemporaryFolder()
+        let wav = folder.path + "/20250416_040000.WAV", store = folder.path + "/a.zarr", clip = folder.path + "/clip.wav"
+        try TestAudio.tone(wav, seconds: 0.5)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: wav)))
+        guard let data = (12..<bytes.count - 4).first(where: { bytes[$0..<$0 + 4].elementsEqual("data".utf8) }) else { Issue.record("no data chunk"); return }
+        bytes.replaceSubrange(data + 4..<data + 8, with: [0, 0, 0, 0])
+        if riffSizeZeroToo { bytes.replaceSubrange(4..<8, with: [0, 0, 0, 0]) }
+        bytes += [0x2A]  // and a byte of a frame never completed
+        try Data(bytes).write(to: URL(fileURLWithPath: wav))
+        func samples(_ file: String) throws -> Data {
+            let raw = folder.path + "/samples.raw"
+            try ProcessRunner.run(ffmpeg, ["-v", "error", "-y", "-i", file, "-f", "s16le", raw])
+            return try Data(contentsOf: URL(fileURLWithPath: raw))
+        }
+        let reference = try samples(wav)
+        #expect(reference.count == 16_000)
+
+        let imported = aimport(["import", "--store", store, wav])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(imported.standardError.contains("the header declares no audio, but 16001 bytes follow its data chunk"), "\(imported.standardError)")
+        #expect(imported.standardOutput.contains("8000 samples"), "\(imported.standardOutput)")
+        #expect(aimport(["extract", "--store", store, "0", "--start", "0", "--end", "8000", "--output", clip]).status == 0)
+        #expect(try samples(clip) == reference)
+        #expect(aimport(["export", "--store", store, "0", "--output", folder.path + "/out.wav"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out.wav")) == Data(bytes))
+    }
 }
 
 /// A local store's own folder: never followed through links, and commits made durable.
@@ -380,42 +450,6 @@ import ZarrStore
         let device = ProcessRunner.outcome(timeout, ["60", Self.binary, "import", "--store", store, "/dev/zero"])
         #expect(device.status == 66, "\(device.standardError)")
         #expect(device.standardError.contains("/dev/zero: a character device, not a file"), "\(device.standardError)")
-    }
-
-    /// What below a card's folder looks like a recording but cannot be imported (a file and a
-    /// folder whose names are Latin-1, not UTF-8, as old cards write them; a link to a file that
-    /// is gone) is reported as failed with the no-input exit code and the name escaped, never
-    /// passed over: a user deleting the card after a clean run would lose it. The folder's
-    /// other files are imported.
-    @Test func aCardsUnnameableOrMissingFilesAreReportedNotSkipped() throws {
-        let folder = TemporaryFolder()
-        let card = folder.path + "/card", store = folder.path + "/a.zarr"
-        try FileManager.default.createDirectory(atPath: card, withIntermediateDirectories: true)
-        try TestAudio.tone(card + "/a.wav", seconds: 0.2)
-        let latin1 = { (name: [UInt8]) in Array(card.utf8) + Array("/".utf8) + name + [0] }
-        let file = latin1(Array("B".utf8) + [0xE4] + Array("ume.wav".utf8)), subfolder = latin1(Array("ordn".utf8) + [0xE9] + Array("r".utf8))
-        #expect(subfolder.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { $0.baseAddress.map { mkdir($0, 0o755) } ?? -1 } } == 0)
-        let tone = try Data(contentsOf: URL(fileURLWithPath: card + "/a.wav"))
-        for path in [file, Array(subfolder.dropLast()) + Array("/x.wav".utf8) + [0]] {
-            let written = path.withUnsafeBufferPointer { pointer in
-                pointer.withMemoryRebound(to: CChar.self) { name -> Bool in
-                    guard let stream = fopen(name.baseAddress, "wb") else { return false }
-                    defer { fclose(stream) }
-                    return tone.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, stream) } == tone.count
-                }
-            }
-            #expect(written)
-        }
-        try FileManager.default.createSymbolicLink(atPath: card + "/c.wav", withDestinationPath: folder.path + "/gone.wav")
-        let imported = aimport(["import", "--store", store, card])
-        #expect(imported.status == 66, "\(imported.standardError)")
-        #expect(imported.standardOutput.contains("1 imported, 0 duplicate, 3 failed"), "\(imported.standardOutput)")
-        for expected in [
-            "aimport: \(card)/B\\xE4ume.wav: the file's name is not UTF-8", "aimport: \(card)/ordn\\xE9r: the folder's name is not UTF-8",
-            "aimport: \(card)/c.wav: a link to '\(folder.path)/gone.wav', which does not exist",
-        ] {
-            #expect(imported.standardError.contains(expected), "\(imported.standardError)")
-        }
     }
 
     @Test(arguments: [".zarrwlr/staging", ".zarrwlr", ".zarrwlr/trash", ".zarrwlr/deleted"])

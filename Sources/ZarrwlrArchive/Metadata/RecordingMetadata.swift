@@ -1,3 +1,4 @@
+import AudioInput
 import CodecCore
 import Foundation
 import ZarrStore
@@ -76,9 +77,13 @@ public enum RecordingMetadata {
         return ["iso8601": .string(local.instant(in: zone).text), "source": .string(source), "time_zone": .string(zone.text), "local_time": .string(local.text)]
     }
 
-    /// A warning when the WAV header declares more audio than the file holds (a recorder that
-    /// lost power before it could patch the sizes); libsndfile reads what is there.
+    /// A warning when the WAV header declares more audio than the file holds, or none although
+    /// audio follows (a recorder that lost power before it could patch the sizes); what is
+    /// there is imported (see ``UnfinalisedWAV``).
     public static func truncationWarning(for path: String) -> String? {
+        if let (_, audioBytes) = UnfinalisedWAV.detect(path) {
+            return "the header declares no audio, but \(audioBytes) bytes follow its data chunk (a header never finalised, as when a recorder loses power): imported them as audio"
+        }
         guard let data = RIFFChunks(path: path).chunks.first(where: { $0.id == "data" }),
               let fileSize = SourceFile.status(path)?.size
         else { return nil }
