@@ -214,35 +214,64 @@ struct Extract: AsyncParsableCommand {
         let output = output ?? "-"
         let archive = try location.archive()
         let reader = try archive.reader(for: id)
-        var wanted: [Range<Int64>] = []
+        var single: Range<Int64>?
         if let start, let end {
-            wanted = [start..<end]
+            single = start..<end
         } else if let fromSeconds, let duration {
             let rate = Double(reader.sampleRate)
             let first = Int64((fromSeconds * rate).rounded())
-            wanted = [first..<first + Int64((duration * rate).rounded())]
-        } else if let ranges {
-            wanted = try Self.readRanges(ranges)
+            single = first..<first + Int64((duration * rate).rounded())
         }
-        for range in wanted where range.upperBound > reader.totalSamples {
-            throw CodecError(.invalidArgument, "samples \(range.lowerBound)..<\(range.upperBound) are outside the recording (0..<\(reader.totalSamples), \(String(format: "%.3f", Double(reader.totalSamples) / Double(reader.sampleRate))) s)", recording: id)
+        // A ranges file is read twice, a range at a time (checked and counted, then extracted):
+        // memory does not grow with the number of ranges. A pipe is first copied to a file.
+        let spooled = try ranges.map(SpooledRanges.init)
+        func forEachRange(_ body: (Range<Int64>) async throws -> Void) async throws {
+            if let single { return try await body(single) }
+            guard let spooled else { return }
+            let file = try RangesFile(path: spooled.path)
+            while let range = try file.next() { try await body(range) }
         }
+        var frames: Int64 = 0, count = 0, firstSamples: [Int64] = []
+        try await forEachRange { range in
+            guard range.upperBound <= reader.totalSamples else {
+                throw CodecError(.invalidArgument, "samples \(range.lowerBound)..<\(range.upperBound) are outside the recording (0..<\(reader.totalSamples), \(String(format: "%.3f", Double(reader.totalSamples) / Double(reader.sampleRate))) s)", recording: id)
+            }
+            let (sum, overflow) = frames.addingReportingOverflow(Int64(range.count))
+            guard !overflow else { throw CodecError(.invalidArgument, "the ranges add up to more than 2^63 frames", file: ranges) }
+            frames = sum
+            count += 1
+            if firstSamples.count < SnippetProvenance.maximumListedStarts { firstSamples.append(range.lowerBound) }
+        }
+        guard count > 0 else { throw CodecError(.invalidArgument, "the ranges file holds no ranges", file: ranges) }
         let sampleFormat = sampleFormat(bits: reader.bitsPerSample, isFloat: reader.isFloat)
         let shape = SegmentSink.Shape(sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample, isFloat: reader.isFloat)
-        let frames = wanted.reduce(Int64(0)) { $0 + Int64($1.count) }
-        let provenance = SnippetProvenance.forRecording(try archive.summary(id), firstSamples: wanted.map(\.lowerBound), frames: frames, sampleRate: reader.sampleRate)
+        let provenance = SnippetProvenance.forRecording(try archive.summary(id), firstSamples: firstSamples, ranges: count, frames: frames, sampleRate: reader.sampleRate)
         let sink = try SegmentSink(
             output: output, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape,
             channels: try pickedChannels(of: reader.channelCount, recording: id), provenance: provenance)
-        // Segments go to the output in file order as they are done: memory holds at most
-        // `workers` of them, whatever the number of ranges.
-        do {
-            try await BoundedTasks.forEachInOrder(wanted, workers: workers, { range throws(CodecError) in try reader.extract(range, as: sampleFormat) }) { _, buffer throws(CodecError) in
+        // Segments go to the output in file order as they are done, a window of ranges at a
+        // time: memory holds at most `workers` segments and one window, whatever the number of ranges.
+        var window: [Range<Int64>] = [], delivered: Int64 = 0
+        func extractWindow() async throws(CodecError) {
+            try await BoundedTasks.forEachInOrder(window, workers: workers, { range throws(CodecError) in try reader.extract(range, as: sampleFormat) }) { _, buffer throws(CodecError) in
                 try sink.deliver(buffer)
+            }
+            delivered = window.reduce(delivered) { $0 &+ Int64($1.count) }
+            window.removeAll(keepingCapacity: true)
+        }
+        do {
+            try await forEachRange { range in
+                window.append(range)
+                if window.count == 4 * workers * 64 { try await extractWindow() }
+            }
+            try await extractWindow()
+            guard delivered == frames else {
+                throw CodecError(.invalidArgument, "the ranges file changed while it was read (\(frames) frames counted, \(delivered) extracted)", file: ranges)
             }
         } catch {
             sink.discard()
-            throw sink.failure ?? error
+            if let failure = sink.failure { throw failure }
+            throw error
         }
         try sink.finish()
     }
@@ -273,14 +302,6 @@ struct Extract: AsyncParsableCommand {
         let numbers = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !numbers.isEmpty, numbers.allSatisfy({ $0.map { $0 >= 0 } ?? false }) else { return nil }
         return numbers.compactMap { $0 }
-    }
-
-    /// The ranges of the file `path` (``RangesFile``).
-    static func readRanges(_ path: String) throws(CodecError) -> [Range<Int64>] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw CodecError(.noInput, "cannot read the ranges file", file: path)
-        }
-        return try RangesFile.parse(text, file: path)
     }
 }
 
@@ -397,5 +418,34 @@ final class SegmentSink {
     func discard() {
         try? writer?.close()
         file?.discard()
+    }
+}
+
+/// A ranges file that can be read twice: the file itself, or a copy of a pipe's contents
+/// (`--ranges <(python make_ranges.py)`) in a temporary file removed with this value.
+final class SpooledRanges {
+    let path: String
+    private let copy: Bool
+
+    init(_ path: String) throws(CodecError) {
+        guard let special = SourceFile.status(path)?.special, special == "a named pipe" || special == "a character device" else {
+            (self.path, copy) = (path, false)
+            return
+        }
+        let spool = NSTemporaryDirectory() + "zarrwlr-ranges-" + UUID().uuidString
+        guard let output = FileHandle(forWritingAtPath: spool) ?? (FileManager.default.createFile(atPath: spool, contents: nil) ? FileHandle(forWritingAtPath: spool) : nil) else {
+            throw CodecError(.cannotCreate, "cannot copy the ranges from the pipe", file: spool)
+        }
+        defer { try? output.close() }
+        (self.path, copy) = (spool, true)
+        try SourceFile.forEachPiece(path) { (piece) throws(CodecError) in
+            do { try output.write(contentsOf: Data(piece)) } catch {
+                throw CodecError(.storage, "cannot copy the ranges from the pipe: \(CodecError.reason(error))", file: spool)
+            }
+        }
+    }
+
+    deinit {
+        if copy { try? FileManager.default.removeItem(atPath: path) }
     }
 }

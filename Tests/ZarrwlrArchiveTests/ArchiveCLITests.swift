@@ -159,6 +159,41 @@ extension ArchiveCLITests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: raw)).count == 200 * 2 * 4)
     }
 
+    /// Thousands of ranges (many windows of the streamed reading), from a file and from a
+    /// pipe, come out as the recording's samples at each range in file order; the WAV's GUANO
+    /// counts them all and lists the first 1,000 starts.
+    @Test func manyRangesStreamInFileOrderFromAFileOrAPipe() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr", source = folder.path + "/tone.wav"
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        try ProcessRunner.run(sox, ["-R", "-n", "-r", "8000", "-b", "16", "-c", "1", source, "synth", "2", "sine", "300-3000"])
+        _ = try aimport(["import", "--store", store, source])
+        let whole = folder.path + "/whole.raw"
+        try ProcessRunner.run(sox, [source, "-t", "raw", whole])
+        let samples = [UInt8](try Data(contentsOf: URL(fileURLWithPath: whole)))
+        var generator = SystemRandomNumberGenerator()
+        let ranges = (0..<3_000).map { _ -> Range<Int> in
+            let start = Int.random(in: 0..<15_990, using: &generator)
+            return start..<start + Int.random(in: 0...10, using: &generator)
+        }
+        let rangesFile = folder.path + "/ranges.txt"
+        try ranges.map { "\($0.lowerBound) \($0.upperBound)\n" }.joined().write(toFile: rangesFile, atomically: true, encoding: .utf8)
+        let expected = ranges.flatMap { samples[$0.lowerBound * 2..<$0.upperBound * 2] }
+        let raw = folder.path + "/many.raw"
+        _ = try aimport(["extract", "--store", store, "0", "--ranges", rangesFile, "--workers", "2", "--output", raw])
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: raw))) == expected)
+        let piped = folder.path + "/piped.wav"
+        try ProcessRunner.run(ProcessRunner.which("bash") ?? "/bin/bash", ["-c", "\"$0\" extract --store \"$1\" 0 --ranges <(cat \"$2\") --output \"$3\"", Self.binary, store, rangesFile, piped])
+        let fromPipe = folder.path + "/piped.raw"
+        try ProcessRunner.run(sox, [piped, "-t", "raw", fromPipe])
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: fromPipe))) == expected)
+        let header = String(decoding: try Data(contentsOf: URL(fileURLWithPath: piped)).prefix(20_000), as: UTF8.self)
+        #expect(header.contains("zarrwlr|Ranges: 3000"))
+        let starts = header.firstMatch(of: /zarrwlr\|First Sample: ([0-9,.]*)/)?.1.split(separator: ",")
+        #expect(starts?.count == 1_001 && starts?.last == "...")
+        #expect(starts?.prefix(1_000).map { Int($0) } == ranges.prefix(1_000).map(\.lowerBound))
+    }
+
     @Test func opusPredictionIsRecordedAndBothEncodingsExtract() throws {
         let folder = TemporaryFolder()
         let source = folder.path + "/tone.wav"

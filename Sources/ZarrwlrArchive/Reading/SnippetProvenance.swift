@@ -10,23 +10,29 @@ public enum SnippetProvenance {
     /// Source GUANO fields that describe the original file as a whole, not a snippet of it.
     static let recomputed: Set<String> = ["GUANO|Version", "Timestamp", "Length", "Samplerate", "Original Filename"]
 
-    /// The provenance of `frames` frames of recording `summary` made of ranges starting at
-    /// `firstSamples`, one after another. Only a single range has a Timestamp: in a file of
+    /// The most range starts `zarrwlr|First Sample` lists (a snippet of a million ranges keeps
+    /// the first ones and their count, not a header of megabytes).
+    public static let maximumListedStarts = 1_000
+
+    /// The provenance of `frames` frames of recording `summary` made of `ranges` ranges (default:
+    /// one per first sample) starting at `firstSamples` (the first ``maximumListedStarts`` of
+    /// them), one after another. Only a single range has a Timestamp: in a file of
     /// several, time does not run on from the first sample. A naive start (a local time of
     /// unknown zone) gives a naive Timestamp, as GUANO allows: a local time, no offset invented.
     /// - Parameter extra: more fields (a clip's label, confidence, band).
     public static func forRecording(
-        _ summary: AudioArchive.Summary, firstSamples: [Int64], frames: Int64, sampleRate: Int, extra: [String: String] = [:]
+        _ summary: AudioArchive.Summary, firstSamples: [Int64], ranges: Int? = nil, frames: Int64, sampleRate: Int, extra: [String: String] = [:]
     ) -> PCMFileWriter.Provenance {
+        let ranges = ranges ?? firstSamples.count
         var start: String?
-        if firstSamples.count == 1 {
-            let offset = Double(firstSamples[0]) / Double(sampleRate)
+        if ranges == 1, let first = firstSamples.first {
+            let offset = Double(first) / Double(sampleRate)
             start = summary.startInstant.map { $0.adding(seconds: offset).text } ?? summary.startTime.flatMap(LocalTime.init).map { $0.adding(seconds: offset).text }
         }
         var fields = sourceFields(summary)
         fields["zarrwlr|Recording"] = summary.id
-        fields["zarrwlr|First Sample"] = firstSamples.map(String.init).joined(separator: ",")
-        if firstSamples.count > 1 { fields["zarrwlr|Ranges"] = String(firstSamples.count) }
+        fields["zarrwlr|First Sample"] = firstSamples.prefix(maximumListedStarts).map(String.init).joined(separator: ",") + (ranges > maximumListedStarts ? ",..." : "")
+        if ranges > 1 { fields["zarrwlr|Ranges"] = String(ranges) }
         if let name = summary.sourceFile { fields["Original Filename"] = name }
         fields.merge(extra) { _, new in new }
         return provenance(fields, start: start, frames: frames, sampleRate: sampleRate)
