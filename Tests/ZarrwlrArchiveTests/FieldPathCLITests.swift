@@ -115,6 +115,26 @@ import ZarrStore
         #expect(aimport(["import", "--store", store, "--timezone", "Mars/Olympus", cards]).status == 64)
     }
 
+    /// File names in the hour the clocks go back (repeated) or forward (skipped) in the zone
+    /// given are placed and the import says so: the first of two instants, or the clock before
+    /// the change, with the way to move it.
+    @Test func fileTimesAtAClockChangeArePlacedAndSaid() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr", card = folder.path + "/card"
+        try FileManager.default.createDirectory(atPath: card, withIntermediateDirectories: true)
+        for (k, name) in ["20251026_023000.WAV", "20250330_023000.WAV"].enumerated() {
+            try TestAudio.tone(card + "/" + name, seconds: 0.1, frequency: 300 + 100 * k)
+        }
+        let imported = aimport(["import", "--store", store, "--timezone", "Europe/Berlin", card])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(imported.standardError.contains("20251026_023000.WAV: the file name says 2025-10-26T02:30:00 occurs twice in Europe/Berlin"), "\(imported.standardError)")
+        #expect(imported.standardError.contains("--shift-start 3600"), "\(imported.standardError)")
+        #expect(imported.standardError.contains("20250330_023000.WAV: the file name says 2025-03-30T02:30:00 does not exist in Europe/Berlin"), "\(imported.standardError)")
+        let starts = try list(store).map { $0["start_time"] }
+        #expect(starts.map { $0?["iso8601"] } == ["2025-03-30T02:30:00+01:00", "2025-10-26T02:30:00+02:00"])
+        #expect(starts.allSatisfy { $0?["clock_change"]?.stringValue != nil })
+    }
+
     @Test func naiveTimesStayNaiveInSnippets() throws {
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr"

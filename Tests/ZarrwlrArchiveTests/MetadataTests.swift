@@ -7,6 +7,32 @@ import ZarrStore
 /// Bioacoustic metadata from real file layouts; expected values are the fixtures' documented
 /// contents (Tests/Fixtures/README.md and the shared testdata MANIFEST).
 @Suite struct MetadataTests {
+    /// A local time in the hour a clock change repeats names two instants, the earlier taken
+    /// and said; one in the hour a change skips names none, taken as the clock before the change
+    /// showed it. The changes by the zones' published rules: the EU at 01:00 UTC on the last
+    /// Sundays of March and October, the US at 02:00 local on the first Sunday of November, Lord
+    /// Howe Island half an hour back at 02:00 local on the first Sunday of April.
+    @Test(arguments: [
+        ("Europe/Berlin", "2025-10-26T02:30:00", ["2025-10-26T00:30:00Z", "2025-10-26T01:30:00Z"]),
+        ("Europe/Berlin", "2025-03-30T02:30:00", []),
+        ("Europe/Berlin", "2025-06-01T12:00:00", ["2025-06-01T10:00:00Z"]),
+        ("America/New_York", "2025-11-02T01:30:00", ["2025-11-02T05:30:00Z", "2025-11-02T06:30:00Z"]),
+        ("Australia/Lord_Howe", "2025-04-06T01:45:00", ["2025-04-05T14:45:00Z", "2025-04-05T15:15:00Z"]),
+        ("+02:00", "2025-10-26T02:30:00", ["2025-10-26T00:30:00Z"]),
+    ])
+    func aLocalTimeAClockChangeRepeatsOrSkipsIsSaid(_ zoneName: String, _ text: String, _ expected: [String]) throws {
+        let zone = try #require(TimeZoneSpec(zoneName)), local = try #require(LocalTime(text))
+        let instants = local.instants(in: zone)
+        #expect(instants.map(\.secondsSinceEpoch) == expected.compactMap { Instant($0)?.secondsSinceEpoch })
+        #expect((local.clockChange(in: zone) != nil) == (expected.count != 1))
+        if let first = instants.first {
+            #expect(local.instant(in: zone) == first)
+        } else {
+            // Skipped: the clock before the change, an hour behind the one after it.
+            #expect(local.instant(in: zone).secondsSinceEpoch == (Instant(text + "+01:00")?.secondsSinceEpoch ?? 0))
+        }
+    }
+
     @Test func audioMothFirmware16CommentWithTimeZoneAndNotes() {
         let result = RecordingMetadata.read(from: Fixtures.path("20250416_211500.WAV"), user: nil, startTime: nil)
         let moth = result["metadata"]?["audiomoth"]

@@ -89,15 +89,21 @@ public enum SelectionPlacement {
             recording = match
             offset = row.begin
         } else if let clock = row.clock {
-            let instant = clock.instant(in: zone ?? zoneUTC).secondsSinceEpoch
-            let holding = intact.filter { summary in
-                guard device.map({ name in summary.deviceNames.contains { $0.caseInsensitiveCompare(name) == .orderedSame } }) ?? true else { return false }
-                guard let start = summary.startInstant?.secondsSinceEpoch, let duration = summary.duration else { return false }
-                return start <= instant && instant < start + duration
+            let clockZone = zone ?? zoneUTC
+            // A time a clock change repeats can name two instants: placed only when one of them is recorded.
+            let instants = clock.instants(in: clockZone).map(\.secondsSinceEpoch)
+            guard !instants.isEmpty else { return problem("\(clock.text) does not exist in \(clockZone.text) (the clocks went forward)") }
+            let holding = instants.flatMap { instant in
+                intact.filter { summary in
+                    guard device.map({ name in summary.deviceNames.contains { $0.caseInsensitiveCompare(name) == .orderedSame } }) ?? true else { return false }
+                    guard let start = summary.startInstant?.secondsSinceEpoch, let duration = summary.duration else { return false }
+                    return start <= instant && instant < start + duration
+                }.map { (instant, $0) }
             }
-            guard holding.count == 1, let match = holding.first, let start = match.startInstant?.secondsSinceEpoch else {
-                return problem(holding.isEmpty ? "no recording with a known start holds \(clock.text) (\(zone?.text ?? "UTC"))"
-                    : "recordings \(holding.map(\.id).joined(separator: ", ")) all hold \(clock.text) (several recorders): give --device")
+            guard holding.count == 1, let (instant, match) = holding.first, let start = match.startInstant?.secondsSinceEpoch else {
+                if holding.isEmpty { return problem("no recording with a known start holds \(clock.text) (\(clockZone.text))") }
+                if Set(holding.map(\.0)).count > 1 { return problem("\(clock.text) occurs twice in \(clockZone.text) (the clocks went back) and recordings hold both") }
+                return problem("recordings \(holding.map(\.1.id).joined(separator: ", ")) all hold \(clock.text) (several recorders): give --device")
             }
             recording = match
             offset = instant - start

@@ -23,10 +23,33 @@ public struct LocalTime: Sendable, Equatable {
 
     public func adding(seconds: Double) -> LocalTime { LocalTime(secondsOnItsClock: secondsOnItsClock + seconds) }
 
-    /// The instant this time names in `zone`.
+    /// The instant this time names in `zone`: in the hour a clock change repeats, the first of
+    /// the two; in the hour one skips, the time as the clock before the change would have shown
+    /// it (a recorder that keeps standard time). ``clockChange(in:)`` says when either happened.
     public func instant(in zone: TimeZoneSpec) -> Instant {
-        let offset = zone.offsetMinutes(atLocal: secondsOnItsClock)
-        return Instant(secondsSinceEpoch: secondsOnItsClock - Double(offset * 60), offsetMinutes: offset)
+        instant(offsetMinutes: zone.offsetsMinutes(atLocal: secondsOnItsClock).first ?? zone.offsetMinutes(before: secondsOnItsClock))
+    }
+
+    /// Every instant this time can name in `zone`: one; two in the hour a clock change repeats
+    /// (earlier first); none in the hour one skips.
+    public func instants(in zone: TimeZoneSpec) -> [Instant] {
+        zone.offsetsMinutes(atLocal: secondsOnItsClock).map(instant(offsetMinutes:))
+    }
+
+    /// What a reader of ``instant(in:)`` must know when this time is repeated or skipped by a
+    /// clock change in `zone`; nil for every other time.
+    public func clockChange(in zone: TimeZoneSpec) -> String? {
+        let candidates = instants(in: zone)
+        if candidates.count > 1, let first = candidates.first, let second = candidates.last {
+            let seconds = Int(second.secondsSinceEpoch - first.secondsSinceEpoch)
+            return "\(text) occurs twice in \(zone.text) (the clocks went back): taken as the first, \(first.text); if it was the second, \(second.text), move it with `aimport set ID --shift-start \(seconds)`"
+        }
+        guard candidates.isEmpty else { return nil }
+        return "\(text) does not exist in \(zone.text) (the clocks went forward): taken as \(instant(in: zone).text), the time before the change (a recorder keeping standard time); move it with `aimport set ID --shift-start SECONDS` if the recorder meant another"
+    }
+
+    private func instant(offsetMinutes offset: Int) -> Instant {
+        Instant(secondsSinceEpoch: secondsOnItsClock - Double(offset * 60), offsetMinutes: offset)
     }
 }
 
@@ -60,15 +83,23 @@ public struct TimeZoneSpec: Sendable, Equatable {
         return zone.secondsFromGMT(for: Date(timeIntervalSince1970: seconds)) / 60
     }
 
-    /// The offset east of UTC, in minutes, of a local time `local` (seconds on its clock) in this zone.
-    /// In a zone with daylight saving time, a local time that occurs twice takes the earlier offset.
-    public func offsetMinutes(atLocal local: Double) -> Int {
+    /// The offsets east of UTC, in minutes, a local time `local` (seconds on its clock) can have
+    /// in this zone: one; two where a clock change repeats it (the earlier instant's first);
+    /// none where one skips it.
+    public func offsetsMinutes(atLocal local: Double) -> [Int] {
+        if let fixedMinutes { return [fixedMinutes] }
+        guard let identifier, let zone = TimeZone(identifier: identifier) else { return [0] }
+        func offset(at seconds: Double) -> Int { zone.secondsFromGMT(for: Date(timeIntervalSince1970: seconds)) }
+        // The offsets in force a day around it (a zone changes its clock at most once a day),
+        // each kept when the instant it gives has that offset.
+        let candidates = Set([local - 86_400, local, local + 86_400].map(offset(at:)))
+        return candidates.filter { offset(at: local - Double($0)) == $0 }.sorted(by: >).map { $0 / 60 }
+    }
+
+    /// The offset in force a day before the local time `local`: before a clock change that skipped it.
+    func offsetMinutes(before local: Double) -> Int {
         if let fixedMinutes { return fixedMinutes }
         guard let identifier, let zone = TimeZone(identifier: identifier) else { return 0 }
-        // The offset at the instant the local time would be if it were UTC, then once more at
-        // the instant that offset gives: exact except in the hour a clock change skips or repeats.
-        let first = zone.secondsFromGMT(for: Date(timeIntervalSince1970: local))
-        let second = zone.secondsFromGMT(for: Date(timeIntervalSince1970: local - Double(first)))
-        return max(first, second) / 60
+        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: local - 86_400)) / 60
     }
 }

@@ -66,7 +66,8 @@ public enum RecordingMetadata {
     }
 
     /// The `start_time` attribute of a time `local` that states no zone: placed in `zone` when
-    /// one is given (with the zone and the time as written), else kept naive.
+    /// one is given (with the zone and the time as written, and `clock_change` when a clock
+    /// change in the zone repeats or skips it), else kept naive.
     static func startTime(_ local: LocalTime, source: String, in zone: TimeZoneSpec?) -> JSONValue {
         guard let zone else {
             return [
@@ -74,7 +75,9 @@ public enum RecordingMetadata {
                 "note": .string("local time of unknown zone (the \(describing(source)) states none); name it with --timezone"),
             ]
         }
-        return ["iso8601": .string(local.instant(in: zone).text), "source": .string(source), "time_zone": .string(zone.text), "local_time": .string(local.text)]
+        var placed: [String: JSONValue] = ["iso8601": .string(local.instant(in: zone).text), "source": .string(source), "time_zone": .string(zone.text), "local_time": .string(local.text)]
+        if let change = local.clockChange(in: zone) { placed["clock_change"] = .string("the \(describing(source)) says " + change) }
+        return .object(placed)
     }
 
     /// A warning when the WAV header declares more audio than the file holds, or none although
