@@ -366,7 +366,10 @@ public struct AudioArchive: Sendable {
                 if decodedInput == nil, !report.copiedVerbatim, backend.isLossless, facts["encoding"]?["decoded_from_lossy"] != true {
                     switch OriginalContainer.capture(file, sha256: sha256, size: size, observed: containerCheck, into: group) {
                     case .success(let kept): source["container_bytes"] = kept
-                    case .failure(let skipped): source["container_bytes_not_kept"] = .string(skipped.reason)
+                    case .failure(let skipped):
+                        source["container_bytes_not_kept"] = .string(skipped.reason)
+                        // Whoever deletes the original after the import must know that `export` cannot give it back.
+                        report.warnings.append("the original file cannot be exported byte for byte (\(skipped.reason)): its samples are kept, its other bytes are not, so keep the file if you need it whole")
                     }
                 }
                 facts["source"] = .object(source)
