@@ -218,6 +218,10 @@ public struct OpusBackend: TemplatedImport {
         while true {
             let n = try reader.readFloat(maxFrames: 4096, into: &floats)
             if n == 0 { break }
+            // libopus codes a frame holding NaN or an infinity as silence or noise: refused, never changed silently.
+            if reader.encoding == .float, let bad = floats.prefix(n * reader.channelCount).firstIndex(where: { !$0.isFinite }) {
+                throw CodecError(.unsupported, "frame \(frames + Int64(bad / reader.channelCount)), channel \(bad % reader.channelCount), holds \(floats[bad]), not a finite number: Opus cannot code it; store the file with --codec wavpack (floats kept exactly)", codec: Self.codecID, file: reader.path)
+            }
             try encoder.encode(floats, frames: n)
             frames += Int64(n)
         }

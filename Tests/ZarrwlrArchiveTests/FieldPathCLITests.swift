@@ -80,6 +80,26 @@ import ZarrStore
         #expect(back.allSatisfy { $0 >= -1 && $0 < 1 })
     }
 
+    /// A float recording holding an infinity or NaN: Opus cannot code it (libopus makes its frame
+    /// silence), so the import is refused naming the frame; WavPack keeps it bit for bit.
+    @Test func nonFiniteFloatsAreRefusedByOpusAndKeptByWavPack() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr", wav = folder.path + "/odd.wav"
+        var samples = (0..<4_800).map { Float(sin(Double($0) / 7) / 2) }
+        samples[1_234] = .infinity
+        samples[2_000] = .nan
+        let writer = try PCMFileWriter(path: wav, container: .wav, sampleRate: 48_000, channelCount: 1, bitsPerSample: nil)
+        try writer.write(PCMBuffer(samples: .float32(samples), channelCount: 1, sampleRate: 48_000, bitsPerSample: 32))
+        try writer.close()
+        let opus = aimport(["import", "--store", store, "--codec", "opus", wav])
+        #expect(opus.status == 65, "\(opus.standardError)")
+        #expect(opus.standardError.contains("frame 1234, channel 0, holds inf, not a finite number: Opus cannot code it"), "\(opus.standardError)")
+        #expect(try list(store).isEmpty)
+        #expect(aimport(["import", "--store", store, "--codec", "wavpack", wav]).status == 0)
+        #expect(aimport(["extract", "--store", store, "0", "--start", "0", "--end", "4800", "--output", folder.path + "/x.wav"]).status == 0)
+        #expect(try floats(folder.path + "/x.wav").map(\.bitPattern) == samples.map(\.bitPattern))
+    }
+
     @Test func startTimeForManyFilesIsRefusedAndTimeZonesPlaceNaiveTimes() throws {
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr"
