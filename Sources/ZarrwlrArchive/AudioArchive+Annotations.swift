@@ -19,13 +19,16 @@ extension AudioArchive {
 
     /// Reads the table at `path` and places its rows (nothing is stored).
     /// - Throws: ``CodecError/Code/noInput`` for an unreadable file; as ``SelectionTable/parse(_:file:columns:)``.
-    public func placeSelections(from path: String, _ placement: TablePlacement) throws(CodecError) -> (table: SelectionTable, placed: [PlacedSelection], problems: [SelectionPlacement.Problem]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
+    /// The table's rows are left out of the table returned (they are in `placed`, or problems).
+    public func placeSelections(from path: String, _ placement: TablePlacement) throws(CodecError) -> (table: SelectionTable, placed: [AnnotationLayer.Row], problems: [SelectionPlacement.Problem]) {
+        // The file's bytes are let go once they are text, and the text once it is parsed.
+        guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
             throw CodecError(.noInput, "cannot read the table", file: path)
         }
-        let text = String(decoding: data, as: UTF8.self)
-        let table = try SelectionTable.parse(text, file: path, columns: placement.columns)
+        var table = try SelectionTable.parse(consume text, file: path, columns: placement.columns)
         let (placed, problems) = SelectionPlacement.place(table, among: try recordings(), recording: placement.recording, timeZone: placement.timeZone, device: placement.device)
+        table.rowCount = table.rows.count
+        table.rows = []
         return (table, placed, problems)
     }
 
@@ -45,7 +48,7 @@ extension AudioArchive {
         let (table, placed, problems) = try placeSelections(from: file, placement)
         if !problems.isEmpty && !skippingUnplaced {
             let shown = problems.prefix(20).map { "line \($0.line): \($0.message)" }.joined(separator: "; ")
-            throw CodecError(.corrupt, "\(problems.count) of \(table.rows.count) rows cannot be placed (nothing imported; --skip-unplaced imports the others): \(shown)\(problems.count > 20 ? "; ..." : "")", file: file)
+            throw CodecError(.corrupt, "\(problems.count) of \(table.rowCount) rows cannot be placed (nothing imported; --skip-unplaced imports the others): \(shown)\(problems.count > 20 ? "; ..." : "")", file: file)
         }
         let layer = AnnotationLayer(name: name, placed: placed, table: table, source: (file as NSString).lastPathComponent)
         try committer.excludingWriters(of: self) { () throws(CodecError) in

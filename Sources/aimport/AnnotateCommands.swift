@@ -126,20 +126,40 @@ extension Annotate {
             do throws(CodecError) {
                 let archive = try location.archive()
                 let stored = try archive.layer(layer)
-                let text = LayerExport.text(stored, as: LayerExport.Format(rawValue: format) ?? .raven, recordings: try archive.recordings())
+                let recordings = try archive.recordings(), tableFormat = LayerExport.Format(rawValue: format) ?? .raven
                 if output == "-" {
-                    FileHandle.standardOutput.write(Data(text.utf8))
+                    try Self.write(stored, as: tableFormat, recordings: recordings, to: ByteOutput.standardOutput())
                     return
                 }
                 let file = try OutputFile(output, force: force)
                 defer { file.discard() }
-                guard FileManager.default.createFile(atPath: file.partial, contents: Data(text.utf8)) else {
-                    throw CodecError(.cannotCreate, "cannot write the table", file: output)
-                }
+                try Self.write(stored, as: tableFormat, recordings: recordings, to: try ByteOutput.file(file.partial))
                 try file.commit()
                 print("\(output): \(stored.rows.count) rows")
             } catch {
                 throw ExitCode.reporting(error)
+            }
+        }
+
+        /// The layer's table written line by line through a buffer of about 1 MiB (a stdout closed
+        /// by its reader ends the export quietly).
+        private static func write(_ layer: AnnotationLayer, as format: LayerExport.Format, recordings: [AudioArchive.Summary], to output: ByteOutput) throws(CodecError) {
+            var buffer: [UInt8] = []
+            func flush() throws {
+                try buffer.withUnsafeBytes { try output.write($0) }
+                buffer.removeAll(keepingCapacity: true)
+            }
+            do {
+                try LayerExport.write(layer, as: format, recordings: recordings) { line in
+                    buffer += line.utf8
+                    buffer.append(UInt8(ascii: "\n"))
+                    if buffer.count >= 1 << 20 { try flush() }
+                }
+                try flush()
+            } catch let error as CodecError {
+                throw error
+            } catch {
+                // ByteOutput.PipeClosed: the reader has all it wanted.
             }
         }
     }

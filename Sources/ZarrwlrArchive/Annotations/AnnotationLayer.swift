@@ -45,15 +45,12 @@ public struct AnnotationLayer: Sendable, Equatable {
     }
     static let attributeKey = "zarrwlr_layer"
 
-    public init(name: String, placed: [PlacedSelection], table: SelectionTable, source: String) {
+    /// A layer of the rows `placed` from `table` (the file `source`).
+    public init(name: String, placed: [Row], table: SelectionTable, source: String) {
         self.name = name
         labelColumn = table.labelColumn
         extraColumns = table.extraColumns
-        rows = placed.map { selection in
-            Row(recording: selection.recording, samples: selection.samples, lowHz: selection.row.lowHz, highHz: selection.row.highHz,
-                confidence: selection.row.confidence, channel: selection.row.channel, label: selection.row.label,
-                line: selection.row.line, extra: selection.row.extra)
-        }
+        rows = placed
         self.source = source
         importedAt = Instant.utcText(Date().timeIntervalSince1970)
     }

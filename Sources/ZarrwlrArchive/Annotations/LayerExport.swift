@@ -14,14 +14,16 @@ public enum LayerExport {
         case raven, csv
     }
 
-    public static func text(_ layer: AnnotationLayer, as format: Format, recordings: [AudioArchive.Summary]) -> String {
+    /// Hands the table's lines to `emit` one at a time (each without its line break), so that
+    /// the text of a large layer is never held whole.
+    public static func write(_ layer: AnnotationLayer, as format: Format, recordings: [AudioArchive.Summary], to emit: (String) throws -> Void) rethrows {
         let byID = Dictionary(recordings.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        return format == .raven ? raven(layer, byID) : csv(layer, byID)
+        if format == .raven { try raven(layer, byID, emit) } else { try csv(layer, byID, emit) }
     }
 
     private static func seconds(_ samples: Int64, _ rate: Int) -> String { String(format: "%.9f", Double(samples) / Double(rate)) }
 
-    private static func raven(_ layer: AnnotationLayer, _ byID: [String: AudioArchive.Summary]) -> String {
+    private static func raven(_ layer: AnnotationLayer, _ byID: [String: AudioArchive.Summary], _ emit: (String) throws -> Void) rethrows {
         let used = Set(layer.rows.map(\.recording))
         let order = used.sorted { a, b in
             let (x, y) = (byID[a]?.startInstant?.secondsSinceEpoch ?? .infinity, byID[b]?.startInstant?.secondsSinceEpoch ?? .infinity)
@@ -37,7 +39,7 @@ public enum LayerExport {
         var header = ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)", "Begin File", "File Offset (s)", layer.labelColumn ?? "Annotation"]
         if hasConfidence { header.append("Confidence") }
         header += layer.extraColumns
-        var lines = [header.joined(separator: "\t")]
+        try emit(header.joined(separator: "\t"))
         for (k, row) in layer.rows.enumerated() {
             let rate = byID[row.recording]?.sampleRate ?? 1
             let base = runOn[row.recording] ?? 0
@@ -49,14 +51,13 @@ public enum LayerExport {
             ]
             if hasConfidence { fields.append(row.confidence.map { String(format: "%.6f", $0) } ?? "") }
             fields += row.extra.map(clean)
-            lines.append(fields.joined(separator: "\t"))
+            try emit(fields.joined(separator: "\t"))
         }
-        return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func csv(_ layer: AnnotationLayer, _ byID: [String: AudioArchive.Summary]) -> String {
+    private static func csv(_ layer: AnnotationLayer, _ byID: [String: AudioArchive.Summary], _ emit: (String) throws -> Void) rethrows {
         let header = ["recording", "first_sample", "end_sample", "sample_rate", "begin_s", "end_s", "channel", "low_hz", "high_hz", "label", "confidence", "file", "line"] + layer.extraColumns
-        var lines = [header.map(quoted).joined(separator: ",")]
+        try emit(header.map(quoted).joined(separator: ","))
         for row in layer.rows {
             let rate = byID[row.recording]?.sampleRate ?? 1
             let fields = [
@@ -65,9 +66,8 @@ public enum LayerExport {
                 row.lowHz.map { String(format: "%.3f", $0) } ?? "", row.highHz.map { String(format: "%.3f", $0) } ?? "", row.label ?? "",
                 row.confidence.map { String(format: "%.6f", $0) } ?? "", byID[row.recording]?.sourceFile ?? "", String(row.line),
             ] + row.extra
-            lines.append(fields.map(quoted).joined(separator: ","))
+            try emit(fields.map(quoted).joined(separator: ","))
         }
-        return lines.joined(separator: "\n") + "\n"
     }
 
     /// A value for a tab-separated field: tabs and line breaks become spaces.

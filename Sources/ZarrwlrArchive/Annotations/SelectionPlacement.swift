@@ -1,15 +1,6 @@
 import CodecCore
 import Foundation
 
-/// A selection placed in the archive: which recording, which samples.
-public struct PlacedSelection: Sendable, Equatable {
-    public var row: SelectionTable.Row
-    public var recording: String
-    /// Samples `[first, end)` at the recording's rate.
-    public var samples: Range<Int64>
-    public var sampleRate: Int
-}
-
 /// Maps a table's rows to recordings and samples, never guessing: a row that matches no
 /// recording, or more than one, is a problem reported with its line, not placed.
 ///
@@ -34,7 +25,7 @@ public enum SelectionPlacement {
     public static func place(
         _ table: SelectionTable, among recordings: [AudioArchive.Summary], recording given: String? = nil, timeZone: TimeZoneSpec? = nil,
         device: String? = nil
-    ) -> (placed: [PlacedSelection], problems: [Problem]) {
+    ) -> (placed: [AnnotationLayer.Row], problems: [Problem]) {
         let intact = recordings.filter { $0.damage == nil && $0.sampleRate != nil && $0.totalSamples != nil }
         var byFile: [String: [AudioArchive.Summary]] = [:]
         for recording in intact {
@@ -42,7 +33,8 @@ public enum SelectionPlacement {
         }
         let byID = Dictionary(intact.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let distinctFiles = Set(table.rows.compactMap(\.file))
-        var placed: [PlacedSelection] = []
+        var placed: [AnnotationLayer.Row] = []
+        placed.reserveCapacity(table.rows.count)
         var problems: [Problem] = []
         for row in table.rows {
             switch place(row, table: table, distinctFiles: distinctFiles.count, byFile: byFile, byID: byID, intact: intact, given: given, zone: timeZone, device: device) {
@@ -54,7 +46,7 @@ public enum SelectionPlacement {
     }
 
     private enum Outcome {
-        case success(PlacedSelection)
+        case success(AnnotationLayer.Row)
         case failure(Problem)
     }
 
@@ -119,7 +111,9 @@ public enum SelectionPlacement {
             let seconds = Double(total) / Double(rate)
             return problem(String(format: "runs to %.6f s, past the end of recording %@ (%.6f s): a selection spanning two recordings is not cut", offset + row.end - row.begin, recording.id, seconds))
         }
-        return .success(PlacedSelection(row: row, recording: recording.id, samples: first..<end, sampleRate: rate))
+        return .success(AnnotationLayer.Row(
+            recording: recording.id, samples: first..<end, lowHz: row.lowHz, highHz: row.highHz, confidence: row.confidence,
+            channel: row.channel, label: row.label, line: row.line, extra: row.extra))
     }
 
     /// The nearest sample to `seconds` at `rate`, halves up; nil beyond Int64.

@@ -83,6 +83,8 @@ public struct SelectionTable: Sendable {
     /// Header names of the columns kept verbatim.
     public var extraColumns: [String]
     public var rows: [Row]
+    /// How many rows the table held (also once ``rows`` is emptied after placement).
+    public var rowCount: Int
     /// Whether the table gives `File Offset (s)`.
     public var hasFileOffsets: Bool
     /// Whether the begin times are seconds within each row's file (BirdNET's `File` column), not
@@ -93,13 +95,13 @@ public struct SelectionTable: Sendable {
     /// - Throws: ``CodecError/Code/unrecognized`` for a table without begin and end columns,
     ///   ``CodecError/Code/corrupt`` for a row whose values do not parse (naming its line and column).
     public static func parse(_ text: String, file: String, columns mapping: ColumnMapping = ColumnMapping()) throws(CodecError) -> SelectionTable {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = String(first.dropFirst()) }
-        guard let headerLine = lines.first, !headerLine.trimmingCharacters(in: .whitespaces).isEmpty else {
+        // Each line a view into `text`, not a copy of it.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        guard let firstLine = lines.first.map({ String($0.hasPrefix("\u{FEFF}") ? $0.dropFirst() : $0) }), !firstLine.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw CodecError(.unrecognized, "the table is empty: a header line is expected", file: file)
         }
-        let separator: Character = headerLine.contains("\t") ? "\t" : ","
-        let header = fields(of: headerLine, separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }
+        let separator: Character = firstLine.contains("\t") ? "\t" : ","
+        let header = fields(of: firstLine, separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }
         func column(_ names: [String]) -> Int? {
             for name in names { if let k = header.firstIndex(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) { return k } }
             return nil
@@ -116,10 +118,11 @@ public struct SelectionTable: Sendable {
         let extras = header.indices.filter { !used.contains($0) && !header[$0].isEmpty }
 
         var rows: [Row] = []
+        rows.reserveCapacity(lines.count - 1)
         var seenSelections: [String: Int] = [:]
         for (k, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let number = k + 1
-            let values = fields(of: line, separator: separator)
+            let values = fields(of: String(line), separator: separator)
             func value(_ column: Int?) -> String? {
                 guard let column, column < values.count else { return nil }
                 let text = values[column].trimmingCharacters(in: .whitespaces)
@@ -165,7 +168,7 @@ public struct SelectionTable: Sendable {
             rows.append(row)
         }
         return SelectionTable(
-            labelColumn: label.map { header[$0] }, extraColumns: extras.map { header[$0] }, rows: rows,
+            labelColumn: label.map { header[$0] }, extraColumns: extras.map { header[$0] }, rows: rows, rowCount: rows.count,
             hasFileOffsets: offset != nil,
             timesWithinFiles: fileColumn.map { !["begin file", "begin path"].contains(header[$0].lowercased()) } ?? false)
     }
