@@ -402,28 +402,41 @@ import ZarrStore
     }
 
     /// A WAV whose header was never finalised (its data chunk declares 0 bytes, the audio
-    /// follows to the end, as a recorder leaves a file when its battery dies) imports as the
-    /// samples ffmpeg reads from it, with a warning, and exports byte for byte; libsndfile alone
-    /// reads it as empty (an import of 0 samples with exit 0, then lost with the card).
-    @Test(arguments: [false, true])
-    func aWAVWhoseHeaderWasNeverFinalisedImportsItsAudio(_ riffSizeZeroToo: Bool) throws {
+    /// follows to the end, as a recorder leaves a file when its battery dies; in an RF64 file
+    /// the data size of its ds64 chunk is 0) imports as the samples written, with a warning,
+    /// and exports byte for byte; libsndfile alone reads it as empty (an import of 0 samples
+    /// with exit 0, then lost with the card). The samples are checked against ffmpeg's decode of
+    /// the file before its header was undone.
+    @Test(arguments: ["wav", "wav, RIFF size 0 too", "rf64"])
+    func aWAVWhoseHeaderWasNeverFinalisedImportsItsAudio(_ kind: String) throws {
         guard let ffmpeg = ProcessRunner.which("ffmpeg") else { Issue.record("ffmpeg is not installed"); return }
         let folder = TemporaryFolder()
         let wav = folder.path + "/20250416_040000.WAV", store = folder.path + "/a.zarr", clip = folder.path + "/clip.wav"
-        try TestAudio.tone(wav, seconds: 0.5)
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: wav)))
-        guard let data = (12..<bytes.count - 4).first(where: { bytes[$0..<$0 + 4].elementsEqual("data".utf8) }) else { Issue.record("no data chunk"); return }
-        bytes.replaceSubrange(data + 4..<data + 8, with: [0, 0, 0, 0])
-        if riffSizeZeroToo { bytes.replaceSubrange(4..<8, with: [0, 0, 0, 0]) }
-        bytes += [0x2A]  // and a byte of a frame never completed
-        try Data(bytes).write(to: URL(fileURLWithPath: wav))
+        try TestAudio.tone(folder.path + "/tone.wav", seconds: 0.5)
         func samples(_ file: String) throws -> Data {
             let raw = folder.path + "/samples.raw"
             try ProcessRunner.run(ffmpeg, ["-v", "error", "-y", "-i", file, "-f", "s16le", raw])
             return try Data(contentsOf: URL(fileURLWithPath: raw))
         }
-        let reference = try samples(wav)
+        let reference = try samples(folder.path + "/tone.wav")
         #expect(reference.count == 16_000)
+        if kind == "rf64" {
+            try ProcessRunner.run(ffmpeg, ["-v", "error", "-y", "-i", folder.path + "/tone.wav", "-rf64", "always", "-c:a", "pcm_s16le", wav])
+        } else {
+            try FileManager.default.copyItem(atPath: folder.path + "/tone.wav", toPath: wav)
+        }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: wav)))
+        func chunk(_ id: String) -> Int? { (12..<bytes.count - 4).first { bytes[$0..<$0 + 4].elementsEqual(id.utf8) } }
+        if kind == "rf64" {
+            guard let ds64 = chunk("ds64") else { Issue.record("no ds64 chunk"); return }
+            bytes.replaceSubrange(ds64 + 16..<ds64 + 32, with: [UInt8](repeating: 0, count: 16))  // data size and sample count
+        } else {
+            guard let data = chunk("data") else { Issue.record("no data chunk"); return }
+            bytes.replaceSubrange(data + 4..<data + 8, with: [0, 0, 0, 0])
+            if kind.contains("RIFF") { bytes.replaceSubrange(4..<8, with: [0, 0, 0, 0]) }
+        }
+        bytes += [0x2A]  // and a byte of a frame never completed
+        try Data(bytes).write(to: URL(fileURLWithPath: wav))
 
         let imported = aimport(["import", "--store", store, wav])
         #expect(imported.status == 0, "\(imported.standardError)")

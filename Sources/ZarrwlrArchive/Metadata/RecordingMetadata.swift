@@ -84,7 +84,7 @@ public enum RecordingMetadata {
     /// audio follows (a recorder that lost power before it could patch the sizes); what is
     /// there is imported (see ``UnfinalisedWAV``).
     public static func truncationWarning(for path: String) -> String? {
-        if let (_, audioBytes) = UnfinalisedWAV.detect(path) {
+        if let (_, _, audioBytes) = UnfinalisedWAV.detect(path) {
             return "the header declares no audio, but \(audioBytes) bytes follow its data chunk (a header never finalised, as when a recorder loses power): imported them as audio"
         }
         guard let data = RIFFChunks(path: path).chunks.first(where: { $0.id == "data" }),
