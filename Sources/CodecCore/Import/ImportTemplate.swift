@@ -65,9 +65,12 @@ extension TemplatedImport {
             throw CodecError(.noInput, "the file does not exist", codec: Self.codecID, file: source.path)
         }
         guard size > 0 else { throw CodecError(.unrecognized, "the file is empty", codec: Self.codecID, file: source.path) }
-        let writer = try RecordingLayout.createBlob(in: group)
-        let written = try writeStream(from: source, into: writer, options: options)
-        let blob = try BlobReader(try writer.finish())
+        // The encode reads, waits for its segments and stores shards: on a thread of its own.
+        let (written, array) = try await DedicatedThread.run { [self] () throws(CodecError) in
+            let writer = try RecordingLayout.createBlob(in: group)
+            return (try writeStream(from: source, into: writer, options: options), try writer.finish())
+        }
+        let blob = try BlobReader(array)
         let indexed = try await indexStream(blob, written: written, source: source, in: group, options: options)
 
         var description = indexed.description
