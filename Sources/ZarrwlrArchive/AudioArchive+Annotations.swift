@@ -17,44 +17,76 @@ extension AudioArchive {
         public init() {}
     }
 
-    /// Reads the table at `path` and places its rows (nothing is stored).
-    /// - Throws: ``CodecError/Code/noInput`` for an unreadable file; as ``SelectionTable/parse(_:file:columns:)``.
-    /// The table's rows are left out of the table returned (they are in `placed`, or problems).
+    /// Reads the table at `path` and places its rows (nothing is stored), in memory: for a
+    /// table used at once (clips of its rows); ``importLayer(_:from:placement:replacing:skippingUnplaced:)``
+    /// streams a table of any length into the archive.
+    /// - Throws: as ``SelectionTable/open(_:columns:)`` and ``SelectionTable/forEachRow(_:)``.
     public func placeSelections(from path: String, _ placement: TablePlacement) throws(CodecError) -> (table: SelectionTable, placed: [AnnotationLayer.Row], problems: [SelectionPlacement.Problem]) {
-        // The file's bytes are let go once they are text, and the text once it is parsed.
-        guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
-            throw CodecError(.noInput, "cannot read the table", file: path)
+        let table = try SelectionTable.open(path, columns: placement.columns)
+        let placer = try SelectionPlacement.Placer(table, among: try recordings(), recording: placement.recording, timeZone: placement.timeZone, device: placement.device)
+        var placed: [AnnotationLayer.Row] = [], problems: [SelectionPlacement.Problem] = []
+        try table.forEachRow { row in
+            switch placer.place(row) {
+            case .success(let selection): placed.append(selection)
+            case .failure(let problem): problems.append(problem)
+            }
         }
-        var table = try SelectionTable.parse(consume text, file: path, columns: placement.columns)
-        let (placed, problems) = SelectionPlacement.place(table, among: try recordings(), recording: placement.recording, timeZone: placement.timeZone, device: placement.device)
-        table.rowCount = table.rows.count
-        table.rows = []
         return (table, placed, problems)
     }
 
-    /// Imports the table at `table` (a file) as layer `name`: every row placed, or (with `skippingUnplaced`)
-    /// those that could be; an existing layer is replaced only when `replacing`.
+    /// The rows of a table that could not be placed: how many, and the first few to show.
+    struct PlacementProblems {
+        private(set) var count = 0
+        private(set) var first: [SelectionPlacement.Problem] = []
+        static let shown = 20
+
+        mutating func add(_ problem: SelectionPlacement.Problem) {
+            count += 1
+            if first.count < Self.shown { first.append(problem) }
+        }
+    }
+
+    /// Imports the table at `table` (a file) as layer `name`, reading it a line at a time (a
+    /// table of any length costs a chunk of rows in memory): every row placed, or (with
+    /// `skippingUnplaced`) those that could be; an existing layer is replaced only when `replacing`.
+    /// - Parameter skipped: called with each row left out (with `skippingUnplaced`), as it comes.
+    /// - Returns: what the layer holds and how many rows were left out.
     /// - Throws: ``CodecError/Code/corrupt`` listing the rows that could not be placed
     ///   (their lines and why) unless `skippingUnplaced`; ``CodecError/Code/cannotCreate`` for an
     ///   existing layer without `replacing`.
     @discardableResult
     public func importLayer(
-        _ name: String, from table: String, placement: TablePlacement, replacing: Bool, skippingUnplaced: Bool
-    ) throws(CodecError) -> (layer: AnnotationLayer, problems: [SelectionPlacement.Problem]) {
+        _ name: String, from table: String, placement: TablePlacement, replacing: Bool, skippingUnplaced: Bool,
+        skipped: ((SelectionPlacement.Problem) -> Void)? = nil
+    ) throws(CodecError) -> (layer: AnnotationLayer.Written, skipped: Int) {
         guard AnnotationLayer.isValidName(name) else {
             throw CodecError(.invalidArgument, "'\(name)' cannot name a layer: letters, digits, '-', '_' and '.', not starting with '.'")
         }
         let file = table
-        let (table, placed, problems) = try placeSelections(from: file, placement)
-        if !problems.isEmpty && !skippingUnplaced {
-            let shown = problems.prefix(20).map { "line \($0.line): \($0.message)" }.joined(separator: "; ")
-            throw CodecError(.corrupt, "\(problems.count) of \(table.rowCount) rows cannot be placed (nothing imported; --skip-unplaced imports the others): \(shown)\(problems.count > 20 ? "; ..." : "")", file: file)
+        let table = try SelectionTable.open(file, columns: placement.columns)
+        let placer = try SelectionPlacement.Placer(table, among: try recordings(), recording: placement.recording, timeZone: placement.timeZone, device: placement.device)
+        var problems = PlacementProblems(), rows = 0
+        let written = try committer.excludingWriters(of: self) { () throws(CodecError) -> AnnotationLayer.Written in
+            try AnnotationLayer.store(
+                name, labelColumn: table.labelColumn, extraColumns: table.extraColumns, source: (file as NSString).lastPathComponent,
+                importedAt: Instant.utcText(Date().timeIntervalSince1970), in: store, folder: AnnotationLayer.folder(of: self.path), replacing: replacing
+            ) { (sink) throws(CodecError) in
+                try table.forEachRow { (row) throws(CodecError) in
+                    rows += 1
+                    switch placer.place(row) {
+                    case .success(let selection): if problems.count == 0 || skippingUnplaced { try sink.append(selection) }
+                    case .failure(let problem):
+                        problems.add(problem)
+                        if skippingUnplaced { skipped?(problem) }
+                    }
+                }
+                if problems.count > 0 && !skippingUnplaced {
+                    let shown = problems.first.map { "line \($0.line): \($0.message)" }.joined(separator: "; ")
+                    throw CodecError(.corrupt, "\(problems.count) of \(rows) rows cannot be placed (nothing imported; --skip-unplaced imports the others): \(shown)\(problems.count > PlacementProblems.shown ? "; ..." : "")", file: file)
+                }
+            }
         }
-        let layer = AnnotationLayer(name: name, placed: placed, table: table, source: (file as NSString).lastPathComponent)
-        try committer.excludingWriters(of: self) { () throws(CodecError) in
-            try layer.store(in: store, folder: AnnotationLayer.folder(of: self.path), replacing: replacing)
-        }
-        return (layer, problems)
+        return (written, problems.count)
     }
 
     /// The names of the archive's layers.

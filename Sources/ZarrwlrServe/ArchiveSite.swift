@@ -202,7 +202,7 @@ public final class ArchiveSite: Sendable {
             let path = NSTemporaryDirectory() + "zarrwlr-serve-" + UUID().uuidString + ".txt"
             defer { unlink(path) }
             guard FileManager.default.createFile(atPath: path, contents: Data(table)) else { throw CodecError(.storage, "cannot keep the table") }
-            return try archive.importLayer(name, from: path, placement: AudioArchive.TablePlacement(), replacing: replacing, skippingUnplaced: false).layer.rows.count
+            return try archive.importLayer(name, from: path, placement: AudioArchive.TablePlacement(), replacing: replacing, skippingUnplaced: false).layer.rows
         }
     }
 }

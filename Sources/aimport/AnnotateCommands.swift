@@ -63,12 +63,11 @@ extension Annotate {
         func run() throws {
             do {
                 let archive = try location.archive()
-                let (stored, problems) = try archive.importLayer(layer, from: table, placement: try placement.placement(), replacing: replace, skippingUnplaced: skipUnplaced)
-                for problem in problems {
+                let table = self.table
+                let (stored, skipped) = try archive.importLayer(layer, from: table, placement: try placement.placement(), replacing: replace, skippingUnplaced: skipUnplaced) { problem in
                     FileHandle.standardError.write(Data("aimport: \(table): line \(problem.line) not imported: \(problem.message)\n".utf8))
                 }
-                let labels = Set(stored.rows.compactMap(\.label)).count, recordings = Set(stored.rows.map(\.recording)).count
-                print("layer \(layer): \(stored.rows.count) rows on \(recordings) recordings, \(labels) labels\(problems.isEmpty ? "" : "; \(problems.count) rows not placed")")
+                print("layer \(layer): \(stored.rows) rows on \(stored.recordings) recordings, \(stored.labels) labels\(skipped == 0 ? "" : "; \(skipped) rows not placed")")
             } catch {
                 throw ExitCode.reporting(error)
             }

@@ -5,14 +5,19 @@ import ZarrStore
 /// A named layer of placed selections kept in the archive, at `.zarrwlr/annotations/<name>`
 /// (inside the archive group):
 /// a Zarr group (readable by zarr-python) whose attributes (`zarrwlr_layer`) hold the layer's
-/// string columns (recording ids, labels, extra columns, in row order) and name its two tables,
+/// recording ids and labels (in order of first appearance) and name its tables:
 /// `spans-<version>` (int64 [rows, 5]: first sample, end sample, recording, label, table line;
-/// -1 for no label) and `values-<version>` (float64 [rows, 4]: low Hz, high Hz, confidence,
-/// channel; NaN where the table gave none).
+/// -1 for no label), `values-<version>` (float64 [rows, 4]: low Hz, high Hz, confidence,
+/// channel; NaN where the table gave none) and, for a table with extra columns,
+/// `extra_text-<version>` (uint8: every row's extra values in UTF-8, one after another) with
+/// `extra_ends-<version>` (int64 [rows, extra columns]: where each value ends in that text).
+/// (Layers written before the extra text arrays keep their extra values in the attributes,
+/// `extra_values`, and are read as they are.)
 ///
 /// A layer is written as a recording is committed: its tables first, under a fresh version,
-/// then the group's attributes naming them in one atomic write, then the old version deleted; a
-/// layer whose attributes name no tables is not listed.
+/// a chunk of rows at a time (``LayerWriter``), then the group's attributes naming them in one
+/// atomic write, then the old version deleted; a layer whose attributes name no tables is not
+/// listed.
 public struct AnnotationLayer: Sendable, Equatable {
     /// One row of the layer.
     public struct Row: Sendable, Equatable {
@@ -63,28 +68,80 @@ public struct AnnotationLayer: Sendable, Equatable {
 
     // MARK: Storing
 
+    /// What a stored layer holds, counted.
+    public struct Written: Sendable, Equatable {
+        public let rows: Int
+        public let recordings: Int
+        public let labels: Int
+    }
+
     /// Stores the layer in `store`; an existing layer of that name is replaced when `replacing`.
     /// - Throws: ``CodecError/Code/cannotCreate`` when the layer exists and `replacing` is false.
-    public func store(in store: any ZarrStorage, folder: String, replacing: Bool) throws(CodecError) {
+    @discardableResult
+    public func store(in store: any ZarrStorage, folder: String, replacing: Bool) throws(CodecError) -> Written {
+        try Self.store(
+            name, labelColumn: labelColumn, extraColumns: extraColumns, source: source, importedAt: importedAt, in: store, folder: folder,
+            replacing: replacing
+        ) { (writer) throws(CodecError) in
+            for row in rows { try writer.append(row) }
+        }
+    }
+
+    /// Stores layer `name` with the rows `fill` hands to the writer (one at a time, so that a
+    /// table of any length is never held whole); an existing layer of that name is replaced
+    /// when `replacing`. What `fill` throws leaves the layer as it was.
+    /// - Throws: ``CodecError/Code/cannotCreate`` when the layer exists and `replacing` is false
+    ///   (before `fill` is called), or was changed by another writer meanwhile.
+    static func store(
+        _ name: String, labelColumn: String?, extraColumns: [String], source: String, importedAt: String, in store: any ZarrStorage,
+        folder: String, replacing: Bool, _ fill: (inout RowSink) throws(CodecError) -> Void
+    ) throws(CodecError) -> Written {
         let path = folder + "/" + name
         let version = String(UUID().uuidString.prefix(8)).lowercased()
+        let names = LayerWriter.arrayNames(version: version, extras: !extraColumns.isEmpty)
+        var group: ZarrGroup
+        let previous: String?
         do {
-            var group = try ZarrGroup.create(in: store, at: path, existingOK: true, parents: false)
-            let previous = group.attributes[Self.attributeKey]?["version"]?.stringValue
-            if previous != nil && !replacing {
-                throw CodecError(.cannotCreate, "the archive has a layer '\(name)' already; add --replace to replace it", file: path)
-            }
-            try writeTables(in: group, version: version)
+            group = try ZarrGroup.create(in: store, at: path, existingOK: true, parents: false)
+            previous = group.attributes[attributeKey]?["version"]?.stringValue
+        } catch {
+            throw CodecError.store(error, "cannot store layer '\(name)'", file: path)
+        }
+        if previous != nil && !replacing {
+            throw CodecError(.cannotCreate, "the archive has a layer '\(name)' already; add --replace to replace it", file: path)
+        }
+        func abandon() {
+            for table in names.values { try? group.deleteChild(table) }
+        }
+        var sink: RowSink
+        do { sink = RowSink(writer: try LayerWriter(in: group, version: version, extraColumns: extraColumns.count), path: path) } catch {
+            abandon()
+            throw CodecError.store(error, "cannot store layer '\(name)'", file: path)
+        }
+        do throws(CodecError) {
+            try fill(&sink)
+            try sink.finish()
+        } catch {
+            abandon()
+            throw error
+        }
+        let writer = sink.writer
+        let attributes: JSONValue = .object([
+            "version": .string(version), "rows": .int(Int64(writer.rowCount)), "source": .string(source), "imported_at": .string(importedAt),
+            "recordings": .array(writer.recordings.map(JSONValue.string)), "labels": .array(writer.labels.map(JSONValue.string)),
+            "label_column": labelColumn.map(JSONValue.string) ?? .null, "extra_columns": .array(extraColumns.map(JSONValue.string)),
+            "tables": .object(names.mapValues(JSONValue.string)), "rounding": .string("sample = floor(seconds x rate + 0.5)"),
+        ])
+        do {
             var refusal: CodecError?
             try group.changeAttributes { stored in
-                let now = stored[Self.attributeKey]?["version"]?.stringValue
+                let now = stored[attributeKey]?["version"]?.stringValue
                 if now == version { return nil }
                 if now != previous { refusal = CodecError(.cannotCreate, "layer '\(name)' was changed by another writer meanwhile; nothing replaced", file: path); return nil }
-                return [Self.attributeKey: attributes(version: version)]
+                return [attributeKey: attributes]
             }
             if let refusal {
-                try? group.deleteChild("spans-" + version)
-                try? group.deleteChild("values-" + version)
+                abandon()
                 throw refusal
             }
             for child in try group.store.listDirectory(path) where child.contains("-") && !child.hasSuffix("-" + version) {
@@ -97,55 +154,21 @@ public struct AnnotationLayer: Sendable, Equatable {
         } catch {
             throw CodecError(.storage, "cannot store layer '\(name)': \(error)", file: path)
         }
+        return Written(rows: writer.rowCount, recordings: writer.recordings.count, labels: writer.labels.count)
     }
 
-    private func writeTables(in group: ZarrGroup, version: String) throws(ZarrError) {
-        var labels: [String: Int64] = [:]
-        var recordings: [String: Int64] = [:]
-        var spans: [Int64] = []
-        var values: [Double] = []
-        spans.reserveCapacity(rows.count * 5)
-        values.reserveCapacity(rows.count * 4)
-        for row in rows {
-            let recording = recordings[row.recording] ?? Int64(recordings.count)
-            recordings[row.recording] = recording
-            var label: Int64 = -1
-            if let text = row.label {
-                label = labels[text] ?? Int64(labels.count)
-                labels[text] = label
-            }
-            spans += [row.samples.lowerBound, row.samples.upperBound, recording, label, Int64(row.line)]
-            values += [row.lowHz ?? .nan, row.highHz ?? .nan, row.confidence ?? .nan, row.channel.map(Double.init) ?? .nan]
-        }
-        for (name, columns, type) in [("spans", 5, DataType.int64), ("values", 4, DataType.float64)] {
-            let array = try group.createArray(name + "-" + version, metadata: ArrayMetadata(
-                shape: [rows.count, columns], dataType: type, chunkShape: [65_536, columns],
-                codecs: [.bytes(endian: .little), .zstd(level: 3, checksum: false)], fillValue: type == .float64 ? .string("NaN") : .int(0),
-                dimensionNames: ["row", name == "spans" ? "first_sample,end_sample,recording,label,line" : "low_hz,high_hz,confidence,channel"]))
-            guard !rows.isEmpty else { continue }
-            if type == .int64 { try array.write(spans) } else { try array.write(values) }
-        }
-    }
+    /// Takes a layer's rows for ``LayerWriter``, naming the layer in its errors.
+    struct RowSink {
+        fileprivate(set) var writer: LayerWriter
+        let path: String
 
-    private func attributes(version: String) -> JSONValue {
-        var recordingOrder: [String] = [], labelOrder: [String] = []
-        var seenRecordings = Set<String>(), seenLabels = Set<String>()
-        for row in rows {
-            if seenRecordings.insert(row.recording).inserted { recordingOrder.append(row.recording) }
-            if let label = row.label, seenLabels.insert(label).inserted { labelOrder.append(label) }
+        mutating func append(_ row: Row) throws(CodecError) {
+            do { try writer.append(row) } catch { throw CodecError.store(error, "cannot store the layer's rows", file: path) }
         }
-        var extras: [String: JSONValue] = [:]
-        for (k, column) in extraColumns.enumerated() {
-            extras[column] = .array(rows.map { .string(k < $0.extra.count ? $0.extra[k] : "") })
+
+        fileprivate mutating func finish() throws(CodecError) {
+            do { try writer.finish() } catch { throw CodecError.store(error, "cannot store the layer's rows", file: path) }
         }
-        return .object([
-            "version": .string(version), "rows": .int(Int64(rows.count)), "source": .string(source), "imported_at": .string(importedAt),
-            "recordings": .array(recordingOrder.map(JSONValue.string)), "labels": .array(labelOrder.map(JSONValue.string)),
-            "label_column": labelColumn.map(JSONValue.string) ?? .null,
-            "extra_columns": .array(extraColumns.map(JSONValue.string)), "extra_values": .object(extras),
-            "tables": .object(["spans": .string("spans-" + version), "values": .string("values-" + version)]),
-            "rounding": .string("sample = floor(seconds x rate + 0.5)"),
-        ])
     }
 
     // MARK: Reading
@@ -176,9 +199,8 @@ public struct AnnotationLayer: Sendable, Equatable {
         let recordings = facts["recordings"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let labels = facts["labels"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let extraColumns = facts["extra_columns"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let extraValues = extraColumns.map { facts["extra_values"]?[$0]?.arrayValue?.map { $0.stringValue ?? "" } ?? [] }
-        guard rowCount >= 0, extraValues.allSatisfy({ $0.count == rowCount }) else { throw corrupt("its attributes do not hold \(rowCount) rows") }
-        let spans: [Int64], values: [Double]
+        guard rowCount >= 0 else { throw corrupt("its attributes give \(rowCount) rows") }
+        let spans: [Int64], values: [Double], extraValues: [[String]]
         do {
             let spanArray = try group.array("spans-" + version), valueArray = try group.array("values-" + version)
             guard spanArray.shape == [rowCount, 5], valueArray.shape == [rowCount, 4],
@@ -187,6 +209,13 @@ public struct AnnotationLayer: Sendable, Equatable {
             }
             spans = rowCount == 0 ? [] : try spanArray.read(Int64.self)
             values = rowCount == 0 ? [] : try valueArray.read(Double.self)
+            if let textName = facts["tables"]?["extra_text"]?.stringValue, let endsName = facts["tables"]?["extra_ends"]?.stringValue {
+                extraValues = try readExtraValues(text: try group.array(textName), ends: try group.array(endsName), rows: rowCount, columns: extraColumns.count, corrupt: corrupt)
+            } else {
+                // Written before the extra text arrays: the values in the attributes.
+                extraValues = extraColumns.map { facts["extra_values"]?[$0]?.arrayValue?.map { $0.stringValue ?? "" } ?? [] }
+                guard extraValues.allSatisfy({ $0.count == rowCount }) else { throw corrupt("its attributes do not hold \(rowCount) rows") }
+            }
         } catch let error as CodecError {
             throw error
         } catch let error as ZarrError {
@@ -218,6 +247,27 @@ public struct AnnotationLayer: Sendable, Equatable {
         self.rows = rows
         self.source = source
         self.importedAt = importedAt
+    }
+
+    /// The extra values, per column, from the text and the end of each value in it.
+    private static func readExtraValues(
+        text: ZarrArray, ends: ZarrArray, rows: Int, columns: Int, corrupt: (String) -> CodecError
+    ) throws(ZarrError) -> [[String]] {
+        guard ends.shape == [rows, columns], text.shape.count == 1, ends.metadata.dataType == .int64, text.metadata.dataType == .uint8 else {
+            throw ZarrError(.invalidMetadata, "the extra text arrays do not fit \(rows) rows of \(columns) values", key: ends.path)
+        }
+        let bytes: [UInt8] = text.shape[0] == 0 ? [] : try text.read(UInt8.self)
+        let offsets: [Int64] = rows * columns == 0 ? [] : try ends.read(Int64.self)
+        var columnsOut = [[String]](repeating: [], count: columns)
+        var start = 0
+        for (k, end) in offsets.enumerated() {
+            guard end >= Int64(start), end <= Int64(bytes.count) else {
+                throw ZarrError(.invalidMetadata, "extra value \(k) ends at byte \(end), outside \(start)...\(bytes.count)", key: ends.path)
+            }
+            columnsOut[k % columns].append(String(decoding: bytes[start..<Int(end)], as: UTF8.self))
+            start = Int(end)
+        }
+        return columnsOut
     }
 
     /// Deletes layer `name`.

@@ -17,44 +17,57 @@ import Foundation
 /// the end of its recording (into the next file) is a problem, not cut short.
 public enum SelectionPlacement {
     /// A row that could not be placed.
-    public struct Problem: Sendable, Equatable {
+    public struct Problem: Error, Sendable, Equatable {
         public let line: Int
         public let message: String
     }
 
-    public static func place(
-        _ table: SelectionTable, among recordings: [AudioArchive.Summary], recording given: String? = nil, timeZone: TimeZoneSpec? = nil,
-        device: String? = nil
-    ) -> (placed: [AnnotationLayer.Row], problems: [Problem]) {
-        let intact = recordings.filter { $0.damage == nil && $0.sampleRate != nil && $0.totalSamples != nil }
-        var byFile: [String: [AudioArchive.Summary]] = [:]
-        for recording in intact {
-            if let name = recording.sourceFile { byFile[name, default: []].append(recording) }
-        }
-        let byID = Dictionary(intact.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let distinctFiles = Set(table.rows.compactMap(\.file))
-        var placed: [AnnotationLayer.Row] = []
-        placed.reserveCapacity(table.rows.count)
-        var problems: [Problem] = []
-        for row in table.rows {
-            switch place(row, table: table, distinctFiles: distinctFiles.count, byFile: byFile, byID: byID, intact: intact, given: given, zone: timeZone, device: device) {
-            case .success(let selection): placed.append(selection)
-            case .failure(let problem): problems.append(problem)
-            }
-        }
-        return (placed, problems)
-    }
+    /// Places the rows of one table, one at a time.
+    public struct Placer: Sendable {
+        let table: SelectionTable
+        let intact: [AudioArchive.Summary]
+        let byFile: [String: [AudioArchive.Summary]]
+        let byID: [String: AudioArchive.Summary]
+        let given: String?, zone: TimeZoneSpec?, device: String?
+        /// How many distinct files the rows name, counted up to 2 (only whether one or more
+        /// matters), for a Raven table whose rows lack File Offset (s).
+        let distinctFiles: Int
 
-    private enum Outcome {
-        case success(AnnotationLayer.Row)
-        case failure(Problem)
+        /// A placer of `table`'s rows among `recordings`; reads the table once first when its
+        /// rows name files by Raven's multi-file columns (to know whether it names one file).
+        public init(
+            _ table: SelectionTable, among recordings: [AudioArchive.Summary], recording given: String? = nil, timeZone: TimeZoneSpec? = nil,
+            device: String? = nil
+        ) throws(CodecError) {
+            self.table = table
+            intact = recordings.filter { $0.damage == nil && $0.sampleRate != nil && $0.totalSamples != nil }
+            var byFile: [String: [AudioArchive.Summary]] = [:]
+            for recording in intact {
+                if let name = recording.sourceFile { byFile[name, default: []].append(recording) }
+            }
+            self.byFile = byFile
+            byID = Dictionary(intact.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            (self.given, zone, self.device) = (given, timeZone, device)
+            var files = Set<String>()
+            if table.hasFileColumn && !table.timesWithinFiles {
+                try table.forEachRow { row in
+                    if files.count < 2, let file = row.file { files.insert(file) }
+                }
+            }
+            distinctFiles = files.count
+        }
+
+        /// Where `row` lies, or why it cannot be placed.
+        public func place(_ row: SelectionTable.Row) -> Result<AnnotationLayer.Row, Problem> {
+            SelectionPlacement.place(row, table: table, distinctFiles: distinctFiles, byFile: byFile, byID: byID, intact: intact, given: given, zone: zone, device: device)
+        }
     }
 
     private static func place(
         _ row: SelectionTable.Row, table: SelectionTable, distinctFiles: Int, byFile: [String: [AudioArchive.Summary]],
         byID: [String: AudioArchive.Summary], intact: [AudioArchive.Summary], given: String?, zone: TimeZoneSpec?, device: String?
-    ) -> Outcome {
-        func problem(_ text: String) -> Outcome { .failure(Problem(line: row.line, message: text)) }
+    ) -> Result<AnnotationLayer.Row, Problem> {
+        func problem(_ text: String) -> Result<AnnotationLayer.Row, Problem> { .failure(Problem(line: row.line, message: text)) }
         guard row.end >= row.begin else { return problem("ends (\(row.end) s) before it begins (\(row.begin) s)") }
         if let low = row.lowHz, let high = row.highHz, high < low { return problem("its high frequency \(high) Hz is below its low \(low) Hz") }
         let recording: AudioArchive.Summary

@@ -7,7 +7,7 @@ import Foundation
 /// ``ColumnMapping``. Rows keep their seconds as the table gives them; ``SelectionPlacement``
 /// maps them to recordings and samples. Columns the table has beyond the known ones are kept
 /// verbatim (``extraColumns``), and Raven's second view of a selection (the same `Selection`
-/// number in `Waveform 1` and `Spectrogram 1`) is read once.
+/// number in `Waveform 1` and `Spectrogram 1`, on consecutive lines as Raven writes them) is read once.
 public struct SelectionTable: Sendable {
     /// One row, in the table's own terms.
     public struct Row: Sendable, Equatable {
@@ -82,23 +82,38 @@ public struct SelectionTable: Sendable {
     public var labelColumn: String?
     /// Header names of the columns kept verbatim.
     public var extraColumns: [String]
-    public var rows: [Row]
-    /// How many rows the table held (also once ``rows`` is emptied after placement).
-    public var rowCount: Int
     /// Whether the table gives `File Offset (s)`.
     public var hasFileOffsets: Bool
     /// Whether the begin times are seconds within each row's file (BirdNET's `File` column), not
     /// Raven's seconds that run on across the files of a multi-file table (`Begin File`, `Begin Path`).
     public var timesWithinFiles: Bool
+    /// The table file.
+    public let path: String
+    /// Whether rows name files.
+    public var hasFileColumn: Bool { columns.file != nil }
 
-    /// Parses the table in `text` (from `file`, named in errors).
-    /// - Throws: ``CodecError/Code/unrecognized`` for a table without begin and end columns,
-    ///   ``CodecError/Code/corrupt`` for a row whose values do not parse (naming its line and column).
-    public static func parse(_ text: String, file: String, columns mapping: ColumnMapping = ColumnMapping()) throws(CodecError) -> SelectionTable {
-        // Each line a view into `text`, not a copy of it.
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        guard let firstLine = lines.first.map({ String($0.hasPrefix("\u{FEFF}") ? $0.dropFirst() : $0) }), !firstLine.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw CodecError(.unrecognized, "the table is empty: a header line is expected", file: file)
+    /// Where the known fields are (indices into a line's fields).
+    private struct Columns: Sendable {
+        var header: [String]
+        var separator: Character
+        var begin: Int, end: Int
+        var low: Int?, high: Int?, channel: Int?, label: Int?, confidence: Int?, file: Int?, offset: Int?, date: Int?, clockTime: Int?
+        var selection: Int?, view: Int?
+        var extras: [Int]
+    }
+    private let columns: Columns
+
+    /// The longest line of a table.
+    static let maximumLineBytes = 1 << 20
+
+    /// Opens the table at `path` and reads its header (the rows are read by ``forEachRow(_:)``).
+    /// - Throws: ``CodecError/Code/noInput`` for an unreadable file, ``CodecError/Code/unrecognized``
+    ///   for a table without begin and end columns.
+    public static func open(_ path: String, columns mapping: ColumnMapping = ColumnMapping()) throws(CodecError) -> SelectionTable {
+        let lines = try LineReader(path: path, what: "table", maximumLineBytes: maximumLineBytes)
+        let first = try lines.next().map { String(decoding: $0.starts(with: [0xEF, 0xBB, 0xBF]) ? Array($0.dropFirst(3)) : $0, as: UTF8.self) }
+        guard let firstLine = first, !firstLine.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw CodecError(.unrecognized, "the table is empty: a header line is expected", file: path)
         }
         let separator: Character = firstLine.contains("\t") ? "\t" : ","
         let header = fields(of: firstLine, separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -107,70 +122,90 @@ public struct SelectionTable: Sendable {
             return nil
         }
         guard let begin = column(mapping.begin), let end = column(mapping.end) else {
-            throw CodecError(.unrecognized, "the table has no begin and end columns (looked for \(mapping.begin.first ?? "") and \(mapping.end.first ?? ""), or BirdNET's Start (s) and End (s)); name them with --columns begin=...,end=...", file: file)
+            throw CodecError(.unrecognized, "the table has no begin and end columns (looked for \(mapping.begin.first ?? "") and \(mapping.end.first ?? ""), or BirdNET's Start (s) and End (s)); name them with --columns begin=...,end=...", file: path)
         }
-        let low = column(mapping.lowHz), high = column(mapping.highHz), channel = column(mapping.channel)
-        let label = column(mapping.label), confidence = column(mapping.confidence)
-        let fileColumn = column(mapping.file), offset = column(mapping.fileOffset)
-        let date = column(mapping.date), clockTime = column(mapping.clockTime)
-        let selection = column(["Selection"]), view = column(["View"])
-        let used = Set([begin, end, low, high, channel, label, confidence, fileColumn, offset, date, clockTime, selection, view].compactMap { $0 })
-        let extras = header.indices.filter { !used.contains($0) && !header[$0].isEmpty }
-
-        var rows: [Row] = []
-        rows.reserveCapacity(lines.count - 1)
-        var seenSelections: [String: Int] = [:]
-        for (k, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let number = k + 1
-            let values = fields(of: String(line), separator: separator)
-            func value(_ column: Int?) -> String? {
-                guard let column, column < values.count else { return nil }
-                let text = values[column].trimmingCharacters(in: .whitespaces)
-                return text.isEmpty ? nil : text
-            }
-            func decimal(_ column: Int?, _ required: Bool = false) throws(CodecError) -> Double? {
-                guard let text = value(column) else {
-                    if required { throw CodecError(.corrupt, "line \(number): no value in column '\(header[column ?? 0])'", file: file) }
-                    return nil
-                }
-                guard let parsed = Double(text), parsed.isFinite else {
-                    throw CodecError(.corrupt, "line \(number): '\(text)' in column '\(header[column ?? 0])' is not a number", file: file)
-                }
-                return parsed
-            }
-            var clock: LocalTime?
-            if let day = value(date), let time = value(clockTime) {
-                guard let parsed = Self.localTime(date: day, time: time) else {
-                    throw CodecError(.corrupt, "line \(number): '\(day) \(time)' is not a date (YYYY/MM/DD or YYYY-MM-DD) and a clock time (HH:MM:SS.sss)", file: file)
-                }
-                clock = parsed
-            }
-            var channelNumber: Int?
-            if let text = value(channel) {
-                guard let parsed = Int(text), parsed >= 1 else {
-                    throw CodecError(.corrupt, "line \(number): channel '\(text)' is not a channel number (1, 2, ...)", file: file)
-                }
-                channelNumber = parsed
-            }
-            let row = Row(
-                line: number, begin: try decimal(begin, true) ?? 0, end: try decimal(end, true) ?? 0,
-                lowHz: try decimal(low), highHz: try decimal(high), channel: channelNumber, label: value(label),
-                confidence: try decimal(confidence), file: value(fileColumn).map { ($0.replacingOccurrences(of: "\\", with: "/") as NSString).lastPathComponent },
-                fileOffset: try decimal(offset), clock: clock, extra: extras.map { value($0) ?? "" })
-            // Raven writes a selection once per view; keep one (its spectrogram view, else the first).
-            if let id = value(selection) {
-                if let kept = seenSelections[id] {
-                    if value(view)?.localizedCaseInsensitiveContains("spectrogram") == true { rows[kept] = row }
-                    continue
-                }
-                seenSelections[id] = rows.count
-            }
-            rows.append(row)
-        }
+        var found = Columns(
+            header: header, separator: separator, begin: begin, end: end, low: column(mapping.lowHz), high: column(mapping.highHz),
+            channel: column(mapping.channel), label: column(mapping.label), confidence: column(mapping.confidence), file: column(mapping.file),
+            offset: column(mapping.fileOffset), date: column(mapping.date), clockTime: column(mapping.clockTime),
+            selection: column(["Selection"]), view: column(["View"]), extras: [])
+        let used = Set([begin, end, found.low, found.high, found.channel, found.label, found.confidence, found.file, found.offset, found.date, found.clockTime, found.selection, found.view].compactMap { $0 })
+        found.extras = header.indices.filter { !used.contains($0) && !header[$0].isEmpty }
         return SelectionTable(
-            labelColumn: label.map { header[$0] }, extraColumns: extras.map { header[$0] }, rows: rows, rowCount: rows.count,
-            hasFileOffsets: offset != nil,
-            timesWithinFiles: fileColumn.map { !["begin file", "begin path"].contains(header[$0].lowercased()) } ?? false)
+            labelColumn: found.label.map { header[$0] }, extraColumns: found.extras.map { header[$0] }, hasFileOffsets: found.offset != nil,
+            timesWithinFiles: found.file.map { !["begin file", "begin path"].contains(header[$0].lowercased()) } ?? false,
+            path: path, columns: found)
+    }
+
+    /// Calls `body` with every row, in the table's order, reading the file a line at a time.
+    /// Raven writes a selection once per view, on consecutive lines: one is kept (its
+    /// spectrogram view, else the first).
+    /// - Throws: ``CodecError/Code/corrupt`` for a row whose values do not parse (naming its
+    ///   line and column); what `body` throws.
+    public func forEachRow(_ body: (Row) throws(CodecError) -> Void) throws(CodecError) {
+        let lines = try LineReader(path: path, what: "table", maximumLineBytes: Self.maximumLineBytes)
+        _ = try lines.next()
+        var pending: (row: Row, selection: String?)?
+        while let bytes = try lines.next() {
+            let line = String(decoding: bytes, as: UTF8.self)
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            let (row, selection, isSpectrogram) = try parse(line, number: lines.lineNumber)
+            if let selection, let kept = pending, kept.selection == selection {
+                if isSpectrogram { pending = (row, selection) }
+                continue
+            }
+            if let kept = pending { try body(kept.row) }
+            pending = (row, selection)
+        }
+        if let kept = pending { try body(kept.row) }
+    }
+
+    /// Every row (``forEachRow(_:)``), in memory.
+    public func rows() throws(CodecError) -> [Row] {
+        var rows: [Row] = []
+        try forEachRow { rows.append($0) }
+        return rows
+    }
+
+    /// One line's row, its Raven selection number and whether it is the spectrogram view.
+    private func parse(_ line: String, number: Int) throws(CodecError) -> (Row, selection: String?, isSpectrogram: Bool) {
+        let values = Self.fields(of: line, separator: columns.separator)
+        let header = columns.header, file = path
+        func value(_ column: Int?) -> String? {
+            guard let column, column < values.count else { return nil }
+            let text = values[column].trimmingCharacters(in: .whitespaces)
+            return text.isEmpty ? nil : text
+        }
+        func decimal(_ column: Int?, _ required: Bool = false) throws(CodecError) -> Double? {
+            guard let text = value(column) else {
+                if required { throw CodecError(.corrupt, "line \(number): no value in column '\(header[column ?? 0])'", file: file) }
+                return nil
+            }
+            guard let parsed = Double(text), parsed.isFinite else {
+                throw CodecError(.corrupt, "line \(number): '\(text)' in column '\(header[column ?? 0])' is not a number", file: file)
+            }
+            return parsed
+        }
+        var clock: LocalTime?
+        if let day = value(columns.date), let time = value(columns.clockTime) {
+            guard let parsed = Self.localTime(date: day, time: time) else {
+                throw CodecError(.corrupt, "line \(number): '\(day) \(time)' is not a date (YYYY/MM/DD or YYYY-MM-DD) and a clock time (HH:MM:SS.sss)", file: file)
+            }
+            clock = parsed
+        }
+        var channelNumber: Int?
+        if let text = value(columns.channel) {
+            guard let parsed = Int(text), parsed >= 1 else {
+                throw CodecError(.corrupt, "line \(number): channel '\(text)' is not a channel number (1, 2, ...)", file: file)
+            }
+            channelNumber = parsed
+        }
+        let row = Row(
+            line: number, begin: try decimal(columns.begin, true) ?? 0, end: try decimal(columns.end, true) ?? 0,
+            lowHz: try decimal(columns.low), highHz: try decimal(columns.high), channel: channelNumber, label: value(columns.label),
+            confidence: try decimal(columns.confidence), file: value(columns.file).map { ($0.replacingOccurrences(of: "\\", with: "/") as NSString).lastPathComponent },
+            fileOffset: try decimal(columns.offset), clock: clock, extra: columns.extras.map { value($0) ?? "" })
+        return (row, value(columns.selection), value(columns.view)?.localizedCaseInsensitiveContains("spectrogram") == true)
     }
 
     /// A line's fields: split at tabs, or as CSV (double quotes around fields that hold commas
