@@ -71,7 +71,7 @@ public func zw_archive_layer(_ handle: UnsafeMutableRawPointer?, _ name: UnsafeP
             return strdup(String(decoding: JSONValue.array(try archive.layerNames().map(JSONValue.string)).serialized(), as: UTF8.self))
         }
         let layer = try archive.layer(String(cString: name))
-        let rows: [JSONValue] = layer.rows.map { row in
+        let rows: [JSONValue] = try layer.allRows().map { row in
             var object: [String: JSONValue] = [
                 "recording": .string(row.recording), "start": .int(row.samples.lowerBound), "stop": .int(row.samples.upperBound),
                 "label": row.label.map(JSONValue.string) ?? .null, "confidence": row.confidence.map(JSONValue.double) ?? .null,

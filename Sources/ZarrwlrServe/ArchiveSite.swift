@@ -178,7 +178,7 @@ public final class ArchiveSite: Sendable {
             let layer = try archive.layer(name)
             var rates: [String: Double] = [:]
             var rows: [JSONValue] = []
-            for row in layer.rows {
+            try layer.forEachRow { (row) throws(CodecError) in
                 let rate: Double
                 if let known = rates[row.recording] { rate = known } else {
                     rate = Double(try archive.summary(row.recording).sampleRate ?? 1)

@@ -87,15 +87,15 @@ extension Annotate {
                 if !json { print("layer\trows\trecordings\tlabels\tsource\timported") }
                 for name in try archive.layerNames() {
                     let layer = try archive.layer(name)
-                    let recordings = Set(layer.rows.map(\.recording)).count, labels = Set(layer.rows.compactMap(\.label)).count
+                    let recordings = layer.recordings.count, labels = layer.labels.count
                     if json {
                         let object: [String: JSONValue] = [
-                            "layer": .string(name), "rows": .int(Int64(layer.rows.count)), "recordings": .int(Int64(recordings)),
+                            "layer": .string(name), "rows": .int(Int64(layer.rowCount)), "recordings": .int(Int64(recordings)),
                             "labels": .int(Int64(labels)), "source": .string(layer.source), "imported_at": .string(layer.importedAt),
                         ]
                         objects.append(.object(object))
                     } else {
-                        print([name, String(layer.rows.count), String(recordings), String(labels), layer.source, layer.importedAt].map(TerminalText.escaped).joined(separator: "\t"))
+                        print([name, String(layer.rowCount), String(recordings), String(labels), layer.source, layer.importedAt].map(TerminalText.escaped).joined(separator: "\t"))
                     }
                 }
                 if json { print(String(decoding: JSONValue.array(objects).serialized(), as: UTF8.self)) }
@@ -134,7 +134,7 @@ extension Annotate {
                 defer { file.discard() }
                 try Self.write(stored, as: tableFormat, recordings: recordings, to: try ByteOutput.file(file.partial))
                 try file.commit()
-                print("\(output): \(stored.rows.count) rows")
+                print("\(output): \(stored.rowCount) rows")
             } catch {
                 throw ExitCode.reporting(error)
             }
@@ -144,21 +144,28 @@ extension Annotate {
         /// by its reader ends the export quietly).
         private static func write(_ layer: AnnotationLayer, as format: LayerExport.Format, recordings: [AudioArchive.Summary], to output: ByteOutput) throws(CodecError) {
             var buffer: [UInt8] = []
-            func flush() throws {
-                try buffer.withUnsafeBytes { try output.write($0) }
+            var readerLeft = false
+            func flush() throws(CodecError) {
+                do {
+                    try buffer.withUnsafeBytes { try output.write($0) }
+                } catch let error as CodecError {
+                    throw error
+                } catch {
+                    // ByteOutput.PipeClosed: the reader has all it wanted; stop here.
+                    readerLeft = true
+                    throw CodecError(.storage, "standard output was closed")
+                }
                 buffer.removeAll(keepingCapacity: true)
             }
             do {
-                try LayerExport.write(layer, as: format, recordings: recordings) { line in
+                try LayerExport.write(layer, as: format, recordings: recordings) { (line) throws(CodecError) in
                     buffer += line.utf8
                     buffer.append(UInt8(ascii: "\n"))
                     if buffer.count >= 1 << 20 { try flush() }
                 }
                 try flush()
-            } catch let error as CodecError {
-                throw error
-            } catch {
-                // ByteOutput.PipeClosed: the reader has all it wanted.
+            } catch where readerLeft {
+                return
             }
         }
     }

@@ -32,14 +32,14 @@ struct ClipExtraction {
         var readers: [String: any RecordingReader] = [:]
         var used = Set<String>()
         var written = 0
-        for row in layer.rows {
+        try layer.forEachRow { (row) throws(CodecError) in
             let summary: AudioArchive.Summary
             if let known = summaries[row.recording] { summary = known } else {
                 summary = try archive.summary(row.recording)
                 summaries[row.recording] = summary
             }
             let rate = summary.sampleRate ?? 1
-            if let filter, !filter.accepts(row, in: layer, sampleRate: rate) { continue }
+            if let filter, !filter.accepts(row, in: layer, sampleRate: rate) { return }
             let reader: any RecordingReader
             if let known = readers[row.recording] { reader = known } else {
                 reader = try archive.reader(for: row.recording)

@@ -18,7 +18,7 @@ import ZarrStore
 /// a chunk of rows at a time (``LayerWriter``), then the group's attributes naming them in one
 /// atomic write, then the old version deleted; a layer whose attributes name no tables is not
 /// listed.
-public struct AnnotationLayer: Sendable, Equatable {
+public struct AnnotationLayer: Sendable {
     /// One row of the layer.
     public struct Row: Sendable, Equatable {
         public var recording: String
@@ -39,10 +39,22 @@ public struct AnnotationLayer: Sendable, Equatable {
     /// The label column's name in the source table (Raven export writes it back).
     public var labelColumn: String?
     public var extraColumns: [String]
-    public var rows: [Row]
     /// The table file the layer came from, and when it was imported.
     public var source: String
     public var importedAt: String
+    /// How many rows the layer has, the recordings they lie in and their labels (each in order
+    /// of first appearance).
+    public let rowCount: Int
+    public let recordings: [String]
+    public let labels: [String]
+    /// The rows: in memory (a table placed for one use), or in the archive, read a chunk at a
+    /// time by ``forEachRow(_:)``.
+    private let content: Content
+
+    private enum Content: Sendable {
+        case placed([Row])
+        case stored(StoredRows)
+    }
 
     /// Where the layers of the archive at `archivePath` are kept.
     static func folder(of archivePath: String) -> String {
@@ -50,14 +62,45 @@ public struct AnnotationLayer: Sendable, Equatable {
     }
     static let attributeKey = "zarrwlr_layer"
 
-    /// A layer of the rows `placed` from `table` (the file `source`).
+    /// A layer of the rows `placed` from `table` (the file `source`), in memory.
     public init(name: String, placed: [Row], table: SelectionTable, source: String) {
         self.name = name
         labelColumn = table.labelColumn
         extraColumns = table.extraColumns
-        rows = placed
         self.source = source
         importedAt = Instant.utcText(Date().timeIntervalSince1970)
+        rowCount = placed.count
+        var seenRecordings = Set<String>(), seenLabels = Set<String>()
+        recordings = placed.map(\.recording).filter { seenRecordings.insert($0).inserted }
+        labels = placed.compactMap(\.label).filter { seenLabels.insert($0).inserted }
+        content = .placed(placed)
+    }
+
+    /// Calls `body` with every row in order; a stored layer is read a chunk of 65,536 rows at a
+    /// time, so that memory does not grow with the layer.
+    /// - Throws: ``CodecError/Code/corrupt`` for a stored row that does not agree with the
+    ///   layer's attributes, ``CodecError/Code/storage`` when reading fails; what `body` throws.
+    public func forEachRow(_ body: (Row) throws(CodecError) -> Void) throws(CodecError) {
+        switch content {
+        case .placed(let rows): for row in rows { try body(row) }
+        case .stored(let stored): try stored.forEachRow(recordings: recordings, labels: labels, body)
+        }
+    }
+
+    /// Every row, in memory (for a caller that hands all of them on at once).
+    public func allRows() throws(CodecError) -> [Row] {
+        var rows: [Row] = []
+        rows.reserveCapacity(rowCount)
+        try forEachRow { rows.append($0) }
+        return rows
+    }
+
+    /// Whether any row has a confidence (a stored layer's confidence column is scanned).
+    public func hasConfidence() throws(CodecError) -> Bool {
+        switch content {
+        case .placed(let rows): return rows.contains { $0.confidence != nil }
+        case .stored(let stored): return try stored.hasConfidence()
+        }
     }
 
     /// Whether `name` can name a layer: letters, digits, `-`, `_` and `.`, not starting with `.`.
@@ -83,7 +126,7 @@ public struct AnnotationLayer: Sendable, Equatable {
             name, labelColumn: labelColumn, extraColumns: extraColumns, source: source, importedAt: importedAt, in: store, folder: folder,
             replacing: replacing
         ) { (writer) throws(CodecError) in
-            for row in rows { try writer.append(row) }
+            try forEachRow { (row) throws(CodecError) in try writer.append(row) }
         }
     }
 
@@ -200,74 +243,38 @@ public struct AnnotationLayer: Sendable, Equatable {
         let labels = facts["labels"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let extraColumns = facts["extra_columns"]?.arrayValue?.compactMap(\.stringValue) ?? []
         guard rowCount >= 0 else { throw corrupt("its attributes give \(rowCount) rows") }
-        let spans: [Int64], values: [Double], extraValues: [[String]]
-        do {
+        let stored = try readingLayer(name, at: path) { () throws -> StoredRows in
             let spanArray = try group.array("spans-" + version), valueArray = try group.array("values-" + version)
             guard spanArray.shape == [rowCount, 5], valueArray.shape == [rowCount, 4],
                   spanArray.metadata.dataType == .int64, valueArray.metadata.dataType == .float64 else {
                 throw corrupt("its tables are not int64 [\(rowCount), 5] and float64 [\(rowCount), 4]")
             }
-            spans = rowCount == 0 ? [] : try spanArray.read(Int64.self)
-            values = rowCount == 0 ? [] : try valueArray.read(Double.self)
-            if let textName = facts["tables"]?["extra_text"]?.stringValue, let endsName = facts["tables"]?["extra_ends"]?.stringValue {
-                extraValues = try readExtraValues(text: try group.array(textName), ends: try group.array(endsName), rows: rowCount, columns: extraColumns.count, corrupt: corrupt)
-            } else {
+            var extras: StoredRows.Extras = .none
+            if !extraColumns.isEmpty, let textName = facts["tables"]?["extra_text"]?.stringValue, let endsName = facts["tables"]?["extra_ends"]?.stringValue {
+                let text = try group.array(textName), ends = try group.array(endsName)
+                guard ends.shape == [rowCount, extraColumns.count], text.shape.count == 1, ends.metadata.dataType == .int64, text.metadata.dataType == .uint8 else {
+                    throw corrupt("its extra text arrays do not fit \(rowCount) rows of \(extraColumns.count) values")
+                }
+                extras = .arrays(text: text, ends: ends, columns: extraColumns.count)
+            } else if !extraColumns.isEmpty {
                 // Written before the extra text arrays: the values in the attributes.
-                extraValues = extraColumns.map { facts["extra_values"]?[$0]?.arrayValue?.map { $0.stringValue ?? "" } ?? [] }
-                guard extraValues.allSatisfy({ $0.count == rowCount }) else { throw corrupt("its attributes do not hold \(rowCount) rows") }
+                let values = extraColumns.map { facts["extra_values"]?[$0]?.arrayValue?.map { $0.stringValue ?? "" } ?? [] }
+                guard values.allSatisfy({ $0.count == rowCount }) else { throw corrupt("its attributes do not hold \(rowCount) rows") }
+                extras = .inAttributes(values)
             }
-        } catch let error as CodecError {
-            throw error
-        } catch let error as ZarrError {
-            throw CodecError.store(error, "cannot read layer '\(name)'", file: path)
-        } catch {
-            throw corrupt("\(error)")
+            return StoredRows(spans: spanArray, values: valueArray, extras: extras, rowCount: rowCount, name: name, path: path)
         }
-        var rows: [Row] = []
-        rows.reserveCapacity(rowCount)
-        for k in 0..<rowCount {
-            let span = spans[k * 5..<k * 5 + 5].map { $0 }, value = values[k * 4..<k * 4 + 4].map { $0 }
-            guard span[0] >= 0, span[1] >= span[0], recordings.indices.contains(Int(span[2])), span[3] == -1 || labels.indices.contains(Int(span[3])) else {
-                throw corrupt("row \(k) does not agree with the layer's attributes")
-            }
-            func optional(_ x: Double) -> Double? { x.isNaN ? nil : x }
-            rows.append(Row(
-                recording: recordings[Int(span[2])], samples: span[0]..<span[1], lowHz: optional(value[0]), highHz: optional(value[1]),
-                confidence: optional(value[2]), channel: optional(value[3]).flatMap { Int(exactly: $0) },
-                label: span[3] == -1 ? nil : labels[Int(span[3])], line: Int(clamping: span[4]), extra: extraValues.map { $0[k] }))
-        }
-        return AnnotationLayer(name: name, labelColumn: facts["label_column"]?.stringValue, extraColumns: extraColumns, rows: rows,
-                               source: facts["source"]?.stringValue ?? "", importedAt: facts["imported_at"]?.stringValue ?? "")
+        return AnnotationLayer(
+            name: name, labelColumn: facts["label_column"]?.stringValue, extraColumns: extraColumns, source: facts["source"]?.stringValue ?? "",
+            importedAt: facts["imported_at"]?.stringValue ?? "", recordings: recordings, labels: labels, stored: stored)
     }
 
-    private init(name: String, labelColumn: String?, extraColumns: [String], rows: [Row], source: String, importedAt: String) {
-        self.name = name
-        self.labelColumn = labelColumn
-        self.extraColumns = extraColumns
-        self.rows = rows
-        self.source = source
-        self.importedAt = importedAt
-    }
-
-    /// The extra values, per column, from the text and the end of each value in it.
-    private static func readExtraValues(
-        text: ZarrArray, ends: ZarrArray, rows: Int, columns: Int, corrupt: (String) -> CodecError
-    ) throws(ZarrError) -> [[String]] {
-        guard ends.shape == [rows, columns], text.shape.count == 1, ends.metadata.dataType == .int64, text.metadata.dataType == .uint8 else {
-            throw ZarrError(.invalidMetadata, "the extra text arrays do not fit \(rows) rows of \(columns) values", key: ends.path)
-        }
-        let bytes: [UInt8] = text.shape[0] == 0 ? [] : try text.read(UInt8.self)
-        let offsets: [Int64] = rows * columns == 0 ? [] : try ends.read(Int64.self)
-        var columnsOut = [[String]](repeating: [], count: columns)
-        var start = 0
-        for (k, end) in offsets.enumerated() {
-            guard end >= Int64(start), end <= Int64(bytes.count) else {
-                throw ZarrError(.invalidMetadata, "extra value \(k) ends at byte \(end), outside \(start)...\(bytes.count)", key: ends.path)
-            }
-            columnsOut[k % columns].append(String(decoding: bytes[start..<Int(end)], as: UTF8.self))
-            start = Int(end)
-        }
-        return columnsOut
+    private init(
+        name: String, labelColumn: String?, extraColumns: [String], source: String, importedAt: String, recordings: [String], labels: [String],
+        stored: StoredRows
+    ) {
+        (self.name, self.labelColumn, self.extraColumns, self.source, self.importedAt) = (name, labelColumn, extraColumns, source, importedAt)
+        (self.recordings, self.labels, rowCount, content) = (recordings, labels, stored.rowCount, .stored(stored))
     }
 
     /// Deletes layer `name`.
@@ -280,5 +287,86 @@ public struct AnnotationLayer: Sendable, Equatable {
         } catch {
             throw CodecError.store(error, "cannot delete layer '\(name)'", file: folder + "/" + name)
         }
+    }
+}
+
+/// A stored layer's tables, read a chunk of rows at a time.
+private struct StoredRows: Sendable {
+    enum Extras: Sendable {
+        case none
+        case arrays(text: ZarrArray, ends: ZarrArray, columns: Int)
+        /// Layers written before the extra text arrays.
+        case inAttributes([[String]])
+    }
+
+    let spans: ZarrArray, values: ZarrArray
+    let extras: Extras
+    let rowCount: Int
+    let name: String, path: String
+
+    func forEachRow(recordings: [String], labels: [String], _ body: (AnnotationLayer.Row) throws(CodecError) -> Void) throws(CodecError) {
+        var textStart: Int64 = 0
+        for first in stride(from: 0, to: rowCount, by: LayerWriter.chunkRows) {
+            let count = min(LayerWriter.chunkRows, rowCount - first)
+            var extraRows: [[String]] = Array(repeating: [], count: count)
+            let (spanRows, valueRows) = try readingLayer(name, at: path) { () throws -> ([Int64], [Double]) in
+                let spanRows = try spans.read(Int64.self, origin: [first, 0], shape: [count, 5])
+                let valueRows = try values.read(Double.self, origin: [first, 0], shape: [count, 4])
+                switch extras {
+                case .none: break
+                case .inAttributes(let columns):
+                    for k in 0..<count { extraRows[k] = columns.map { $0[first + k] } }
+                case .arrays(let text, let ends, let columns):
+                    let endRows = try ends.read(Int64.self, origin: [first, 0], shape: [count, columns])
+                    let last = endRows.last ?? textStart
+                    guard last >= textStart, last <= Int64(text.shape[0]) else { throw corrupt("its extra text ends at byte \(last), outside \(textStart)...\(text.shape[0])") }
+                    let bytes: [UInt8] = last == textStart ? [] : try text.read(UInt8.self, origin: [Int(textStart)], shape: [Int(last - textStart)])
+                    var start = textStart
+                    for (k, end) in endRows.enumerated() {
+                        guard end >= start, end <= last else { throw corrupt("extra value \(k) of row \(first + k / columns) ends at byte \(end), outside \(start)...\(last)") }
+                        extraRows[k / columns].append(String(decoding: bytes[Int(start - textStart)..<Int(end - textStart)], as: UTF8.self))
+                        start = end
+                    }
+                    textStart = last
+                }
+                return (spanRows, valueRows)
+            }
+            for k in 0..<count {
+                let span = spanRows[k * 5..<k * 5 + 5].map { $0 }, value = valueRows[k * 4..<k * 4 + 4].map { $0 }
+                guard span[0] >= 0, span[1] >= span[0], recordings.indices.contains(Int(span[2])), span[3] == -1 || labels.indices.contains(Int(span[3])) else {
+                    throw corrupt("row \(first + k) does not agree with the layer's attributes")
+                }
+                func optional(_ x: Double) -> Double? { x.isNaN ? nil : x }
+                try body(AnnotationLayer.Row(
+                    recording: recordings[Int(span[2])], samples: span[0]..<span[1], lowHz: optional(value[0]), highHz: optional(value[1]),
+                    confidence: optional(value[2]), channel: optional(value[3]).flatMap { Int(exactly: $0) },
+                    label: span[3] == -1 ? nil : labels[Int(span[3])], line: Int(clamping: span[4]), extra: extraRows[k]))
+            }
+        }
+    }
+
+    /// Whether any row has a confidence, from the values table alone.
+    func hasConfidence() throws(CodecError) -> Bool {
+        for first in stride(from: 0, to: rowCount, by: LayerWriter.chunkRows) {
+            let count = min(LayerWriter.chunkRows, rowCount - first)
+            if try readingLayer(name, at: path, { try values.read(Double.self, origin: [first, 2], shape: [count, 1]) }).contains(where: { !$0.isNaN }) { return true }
+        }
+        return false
+    }
+
+    private func corrupt(_ what: String) -> CodecError { CodecError(.corrupt, "layer '\(name)': \(what)", file: path) }
+}
+
+/// `body`'s value, with what it throws said of layer `name` at `path`: a store's error as a
+/// failed read, anything else but a ``CodecError`` as damage.
+private func readingLayer<T>(_ name: String, at path: String, _ body: () throws -> T) throws(CodecError) -> T {
+    do {
+        return try body()
+    } catch let error as CodecError {
+        throw error
+    } catch let error as ZarrError {
+        throw CodecError.store(error, "cannot read layer '\(name)'", file: path)
+    } catch {
+        throw CodecError(.corrupt, "layer '\(name)': \(error)", file: path)
     }
 }

@@ -1,3 +1,4 @@
+import CodecCore
 import Foundation
 
 /// A layer written back out as a table: Raven Pro's selection table (what Raven opens and draws
@@ -16,16 +17,16 @@ public enum LayerExport {
 
     /// Hands the table's lines to `emit` one at a time (each without its line break), so that
     /// the text of a large layer is never held whole.
-    public static func write(_ layer: AnnotationLayer, as format: Format, recordings: [AudioArchive.Summary], to emit: (String) throws -> Void) rethrows {
+    /// The layer is read a chunk of rows at a time (``AnnotationLayer/forEachRow(_:)``).
+    public static func write(_ layer: AnnotationLayer, as format: Format, recordings: [AudioArchive.Summary], to emit: (String) throws(CodecError) -> Void) throws(CodecError) {
         let byID = Dictionary(recordings.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         if format == .raven { try raven(layer, byID, emit) } else { try csv(layer, byID, emit) }
     }
 
     private static func seconds(_ samples: Int64, _ rate: Int) -> String { String(format: "%.9f", Double(samples) / Double(rate)) }
 
-    private static func raven(_ layer: AnnotationLayer, _ byID: [String: AudioArchive.Summary], _ emit: (String) throws -> Void) rethrows {
-        let used = Set(layer.rows.map(\.recording))
-        let order = used.sorted { a, b in
+    private static func raven(_ layer: AnnotationLayer, _ byID: [String: AudioArchive.Summary], _ emit: (String) throws(CodecError) -> Void) throws(CodecError) {
+        let order = layer.recordings.sorted { a, b in
             let (x, y) = (byID[a]?.startInstant?.secondsSinceEpoch ?? .infinity, byID[b]?.startInstant?.secondsSinceEpoch ?? .infinity)
             return x != y ? x < y : (Int(a) ?? .max, a) < (Int(b) ?? .max, b)
         }
@@ -35,17 +36,19 @@ public enum LayerExport {
             runOn[id] = elapsed
             elapsed += byID[id]?.duration ?? 0
         }
-        let hasConfidence = layer.rows.contains { $0.confidence != nil }
+        let hasConfidence = try layer.hasConfidence()
         var header = ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)", "Begin File", "File Offset (s)", layer.labelColumn ?? "Annotation"]
         if hasConfidence { header.append("Confidence") }
         header += layer.extraColumns
         try emit(header.joined(separator: "\t"))
-        for (k, row) in layer.rows.enumerated() {
+        var k = 0
+        try layer.forEachRow { (row) throws(CodecError) in
+            k += 1
             let rate = byID[row.recording]?.sampleRate ?? 1
             let base = runOn[row.recording] ?? 0
             let first = Double(row.samples.lowerBound) / Double(rate), end = Double(row.samples.upperBound) / Double(rate)
             var fields = [
-                String(k + 1), "Spectrogram 1", String(row.channel ?? 1), String(format: "%.9f", base + first), String(format: "%.9f", base + end),
+                String(k), "Spectrogram 1", String(row.channel ?? 1), String(format: "%.9f", base + first), String(format: "%.9f", base + end),
                 String(format: "%.3f", row.lowHz ?? 0), String(format: "%.3f", row.highHz ?? Double(rate) / 2),
                 byID[row.recording]?.sourceFile ?? row.recording, seconds(row.samples.lowerBound, rate), clean(row.label ?? ""),
             ]
@@ -55,10 +58,10 @@ public enum LayerExport {
         }
     }
 
-    private static func csv(_ layer: AnnotationLayer, _ byID: [String: AudioArchive.Summary], _ emit: (String) throws -> Void) rethrows {
+    private static func csv(_ layer: AnnotationLayer, _ byID: [String: AudioArchive.Summary], _ emit: (String) throws(CodecError) -> Void) throws(CodecError) {
         let header = ["recording", "first_sample", "end_sample", "sample_rate", "begin_s", "end_s", "channel", "low_hz", "high_hz", "label", "confidence", "file", "line"] + layer.extraColumns
         try emit(header.map(quoted).joined(separator: ","))
-        for row in layer.rows {
+        try layer.forEachRow { (row) throws(CodecError) in
             let rate = byID[row.recording]?.sampleRate ?? 1
             let fields = [
                 row.recording, String(row.samples.lowerBound), String(row.samples.upperBound), String(rate),
