@@ -17,21 +17,32 @@ extension AudioArchive {
         public init() {}
     }
 
-    /// Reads the table at `path` and places its rows (nothing is stored), in memory: for a
-    /// table used at once (clips of its rows); ``importLayer(_:from:placement:replacing:skippingUnplaced:)``
-    /// streams a table of any length into the archive.
-    /// - Throws: as ``SelectionTable/open(_:columns:)`` and ``SelectionTable/forEachRow(_:)``.
-    public func placeSelections(from path: String, _ placement: TablePlacement) throws(CodecError) -> (table: SelectionTable, placed: [AnnotationLayer.Row], problems: [SelectionPlacement.Problem]) {
+    /// The table at `path` with its rows placed as they are read (nothing is stored): for a
+    /// table used at once (clips of its rows), of any length.
+    /// - Parameter skipped: called with each row that cannot be placed, as it comes.
+    /// - Throws: as ``SelectionTable/open(_:columns:)``.
+    public func placedTable(_ path: String, _ placement: TablePlacement, skipped: @escaping (SelectionPlacement.Problem) -> Void) throws(CodecError) -> PlacedTable {
         let table = try SelectionTable.open(path, columns: placement.columns)
         let placer = try SelectionPlacement.Placer(table, among: try recordings(), recording: placement.recording, timeZone: placement.timeZone, device: placement.device)
-        var placed: [AnnotationLayer.Row] = [], problems: [SelectionPlacement.Problem] = []
-        try table.forEachRow { row in
-            switch placer.place(row) {
-            case .success(let selection): placed.append(selection)
-            case .failure(let problem): problems.append(problem)
+        return PlacedTable(name: (path as NSString).lastPathComponent, table: table, placer: placer, skipped: skipped)
+    }
+
+    /// A table whose rows are placed as they are read; those that cannot be are handed to `skipped`.
+    public struct PlacedTable: PlacedRows {
+        public let name: String
+        let table: SelectionTable
+        let placer: SelectionPlacement.Placer
+        let skipped: (SelectionPlacement.Problem) -> Void
+        public var extraColumns: [String] { table.extraColumns }
+
+        public func forEachRow(_ body: (AnnotationLayer.Row) throws(CodecError) -> Void) throws(CodecError) {
+            try table.forEachRow { (row) throws(CodecError) in
+                switch placer.place(row) {
+                case .success(let placed): try body(placed)
+                case .failure(let problem): skipped(problem)
+                }
             }
         }
-        return (table, placed, problems)
     }
 
     /// The rows of a table that could not be placed: how many, and the first few to show.

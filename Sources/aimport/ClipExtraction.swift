@@ -11,7 +11,7 @@ struct ClipExtraction {
     static let defaultTemplate = "{label}_{recording}_{offset}_{confidence}"
 
     let archive: AudioArchive
-    let layer: AnnotationLayer
+    let layer: any PlacedRows
     let filter: RowFilter?
     let pad: Double
     let template: String
@@ -39,7 +39,7 @@ struct ClipExtraction {
                 summaries[row.recording] = summary
             }
             let rate = summary.sampleRate ?? 1
-            if let filter, !filter.accepts(row, in: layer, sampleRate: rate) { return }
+            if let filter, !filter.accepts(row, sampleRate: rate) { return }
             let reader: any RecordingReader
             if let known = readers[row.recording] { reader = known } else {
                 reader = try archive.reader(for: row.recording)

@@ -160,7 +160,7 @@ struct Extract: AsyncParsableCommand {
         Interruption.install(message: "interrupted: the clips written so far stay; the one being written was removed")
         do throws(CodecError) {
             let archive = try location.archive()
-            let rows: AnnotationLayer
+            let rows: any PlacedRows
             if let layer {
                 rows = try archive.layer(layer)
             } else {
@@ -170,11 +170,9 @@ struct Extract: AsyncParsableCommand {
                 placement.timeZone = timezone.flatMap(TimeZoneSpec.init)
                 placement.device = device
                 let table = selections ?? ""
-                let (parsed, placed, problems) = try archive.placeSelections(from: table, placement)
-                for problem in problems {
+                rows = try archive.placedTable(table, placement) { problem in
                     FileHandle.standardError.write(Data("aimport: \(table): line \(problem.line) skipped: \(problem.message)\n".utf8))
                 }
-                rows = AnnotationLayer(name: (table as NSString).lastPathComponent, placed: placed, table: parsed, source: table)
             }
             let clips = ClipExtraction(
                 archive: archive, layer: rows, filter: try condition.map { text throws(CodecError) in try RowFilter(text, extraColumns: rows.extraColumns) },

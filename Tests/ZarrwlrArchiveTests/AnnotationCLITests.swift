@@ -129,6 +129,11 @@ import ZarrStore
         #expect(skipped.standardError.split(separator: "\n").count == 3)
         #expect(csvRows(store, "t").map { $0[3] } == ["ok"])
         #expect(aimport(["annotate", "export", "--store", store, "--layer", "nope", "--output", "-"]).status == 66)
+        // Clips straight from the table (nothing imported): the placeable row, the others said by line.
+        let clips = aimport(["extract", "--store", store, "--selections", folder.path + "/t.txt", "--output-dir", folder.path + "/clips"])
+        #expect(clips.status == 0, "\(clips.standardError)")
+        #expect(clips.standardError.contains("line 3 skipped: no recording was imported from a file named 'missing.WAV'"), "\(clips.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/clips") == ["ok_0_1.000.wav"])
     }
 
     @Test func birdNETCSVAndWallClockTablesArePlaced() throws {

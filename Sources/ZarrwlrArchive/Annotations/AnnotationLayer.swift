@@ -18,7 +18,18 @@ import ZarrStore
 /// a chunk of rows at a time (``LayerWriter``), then the group's attributes naming them in one
 /// atomic write, then the old version deleted; a layer whose attributes name no tables is not
 /// listed.
-public struct AnnotationLayer: Sendable {
+/// Rows of selections placed in the archive, handed out one at a time: a stored layer, or a
+/// table placed as it is read (``AudioArchive/PlacedTable``).
+public protocol PlacedRows {
+    /// The layer's (or table's) name.
+    var name: String { get }
+    /// The names of the extra columns, in the order of each row's ``AnnotationLayer/Row/extra``.
+    var extraColumns: [String] { get }
+    /// Calls `body` with every row, in order.
+    func forEachRow(_ body: (AnnotationLayer.Row) throws(CodecError) -> Void) throws(CodecError)
+}
+
+public struct AnnotationLayer: Sendable, PlacedRows {
     /// One row of the layer.
     public struct Row: Sendable, Equatable {
         public var recording: String
@@ -47,14 +58,8 @@ public struct AnnotationLayer: Sendable {
     public let rowCount: Int
     public let recordings: [String]
     public let labels: [String]
-    /// The rows: in memory (a table placed for one use), or in the archive, read a chunk at a
-    /// time by ``forEachRow(_:)``.
-    private let content: Content
-
-    private enum Content: Sendable {
-        case placed([Row])
-        case stored(StoredRows)
-    }
+    /// The tables in the archive, read a chunk at a time by ``forEachRow(_:)``.
+    private let stored: StoredRows
 
     /// Where the layers of the archive at `archivePath` are kept.
     static func folder(of archivePath: String) -> String {
@@ -62,29 +67,12 @@ public struct AnnotationLayer: Sendable {
     }
     static let attributeKey = "zarrwlr_layer"
 
-    /// A layer of the rows `placed` from `table` (the file `source`), in memory.
-    public init(name: String, placed: [Row], table: SelectionTable, source: String) {
-        self.name = name
-        labelColumn = table.labelColumn
-        extraColumns = table.extraColumns
-        self.source = source
-        importedAt = Instant.utcText(Date().timeIntervalSince1970)
-        rowCount = placed.count
-        var seenRecordings = Set<String>(), seenLabels = Set<String>()
-        recordings = placed.map(\.recording).filter { seenRecordings.insert($0).inserted }
-        labels = placed.compactMap(\.label).filter { seenLabels.insert($0).inserted }
-        content = .placed(placed)
-    }
-
-    /// Calls `body` with every row in order; a stored layer is read a chunk of 65,536 rows at a
-    /// time, so that memory does not grow with the layer.
+    /// Calls `body` with every row in order, read a chunk of 65,536 rows at a time, so that
+    /// memory does not grow with the layer.
     /// - Throws: ``CodecError/Code/corrupt`` for a stored row that does not agree with the
     ///   layer's attributes, ``CodecError/Code/storage`` when reading fails; what `body` throws.
     public func forEachRow(_ body: (Row) throws(CodecError) -> Void) throws(CodecError) {
-        switch content {
-        case .placed(let rows): for row in rows { try body(row) }
-        case .stored(let stored): try stored.forEachRow(recordings: recordings, labels: labels, body)
-        }
+        try stored.forEachRow(recordings: recordings, labels: labels, body)
     }
 
     /// Every row, in memory (for a caller that hands all of them on at once).
@@ -95,12 +83,9 @@ public struct AnnotationLayer: Sendable {
         return rows
     }
 
-    /// Whether any row has a confidence (a stored layer's confidence column is scanned).
+    /// Whether any row has a confidence (the confidence column is scanned).
     public func hasConfidence() throws(CodecError) -> Bool {
-        switch content {
-        case .placed(let rows): return rows.contains { $0.confidence != nil }
-        case .stored(let stored): return try stored.hasConfidence()
-        }
+        try stored.hasConfidence()
     }
 
     /// Whether `name` can name a layer: letters, digits, `-`, `_` and `.`, not starting with `.`.
@@ -116,18 +101,6 @@ public struct AnnotationLayer: Sendable {
         public let rows: Int
         public let recordings: Int
         public let labels: Int
-    }
-
-    /// Stores the layer in `store`; an existing layer of that name is replaced when `replacing`.
-    /// - Throws: ``CodecError/Code/cannotCreate`` when the layer exists and `replacing` is false.
-    @discardableResult
-    public func store(in store: any ZarrStorage, folder: String, replacing: Bool) throws(CodecError) -> Written {
-        try Self.store(
-            name, labelColumn: labelColumn, extraColumns: extraColumns, source: source, importedAt: importedAt, in: store, folder: folder,
-            replacing: replacing
-        ) { (writer) throws(CodecError) in
-            try forEachRow { (row) throws(CodecError) in try writer.append(row) }
-        }
     }
 
     /// Stores layer `name` with the rows `fill` hands to the writer (one at a time, so that a
@@ -274,7 +247,7 @@ public struct AnnotationLayer: Sendable {
         stored: StoredRows
     ) {
         (self.name, self.labelColumn, self.extraColumns, self.source, self.importedAt) = (name, labelColumn, extraColumns, source, importedAt)
-        (self.recordings, self.labels, rowCount, content) = (recordings, labels, stored.rowCount, .stored(stored))
+        (self.recordings, self.labels, rowCount, self.stored) = (recordings, labels, stored.rowCount, stored)
     }
 
     /// Deletes layer `name`.

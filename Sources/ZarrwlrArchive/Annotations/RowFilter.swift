@@ -16,6 +16,8 @@ public struct RowFilter: Sendable {
     }
 
     private let comparisons: [Comparison]
+    /// The extra columns of the rows filtered, in their order.
+    private let extraColumns: [String]
 
     /// - Throws: ``CodecError/Code/invalidArgument`` saying where the expression goes wrong.
     public init(_ expression: String, extraColumns: [String]) throws(CodecError) {
@@ -44,10 +46,11 @@ public struct RowFilter: Sendable {
         }
         guard !comparisons.isEmpty else { throw CodecError(.invalidArgument, "--where is empty") }
         self.comparisons = comparisons
+        self.extraColumns = extraColumns
     }
 
-    /// Whether `row` of `layer` (whose recording has `sampleRate`) meets every comparison.
-    public func accepts(_ row: AnnotationLayer.Row, in layer: AnnotationLayer, sampleRate: Int) -> Bool {
+    /// Whether `row` (whose recording has `sampleRate`) meets every comparison.
+    public func accepts(_ row: AnnotationLayer.Row, sampleRate: Int) -> Bool {
         comparisons.allSatisfy { comparison in
             let value: String?
             switch comparison.field {
@@ -59,7 +62,7 @@ public struct RowFilter: Sendable {
             case "high_hz": value = row.highHz.map { String($0) }
             case "duration": value = String(Double(row.samples.count) / Double(max(1, sampleRate)))
             case "line": value = String(row.line)
-            default: value = layer.extraColumns.firstIndex(of: comparison.field).flatMap { $0 < row.extra.count ? row.extra[$0] : nil }
+            default: value = extraColumns.firstIndex(of: comparison.field).flatMap { $0 < row.extra.count ? row.extra[$0] : nil }
             }
             guard let value, !value.isEmpty else { return false }
             if let wanted = comparison.number, let number = Double(value) {

@@ -160,13 +160,6 @@ public struct SelectionTable: Sendable {
         if let kept = pending { try body(kept.row) }
     }
 
-    /// Every row (``forEachRow(_:)``), in memory.
-    public func rows() throws(CodecError) -> [Row] {
-        var rows: [Row] = []
-        try forEachRow { rows.append($0) }
-        return rows
-    }
-
     /// One line's row, its Raven selection number and whether it is the spectrogram view.
     private func parse(_ line: String, number: Int) throws(CodecError) -> (Row, selection: String?, isSpectrogram: Bool) {
         let values = Self.fields(of: line, separator: columns.separator)
