@@ -77,24 +77,23 @@ extension AudioArchive {
         let table = try SelectionTable.open(file, columns: placement.columns)
         let placer = try SelectionPlacement.Placer(table, among: try recordings(), recording: placement.recording, timeZone: placement.timeZone, device: placement.device)
         var problems = PlacementProblems(), rows = 0
-        let written = try committer.excludingWriters(of: self) { () throws(CodecError) -> AnnotationLayer.Written in
-            try AnnotationLayer.store(
-                name, labelColumn: table.labelColumn, extraColumns: table.extraColumns, source: (file as NSString).lastPathComponent,
-                importedAt: Instant.utcText(Date().timeIntervalSince1970), in: store, folder: AnnotationLayer.folder(of: self.path), replacing: replacing
-            ) { (sink) throws(CodecError) in
-                try table.forEachRow { (row) throws(CodecError) in
-                    rows += 1
-                    switch placer.place(row) {
-                    case .success(let selection): if problems.count == 0 || skippingUnplaced { try sink.append(selection) }
-                    case .failure(let problem):
-                        problems.add(problem)
-                        if skippingUnplaced { skipped?(problem) }
-                    }
+        let written = try AnnotationLayer.store(
+            name, labelColumn: table.labelColumn, extraColumns: table.extraColumns, source: (file as NSString).lastPathComponent,
+            importedAt: Instant.utcText(Date().timeIntervalSince1970), in: store, folder: AnnotationLayer.folder(of: self.path), replacing: replacing,
+            exclusively: { (step) throws(CodecError) in try committer.excludingWriters(of: self, step) }
+        ) { (sink) throws(CodecError) in
+            try table.forEachRow { (row) throws(CodecError) in
+                rows += 1
+                switch placer.place(row) {
+                case .success(let selection): if problems.count == 0 || skippingUnplaced { try sink.append(selection) }
+                case .failure(let problem):
+                    problems.add(problem)
+                    if skippingUnplaced { skipped?(problem) }
                 }
-                if problems.count > 0 && !skippingUnplaced {
-                    let shown = problems.first.map { "line \($0.line): \($0.message)" }.joined(separator: "; ")
-                    throw CodecError(.corrupt, "\(problems.count) of \(rows) rows cannot be placed (nothing imported; --skip-unplaced imports the others): \(shown)\(problems.count > PlacementProblems.shown ? "; ..." : "")", file: file)
-                }
+            }
+            if problems.count > 0 && !skippingUnplaced {
+                let shown = problems.first.map { "line \($0.line): \($0.message)" }.joined(separator: "; ")
+                throw CodecError(.corrupt, "\(problems.count) of \(rows) rows cannot be placed (nothing imported; --skip-unplaced imports the others): \(shown)\(problems.count > PlacementProblems.shown ? "; ..." : "")", file: file)
             }
         }
         return (written, problems.count)

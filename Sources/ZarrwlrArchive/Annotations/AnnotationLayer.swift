@@ -105,24 +105,32 @@ public struct AnnotationLayer: Sendable, PlacedRows {
 
     /// Stores layer `name` with the rows `fill` hands to the writer (one at a time, so that a
     /// table of any length is never held whole); an existing layer of that name is replaced
-    /// when `replacing`. What `fill` throws leaves the layer as it was.
+    /// when `replacing`. What `fill` throws leaves the layer as it was. `exclusively` runs the
+    /// two short steps that need the archive's writers kept out (the layer's group made and
+    /// checked, then the attributes naming the new tables); the tables are written between
+    /// them under a fresh version no reader knows yet.
     /// - Throws: ``CodecError/Code/cannotCreate`` when the layer exists and `replacing` is false
     ///   (before `fill` is called), or was changed by another writer meanwhile.
     static func store(
         _ name: String, labelColumn: String?, extraColumns: [String], source: String, importedAt: String, in store: any ZarrStorage,
-        folder: String, replacing: Bool, _ fill: (inout RowSink) throws(CodecError) -> Void
+        folder: String, replacing: Bool, exclusively: (() throws(CodecError) -> Void) throws(CodecError) -> Void,
+        _ fill: (inout RowSink) throws(CodecError) -> Void
     ) throws(CodecError) -> Written {
         let path = folder + "/" + name
         let version = String(UUID().uuidString.prefix(8)).lowercased()
         let names = LayerWriter.arrayNames(version: version, extras: !extraColumns.isEmpty)
-        var group: ZarrGroup
-        let previous: String?
-        do {
-            group = try ZarrGroup.create(in: store, at: path, existingOK: true, parents: false)
-            previous = group.attributes[attributeKey]?["version"]?.stringValue
-        } catch {
-            throw CodecError.store(error, "cannot store layer '\(name)'", file: path)
+        var made: (group: ZarrGroup, previous: String?)?
+        try exclusively { () throws(CodecError) in
+            do {
+                let group = try ZarrGroup.create(in: store, at: path, existingOK: true, parents: false)
+                made = (group, group.attributes[attributeKey]?["version"]?.stringValue)
+            } catch {
+                throw CodecError.store(error, "cannot store layer '\(name)'", file: path)
+            }
         }
+        guard let made else { throw CodecError(.library, "layer '\(name)' was not prepared", file: path) }
+        var group = made.group
+        let previous = made.previous
         if previous != nil && !replacing {
             throw CodecError(.cannotCreate, "the archive has a layer '\(name)' already; add --replace to replace it", file: path)
         }
@@ -148,27 +156,29 @@ public struct AnnotationLayer: Sendable, PlacedRows {
             "label_column": labelColumn.map(JSONValue.string) ?? .null, "extra_columns": .array(extraColumns.map(JSONValue.string)),
             "tables": .object(names.mapValues(JSONValue.string)), "rounding": .string("sample = floor(seconds x rate + 0.5)"),
         ])
-        do {
-            var refusal: CodecError?
-            try group.changeAttributes { stored in
-                let now = stored[attributeKey]?["version"]?.stringValue
-                if now == version { return nil }
-                if now != previous { refusal = CodecError(.cannotCreate, "layer '\(name)' was changed by another writer meanwhile; nothing replaced", file: path); return nil }
-                return [attributeKey: attributes]
+        try exclusively { () throws(CodecError) in
+            do {
+                var refusal: CodecError?
+                try group.changeAttributes { stored in
+                    let now = stored[attributeKey]?["version"]?.stringValue
+                    if now == version { return nil }
+                    if now != previous { refusal = CodecError(.cannotCreate, "layer '\(name)' was changed by another writer meanwhile; nothing replaced", file: path); return nil }
+                    return [attributeKey: attributes]
+                }
+                if let refusal {
+                    abandon()
+                    throw refusal
+                }
+                for child in try group.store.listDirectory(path) where child.contains("-") && !child.hasSuffix("-" + version) {
+                    try group.deleteChild(child)
+                }
+            } catch let error as CodecError {
+                throw error
+            } catch let error as ZarrError {
+                throw CodecError.store(error, "cannot store layer '\(name)'", file: path)
+            } catch {
+                throw CodecError(.storage, "cannot store layer '\(name)': \(error)", file: path)
             }
-            if let refusal {
-                abandon()
-                throw refusal
-            }
-            for child in try group.store.listDirectory(path) where child.contains("-") && !child.hasSuffix("-" + version) {
-                try group.deleteChild(child)
-            }
-        } catch let error as CodecError {
-            throw error
-        } catch let error as ZarrError {
-            throw CodecError.store(error, "cannot store layer '\(name)'", file: path)
-        } catch {
-            throw CodecError(.storage, "cannot store layer '\(name)': \(error)", file: path)
         }
         return Written(rows: writer.rowCount, recordings: writer.recordings.count, labels: writer.labels.count)
     }
