@@ -66,6 +66,11 @@ enum FuzzSeeds {
             seeds = try [store.get("blob/c/0")].compactMap { $0 }
         case "ranges-file":
             seeds = [Array("0 48000\n# comment\n96000\t144000\n1,2\n".utf8)]
+        case "selection-table":
+            seeds = [
+                Array("Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tBegin File\tFile Offset (s)\tSpecies\tNotes\n1\tWaveform 1\t1\t1.5\t2.5\t1000\t8000\ta.WAV\t1.5\tTurdus merula\tloud\r\n1\tSpectrogram 1\t1\t1.5\t2.5\t1000\t8000\ta.WAV\t1.5\tTurdus merula\tloud\n".utf8),
+                [0xEF, 0xBB, 0xBF] + Array("Start (s),End (s),Scientific name,Common name,Confidence,File\n0.0,3.0,Parus major,\"Great tit, \"\"big\"\"\",0.8123,/data/b.wav\nBegin Date,x\r2025/04/16,04:30:01.250\n".utf8),
+            ]
         case "wavpack-block", "pipeline-wavpack":
             let wv = repository + "/Fuzz/Seeds/small.wv"
             seeds = [Array(((try? Data(contentsOf: URL(fileURLWithPath: wv))) ?? Data()).prefix(target == "wavpack-block" ? 4096 : 65_536))]

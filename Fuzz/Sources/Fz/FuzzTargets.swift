@@ -12,7 +12,7 @@ import ZarrStore
 enum FuzzTargets {
     static let names = [
         "flac-metadata", "flac-frame-header", "ogg-page", "opus-head", "opus-packet", "riff-chunks", "audiomoth-comment",
-        "guano", "bext", "zarr-metadata", "zarr-shard", "ranges-file", "wavpack-block", "pipeline-flac", "pipeline-opus", "pipeline-wavpack", "store", "c-abi-handles",
+        "guano", "bext", "zarr-metadata", "zarr-shard", "ranges-file", "selection-table", "wavpack-block", "pipeline-flac", "pipeline-opus", "pipeline-wavpack", "store", "c-abi-handles",
     ]
 
     static let target = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? ""
@@ -67,7 +67,13 @@ enum FuzzTargets {
         case "zarr-shard":
             shard(bytes)
         case "ranges-file":
-            _ = try? RangesFile.parse(String(decoding: bytes, as: UTF8.self))
+            if let ranges = try? RangesFile(path: file(bytes, name: "ranges.txt")) {
+                while (try? ranges.next()) != nil {}
+            }
+        case "selection-table":
+            if let table = try? SelectionTable.open(file(bytes, name: "table.txt")) {
+                try? table.forEachRow { _ in }
+            }
         case "wavpack-block":
             bytes.withUnsafeBytes { raw in
                 if case .success(let header) = WavPack.BlockHeader.parse(raw) { _ = WavPack.BlockVerification.verify(raw, header: header) }
