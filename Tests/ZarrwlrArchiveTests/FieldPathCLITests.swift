@@ -505,6 +505,21 @@ import ZarrStore
         #expect(device.standardError.contains("/dev/zero: a character device, not a file"), "\(device.standardError)")
     }
 
+    /// What an importer killed while writing its owner file leaves (an empty staging folder and
+    /// the owner file not yet renamed into place) is removed by the next import: an owner file
+    /// written through Foundation's atomic write left a `.dat.nosync...` file there instead,
+    /// which nothing could tell as that staging's for an hour (a CI run found one).
+    @Test func anOwnerFileCutShortIsRemovedWithItsStaging() throws {
+        let (folder, store, _) = try storeWithOneRecording()
+        let staging = store + "/.zarrwlr/staging", name = UUID().uuidString.lowercased()
+        try FileManager.default.createDirectory(atPath: staging + "/" + name, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: staging + "/" + name + ".owner.pending", contents: Data("{\"pid\": 1".utf8)))
+        try TestAudio.tone(folder.path + "/u.wav", seconds: 0.1, frequency: 500)
+        let imported = aimport(["import", "--store", store, folder.path + "/u.wav"])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging).isEmpty)
+    }
+
     @Test(arguments: [".zarrwlr/staging", ".zarrwlr", ".zarrwlr/trash", ".zarrwlr/deleted"])
     func aStoreWhoseInternalPathIsALinkIsRefusedAndNothingOutsideIsTouched(_ linked: String) throws {
         let (folder, store, tone) = try storeWithOneRecording()

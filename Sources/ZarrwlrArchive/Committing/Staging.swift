@@ -40,16 +40,22 @@ struct Staging {
         let folder = committer.stagingFolder + "/" + name
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            // Atomic: an owner file is complete or absent, never the empty file a kill between
-            // its creation and its write would leave.
-            try Data(ImporterOwner.current.serialized()).write(to: URL(fileURLWithPath: folder + ".owner"), options: .atomic)
         } catch {
             throw CodecError(.storage, "cannot create a staging folder: \(CodecError.reason(error))", file: folder)
+        }
+        // Atomic: an owner file is complete or absent, never the empty file a kill between its
+        // creation and its write would leave. Written under a name of its folder's (not
+        // Foundation's `.dat.nosync...`), so that a kill before the rename leaves nothing
+        // ``removeStale(in:legacy:)`` cannot tell as this staging's.
+        let owner = folder + ".owner", pending = folder + pendingOwnerSuffix
+        guard writeWhole(pending, ImporterOwner.current.serialized()), rename(pending, owner) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: pending)
+            throw CodecError(.storage, "cannot create a staging folder: cannot write its owner file: \(reason)", file: folder)
         }
         do {
             let deferredSync = DeferredSync()
             let group = try ZarrGroup.create(in: FilesystemStore(root: folder, deferredSync: deferredSync))
-            let owner = folder + ".owner"
             let heartbeat = Heartbeat(interval: renewSeconds) {
                 utimes(owner, nil) == 0 ? nil : "the owner file is gone: \(String(cString: strerror(errno)))"
             }
@@ -106,7 +112,7 @@ struct Staging {
         let now = Date().timeIntervalSince1970
         let fileManager = FileManager.default
         let names = (try? fileManager.contentsOfDirectory(atPath: committer.stagingFolder)) ?? []
-        for name in names where !name.hasSuffix(".owner") {
+        for name in names where !name.hasSuffix(".owner") && !name.hasSuffix(pendingOwnerSuffix) {
             let folder = committer.stagingFolder + "/" + name
             if isStale(folder: folder, now: now) {
                 try? fileManager.removeItem(atPath: folder)
@@ -114,9 +120,16 @@ struct Staging {
                 removed += 1
             }
         }
-        // Owner files whose folder is gone (a commit or removal interrupted in between).
+        // Owner files whose folder is gone (a commit or removal interrupted in between), and
+        // owner files never renamed into place whose folder is gone or stale.
         for name in names where name.hasSuffix(".owner") && !names.contains(String(name.dropLast(6))) {
             try? fileManager.removeItem(atPath: committer.stagingFolder + "/" + name)
+        }
+        for name in names where name.hasSuffix(pendingOwnerSuffix) {
+            let folder = committer.stagingFolder + "/" + String(name.dropLast(pendingOwnerSuffix.count))
+            if !names.contains((folder as NSString).lastPathComponent) || isStale(folder: folder, now: now) {
+                try? fileManager.removeItem(atPath: committer.stagingFolder + "/" + name)
+            }
         }
         // The earlier layout kept staging groups in the archive group itself.
         for name in legacy ? (try? fileManager.contentsOfDirectory(atPath: committer.folder)) ?? [] : [] where name.hasPrefix(AudioArchive.legacyStagingPrefix) {
@@ -127,6 +140,24 @@ struct Staging {
             }
         }
         return removed
+    }
+
+    /// The suffix of an owner file being written (renamed to `.owner` once complete).
+    static let pendingOwnerSuffix = ".owner.pending"
+
+    /// Writes `bytes` to a new file at `path`; false when any step fails.
+    private static func writeWhole(_ path: String, _ bytes: [UInt8]) -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in raw.baseAddress.map { write(fd, $0 + done, raw.count - done) } ?? 0 }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            done += n
+        }
+        return true
     }
 
     private static func isStale(folder: String, now: Double) -> Bool {
