@@ -222,7 +222,7 @@ struct Extract: AsyncParsableCommand {
         }
         // A ranges file is read twice, a range at a time (checked and counted, then extracted):
         // memory does not grow with the number of ranges. A pipe is first copied to a file.
-        let spooled = try ranges.map(SpooledRanges.init)
+        let spooled = try ranges.map { (path) throws(CodecError) in try RereadableFile(path, what: "ranges") }
         func forEachRange(_ body: (Range<Int64>) async throws -> Void) async throws {
             if let single { return try await body(single) }
             guard let spooled else { return }
@@ -416,34 +416,5 @@ final class SegmentSink {
     func discard() {
         try? writer?.close()
         file?.discard()
-    }
-}
-
-/// A ranges file that can be read twice: the file itself, or a copy of a pipe's contents
-/// (`--ranges <(python make_ranges.py)`) in a temporary file removed with this value.
-final class SpooledRanges {
-    let path: String
-    private let copy: Bool
-
-    init(_ path: String) throws(CodecError) {
-        guard let special = SourceFile.status(path)?.special, special == "a named pipe" || special == "a character device" else {
-            (self.path, copy) = (path, false)
-            return
-        }
-        let spool = NSTemporaryDirectory() + "zarrwlr-ranges-" + UUID().uuidString
-        guard let output = FileHandle(forWritingAtPath: spool) ?? (FileManager.default.createFile(atPath: spool, contents: nil) ? FileHandle(forWritingAtPath: spool) : nil) else {
-            throw CodecError(.cannotCreate, "cannot copy the ranges from the pipe", file: spool)
-        }
-        defer { try? output.close() }
-        (self.path, copy) = (spool, true)
-        try SourceFile.forEachPiece(path) { (piece) throws(CodecError) in
-            do { try output.write(contentsOf: Data(piece)) } catch {
-                throw CodecError(.storage, "cannot copy the ranges from the pipe: \(CodecError.reason(error))", file: spool)
-            }
-        }
-    }
-
-    deinit {
-        if copy { try? FileManager.default.removeItem(atPath: path) }
     }
 }

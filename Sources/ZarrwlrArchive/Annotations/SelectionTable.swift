@@ -87,8 +87,10 @@ public struct SelectionTable: Sendable {
     /// Whether the begin times are seconds within each row's file (BirdNET's `File` column), not
     /// Raven's seconds that run on across the files of a multi-file table (`Begin File`, `Begin Path`).
     public var timesWithinFiles: Bool
-    /// The table file.
+    /// The table file, as named.
     public let path: String
+    /// What is read: the file, or a pipe's contents copied to a file.
+    private let file: RereadableFile
     /// Whether rows name files.
     public var hasFileColumn: Bool { columns.file != nil }
 
@@ -110,7 +112,8 @@ public struct SelectionTable: Sendable {
     /// - Throws: ``CodecError/Code/noInput`` for an unreadable file, ``CodecError/Code/unrecognized``
     ///   for a table without begin and end columns.
     public static func open(_ path: String, columns mapping: ColumnMapping = ColumnMapping()) throws(CodecError) -> SelectionTable {
-        let lines = try LineReader(path: path, what: "table", maximumLineBytes: maximumLineBytes)
+        let file = try RereadableFile(path, what: "table")
+        let lines = try LineReader(path: file.path, what: "table", maximumLineBytes: maximumLineBytes)
         let first = try lines.next().map { String(decoding: $0.starts(with: [0xEF, 0xBB, 0xBF]) ? Array($0.dropFirst(3)) : $0, as: UTF8.self) }
         guard let firstLine = first, !firstLine.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw CodecError(.unrecognized, "the table is empty: a header line is expected", file: path)
@@ -134,7 +137,7 @@ public struct SelectionTable: Sendable {
         return SelectionTable(
             labelColumn: found.label.map { header[$0] }, extraColumns: found.extras.map { header[$0] }, hasFileOffsets: found.offset != nil,
             timesWithinFiles: found.file.map { !["begin file", "begin path"].contains(header[$0].lowercased()) } ?? false,
-            path: path, columns: found)
+            path: path, file: file, columns: found)
     }
 
     /// Calls `body` with every row, in the table's order, reading the file a line at a time.
@@ -143,7 +146,7 @@ public struct SelectionTable: Sendable {
     /// - Throws: ``CodecError/Code/corrupt`` for a row whose values do not parse (naming its
     ///   line and column); what `body` throws.
     public func forEachRow(_ body: (Row) throws(CodecError) -> Void) throws(CodecError) {
-        let lines = try LineReader(path: path, what: "table", maximumLineBytes: Self.maximumLineBytes)
+        let lines = try LineReader(path: file.path, what: "table", maximumLineBytes: Self.maximumLineBytes)
         _ = try lines.next()
         var pending: (row: Row, selection: String?)?
         while let bytes = try lines.next() {
