@@ -82,6 +82,11 @@ import ZarrStore
         guard case .imported(let sun, let report) = try await archive.importFile(au) else { Issue.record("not imported"); return }
         #expect(report.warnings.contains { $0.hasPrefix("the original file cannot be exported byte for byte (not a little-endian WAV") }, "\(report.warnings)")
         #expect(throws: CodecError.self) { try archive.export(sun, to: output) }
+        // A-law: kept as 16-bit samples, not the file's 8-bit codes, and said so.
+        let alaw = folder.path + "/a.wav"
+        try ProcessRunner.run(Self.sox, [wav, "-e", "a-law", alaw])
+        guard case .imported(_, let coded) = try await archive.importFile(alaw) else { Issue.record("not imported"); return }
+        #expect(coded.warnings.contains { $0.contains("(its samples are coded as A-Law, not stored as PCM)") }, "\(coded.warnings)")
     }
 
     /// RIFF/WAVE: fmt, JUNK (odd), LIST/INFO, guan, data (odd length for 8 bits), cue, iXML,

@@ -61,6 +61,10 @@ enum OriginalContainer {
         /// A check of `path`, or why its container cannot be kept.
         static func make(_ path: String, sha256: String, size: Int64) -> Result<Check, Skipped> {
             guard let reader = try? PCMFileReader(path: path), reader.encoding != .lossy else { return .failure(.init("not PCM")) }
+            // A-law and µ-law decode to 16-bit samples that are not the file's 8-bit codes.
+            guard reader.encoding == .float || reader.encodingName.contains("PCM") else {
+                return .failure(.init("its samples are coded as \(reader.encodingName), not stored as PCM"))
+            }
             guard let (offset, layout) = locateAudio(path, bitsPerSample: reader.bitsPerSample, isFloat: reader.encoding == .float) else {
                 return .failure(.init("not a little-endian WAV (RIFF, RF64), W64 or AIFF file with integer or 32-bit float samples"))
             }
