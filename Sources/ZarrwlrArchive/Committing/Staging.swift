@@ -47,7 +47,7 @@ struct Staging {
         // creation and its write would leave. Written under a name of its folder's (not
         // Foundation's `.dat.nosync...`), so that a kill before the rename leaves nothing
         // ``removeStale(in:legacy:)`` cannot tell as this staging's.
-        let owner = folder + ".owner", pending = folder + pendingOwnerSuffix
+        let owner = folder + ".owner", pending = folder + pendingOwnerSuffix + String(getpid())
         guard writeWhole(pending, ImporterOwner.current.serialized()), rename(pending, owner) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: pending)
@@ -112,7 +112,7 @@ struct Staging {
         let now = Date().timeIntervalSince1970
         let fileManager = FileManager.default
         let names = (try? fileManager.contentsOfDirectory(atPath: committer.stagingFolder)) ?? []
-        for name in names where !name.hasSuffix(".owner") && !name.hasSuffix(pendingOwnerSuffix) {
+        for name in names where !name.hasSuffix(".owner") && !name.contains(pendingOwnerSuffix) {
             let folder = committer.stagingFolder + "/" + name
             if isStale(folder: folder, now: now) {
                 try? fileManager.removeItem(atPath: folder)
@@ -121,15 +121,17 @@ struct Staging {
             }
         }
         // Owner files whose folder is gone (a commit or removal interrupted in between), and
-        // owner files never renamed into place whose folder is gone or stale.
+        // owner files never renamed into place whose writer is gone.
         for name in names where name.hasSuffix(".owner") && !names.contains(String(name.dropLast(6))) {
             try? fileManager.removeItem(atPath: committer.stagingFolder + "/" + name)
         }
-        for name in names where name.hasSuffix(pendingOwnerSuffix) {
-            let folder = committer.stagingFolder + "/" + String(name.dropLast(pendingOwnerSuffix.count))
-            if !names.contains((folder as NSString).lastPathComponent) || isStale(folder: folder, now: now) {
-                try? fileManager.removeItem(atPath: committer.stagingFolder + "/" + name)
-            }
+        for name in names {
+            guard let range = name.range(of: pendingOwnerSuffix) else { continue }
+            // Only a writer that is gone: a live importer renames its pending owner file next.
+            let writer = pid_t(name[range.upperBound...])
+            let gone = writer.map { kill($0, 0) != 0 && errno == ESRCH }
+                ?? ((SourceFile.status(committer.stagingFolder + "/" + name)?.modified).map { now - $0 > ownerlessStaleSeconds } ?? true)
+            if gone { try? fileManager.removeItem(atPath: committer.stagingFolder + "/" + name) }
         }
         // The earlier layout kept staging groups in the archive group itself.
         for name in legacy ? (try? fileManager.contentsOfDirectory(atPath: committer.folder)) ?? [] : [] where name.hasPrefix(AudioArchive.legacyStagingPrefix) {
@@ -142,8 +144,9 @@ struct Staging {
         return removed
     }
 
-    /// The suffix of an owner file being written (renamed to `.owner` once complete).
-    static let pendingOwnerSuffix = ".owner.pending"
+    /// The suffix of an owner file being written, followed by its writer's pid (renamed to
+    /// `.owner` once complete; removed by another importer only when that process is gone).
+    static let pendingOwnerSuffix = ".owner.pending-"
 
     /// Writes `bytes` to a new file at `path`; false when any step fails.
     private static func writeWhole(_ path: String, _ bytes: [UInt8]) -> Bool {
