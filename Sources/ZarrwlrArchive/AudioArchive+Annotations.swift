@@ -74,22 +74,20 @@ extension AudioArchive {
             throw CodecError(.invalidArgument, "'\(name)' cannot name a layer: letters, digits, '-', '_' and '.', not starting with '.'")
         }
         let file = table
-        let table = try SelectionTable.open(file, columns: placement.columns)
-        let placer = try SelectionPlacement.Placer(table, among: try recordings(), recording: placement.recording, timeZone: placement.timeZone, device: placement.device)
         var problems = PlacementProblems(), rows = 0
+        let placed = try placedTable(file, placement) { problem in
+            rows += 1
+            problems.add(problem)
+            if skippingUnplaced { skipped?(problem) }
+        }
         let written = try AnnotationLayer.store(
-            name, labelColumn: table.labelColumn, extraColumns: table.extraColumns, source: (file as NSString).lastPathComponent,
+            name, labelColumn: placed.table.labelColumn, extraColumns: placed.extraColumns, source: (file as NSString).lastPathComponent,
             importedAt: Instant.utcText(Date().timeIntervalSince1970), in: store, folder: AnnotationLayer.folder(of: self.path), replacing: replacing,
             exclusively: { (step) throws(CodecError) in try committer.excludingWriters(of: self, step) }
         ) { (sink) throws(CodecError) in
-            try table.forEachRow { (row) throws(CodecError) in
+            try placed.forEachRow { (row) throws(CodecError) in
                 rows += 1
-                switch placer.place(row) {
-                case .success(let selection): if problems.count == 0 || skippingUnplaced { try sink.append(selection) }
-                case .failure(let problem):
-                    problems.add(problem)
-                    if skippingUnplaced { skipped?(problem) }
-                }
+                if problems.count == 0 || skippingUnplaced { try sink.append(row) }
             }
             if problems.count > 0 && !skippingUnplaced {
                 let shown = problems.first.map { "line \($0.line): \($0.message)" }.joined(separator: "; ")

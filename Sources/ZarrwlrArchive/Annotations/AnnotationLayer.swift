@@ -157,7 +157,7 @@ public struct AnnotationLayer: Sendable, PlacedRows {
             "tables": .object(names.mapValues(JSONValue.string)), "rounding": .string("sample = floor(seconds x rate + 0.5)"),
         ])
         try exclusively { () throws(CodecError) in
-            do {
+            try layerErrors(name, at: path, doing: .storing) { () throws in
                 var refusal: CodecError?
                 try group.changeAttributes { stored in
                     let now = stored[attributeKey]?["version"]?.stringValue
@@ -172,12 +172,6 @@ public struct AnnotationLayer: Sendable, PlacedRows {
                 for child in try group.store.listDirectory(path) where child.contains("-") && !child.hasSuffix("-" + version) {
                     try group.deleteChild(child)
                 }
-            } catch let error as CodecError {
-                throw error
-            } catch let error as ZarrError {
-                throw CodecError.store(error, "cannot store layer '\(name)'", file: path)
-            } catch {
-                throw CodecError(.storage, "cannot store layer '\(name)': \(error)", file: path)
             }
         }
         return Written(rows: writer.rowCount, recordings: writer.recordings.count, labels: writer.labels.count)
@@ -226,7 +220,7 @@ public struct AnnotationLayer: Sendable, PlacedRows {
         let labels = facts["labels"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let extraColumns = facts["extra_columns"]?.arrayValue?.compactMap(\.stringValue) ?? []
         guard rowCount >= 0 else { throw corrupt("its attributes give \(rowCount) rows") }
-        let stored = try readingLayer(name, at: path) { () throws -> StoredRows in
+        let stored = try layerErrors(name, at: path, doing: .reading) { () throws -> StoredRows in
             let spanArray = try group.array("spans-" + version), valueArray = try group.array("values-" + version)
             guard spanArray.shape == [rowCount, 5], valueArray.shape == [rowCount, 4],
                   spanArray.metadata.dataType == .int64, valueArray.metadata.dataType == .float64 else {
@@ -292,7 +286,7 @@ private struct StoredRows: Sendable {
         for first in stride(from: 0, to: rowCount, by: LayerWriter.chunkRows) {
             let count = min(LayerWriter.chunkRows, rowCount - first)
             var extraRows: [[String]] = Array(repeating: [], count: count)
-            let (spanRows, valueRows) = try readingLayer(name, at: path) { () throws -> ([Int64], [Double]) in
+            let (spanRows, valueRows) = try layerErrors(name, at: path, doing: .reading) { () throws -> ([Int64], [Double]) in
                 let spanRows = try spans.read(Int64.self, origin: [first, 0], shape: [count, 5])
                 let valueRows = try values.read(Double.self, origin: [first, 0], shape: [count, 4])
                 switch extras {
@@ -332,7 +326,7 @@ private struct StoredRows: Sendable {
     func hasConfidence() throws(CodecError) -> Bool {
         for first in stride(from: 0, to: rowCount, by: LayerWriter.chunkRows) {
             let count = min(LayerWriter.chunkRows, rowCount - first)
-            if try readingLayer(name, at: path, { try values.read(Double.self, origin: [first, 2], shape: [count, 1]) }).contains(where: { !$0.isNaN }) { return true }
+            if try layerErrors(name, at: path, doing: .reading, { try values.read(Double.self, origin: [first, 2], shape: [count, 1]) }).contains(where: { !$0.isNaN }) { return true }
         }
         return false
     }
@@ -340,16 +334,22 @@ private struct StoredRows: Sendable {
     private func corrupt(_ what: String) -> CodecError { CodecError(.corrupt, "layer '\(name)': \(what)", file: path) }
 }
 
-/// `body`'s value, with what it throws said of layer `name` at `path`: a store's error as a
-/// failed read, anything else but a ``CodecError`` as damage.
-private func readingLayer<T>(_ name: String, at path: String, _ body: () throws -> T) throws(CodecError) -> T {
+/// What a layer's step does, for its errors: a store's error says "cannot read" or "cannot
+/// store", anything else but a ``CodecError`` is damage (reading) or a failed store.
+private enum LayerStep: String {
+    case reading = "read", storing = "store"
+}
+
+/// `body`'s value, with what it throws said of layer `name` at `path` (see ``LayerStep``).
+private func layerErrors<T>(_ name: String, at path: String, doing step: LayerStep, _ body: () throws -> T) throws(CodecError) -> T {
     do {
         return try body()
     } catch let error as CodecError {
         throw error
     } catch let error as ZarrError {
-        throw CodecError.store(error, "cannot read layer '\(name)'", file: path)
+        throw CodecError.store(error, "cannot \(step.rawValue) layer '\(name)'", file: path)
     } catch {
-        throw CodecError(.corrupt, "layer '\(name)': \(error)", file: path)
+        throw step == .reading ? CodecError(.corrupt, "layer '\(name)': \(error)", file: path)
+            : CodecError(.storage, "cannot store layer '\(name)': \(error)", file: path)
     }
 }
