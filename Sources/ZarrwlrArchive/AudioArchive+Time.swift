@@ -69,25 +69,18 @@ extension AudioArchive {
     /// Streams the samples of `span` in order: each recording piece and each zero-filled gap in
     /// runs of at most `runFrames` frames, so memory does not grow with the span's length.
     public func extract(
-        _ span: Timeline.Span, as format: SampleFormat, runFrames: Int = 1 << 18, _ body: (PCMBuffer) throws(CodecError) -> Void
+        _ span: Timeline.Span, as format: SampleFormat, runFrames: Int = Int(SampleRuns.standardLength), _ body: (PCMBuffer) throws(CodecError) -> Void
     ) throws(CodecError) {
-        let run = Int64(max(1, runFrames))
         for piece in span.pieces {
             switch piece {
             case .recording(let id, let range):
                 let reader = try reader(for: id)
-                var start = range.lowerBound
-                while start < range.upperBound {
-                    let end = min(range.upperBound, start + run)
-                    do { try body(try reader.extract(start..<end, as: format)) } catch { throw error.inRecording(id) }
-                    start = end
+                for run in SampleRuns(range, length: Int64(runFrames)) {
+                    do { try body(try reader.extract(run, as: format)) } catch { throw error.inRecording(id) }
                 }
             case .gap(let samples):
-                var left = samples
-                while left > 0 {
-                    let frames = Int(min(left, run))
-                    try body(PCMBuffer.silence(frames: frames, channelCount: span.channelCount, sampleRate: span.sampleRate, bitsPerSample: span.bitsPerSample, as: format))
-                    left -= Int64(frames)
+                for run in SampleRuns(0..<samples, length: Int64(runFrames)) {
+                    try body(PCMBuffer.silence(frames: run.count, channelCount: span.channelCount, sampleRate: span.sampleRate, bitsPerSample: span.bitsPerSample, as: format))
                 }
             }
         }

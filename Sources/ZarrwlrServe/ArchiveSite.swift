@@ -138,8 +138,10 @@ public final class ArchiveSite: Sendable {
 
     /// Seconds `start..<end` of recording `id` as a WAV with GUANO; with `expansion` above 1 its
     /// header states the rate divided by it, so that players play it that many times slower (as
-    /// bat detectors' time expansion does; GUANO `TE` says so).
-    public func audio(_ query: [String: String]) async throws(CodecError) -> [UInt8] {
+    /// bat detectors' time expansion does; GUANO `TE` says so). The WAV is written a run of
+    /// samples at a time to a temporary file, which the response streams: memory does not grow
+    /// with the span, its rate or its channels.
+    func audio(_ query: [String: String]) async throws(CodecError) -> SpooledFile {
         let id = query["recording"] ?? ""
         guard let start = query["start"].flatMap(Double.init), let end = query["end"].flatMap(Double.init), start >= 0, end > start,
               end - start <= Self.maximumAudioSeconds else {
@@ -159,14 +161,17 @@ public final class ArchiveSite: Sendable {
             if expansion > 1 { extra["TE"] = String(expansion) }
             let provenance = SnippetProvenance.forRecording(try archive.summary(id), firstSamples: [first], frames: last - first, sampleRate: reader.sampleRate, extra: extra)
             let path = NSTemporaryDirectory() + "zarrwlr-serve-" + UUID().uuidString + ".wav"
-            defer { unlink(path) }
-            let writer = try PCMFileWriter(
-                path: path, container: .wav, sampleRate: max(1, reader.sampleRate / expansion), channelCount: reader.channelCount,
-                bitsPerSample: format == .float32 ? nil : (format == .int16 ? 16 : reader.bitsPerSample), provenance: provenance)
-            try writer.write(try reader.extract(first..<last, as: format))
-            try writer.close()
-            guard let data = FileManager.default.contents(atPath: path) else { throw CodecError(.storage, "cannot read the WAV back", recording: id) }
-            return [UInt8](data)
+            do throws(CodecError) {
+                let writer = try PCMFileWriter(
+                    path: path, container: .wav, sampleRate: max(1, reader.sampleRate / expansion), channelCount: reader.channelCount,
+                    bitsPerSample: format == .float32 ? nil : (format == .int16 ? 16 : reader.bitsPerSample), provenance: provenance)
+                for run in SampleRuns(first..<last) { try writer.write(try reader.extract(run, as: format)) }
+                try writer.close()
+            } catch {
+                unlink(path)
+                throw error.inRecording(id)
+            }
+            return try SpooledFile(taking: path)
         }
     }
 

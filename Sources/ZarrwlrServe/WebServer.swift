@@ -30,10 +30,10 @@ public enum WebServer {
             }
         }
         router.get("/api/tile") { request, _ in
-            await binary("image/png") { () throws(CodecError) in try await site.tile(query(request)) }
+            await binary("image/png") { () throws(CodecError) in ResponseBody(byteBuffer: ByteBuffer(bytes: try await site.tile(query(request)))) }
         }
         router.get("/api/audio") { request, _ in
-            await binary("audio/wav") { () throws(CodecError) in try await site.audio(query(request)) }
+            await binary("audio/wav") { () throws(CodecError) in streamed(try await site.audio(query(request))) }
         }
         var logger = Logger(label: "aimport-serve")
         logger.logLevel = .warning
@@ -62,14 +62,28 @@ public enum WebServer {
         }
     }
 
-    private static func binary(_ type: String, _ make: () async throws(CodecError) -> [UInt8]) async -> Response {
+    private static func binary(_ type: String, _ make: () async throws(CodecError) -> ResponseBody) async -> Response {
         do {
-            let bytes = try await make()
+            let body = try await make()
             var headers: HTTPFields = [.contentType: type]
             headers[.cacheControl] = "max-age=3600"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            return Response(status: .ok, headers: headers, body: body)
         } catch {
             return failure(error)
+        }
+    }
+
+    /// The bytes of `file` as a body sent a MiB at a time (each piece read off the pool).
+    private static func streamed(_ file: SpooledFile) -> ResponseBody {
+        ResponseBody(contentLength: file.size) { writer in
+            var offset = 0
+            while offset < file.size {
+                let start = offset
+                let piece = try await ArchiveSite.offloaded { () throws(CodecError) in try file.read(at: start, count: 1 << 20) }
+                try await writer.write(ByteBuffer(bytes: piece))
+                offset += piece.count
+            }
+            try await writer.finish(nil)
         }
     }
 

@@ -247,8 +247,9 @@ struct Extract: AsyncParsableCommand {
         let sink = try SegmentSink(
             output: output, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape,
             channels: try pickedChannels(of: reader.channelCount, recording: id), provenance: provenance)
-        // Segments go to the output in file order as they are done, a window of ranges at a
-        // time: memory holds at most `workers` segments and one window, whatever the number of ranges.
+        // Segments go to the output in file order as they are done, a window of runs at a time
+        // (a range longer than a run is cut into runs): memory holds at most `workers` runs and
+        // one window, whatever the number and the length of the ranges.
         var window: [Range<Int64>] = [], delivered: Int64 = 0
         func extractWindow() async throws(CodecError) {
             try await BoundedTasks.forEachInOrder(window, workers: workers, { range throws(CodecError) in try reader.extract(range, as: sampleFormat) }) { _, buffer throws(CodecError) in
@@ -259,8 +260,10 @@ struct Extract: AsyncParsableCommand {
         }
         do {
             try await forEachRange { range in
-                window.append(range)
-                if window.count == 4 * workers * 64 { try await extractWindow() }
+                for run in SampleRuns(range) {
+                    window.append(run)
+                    if window.count == 4 * workers * 64 { try await extractWindow() }
+                }
             }
             try await extractWindow()
             guard delivered == frames else {

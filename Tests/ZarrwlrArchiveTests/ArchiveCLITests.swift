@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import ZarrStore
+import ZarrwlrArchive
 
 /// The archive through the built `aimport` binary: nothing lost, nothing half-visible.
 @Suite(.serialized) struct ArchiveCLITests {
@@ -193,6 +194,33 @@ extension ArchiveCLITests {
         let starts = header.firstMatch(of: /zarrwlr\|First Sample: ([0-9,.]*)/)?.1.split(separator: ",")
         #expect(starts?.count == 1_001 && starts?.last == "...")
         #expect(starts?.prefix(1_000).map { Int($0) } == ranges.prefix(1_000).map(\.lowerBound))
+    }
+
+    /// A range several runs long (the extraction holds one run per worker, not the range) comes
+    /// out as sox's samples of the source, to a file and to stdout, with 1 and 3 workers.
+    @Test func aRangeLongerThanARunComesOutWhole() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr", source = folder.path + "/sweep.wav"
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        try ProcessRunner.run(sox, ["-R", "-n", "-r", "16000", "-b", "16", "-c", "2", source, "synth", "41", "sine", "100-7000", "sine", "50"])
+        _ = try aimport(["import", "--store", store, source])
+        let whole = folder.path + "/whole.raw"
+        try ProcessRunner.run(sox, [source, "-t", "raw", whole])
+        let samples = [UInt8](try Data(contentsOf: URL(fileURLWithPath: whole)))
+        let range = 7..<655_993
+        #expect(range.count > 2 * Int(SampleRuns.standardLength))
+        let expected = Array(samples[range.lowerBound * 4..<range.upperBound * 4])
+        for workers in ["1", "3"] {
+            let wav = folder.path + "/long-\(workers).wav", raw = folder.path + "/long-\(workers).raw"
+            _ = try aimport(["extract", "--store", store, "0", "--start", "\(range.lowerBound)", "--end", "\(range.upperBound)", "--workers", workers, "--output", wav])
+            try ProcessRunner.run(sox, [wav, "-t", "raw", raw])
+            #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: raw))) == expected)
+            let piped = folder.path + "/piped-\(workers).raw"
+            try ProcessRunner.run(ProcessRunner.which("bash") ?? "/bin/bash", [
+                "-c", "\"$0\" extract --store \"$1\" 0 --start $2 --end $3 --workers $4 --output - > \"$5\"",
+                Self.binary, store, "\(range.lowerBound)", "\(range.upperBound)", workers, piped])
+            #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: piped))) == expected)
+        }
     }
 
     @Test func opusPredictionIsRecordedAndBothEncodingsExtract() throws {
