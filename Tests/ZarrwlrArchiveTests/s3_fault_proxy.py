@@ -16,7 +16,7 @@ present; of the matching requests the first `skip` pass, then every `every`-th o
 ones is hit, `times` in all (-1: no limit). Actions: drop_response (forwarded, then the
 connection closed without an answer: the client cannot know the outcome), error_500,
 error_503 (not forwarded), reset (closed before forwarding), delay (forwarded, answered after
-`delay_ms`). Every request is logged (method, path, the action taken, the upstream status).
+`delay_ms`). Every request is logged (method, path, Range header, the action taken, the upstream status).
 """
 import argparse
 import http.client
@@ -74,7 +74,7 @@ def main():
 
         def record(self, action, status):
             with log_lock:
-                log.write(json.dumps({"method": self.command, "path": self.path, "action": action, "status": status}) + "\n")
+                log.write(json.dumps({"method": self.command, "path": self.path, "range": self.headers.get("Range"), "action": action, "status": status}) + "\n")
 
         def handle_any(self):
             length = int(self.headers.get("Content-Length") or 0)

@@ -1,11 +1,13 @@
-"""Batch reads from S3, same run, medians of `--rounds`: 256 random 1 s draws (48 kHz, 16-bit
-mono FLAC, 4 recordings of 2 min) read by `Archive.read_batch` with 1, 8 and 64 library workers,
-against a bare client (obstore, 64 threads) fetching byte ranges of the same size from the same
-blobs; then all again through a proxy that holds every GET's answer back `--delay-ms` (real S3's
+"""Batch reads from S3, same run: random 1 s draws (48 kHz, 16-bit mono FLAC, 4 recordings of
+2 min) read by `Archive.read_batch` with 1 and 8 library workers (256 draws) and 64 (`--draws`), against two bare clients
+(obstore and boto3, 64 threads each) fetching the same byte ranges: the ranged GETs the batch
+read sends, taken from the log of a proxy it was first run through. The 64-worker batch and the
+bare clients take turns in each round, and the ratio is the median of the rounds' ratios. Then
+all again through a proxy that holds every GET's answer back `--delay-ms` (real S3's
 first-byte latency), where requests in flight, not the server, set the rate.
 
 usage (the S3 test server running: scripts/s3-server start; eval "$(scripts/s3-server env)"):
-    python python/benchmarks/s3_bench.py [--rounds 3] [--delay-ms 20]
+    python python/benchmarks/s3_bench.py [--rounds 5] [--draws 1024] [--delay-ms 20]
 """
 import argparse
 import json
@@ -30,15 +32,17 @@ import zarrwlr  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_proxy(folder: str, upstream: int, delay_ms: int) -> tuple[subprocess.Popen, int]:
-    schedule, log, port_file = (os.path.join(folder, name) for name in ("schedule.json", "proxy.jsonl", "port"))
+def start_proxy(folder: str, upstream: int, delay_ms: int) -> tuple[subprocess.Popen, int, str]:
+    """The fault proxy in front of `upstream`, every GET answered `delay_ms` late (0: as it
+    comes); returns it, its port and its log."""
+    schedule, log, port_file = (os.path.join(folder, f"{name}-{delay_ms}") for name in ("schedule.json", "proxy.jsonl", "port"))
     with open(schedule, "w") as f:
-        json.dump([{"method": "GET", "action": "delay", "delay_ms": delay_ms, "times": -1}], f)
+        json.dump([{"method": "GET", "action": "delay", "delay_ms": delay_ms, "times": -1}] if delay_ms else [], f)
     proxy = subprocess.Popen([sys.executable, str(ROOT / "Tests/ZarrwlrArchiveTests/s3_fault_proxy.py"), str(upstream), schedule, log, port_file,
                               "--lifetime", "900"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(500):
         if os.path.exists(port_file):
-            return proxy, int(open(port_file).read())
+            return proxy, int(open(port_file).read()), log
         time.sleep(0.02)
     proxy.kill()
     raise SystemExit("the proxy did not start")
@@ -46,16 +50,20 @@ def start_proxy(folder: str, upstream: int, delay_ms: int) -> tuple[subprocess.P
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--draws", type=int, default=1024)
     parser.add_argument("--delay-ms", type=int, default=20)
     args = parser.parse_args()
     endpoint, bucket = os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("ZARRWLR_S3_BUCKET")
     if not endpoint or not bucket:
         raise SystemExit("no S3 server: scripts/s3-server start; eval \"$(scripts/s3-server env)\"")
+    import boto3
+    import botocore.config
     import obstore
     from obstore.store import S3Store
-    rate, count, prefix = 48_000, 256, f"bench/{uuid.uuid4().hex}"
+    rate, count, prefix = 48_000, args.draws, f"bench/{uuid.uuid4().hex}"
     url = f"s3://{bucket}/{prefix}"
+    upstream = int(endpoint.rsplit(":", 1)[1])
     with tempfile.TemporaryDirectory() as folder:
         files = []
         for k in range(4):
@@ -65,10 +73,27 @@ def main() -> None:
         ids = zarrwlr.Archive(url, create=True).import_files(files)
         rng = np.random.default_rng(3)
         draws = [(ids[int(rng.integers(len(ids)))], s, s + rate) for s in rng.integers(0, 119 * rate, count).tolist()]
-        # The bare client: the same number of ranged GETs of one 1 s draw's size, from the blobs.
-        blob_keys = [f"{prefix}/{id}/audio_data_blob_array/c/0" for id in ids]
-        draw_bytes = max(1, os.path.getsize(files[0]) // 120)
-        ranges = [(blob_keys[int(rng.integers(len(ids)))], int(rng.integers(0, 100 * draw_bytes))) for _ in range(count)]
+
+        # The byte ranges the batch read asks for: its GETs of blob shards, through a logging proxy.
+        proxy, port, log = start_proxy(folder, upstream, 0)
+        try:
+            os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+            archive = zarrwlr.Archive(url)
+            archive.read_batch(draws[:8], workers=8)
+            opened = sum(1 for _ in open(log))
+            archive.read_batch(draws, workers=8)
+            archive.close()
+        finally:
+            proxy.kill()
+            os.environ["AWS_ENDPOINT_URL"] = endpoint
+        ranges = []
+        for line in list(open(log))[opened:]:
+            entry = json.loads(line)
+            if entry["method"] == "GET" and entry["range"] and "/audio_data_blob_array/c/" in entry["path"]:
+                key = entry["path"].lstrip("/").split("?")[0].split("/", 1)[1]
+                first, last = (int(v) for v in entry["range"].removeprefix("bytes=").split("-"))
+                ranges.append((key, first, last + 1 - first))
+        print(f"{count} draws: {len(ranges)} ranged GETs of blob shards, {sum(r[2] for r in ranges) / len(ranges) / 1000:.1f} kB on average")
 
         def measure(endpoint_url: str) -> dict:
             os.environ["AWS_ENDPOINT_URL"] = endpoint_url
@@ -76,34 +101,55 @@ def main() -> None:
             archive.read_batch(draws[:8], workers=8)  # readers opened once, as a training loop keeps them
             store = S3Store(bucket, endpoint=endpoint_url, client_options={"allow_http": True}, region="us-east-1",
                             access_key_id=os.environ["AWS_ACCESS_KEY_ID"], secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"])
+            # boto3's clients are thread-safe; one with a connection per thread.
+            client = boto3.client("s3", endpoint_url=endpoint_url, region_name="us-east-1",
+                                  config=botocore.config.Config(max_pool_connections=64))
             figures = {}
-            for workers in (1, 8, 64):
+            few = draws[:256]  # one worker with 20 ms per GET reads 15 draws a second
+            for workers in (1, 8):
                 times = []
                 for _ in range(args.rounds):
                     started = time.perf_counter()
-                    archive.read_batch(draws, workers=workers)
+                    archive.read_batch(few, workers=workers)
                     times.append(time.perf_counter() - started)
-                figures[f"read_batch, {workers} workers"] = count / statistics.median(times)
+                figures[f"read_batch, {workers} workers"] = len(few) / statistics.median(times)
+            ways = {
+                "read_batch, 64 workers": lambda pool: archive.read_batch(draws, workers=64),
+                "obstore, 64 threads, same ranges": lambda pool: list(pool.map(
+                    lambda r: bytes(obstore.get_range(store, r[0], start=r[1], length=r[2])), ranges)),
+                "boto3, 64 threads, same ranges": lambda pool: list(pool.map(
+                    lambda r: client.get_object(Bucket=bucket, Key=r[0], Range=f"bytes={r[1]}-{r[1] + r[2] - 1}")["Body"].read(), ranges)),
+            }
+            times = {name: [] for name in ways}
             with ThreadPoolExecutor(64) as pool:
-                times = []
+                for name, way in ways.items():
+                    way(pool)  # connections opened before the rounds
                 for _ in range(args.rounds):
-                    started = time.perf_counter()
-                    list(pool.map(lambda r: bytes(obstore.get_range(store, r[0], start=r[1], length=draw_bytes)), ranges))
-                    times.append(time.perf_counter() - started)
-            figures["obstore, 64 threads, same-size ranges"] = count / statistics.median(times)
+                    for name, way in ways.items():
+                        started = time.perf_counter()
+                        way(pool)
+                        times[name].append(time.perf_counter() - started)
+            for name in ways:
+                figures[name] = count / statistics.median(times[name])
+            for client_name in ("obstore", "boto3"):
+                bare = times[f"{client_name}, 64 threads, same ranges"]
+                figures[f"ratio to {client_name}"] = statistics.median(b / a for a, b in zip(times["read_batch, 64 workers"], bare))
             archive.close()
             return figures
 
         direct = measure(endpoint)
-        proxy, port = start_proxy(folder, int(endpoint.rsplit(":", 1)[1]), args.delay_ms)
+        proxy, port, _ = start_proxy(folder, upstream, args.delay_ms)
         try:
             delayed = measure(f"http://127.0.0.1:{port}")
         finally:
             proxy.kill()
             os.environ["AWS_ENDPOINT_URL"] = endpoint
         for name in direct:
-            print(f"{name}: {direct[name]:,.0f}/s direct, {delayed[name]:,.0f}/s with {args.delay_ms} ms added per GET")
-        print(f"read_batch 64 workers / obstore 64 threads, direct: {direct['read_batch, 64 workers'] / direct['obstore, 64 threads, same-size ranges']:.2f}")
+            if not name.startswith("ratio"):
+                print(f"{name}: {direct[name]:,.0f}/s direct, {delayed[name]:,.0f}/s with {args.delay_ms} ms added per GET")
+        for client_name in ("obstore", "boto3"):
+            print(f"read_batch 64 workers / {client_name} 64 threads (median of the rounds' ratios): "
+                  f"{direct[f'ratio to {client_name}']:.2f} direct, {delayed[f'ratio to {client_name}']:.2f} with {args.delay_ms} ms per GET")
         print(f"with {args.delay_ms} ms per GET: 64 workers / 1 worker: {delayed['read_batch, 64 workers'] / delayed['read_batch, 1 workers']:.1f}x")
 
 
