@@ -10,7 +10,8 @@ struct Extract: AsyncParsableCommand {
         commandName: "extract",
         abstract: "Extract a sample range of a recording, or a wall-clock span across recordings.",
         discussion: """
-            Ranges are half-open, in the recording's own sample rate. By default the output keeps the \
+            Ranges are half-open, in the recording's own sample rate; with an id and no range, the whole \
+            recording (read a run at a time, so memory does not grow with its length). By default the output keeps the \
             recording's format: its bit depth (a 24-bit source gives a 24-bit WAV), 32-bit floats for a \
             float recording, and its original sample rate. \
             The output format follows the extension (.wav, .flac, .raw); '-' writes raw interleaved \
@@ -102,8 +103,8 @@ struct Extract: AsyncParsableCommand {
             guard id != nil else { throw ValidationError("give a recording id, or --at INSTANT --duration SECONDS") }
             guard !fillGaps, device == nil else { throw ValidationError("--fill-gaps and --device go with --at") }
             let choices = [start != nil && end != nil, fromSeconds != nil && duration != nil, ranges != nil].filter { $0 }.count
-            guard choices == 1, (start == nil) == (end == nil), (fromSeconds == nil) == (duration == nil) else {
-                throw ValidationError("give one of: --start and --end, --from and --duration, or --ranges FILE")
+            guard choices <= 1, (start == nil) == (end == nil), (fromSeconds == nil) == (duration == nil) else {
+                throw ValidationError("give one of: --start and --end, --from and --duration, or --ranges FILE (none: the whole recording)")
             }
         }
         if let start, let end {
@@ -219,6 +220,8 @@ struct Extract: AsyncParsableCommand {
             let rate = Double(reader.sampleRate)
             let first = Int64((fromSeconds * rate).rounded())
             single = first..<first + Int64((duration * rate).rounded())
+        } else if ranges == nil {
+            single = 0..<reader.totalSamples
         }
         // A ranges file is read twice, a range at a time (checked and counted, then extracted):
         // memory does not grow with the number of ranges. A pipe is first copied to a file.

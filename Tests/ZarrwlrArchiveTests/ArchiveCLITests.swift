@@ -197,7 +197,8 @@ extension ArchiveCLITests {
     }
 
     /// A range several runs long (the extraction holds one run per worker, not the range) comes
-    /// out as sox's samples of the source, to a file and to stdout, with 1 and 3 workers.
+    /// out as sox's samples of the source, to a file and to stdout, with 1 and 3 workers; with
+    /// no range, the whole recording does.
     @Test func aRangeLongerThanARunComesOutWhole() throws {
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr", source = folder.path + "/sweep.wav"
@@ -221,6 +222,13 @@ extension ArchiveCLITests {
                 Self.binary, store, "\(range.lowerBound)", "\(range.upperBound)", workers, piped])
             #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: piped))) == expected)
         }
+        // No range: the whole recording.
+        let everything = folder.path + "/all.wav", wholeRaw = folder.path + "/all.raw"
+        _ = try aimport(["extract", "--store", store, "0", "--output", everything])
+        try ProcessRunner.run(sox, [everything, "-t", "raw", wholeRaw])
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: wholeRaw))) == samples)
+        let partial = ProcessRunner.outcome(Self.binary, ["extract", "--store", store, "0", "--start", "5", "--output", folder.path + "/half.wav"])
+        #expect(partial.status == 64 && partial.standardError.contains("--start and --end"))
     }
 
     @Test func opusPredictionIsRecordedAndBothEncodingsExtract() throws {
