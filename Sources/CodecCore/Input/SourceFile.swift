@@ -40,7 +40,13 @@ public enum SourceFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CodecError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
         defer { close(fd) }
-        guard range.lowerBound >= 0 else { throw CodecError(.invalidArgument, "bad byte range \(range)", file: path) }
+        return try bytes(of: fd, range, file: path)
+    }
+
+    /// The bytes of `range` of the open file `fd` (read with `pread`, which keeps no offset, so
+    /// from any thread); fewer when the file ends first. `file` names it in errors.
+    public static func bytes(of fd: Int32, _ range: Range<Int64>, file: String?) throws(CodecError) -> [UInt8] {
+        guard range.lowerBound >= 0 else { throw CodecError(.invalidArgument, "bad byte range \(range)", file: file) }
         var buffer = [UInt8](repeating: 0, count: Int(range.count))
         var filled = 0
         while filled < buffer.count {
@@ -48,7 +54,7 @@ public enum SourceFile {
                 raw.baseAddress.map { pread(fd, $0 + filled, raw.count - filled, off_t(range.lowerBound) + off_t(filled)) } ?? 0
             }
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw CodecError(.storage, "cannot read: \(String(cString: strerror(errno)))", file: path) }
+            guard n >= 0 else { throw CodecError(.storage, "cannot read: \(String(cString: strerror(errno)))", file: file) }
             if n == 0 { break }
             filled += n
         }
