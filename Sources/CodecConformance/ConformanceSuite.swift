@@ -41,6 +41,7 @@ public struct ConformanceSuite<Backend: CodecBackend>: Sendable {
         failures += try await rangesEqualTheReference()
         failures += try await descriptionNamesTheRecording()
         failures += try await bufferExtractionEqualsExtraction()
+        failures += try await runsEqualExtraction()
         failures += try await parallelIndexEqualsSequential()
         failures += try await rebuiltIndexEqualsStored()
         failures += try await damageGivesTypedErrorsNeverWrongSamples()
@@ -142,6 +143,36 @@ public struct ConformanceSuite<Backend: CodecBackend>: Sendable {
                 } catch let error as CodecError where error.code == .invalidArgument {
                 } catch {
                     failures.append("\(format) \(range): a buffer one sample short gave \(error), not an invalid-argument error")
+                }
+            }
+        }
+        return failures
+    }
+
+    /// `extract(_:as:runFrames:_:)` hands out runs of exactly `runFrames` frames (the last one
+    /// shorter or equal) that together are, byte for byte, what `extract(_:as:)` returns.
+    public func runsEqualExtraction() async throws -> [String] {
+        let (group, _) = try await importSource()
+        let reader = try backend.openRecording(group)
+        let total = reader.totalSamples
+        var random = SplitMix64(seed: UInt64(total) &+ 11)
+        let start = Int64(random.next() % UInt64(total))
+        let cases: [(Range<Int64>, Int)] = [
+            (0..<total, 4_103), (0..<total, 65_536), (start..<min(total, start + 20_000), 977), (0..<min(total, 300), 1), (5..<5, 64),
+        ]
+        var failures: [String] = []
+        for format in SampleFormat.allCases {
+            for (range, runFrames) in cases where range.upperBound <= total {
+                var joined: [UInt8] = [], frames: [Int] = []
+                try reader.extract(range, as: format, runFrames: runFrames) { run in
+                    joined += run.withUnsafeBytes { Array($0) }
+                    frames.append(run.frameCount)
+                }
+                if joined != (try reader.extract(range, as: format).withUnsafeBytes { Array($0) }) {
+                    failures.append("\(format) \(range) in runs of \(runFrames): the runs differ from extract(_:as:)")
+                }
+                if !frames.dropLast().allSatisfy({ $0 == runFrames }) || (frames.last ?? 0) > runFrames || frames.reduce(0, +) != range.count {
+                    failures.append("\(format) \(range) in runs of \(runFrames): runs of \(frames.prefix(5)) frames")
                 }
             }
         }

@@ -79,6 +79,14 @@ public protocol RecordingReader: Sendable {
     /// - Throws: as ``extract(_:as:)``, and ``CodecError/Code/invalidArgument`` for a destination
     ///   too small.
     func extract(_ range: Range<Int64>, as format: SampleFormat, into destination: UnsafeMutableRawBufferPointer) throws(CodecError)
+
+    /// The samples of `range` handed to `body` in order, in buffers of at most `runFrames`
+    /// frames: together exactly ``extract(_:as:)`` of the range, while memory holds one buffer,
+    /// not the range. The default extracts each run on its own (exact for codecs whose frames
+    /// decode alone); a codec whose decoder carries state from frame to frame (Opus) decodes the
+    /// range in one pass instead.
+    /// - Throws: as ``extract(_:as:)``, and whatever `body` throws.
+    func extract(_ range: Range<Int64>, as format: SampleFormat, runFrames: Int, _ body: (PCMBuffer) throws(CodecError) -> Void) throws(CodecError)
 }
 
 extension RecordingReader {
@@ -86,6 +94,10 @@ extension RecordingReader {
 
     public func extract(_ range: Range<Int64>, as format: SampleFormat, into destination: UnsafeMutableRawBufferPointer) throws(CodecError) {
         try extract(range, as: format).copy(into: destination)
+    }
+
+    public func extract(_ range: Range<Int64>, as format: SampleFormat, runFrames: Int, _ body: (PCMBuffer) throws(CodecError) -> Void) throws(CodecError) {
+        for run in SampleRuns(range, length: Int64(runFrames)) { try body(try extract(run, as: format)) }
     }
 
     /// Extracts many ranges with up to `workers` in parallel; results in the order of `ranges`.

@@ -75,9 +75,7 @@ extension AudioArchive {
             switch piece {
             case .recording(let id, let range):
                 let reader = try reader(for: id)
-                for run in SampleRuns(range, length: Int64(runFrames)) {
-                    do { try body(try reader.extract(run, as: format)) } catch { throw error.inRecording(id) }
-                }
+                do { try reader.extract(range, as: format, runFrames: runFrames, body) } catch { throw error.inRecording(id) }
             case .gap(let samples):
                 for run in SampleRuns(0..<samples, length: Int64(runFrames)) {
                     try body(PCMBuffer.silence(frames: run.count, channelCount: span.channelCount, sampleRate: span.sampleRate, bitsPerSample: span.bitsPerSample, as: format))

@@ -165,7 +165,7 @@ public final class ArchiveSite: Sendable {
                 let writer = try PCMFileWriter(
                     path: path, container: .wav, sampleRate: max(1, reader.sampleRate / expansion), channelCount: reader.channelCount,
                     bitsPerSample: format == .float32 ? nil : (format == .int16 ? 16 : reader.bitsPerSample), provenance: provenance)
-                for run in SampleRuns(first..<last) { try writer.write(try reader.extract(run, as: format)) }
+                try reader.extract(first..<last, as: format, runFrames: Int(SampleRuns.standardLength)) { (run) throws(CodecError) in try writer.write(run) }
                 try writer.close()
             } catch {
                 unlink(path)

@@ -71,7 +71,7 @@ struct ClipExtraction {
         let provenance = SnippetProvenance.forRecording(summary, firstSamples: [span.lowerBound], frames: Int64(span.count), sampleRate: reader.sampleRate, extra: fields)
         let sink = try SegmentSink(output: path, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape, channels: channels, provenance: provenance)
         do throws(CodecError) {
-            for run in SampleRuns(span) { try sink.deliver(try reader.extract(run, as: sampleFormat)) }
+            try reader.extract(span, as: sampleFormat, runFrames: Int(SampleRuns.standardLength), sink.deliver)
         } catch {
             sink.discard()
             throw error.inRecording(row.recording)

@@ -250,9 +250,11 @@ struct Extract: AsyncParsableCommand {
         let sink = try SegmentSink(
             output: output, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape,
             channels: try pickedChannels(of: reader.channelCount, recording: id), provenance: provenance)
-        // Segments go to the output in file order as they are done, a window of runs at a time
-        // (a range longer than a run is cut into runs): memory holds at most `workers` runs and
-        // one window, whatever the number and the length of the ranges.
+        // Segments go to the output in file order as they are done, a window of ranges at a time;
+        // a range longer than a run goes on its own, a run at a time (one decode, so that a
+        // codec whose decoder carries state gives the same samples as in one piece): memory
+        // holds at most `workers` runs and one window, whatever the number and length of the ranges.
+        let run = Int(SampleRuns.standardLength)
         var window: [Range<Int64>] = [], delivered: Int64 = 0
         func extractWindow() async throws(CodecError) {
             try await BoundedTasks.forEachInOrder(window, workers: workers, { range throws(CodecError) in try reader.extract(range, as: sampleFormat) }) { _, buffer throws(CodecError) in
@@ -263,10 +265,14 @@ struct Extract: AsyncParsableCommand {
         }
         do {
             try await forEachRange { range in
-                for run in SampleRuns(range) {
-                    window.append(run)
+                guard range.count > run else {
+                    window.append(range)
                     if window.count == 4 * workers * 64 { try await extractWindow() }
+                    return
                 }
+                try await extractWindow()
+                try reader.extract(range, as: sampleFormat, runFrames: run, sink.deliver)
+                delivered += Int64(range.count)
             }
             try await extractWindow()
             guard delivered == frames else {

@@ -42,6 +42,16 @@ import ZarrStore
             for (a, b) in zip(extracted, expected) { worst = max(worst, abs(a - b)) }
         }
         #expect(worst <= 1.0 / 32768, "\(file): largest difference \(worst * 32768) LSB")
+        // In runs (one decode handed out a run at a time): bit for bit one extraction's samples.
+        for (range, runFrames) in [(0..<total, 4_813), (ranges[3], 7), (ranges[3], 997), (ranges[2], 1)] {
+            var joined: [Float] = [], sizes: [Int] = []
+            try reader.extractFloat(range, runFrames: runFrames) { run in
+                joined += run
+                sizes.append(run.count / channels)
+            }
+            #expect(joined == (try reader.extractFloat(range)), "\(file): \(range) in runs of \(runFrames)")
+            #expect(sizes.dropLast().allSatisfy { $0 == runFrames } && (sizes.last ?? 0) <= runFrames && sizes.reduce(0, +) == range.count)
+        }
         return worst
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import ZarrStore
-import ZarrwlrArchive
+import CodecCore
 
 /// The archive through the built `aimport` binary: nothing lost, nothing half-visible.
 @Suite(.serialized) struct ArchiveCLITests {

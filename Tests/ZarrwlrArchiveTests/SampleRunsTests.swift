@@ -1,5 +1,5 @@
 import Testing
-import ZarrwlrArchive
+import CodecCore
 
 /// A range cut into runs: consecutive, none longer than the run length, together the range.
 struct SampleRunsTests {

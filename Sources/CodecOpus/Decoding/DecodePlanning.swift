@@ -19,6 +19,42 @@ extension Opus.RecordingReader {
         let reason: Opus.PreRoll.Reason
     }
 
+    /// The packets to decode, in order: a plan's (from its decode start), then those after
+    /// them up to `end`, read from the blob a window of `window` samples at a time.
+    struct PacketSequence {
+        let reader: Opus.RecordingReader
+        let end: Int64
+        let window: Int64
+        private var packets: [TimedPacket]
+        private var index = 0
+        /// Where the next packet starts (decoded samples from the stream start).
+        private var nextPosition: Int64
+
+        init(reader: Opus.RecordingReader, planned plan: DecodePlan, end: Int64, window: Int64) {
+            self.reader = reader
+            self.end = end
+            self.window = max(1, window)
+            packets = plan.packets.filter { $0.end > plan.decodeFrom }
+            nextPosition = packets.first?.position ?? plan.decodeFrom
+        }
+
+        mutating func next() throws(CodecError) -> TimedPacket? {
+            if index == packets.count {
+                guard nextPosition < end else { return nil }
+                // A window starts on the page holding `nextPosition`: its packets before it were decoded.
+                let start = nextPosition
+                packets = try reader.packets(from: start, to: min(end, start + window)).filter { $0.position >= start }
+                index = 0
+                guard packets.first?.position == start else {
+                    throw CodecError(.corrupt, "the stream's packets do not continue at sample \(start - reader.timing.preSkip)", codec: Opus.codecID, file: reader.blob.array.path)
+                }
+            }
+            defer { index += 1 }
+            nextPosition = packets[index].end
+            return packets[index]
+        }
+    }
+
     /// Where to start decoding for `range`, trying the ways ``Opus/PreRoll`` lists in order.
     func decodePlan(for range: Range<Int64>) throws(CodecError) -> DecodePlan {
         let start = range.lowerBound + timing.preSkip, end = range.upperBound + timing.preSkip

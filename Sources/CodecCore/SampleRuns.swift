@@ -1,6 +1,6 @@
 /// A range of frames cut into consecutive runs of at most `length` frames, so that a long range
-/// is read and written a run at a time: the memory an extraction holds does not grow with the
-/// length of the range.
+/// is read and written a run at a time (``RecordingReader/extract(_:as:runFrames:_:)``): the
+/// memory an extraction holds does not grow with the length of the range.
 public struct SampleRuns: Sequence, IteratorProtocol, Sendable {
     /// The frames of one run an extraction holds at most by default (2^18: 1 MiB of 32-bit mono).
     public static let standardLength: Int64 = 1 << 18
