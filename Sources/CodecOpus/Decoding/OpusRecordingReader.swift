@@ -30,7 +30,7 @@ extension Opus {
         /// Decoded samples of `range`, interleaved, as floats (full scale -1...1).
         public func extractFloat(_ range: Range<Int64>) throws(CodecError) -> [Float] {
             var samples: [Float] = []
-            try extractFloat(range, runFrames: Int(clamping: range.count)) { samples = $0 }
+            try extractFloat(range, runFrames: range.count) { samples = $0 }
             return samples
         }
 
