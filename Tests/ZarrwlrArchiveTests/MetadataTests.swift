@@ -106,9 +106,31 @@ import ZarrStore
         result = RecordingMetadata.read(from: named, user: nil, startTime: nil)
         #expect(result["start_time"]?["iso8601"] == "2024-06-01T05:30:00")
         #expect(result["start_time"]?["naive"] == true)
-        #expect(RecordingMetadata.fileNameTime("/x/20250416_000000.WAV") == "2025-04-16T00:00:00")
-        #expect(RecordingMetadata.fileNameTime("/x/SITE_B_20250416_013000.wav") == "2025-04-16T01:30:00")
+        #expect(RecordingMetadata.fileNameTime("/x/20250416_000000.WAV").map(\.time) == "2025-04-16T00:00:00")
+        #expect(RecordingMetadata.fileNameTime("/x/SITE_B_20250416_013000.wav").map(\.time) == "2025-04-16T01:30:00")
         #expect(RecordingMetadata.fileNameTime("/x/20251399_000000.WAV") == nil)
         #expect(RecordingMetadata.fileNameTime("/x/20250416_0000001.WAV") == nil)
+        #expect(RecordingMetadata.fileNameTime("/x/20250416_000000.WAV")?.statesZone == false)
+
+        // Frontier Labs' BAR-LT: ISO 8601's basic form with the offset, before "_REC".
+        let barLT = [
+            ("20191026T000000+1000_REC.flac", "2019-10-26T00:00:00+10:00", true),
+            ("DUVAL-DRYA-20210419T000000+1000_REC.flac", "2021-04-19T00:00:00+10:00", true),
+            ("20200801T063000-0330_REC.wav", "2020-08-01T06:30:00-03:30", true),
+            ("20200801T063000Z.wav", "2020-08-01T06:30:00Z", true),
+            ("20200801T063000.wav", "2020-08-01T06:30:00", false),
+        ]
+        for (file, time, statesZone) in barLT {
+            #expect(RecordingMetadata.fileNameTime("/x/" + file).map(\.time) == time, "\(file)")
+            #expect(RecordingMetadata.fileNameTime("/x/" + file)?.statesZone == statesZone, "\(file)")
+        }
+        #expect(RecordingMetadata.fileNameTime("/x/20200801T0630001.wav") == nil)
+        #expect(RecordingMetadata.fileNameTime("/x/20201301T063000+1000_REC.wav") == nil)
+        let stated = folder.path + "/20191026T000000+1000_REC.wav"
+        try FileManager.default.copyItem(atPath: plain, toPath: stated)
+        result = RecordingMetadata.read(from: stated, user: nil, startTime: nil, timeZone: TimeZoneSpec("Europe/Berlin"))
+        #expect(result["start_time"]?["iso8601"] == "2019-10-26T00:00:00+10:00")
+        #expect(result["start_time"]?["source"] == "file_name")
+        #expect(result["start_time"]?["naive"] == nil)
     }
 }

@@ -6,9 +6,11 @@ import ZarrStore
 /// The bioacoustic metadata of a source file and the recording's start time.
 ///
 /// Start time precedence: the user's --start-time, then the times that state their zone (a GUANO
-/// Timestamp with an offset, the AudioMoth comment), then those that state none (a GUANO
+/// Timestamp with an offset, the AudioMoth comment, a file name with an offset as Frontier Labs'
+/// BAR-LT writes it: `20191026T000000+1000_REC.flac`), then those that state none (a GUANO
 /// Timestamp without an offset, BWF bext origination date/time, a file name of the AudioMoth
-/// (`YYYYMMDD_HHMMSS`) or Wildlife Acoustics (`PREFIX_YYYYMMDD_HHMMSS`) pattern). WAV chunks are
+/// (`YYYYMMDD_HHMMSS`) or Wildlife Acoustics (`PREFIX_YYYYMMDD_HHMMSS`) pattern, or
+/// `YYYYMMDDTHHMMSS` without an offset). WAV chunks are
 /// read from the file, or from a FLAC file's foreign metadata (``RIFFChunks``). The start is
 /// stored as ISO 8601 with the source it came from. A time without a zone is a local time of
 /// unknown zone: it is stored as written, flagged `naive`, never taken for UTC, unless the user
@@ -42,7 +44,9 @@ public enum RecordingMetadata {
             metadata["bext"] = bext.json
             if let time = bext.startTime, LocalTime(time) != nil { naiveCandidates.append(("bext", time)) }
         }
-        if let time = fileNameTime(path) { naiveCandidates.append(("file_name", time)) }
+        if let named = fileNameTime(path) {
+            if named.statesZone { candidates.append(("file_name", named.time)) } else { naiveCandidates.append(("file_name", named.time)) }
+        }
         if let user { metadata["user"] = user }
 
         var result: [String: JSONValue] = [:]
@@ -95,14 +99,22 @@ public enum RecordingMetadata {
         return "the header declares \(data.size) bytes of audio but the file holds \(present) (cut off?); imported what is there"
     }
 
-    /// "20250416_000000.WAV" or "SITE1_20250416_000000.wav" -> "2025-04-16T00:00:00" (naive).
-    static func fileNameTime(_ path: String) -> String? {
+    /// The start a file name states: "20250416_000000.WAV" or "SITE1_20250416_000000.wav" ->
+    /// "2025-04-16T00:00:00" (no zone); ISO 8601's basic form, "20191026T000000+1000_REC.flac"
+    /// (Frontier Labs' BAR-LT, also behind a site prefix: "DUVAL-DRYA-20210419T000000+1000_REC")
+    /// -> "2019-10-26T00:00:00+10:00" (`statesZone`), or without an offset -> "2019-10-26T00:00:00".
+    static func fileNameTime(_ path: String) -> (time: String, statesZone: Bool)? {
         let name = (path as NSString).lastPathComponent
-        guard let match = name.firstMatch(of: #/^(?:[^_]*_)*?(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?!\d)/#) else { return nil }
-        let (_, y, mo, d, h, mi, s) = match.output
+        let underscored = name.firstMatch(of: #/^(?:[^_]*_)*?(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?!\d)/#).map { ($0.output.1, $0.output.2, $0.output.3, $0.output.4, $0.output.5, $0.output.6, Substring?.none) }
+        let basic = name.firstMatch(of: #/(?:^|[^0-9])(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z|[+-]\d{4}(?!\d))?(?![0-9])/#).map { ($0.output.1, $0.output.2, $0.output.3, $0.output.4, $0.output.5, $0.output.6, $0.output.7) }
+        guard let (y, mo, d, h, mi, s, zone) = underscored ?? basic else { return nil }
         guard let month = Int(mo), (1...12).contains(month), let day = Int(d), (1...31).contains(day),
               let hour = Int(h), hour < 24, let minute = Int(mi), minute < 60, let second = Int(s), second < 60
         else { return nil }
-        return "\(y)-\(mo)-\(d)T\(h):\(mi):\(s)"
+        let local = "\(y)-\(mo)-\(d)T\(h):\(mi):\(s)"
+        guard let zone else { return (local, false) }
+        let offset = zone == "Z" ? "Z" : "\(zone.prefix(3)):\(zone.suffix(2))"
+        let stated = local + offset
+        return Instant(stated) != nil ? (stated, true) : (local, false)
     }
 }
