@@ -53,13 +53,14 @@ public struct AudioArchive: Sendable {
         /// The start as an instant; nil when unknown or naive (a local time of unknown zone).
         public var startInstant: Instant? { startTime.flatMap(Instant.init) }
         /// The recorder that made the recording: the user's `device` metadata, else the AudioMoth
-        /// device id, else the GUANO serial number.
+        /// device id, else the GUANO serial number, else the Wildlife Acoustics (wamd) serial.
         public var device: String? { deviceNames.first }
         /// Every name the metadata gives the recorder, in that order: the user's `device`, the
-        /// AudioMoth device id, the GUANO serial number (`--device` matches any of them).
+        /// AudioMoth device id, the GUANO serial number, the wamd serial (`--device` matches any of them).
         public var deviceNames: [String] {
             let metadata = attributes["metadata"]
-            let names = [metadata?["user"]?["device"], metadata?["audiomoth"]?["device_id"], metadata?["guano"]?["Serial"]].compactMap { $0?.stringValue }
+            let names = [metadata?["user"]?["device"], metadata?["audiomoth"]?["device_id"], metadata?["guano"]?["Serial"], metadata?["wamd"]?["serial"]]
+                .compactMap { $0?.stringValue }
             return names.reduce(into: []) { unique, name in if !unique.contains(name) { unique.append(name) } }
         }
         /// The recording as `list --json` and the C ABI give it: its attributes with `id` (and

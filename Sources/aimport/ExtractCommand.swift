@@ -40,7 +40,7 @@ struct Extract: AsyncParsableCommand {
     @Option(help: "Wall-clock start: ISO 8601 with Z or an offset, fractional seconds allowed (e.g. 2025-04-16T04:30:00.5+02:00).")
     var at: String?
     @Flag(help: "With --at: fill gaps between recordings with zeros (reported on stderr) instead of refusing.") var fillGaps = false
-    @Option(help: "With --at: only recordings of this device (AudioMoth id, GUANO serial, or the 'device' of --meta).") var device: String?
+    @Option(help: "With --at: only recordings of this device (AudioMoth id, GUANO serial, Wildlife Acoustics wamd serial, or the 'device' of --meta).") var device: String?
     @Option(help: "Parallel workers for --ranges (1 to 256).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "s16, s32 or f32 (default: the recording's own format: s16 up to 16 bits, s32 deeper, f32 for float recordings).") var format: String?
     @Option(help: "Channels to keep, 0-based in the recording's order, e.g. 0,3,7 (default: all).") var channels: String?

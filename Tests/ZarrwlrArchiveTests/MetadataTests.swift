@@ -62,6 +62,47 @@ import ZarrStore
         #expect(result["start_time"] == ["iso8601": "2025-04-16T00:00:00Z", "source": "guano"])
     }
 
+    /// A WAV with a Wildlife Acoustics "wamd" chunk of `fields` (16-bit id, 32-bit length, value).
+    private func wavWithWAMD(_ path: String, _ fields: [(UInt16, String)]) throws {
+        try ProcessRunner.run(ProcessRunner.which("sox") ?? "/usr/bin/sox", ["-n", "-r", "48000", "-b", "16", "-c", "1", path, "synth", "0.2", "sine", "500"])
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let payload = fields.flatMap { id, text in
+            let value = Array(text.utf8)
+            return withUnsafeBytes(of: id.littleEndian) { Array($0) } + withUnsafeBytes(of: UInt32(value.count).littleEndian) { Array($0) } + value
+        }
+        bytes += Array("wamd".utf8) + withUnsafeBytes(of: UInt32(payload.count).littleEndian) { Array($0) } + payload + (payload.count % 2 == 1 ? [0] : [])
+        bytes.replaceSubrange(4..<8, with: withUnsafeBytes(of: UInt32(bytes.count - 8).littleEndian) { Array($0) })
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Song Meter and Echo Meter files before GUANO: the wamd chunk's model, serial and
+    /// timestamp (with its offset an instant, without one naive), cut short or not.
+    @Test func wildlifeAcousticsWAMDGivesTheRecorderAndTheStart() throws {
+        let folder = TemporaryFolder()
+        let stated = folder.path + "/S4U01234_20190601_213000.wav"
+        try wavWithWAMD(stated, [(0x01, "SM4BAT-FS"), (0x02, "S4U01234"), (0x03, "2.2.1"), (0x05, "2019-06-01 21:30:00-05:00"), (0xFFFF, "\0")])
+        var result = RecordingMetadata.read(from: stated, user: nil, startTime: nil)
+        #expect(result["metadata"]?["wamd"]?["model"] == "SM4BAT-FS")
+        #expect(result["metadata"]?["wamd"]?["serial"] == "S4U01234")
+        #expect(result["metadata"]?["wamd"]?["firmware"] == "2.2.1")
+        // The timestamp states its offset: it wins over the file name's naive time.
+        #expect(result["start_time"] == ["iso8601": "2019-06-01T21:30:00-05:00", "source": "wamd"])
+
+        let naive = folder.path + "/recording.wav"
+        try wavWithWAMD(naive, [(0x01, "SM3BAT"), (0x05, "2014-04-02 22:59:14.000")])
+        result = RecordingMetadata.read(from: naive, user: nil, startTime: nil, timeZone: TimeZoneSpec("+02:00"))
+        #expect(result["start_time"]?["iso8601"] == "2014-04-02T22:59:14+02:00")
+        #expect(result["start_time"]?["source"] == "wamd")
+        #expect(result["start_time"]?["local_time"] == "2014-04-02T22:59:14")
+
+        // A field whose length runs past the chunk ends the reading; the fields before it stay.
+        var payload: [UInt8] = [1, 0, 6, 0, 0, 0] + Array("SM2BAT".utf8) + [2, 0, 200, 0, 0, 0] + Array("S2".utf8)
+        #expect(WildlifeAcousticsMetadata(payload)?.fields == ["model": "SM2BAT"])
+        payload = [5, 0, 9, 0, 0, 0] + Array("yesterday".utf8)
+        #expect(WildlifeAcousticsMetadata(payload)?.startTime == nil)
+        #expect(WildlifeAcousticsMetadata([1, 0, 9]) == nil)
+    }
+
     @Test func guanoAfterTheDataChunkAndBextAndPrecedence() throws {
         let folder = TemporaryFolder()
         // A GUANO chunk appended after the audio, as Pettersson and Wildlife Acoustics write it.

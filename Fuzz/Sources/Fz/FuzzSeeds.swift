@@ -46,6 +46,13 @@ enum FuzzSeeds {
             for (k, byte) in Array("dawn chorus".utf8).enumerated() { bext[k] = byte }
             for (k, byte) in Array("2025-04-1604:30:00".utf8).enumerated() { bext[320 + k] = byte }
             seeds = [bext]
+        case "wamd":
+            // Fields: a 16-bit id and a 32-bit length, little-endian, then the value.
+            let fields: [(UInt16, [UInt8])] = [
+                (0x00, [1, 0]), (0x01, Array("SM4BAT-FS".utf8)), (0x02, Array("S4U01234".utf8)), (0x05, Array("2019-06-01 21:30:00-05:00".utf8)),
+                (0x06, Array("WGS84, 40.7128, N, 74.0060, W, 10".utf8)), (0x0F, [10, 0]), (0xFFFF, [0]),
+            ]
+            seeds = [fields.flatMap { id, value in [UInt8(id & 0xFF), UInt8(id >> 8)] + withUnsafeBytes(of: UInt32(value.count).littleEndian) { Array($0) } + value }]
         case "zarr-metadata":
             let store = MemoryStore()
             let group = try ZarrGroup.create(in: store)

@@ -12,7 +12,7 @@ import ZarrStore
 enum FuzzTargets {
     static let names = [
         "flac-metadata", "flac-frame-header", "ogg-page", "opus-head", "opus-packet", "riff-chunks", "audiomoth-comment",
-        "guano", "bext", "zarr-metadata", "zarr-shard", "ranges-file", "selection-table", "wavpack-block", "pipeline-flac", "pipeline-opus", "pipeline-wavpack", "store", "c-abi-handles",
+        "guano", "bext", "wamd", "zarr-metadata", "zarr-shard", "ranges-file", "selection-table", "wavpack-block", "pipeline-flac", "pipeline-opus", "pipeline-wavpack", "store", "c-abi-handles",
     ]
 
     static let target = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? ""
@@ -51,6 +51,7 @@ enum FuzzTargets {
             _ = chunks.infoEntries()
             _ = chunks.payload("guan").flatMap(GUANO.init)
             _ = chunks.payload("bext").flatMap(BroadcastExtension.init)
+            _ = chunks.payload("wamd").flatMap(WildlifeAcousticsMetadata.init)
             _ = RecordingMetadata.read(from: path, user: nil, startTime: nil)
             _ = RecordingMetadata.truncationWarning(for: path)
         case "audiomoth-comment":
@@ -59,6 +60,10 @@ enum FuzzTargets {
             _ = GUANO(bytes)?.json
         case "bext":
             _ = BroadcastExtension(bytes)?.json
+        case "wamd":
+            let wamd = WildlifeAcousticsMetadata(bytes)
+            _ = wamd?.json
+            _ = wamd?.startTime
         case "zarr-metadata":
             if let json = try? JSONValue(parsing: bytes) {
                 _ = try? ArrayMetadata(json: json)

@@ -6,9 +6,9 @@ import ZarrStore
 /// The bioacoustic metadata of a source file and the recording's start time.
 ///
 /// Start time precedence: the user's --start-time, then the times that state their zone (a GUANO
-/// Timestamp with an offset, the AudioMoth comment, a file name with an offset as Frontier Labs'
+/// Timestamp with an offset, a Wildlife Acoustics "wamd" timestamp with one, the AudioMoth comment, a file name with an offset as Frontier Labs'
 /// BAR-LT writes it: `20191026T000000+1000_REC.flac`), then those that state none (a GUANO
-/// Timestamp without an offset, BWF bext origination date/time, a file name of the AudioMoth
+/// Timestamp without an offset, a "wamd" timestamp without one, BWF bext origination date/time, a file name of the AudioMoth
 /// (`YYYYMMDD_HHMMSS`) or Wildlife Acoustics (`PREFIX_YYYYMMDD_HHMMSS`) pattern, or
 /// `YYYYMMDDTHHMMSS` without an offset). WAV chunks are
 /// read from the file, or from a FLAC file's foreign metadata (``RIFFChunks``). The start is
@@ -32,6 +32,12 @@ public enum RecordingMetadata {
                 } else if LocalTime(timestamp) != nil {
                     naiveCandidates.append(("guano", timestamp))
                 }
+            }
+        }
+        if let payload = chunks.payload("wamd"), let wamd = WildlifeAcousticsMetadata(payload) {
+            metadata["wamd"] = wamd.json
+            if let start = wamd.startTime {
+                if start.statesZone { candidates.append(("wamd", start.time)) } else { naiveCandidates.append(("wamd", start.time)) }
             }
         }
         let info = chunks.infoEntries()
@@ -64,6 +70,7 @@ public enum RecordingMetadata {
         switch source {
         case "file_name": "file name"
         case "guano": "GUANO Timestamp"
+        case "wamd": "Wildlife Acoustics timestamp"
         case "bext": "bext origination time"
         default: source
         }

@@ -68,6 +68,12 @@ public enum SnippetProvenance {
             fields["Model"] = fields["Model"] ?? "AudioMoth"
             if let serial = audioMoth["device_id"]?.stringValue { fields["Serial"] = fields["Serial"] ?? serial }
         }
+        if let wamd = metadata?["wamd"] {
+            fields["Make"] = fields["Make"] ?? "Wildlife Acoustics"
+            if let model = wamd["model"]?.stringValue { fields["Model"] = fields["Model"] ?? model }
+            if let serial = wamd["serial"]?.stringValue { fields["Serial"] = fields["Serial"] ?? serial }
+            if let firmware = wamd["firmware"]?.stringValue { fields["Firmware Version"] = fields["Firmware Version"] ?? firmware }
+        }
         if let device = metadata?["user"]?["device"]?.stringValue { fields["Serial"] = fields["Serial"] ?? device }
         return fields
     }
