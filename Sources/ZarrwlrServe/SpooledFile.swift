@@ -13,10 +13,11 @@ final class SpooledFile: Sendable {
     /// Opens `path` and unlinks it.
     init(taking path: String) throws(CodecError) {
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        unlink(path)
         var status = stat()
-        guard descriptor >= 0, fstat(descriptor, &status) == 0 else {
-            let reason = String(cString: strerror(errno))
+        let opened = descriptor >= 0 && fstat(descriptor, &status) == 0
+        let reason = String(cString: strerror(errno))  // before unlink can change errno
+        unlink(path)
+        guard opened else {
             if descriptor >= 0 { close(descriptor) }
             throw CodecError(.storage, "cannot read the written file back: \(reason)", file: path)
         }

@@ -6,10 +6,11 @@ import ZarrStore
 /// The bioacoustic metadata of a source file and the recording's start time.
 ///
 /// Start time precedence: the user's --start-time, then the times that state their zone (a GUANO
-/// Timestamp with an offset, a Wildlife Acoustics "wamd" timestamp with one, the AudioMoth comment, a file name with an offset as Frontier Labs'
-/// BAR-LT writes it: `20191026T000000+1000_REC.flac`), then those that state none (a GUANO
-/// Timestamp without an offset, a "wamd" timestamp without one, BWF bext origination date/time, a file name of the AudioMoth
-/// (`YYYYMMDD_HHMMSS`) or Wildlife Acoustics (`PREFIX_YYYYMMDD_HHMMSS`) pattern, or
+/// Timestamp with an offset, a Wildlife Acoustics "wamd" timestamp with one, the AudioMoth
+/// comment, a file name with an offset as Frontier Labs' BAR-LT writes it:
+/// `20191026T000000+1000_REC.flac`), then those that state none (a GUANO Timestamp without an
+/// offset, a "wamd" timestamp without one, BWF bext origination date/time, a file name of the
+/// AudioMoth (`YYYYMMDD_HHMMSS`) or Wildlife Acoustics (`PREFIX_YYYYMMDD_HHMMSS`) pattern, or
 /// `YYYYMMDDTHHMMSS` without an offset). WAV chunks are
 /// read from the file, or from a FLAC file's foreign metadata (``RIFFChunks``). The start is
 /// stored as ISO 8601 with the source it came from. A time without a zone is a local time of
@@ -23,22 +24,23 @@ public enum RecordingMetadata {
         var metadata: [String: JSONValue] = [:]
         var candidates: [(source: String, time: String)] = []
         var naiveCandidates: [(source: String, time: String)] = []
+        /// A time the file states: with its zone an instant, without one a local time; else nothing.
+        func offer(_ source: String, _ time: String?) {
+            guard let time else { return }
+            if Instant(time) != nil {
+                candidates.append((source, time))
+            } else if LocalTime(time) != nil {
+                naiveCandidates.append((source, time))
+            }
+        }
         if let userStartTime { candidates.append(("user", userStartTime)) }
         if let payload = chunks.payload("guan"), let guano = GUANO(payload) {
             metadata["guano"] = guano.json
-            if let timestamp = guano.fields["Timestamp"] {
-                if Instant(timestamp) != nil {
-                    candidates.append(("guano", timestamp))
-                } else if LocalTime(timestamp) != nil {
-                    naiveCandidates.append(("guano", timestamp))
-                }
-            }
+            offer("guano", guano.fields["Timestamp"])
         }
         if let payload = chunks.payload("wamd"), let wamd = WildlifeAcousticsMetadata(payload) {
             metadata["wamd"] = wamd.json
-            if let start = wamd.startTime {
-                if start.statesZone { candidates.append(("wamd", start.time)) } else { naiveCandidates.append(("wamd", start.time)) }
-            }
+            offer("wamd", wamd.startTime)
         }
         let info = chunks.infoEntries()
         if let comment = info["ICMT"], let audioMoth = AudioMothComment(comment) {
@@ -48,11 +50,9 @@ public enum RecordingMetadata {
         if !info.isEmpty { metadata["riff_info"] = .object(info.mapValues(JSONValue.string)) }
         if let payload = chunks.payload("bext"), let bext = BroadcastExtension(payload) {
             metadata["bext"] = bext.json
-            if let time = bext.startTime, LocalTime(time) != nil { naiveCandidates.append(("bext", time)) }
+            offer("bext", bext.startTime)
         }
-        if let named = fileNameTime(path) {
-            if named.statesZone { candidates.append(("file_name", named.time)) } else { naiveCandidates.append(("file_name", named.time)) }
-        }
+        offer("file_name", fileNameTime(path))
         if let user { metadata["user"] = user }
 
         var result: [String: JSONValue] = [:]
@@ -109,8 +109,9 @@ public enum RecordingMetadata {
     /// The start a file name states: "20250416_000000.WAV" or "SITE1_20250416_000000.wav" ->
     /// "2025-04-16T00:00:00" (no zone); ISO 8601's basic form, "20191026T000000+1000_REC.flac"
     /// (Frontier Labs' BAR-LT, also behind a site prefix: "DUVAL-DRYA-20210419T000000+1000_REC")
-    /// -> "2019-10-26T00:00:00+10:00" (`statesZone`), or without an offset -> "2019-10-26T00:00:00".
-    static func fileNameTime(_ path: String) -> (time: String, statesZone: Bool)? {
+    /// -> "2019-10-26T00:00:00+10:00", or without an offset (or with one out of range) ->
+    /// "2019-10-26T00:00:00".
+    static func fileNameTime(_ path: String) -> String? {
         let name = (path as NSString).lastPathComponent
         let underscored = name.firstMatch(of: #/^(?:[^_]*_)*?(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?!\d)/#).map { ($0.output.1, $0.output.2, $0.output.3, $0.output.4, $0.output.5, $0.output.6, Substring?.none) }
         let basic = name.firstMatch(of: #/(?:^|[^0-9])(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z|[+-]\d{4}(?!\d))?(?![0-9])/#).map { ($0.output.1, $0.output.2, $0.output.3, $0.output.4, $0.output.5, $0.output.6, $0.output.7) }
@@ -119,9 +120,8 @@ public enum RecordingMetadata {
               let hour = Int(h), hour < 24, let minute = Int(mi), minute < 60, let second = Int(s), second < 60
         else { return nil }
         let local = "\(y)-\(mo)-\(d)T\(h):\(mi):\(s)"
-        guard let zone else { return (local, false) }
-        let offset = zone == "Z" ? "Z" : "\(zone.prefix(3)):\(zone.suffix(2))"
-        let stated = local + offset
-        return Instant(stated) != nil ? (stated, true) : (local, false)
+        guard let zone else { return local }
+        let stated = local + (zone == "Z" ? "Z" : "\(zone.prefix(3)):\(zone.suffix(2))")
+        return Instant(stated) != nil ? stated : local
     }
 }

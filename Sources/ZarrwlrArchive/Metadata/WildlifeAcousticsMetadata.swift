@@ -44,16 +44,11 @@ struct WildlifeAcousticsMetadata {
     }
 
     /// The timestamp as ISO 8601, in the forms Wildlife Acoustics writes: "2014-04-02 22:59:14-05:00"
-    /// (an instant: `statesZone`), "2014-04-02 22:59:14.000" or "2014-04-02 22:59:14" (a local
-    /// time of unknown zone); nil for anything else.
-    var startTime: (time: String, statesZone: Bool)? {
+    /// (with its offset), "2014-04-02 22:59:14.000" or "2014-04-02 22:59:14" (a local time of
+    /// unknown zone); nil for anything else (the caller checks the date and time themselves).
+    var startTime: String? {
         guard let timestamp = fields["timestamp"], let match = timestamp.wholeMatch(of: #/(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.0+)?([+-]\d{2}:\d{2}|Z)?/#) else { return nil }
-        let local = "\(match.output.1)T\(match.output.2)"
-        if let zone = match.output.3 {
-            let stated = local + zone
-            return Instant(stated) != nil ? (stated, true) : nil
-        }
-        return LocalTime(local) != nil ? (local, false) : nil
+        return "\(match.output.1)T\(match.output.2)\(match.output.3 ?? "")"
     }
 
     var json: JSONValue {
