@@ -31,6 +31,8 @@ enum CurlExchange {
         /// The most body bytes taken; more aborts the transfer (a server that sends without end).
         var limit = CurlExchange.maximumBodyBytes
         var overflowed = false
+        /// Whether a stated Content-Length sizes the body up front (not for HEAD, whose length is the object's).
+        var expectsBody = true
     }
 
     /// The largest response body accepted (a shard of audio or a listing page is far smaller).
@@ -80,6 +82,7 @@ enum CurlExchange {
         }
         defer { curl_slist_free_all(list) }
         let buffer = ResponseBuffer()
+        buffer.expectsBody = method != "HEAD"
         let context = Unmanaged.passUnretained(buffer).toOpaque()
         let code: CURLcode = withExtendedLifetime(buffer) {
             url.withCString { urlText in
@@ -143,7 +146,13 @@ enum CurlExchange {
         if line.hasPrefix("HTTP/") { buffer.headers = [:] }  // a new response (after a redirect or 100)
         if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].lowercased()
-            buffer.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            buffer.headers[name] = value
+            // The body's room taken once, not regrown (and copied) as it arrives.
+            // At most 64 MiB up front, whatever a server states; a longer body grows as it comes.
+            if buffer.expectsBody, name == "content-length", let length = Int(value), length > 0 {
+                buffer.body.reserveCapacity(min(length, 1 << 26))
+            }
         }
         return bytes
     }

@@ -165,6 +165,18 @@ import ZarrStore
             #expect(RecordingMetadata.fileNameTime("/x/" + file) == time, "\(file)")
             #expect((RecordingMetadata.fileNameTime("/x/" + file).flatMap(Instant.init) != nil) == statesZone, "\(file)")
         }
+        // The extended form with the colons written as "-", "_" or "." (no zone: a naive time).
+        let extended = [
+            ("Rec_2025-04-16_04-30-00.wav", "2025-04-16T04:30:00"), ("2025-04-16 04.30.00.flac", "2025-04-16T04:30:00"),
+            ("site3-2024-12-31T23_59_59.wav", "2024-12-31T23:59:59"), ("2025-04-16_04-30-00_001.WAV", "2025-04-16T04:30:00"),
+        ]
+        for (file, time) in extended {
+            #expect(RecordingMetadata.fileNameTime("/x/" + file) == time, "\(file)")
+            #expect(RecordingMetadata.fileNameTime("/x/" + file).flatMap(Instant.init) == nil, "\(file)")
+        }
+        for file in ["2025-04-16_04-30.00.wav", "2025-04-16_04-30-001.wav", "12025-04-16_04-30-00.wav", "2025-02-30_04-30-99.wav", "2025-04-16_24-00-00.wav"] {
+            #expect(RecordingMetadata.fileNameTime("/x/" + file) == nil, "\(file)")
+        }
         #expect(RecordingMetadata.fileNameTime("/x/20200801T0630001.wav") == nil)
         #expect(RecordingMetadata.fileNameTime("/x/20201301T063000+1000_REC.wav") == nil)
         let stated = folder.path + "/20191026T000000+1000_REC.wav"

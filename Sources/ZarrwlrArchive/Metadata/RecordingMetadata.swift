@@ -110,12 +110,17 @@ public enum RecordingMetadata {
     /// "2025-04-16T00:00:00" (no zone); ISO 8601's basic form, "20191026T000000+1000_REC.flac"
     /// (Frontier Labs' BAR-LT, also behind a site prefix: "DUVAL-DRYA-20210419T000000+1000_REC")
     /// -> "2019-10-26T00:00:00+10:00", or without an offset (or with one out of range) ->
-    /// "2019-10-26T00:00:00".
+    /// "2019-10-26T00:00:00"; ISO 8601's extended form with the time's colons written as "-", "_"
+    /// or ".", as phone apps and single-board recorders write it ("Rec_2025-04-16_04-30-00.wav",
+    /// "2025-04-16 04.30.00.flac") -> "2025-04-16T04:30:00" (no zone).
     static func fileNameTime(_ path: String) -> String? {
         let name = (path as NSString).lastPathComponent
         let underscored = name.firstMatch(of: #/^(?:[^_]*_)*?(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?!\d)/#).map { ($0.output.1, $0.output.2, $0.output.3, $0.output.4, $0.output.5, $0.output.6, Substring?.none) }
         let basic = name.firstMatch(of: #/(?:^|[^0-9])(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z|[+-]\d{4}(?!\d))?(?![0-9])/#).map { ($0.output.1, $0.output.2, $0.output.3, $0.output.4, $0.output.5, $0.output.6, $0.output.7) }
-        guard let (y, mo, d, h, mi, s, zone) = underscored ?? basic else { return nil }
+        // ISO 8601's extended form with the colons (which FAT cards cannot hold) written as "-",
+        // "_" or ".", the same between the time's three parts: "Rec_2025-04-16_04-30-00.wav".
+        let extended = name.firstMatch(of: #/(?:^|[^0-9])(\d{4})-(\d{2})-(\d{2})[_T ](\d{2})([-_.])(\d{2})\5(\d{2})(?![0-9])/#).map { ($0.output.1, $0.output.2, $0.output.3, $0.output.4, $0.output.6, $0.output.7, Substring?.none) }
+        guard let (y, mo, d, h, mi, s, zone) = underscored ?? basic ?? extended else { return nil }
         guard let month = Int(mo), (1...12).contains(month), let day = Int(d), (1...31).contains(day),
               let hour = Int(h), hour < 24, let minute = Int(mi), minute < 60, let second = Int(s), second < 60
         else { return nil }
