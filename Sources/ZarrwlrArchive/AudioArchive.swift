@@ -289,6 +289,66 @@ public struct AudioArchive: Sendable {
         allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil, timeZone: TimeZoneSpec? = nil, sourcePath: String? = nil,
         beforeCommit: (@Sendable () async -> Void)? = nil, progress: ReadProgress? = nil
     ) async throws(CodecError) -> Outcome {
+        // Inputs libsndfile cannot read go through ffmpeg into a temporary WAV here.
+        let scratch = NSTemporaryDirectory() + "zarrwlr-ffmpeg-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        // Hashing the file, ffmpeg, the store's requests and their retries block: they run on a
+        // thread of their own, never on the cooperative pool (as the encode does, see ImportTemplate).
+        let begun = try await DedicatedThread.run { [self] () throws(CodecError) in
+            try beginImport(file, codec: requested, options: options, allowDuplicate: allowDuplicate, startTime: startTime, scratch: scratch, progress: progress)
+        }
+        let prepared: PreparedImport
+        switch begun {
+        case .duplicate(let existing): return .duplicate(of: existing)
+        case .prepared(let value): prepared = value
+        }
+        let outcome: Result<ImportReport, CodecError>
+        if prepared.channels > prepared.backend.maximumChannels {
+            outcome = await importGroups(prepared.input, channels: prepared.channels, backend: prepared.backend, staging: prepared.staging, scratch: scratch, options: options)
+        } else {
+            outcome = await Self.run(prepared.backend, file: prepared.input, into: prepared.staging, options: options)
+        }
+        switch outcome {
+        case .success(let encoded):
+            let report = try await DedicatedThread.run { [self] () throws(CodecError) in
+                try describe(prepared, file: file, report: encoded, userMetadata: userMetadata, startTime: startTime, timeZone: timeZone, sourcePath: sourcePath)
+            }
+            // Concurrent imports of one caller may take turns here, so that ids follow its order.
+            await beforeCommit?()
+            try Self.requireUnchanged(file, since: prepared.initially, hashedBytes: prepared.size, else: prepared.stagingArea)
+            return try await prepared.stagingArea.commit(sha256: prepared.sha256, allowDuplicate: allowDuplicate, report: report)
+        case .failure(let error):
+            prepared.stagingArea.remove()
+            throw error
+        }
+    }
+
+    /// What ``importFile(_:codec:options:allowDuplicate:userMetadata:startTime:timeZone:sourcePath:beforeCommit:progress:)``
+    /// knows of a file once its import has begun: the file as it was, the backend, what is read
+    /// and where it is written.
+    private struct PreparedImport: Sendable {
+        let initially: SourceFile.Status?
+        let backend: any CodecBackend.Type
+        let size: Int64
+        let sha256: String
+        let decodedInput: FFmpegDecoder.Decoded?
+        let containerCheck: OriginalContainer.Check?
+        let input: ImportSource
+        let stagingArea: any PendingRecording
+        let staging: ZarrGroup
+        let channels: Int
+    }
+
+    private enum BegunImport: Sendable {
+        /// The archive holds the file already (as that recording).
+        case duplicate(String)
+        case prepared(PreparedImport)
+    }
+
+    /// The checks and the source's hash before an import, then its staging area; blocking.
+    private func beginImport(
+        _ file: String, codec requested: CodecID?, options: ImportOptions, allowDuplicate: Bool, startTime: String?, scratch: String, progress: ReadProgress?
+    ) throws(CodecError) -> BegunImport {
         // What the file was when the import began: a file still being copied or recorded into
         // must not be committed as what was read of it.
         let initially = try SourceFile.regularFileStatus(file)
@@ -302,13 +362,11 @@ public struct AudioArchive: Sendable {
         }
         let (size, sha256) = try SourceFile.sizeAndSHA256(file)
         guard size > 0 else { throw CodecError(.unrecognized, "the file is empty", codec: codec, file: file) }
-        if !allowDuplicate, let existing = try duplicate(of: sha256) { return .duplicate(of: existing) }
+        if !allowDuplicate, let existing = try duplicate(of: sha256) { return .duplicate(existing) }
 
         // Inputs libsndfile cannot read go through ffmpeg into a temporary WAV; the recording still
         // describes the original file.
         var decodedInput: FFmpegDecoder.Decoded?
-        let scratch = NSTemporaryDirectory() + "zarrwlr-ffmpeg-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
         if !FFmpegDecoder.isReadableDirectly(file, codecs: codecs) {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             decodedInput = try FFmpegDecoder.decode(file, into: scratch)
@@ -326,67 +384,67 @@ public struct AudioArchive: Sendable {
             throw CodecError.store(error, "cannot open the new recording", file: storeName)
         }
         let channels = (try? input.pcmReader())?.channelCount ?? 0
-        let outcome: Result<ImportReport, CodecError>
         if channels > backend.maximumChannels {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-            outcome = await importGroups(input, channels: channels, backend: backend, staging: staging, scratch: scratch, options: options)
-        } else {
-            outcome = await Self.run(backend, file: input, into: staging, options: options)
         }
-        switch outcome {
-        case .success(var report):
-            if let warning = RecordingMetadata.truncationWarning(for: file) { report.warnings.append(warning) }
-            do {
-                var group = try stagingArea.group()
-                var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
-                facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime, timeZone: timeZone)) { _, new in new }
-                if let change = facts["start_time"]?["clock_change"]?.stringValue { report.warnings.append(change) }
-                if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
-                if let total = facts["total_samples"]?.intValue, let rate = facts["sample_rate"]?.intValue, rate > 0 {
-                    facts["duration_s"] = .double(Double(total) / Double(rate))
-                }
-                // The recording describes the original file, also when a decoded or split copy was imported.
-                var source = facts["source"]?.objectValue ?? [:]
-                source["file_name"] = .string((file as NSString).lastPathComponent)
-                source["relative_path"] = .string(sourcePath ?? (file as NSString).lastPathComponent)
-                source["absolute_path"] = .string(URL(fileURLWithPath: file).standardizedFileURL.path)
-                source["size_bytes"] = .int(size)
-                source["sha256"] = .string(sha256)
-                if let modified = initially?.modified {
-                    source["mtime"] = .string(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: modified)))
-                }
-                if source["tags"] == nil, let tags = (try? PCMFileReader(path: file))?.tags, !tags.isEmpty {
-                    source["tags"] = .object(tags.mapValues(JSONValue.string))
-                }
-                if let decodedInput {
-                    source["container"] = .string(decodedInput.description)
-                    source["decoded_by"] = "ffmpeg"
-                } else if channels > backend.maximumChannels, let original = try? PCMFileReader(path: file) {
-                    source["container"] = .string(original.containerName)
-                }
-                if decodedInput == nil, !report.copiedVerbatim, backend.isLossless, facts["encoding"]?["decoded_from_lossy"] != true {
-                    switch OriginalContainer.capture(file, sha256: sha256, size: size, observed: containerCheck, into: group) {
-                    case .success(let kept): source["container_bytes"] = kept
-                    case .failure(let skipped):
-                        source["container_bytes_not_kept"] = .string(skipped.reason)
-                        // Whoever deletes the original after the import must know that `export` cannot give it back.
-                        report.warnings.append("the original file cannot be exported byte for byte (\(skipped.reason)): its samples are kept, its other bytes are not, so keep the file if you need it whole")
-                    }
-                }
-                facts["source"] = .object(source)
-                try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
-            } catch {
-                stagingArea.remove()
-                throw CodecError.store(error, "cannot record the metadata", file: file)
+        return .prepared(PreparedImport(
+            initially: initially, backend: backend, size: size, sha256: sha256, decodedInput: decodedInput, containerCheck: containerCheck,
+            input: input, stagingArea: stagingArea, staging: staging, channels: channels))
+    }
+
+    /// Writes the recording's description (the file's metadata, the user's, the start time, the
+    /// original container where it is kept) into its staging area; the report with the warnings
+    /// this adds. Blocking. Removes the staging area when it fails.
+    private func describe(
+        _ prepared: PreparedImport, file: String, report encoded: ImportReport, userMetadata: JSONValue?, startTime: String?, timeZone: TimeZoneSpec?, sourcePath: String?
+    ) throws(CodecError) -> ImportReport {
+        var report = encoded
+        let (backend, size, sha256, decodedInput) = (prepared.backend, prepared.size, prepared.sha256, prepared.decodedInput)
+        if let warning = RecordingMetadata.truncationWarning(for: file) { report.warnings.append(warning) }
+        do {
+            var group = try prepared.stagingArea.group()
+            var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
+            facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime, timeZone: timeZone)) { _, new in new }
+            if let change = facts["start_time"]?["clock_change"]?.stringValue { report.warnings.append(change) }
+            if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
+            if let total = facts["total_samples"]?.intValue, let rate = facts["sample_rate"]?.intValue, rate > 0 {
+                facts["duration_s"] = .double(Double(total) / Double(rate))
             }
-            // Concurrent imports of one caller may take turns here, so that ids follow its order.
-            await beforeCommit?()
-            try Self.requireUnchanged(file, since: initially, hashedBytes: size, else: stagingArea)
-            return try await stagingArea.commit(sha256: sha256, allowDuplicate: allowDuplicate, report: report)
-        case .failure(let error):
-            stagingArea.remove()
-            throw error
+            // The recording describes the original file, also when a decoded or split copy was imported.
+            var source = facts["source"]?.objectValue ?? [:]
+            source["file_name"] = .string((file as NSString).lastPathComponent)
+            source["relative_path"] = .string(sourcePath ?? (file as NSString).lastPathComponent)
+            source["absolute_path"] = .string(URL(fileURLWithPath: file).standardizedFileURL.path)
+            source["size_bytes"] = .int(size)
+            source["sha256"] = .string(sha256)
+            if let modified = prepared.initially?.modified {
+                source["mtime"] = .string(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: modified)))
+            }
+            if source["tags"] == nil, let tags = (try? PCMFileReader(path: file))?.tags, !tags.isEmpty {
+                source["tags"] = .object(tags.mapValues(JSONValue.string))
+            }
+            if let decodedInput {
+                source["container"] = .string(decodedInput.description)
+                source["decoded_by"] = "ffmpeg"
+            } else if prepared.channels > backend.maximumChannels, let original = try? PCMFileReader(path: file) {
+                source["container"] = .string(original.containerName)
+            }
+            if decodedInput == nil, !report.copiedVerbatim, backend.isLossless, facts["encoding"]?["decoded_from_lossy"] != true {
+                switch OriginalContainer.capture(file, sha256: sha256, size: size, observed: prepared.containerCheck, into: group) {
+                case .success(let kept): source["container_bytes"] = kept
+                case .failure(let skipped):
+                    source["container_bytes_not_kept"] = .string(skipped.reason)
+                    // Whoever deletes the original after the import must know that `export` cannot give it back.
+                    report.warnings.append("the original file cannot be exported byte for byte (\(skipped.reason)): its samples are kept, its other bytes are not, so keep the file if you need it whole")
+                }
+            }
+            facts["source"] = .object(source)
+            try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
+        } catch {
+            prepared.stagingArea.remove()
+            throw CodecError.store(error, "cannot record the metadata", file: file)
         }
+        return report
     }
 
     /// Refuses to commit the import of `file` when the file is not what it was when the import

@@ -146,14 +146,17 @@ struct PendingFolder: PendingRecording {
 
     func group() throws(ZarrError) -> ZarrGroup { try staging.reopened() }
 
+    /// The fsyncs and the wait for the archive lock run on a thread of their own, not on the cooperative pool.
     func commit(sha256: String, allowDuplicate: Bool, report: ImportReport) async throws(CodecError) -> AudioArchive.Outcome {
-        do throws(CodecError) {
-            try staging.makeDurable()
-        } catch {
-            staging.remove()
-            throw error
+        try await DedicatedThread.run { [self] () throws(CodecError) in
+            do throws(CodecError) {
+                try staging.makeDurable()
+            } catch {
+                staging.remove()
+                throw error
+            }
+            return try committer.commit(staging, of: archive, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
         }
-        return try committer.commit(staging, of: archive, sha256: sha256, allowDuplicate: allowDuplicate, report: report)
     }
 
     func remove() { staging.remove() }

@@ -76,7 +76,13 @@ struct PendingObjects: PendingRecording {
         committer.abandon(id: id, sha256: nil)
     }
 
+    /// The store's requests (their retries, and the wait for another import of the same file)
+    /// run on a thread of their own, not on the cooperative pool.
     func commit(sha256: String, allowDuplicate: Bool, report: ImportReport) async throws(CodecError) -> AudioArchive.Outcome {
+        try await DedicatedThread.run { [self] () throws(CodecError) in try commitBlocking(sha256: sha256, allowDuplicate: allowDuplicate, report: report) }
+    }
+
+    private func commitBlocking(sha256: String, allowDuplicate: Bool, report: ImportReport) throws(CodecError) -> AudioArchive.Outcome {
         guard let metadata = held.heldValue else {
             remove()
             throw CodecError(.incompleteRecording, "recording \(id) has no group metadata to commit")
@@ -85,7 +91,7 @@ struct PendingObjects: PendingRecording {
         do {
             let facts = try? JSONValue(parsing: metadata)["attributes"]?[RecordingLayout.attributeKey]
             try archive.recordInTime(id: id, facts: facts)
-            if let existing = try await committer.commit(id: id, lease: lease, groupMetadata: metadata, sha256: sha256, allowDuplicate: allowDuplicate) {
+            if let existing = try committer.commit(id: id, lease: lease, groupMetadata: metadata, sha256: sha256, allowDuplicate: allowDuplicate) {
                 return .duplicate(of: existing)
             }
         } catch {

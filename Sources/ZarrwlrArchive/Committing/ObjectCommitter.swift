@@ -143,9 +143,10 @@ struct ObjectCommitter: Sendable {
 
     /// Steps 3 to 5 for the recording written under `id`: the duplicate gate, the fence, then
     /// the final create-if-absent of its group metadata. Returns the recording that holds the
-    /// file when this import turned out a duplicate (after removing it).
-    func commit(id: String, lease: ClaimLease, groupMetadata: [UInt8], sha256: String, allowDuplicate: Bool, waitSeconds: Double = 600) async throws(CodecError) -> String? {
-        if !allowDuplicate, let existing = try await gateDuplicates(id: id, sha256: sha256, waitSeconds: waitSeconds) {
+    /// file when this import turned out a duplicate (after removing it). Blocking (requests, and
+    /// waits for another import of the same file): call it off the cooperative pool.
+    func commit(id: String, lease: ClaimLease, groupMetadata: [UInt8], sha256: String, allowDuplicate: Bool, waitSeconds: Double = 600) throws(CodecError) -> String? {
+        if !allowDuplicate, let existing = try gateDuplicates(id: id, sha256: sha256, waitSeconds: waitSeconds) {
             abandon(id: id, sha256: nil)
             return existing
         }
@@ -173,7 +174,7 @@ struct ObjectCommitter: Sendable {
 
     /// Step 3: nil when this import may commit, else the id of the committed recording that
     /// already holds the file.
-    private func gateDuplicates(id: String, sha256: String, waitSeconds: Double) async throws(CodecError) -> String? {
+    private func gateDuplicates(id: String, sha256: String, waitSeconds: Double) throws(CodecError) -> String? {
         let deadline = Date().addingTimeInterval(waitSeconds)
         let marker = markerKey(sha256)
         do {
@@ -193,10 +194,8 @@ struct ObjectCommitter: Sendable {
                 guard Date() < deadline else {
                     throw CodecError(.storage, "another import of the same file (as recording \(other)) has not finished in \(Int(waitSeconds)) s", file: store.location.description)
                 }
-                // Waits without holding a thread of the cooperative pool.
-                do { try await Task.sleep(for: .milliseconds(200)) } catch {
-                    throw CodecError(.storage, "the import was cancelled while another import of the same file (as recording \(other)) ran", file: store.location.description)
-                }
+                // On the commit's own thread (see PendingObjects.commit), never the cooperative pool.
+                Thread.sleep(forTimeInterval: 0.2)
             }
         } catch let error as CodecError {
             throw error
