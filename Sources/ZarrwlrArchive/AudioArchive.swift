@@ -331,7 +331,7 @@ public struct AudioArchive: Sendable {
         let backend: any CodecBackend.Type
         let size: Int64
         let sha256: String
-        let decodedInput: FFmpegDecoder.Decoded?
+        let decodedInput: DecodedInput?
         let containerCheck: OriginalContainer.Check?
         let input: ImportSource
         let stagingArea: any PendingRecording
@@ -366,8 +366,11 @@ public struct AudioArchive: Sendable {
 
         // Inputs libsndfile cannot read go through ffmpeg into a temporary WAV; the recording still
         // describes the original file.
-        var decodedInput: FFmpegDecoder.Decoded?
-        if !FFmpegDecoder.isReadableDirectly(file, codecs: codecs) {
+        var decodedInput: DecodedInput?
+        if let triggered = try AudioMothExpansion.detect(file) {
+            try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            decodedInput = try AudioMothExpansion.expand(file, triggered, into: scratch)
+        } else if !FFmpegDecoder.isReadableDirectly(file, codecs: codecs) {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             decodedInput = try FFmpegDecoder.decode(file, into: scratch)
         }
@@ -425,7 +428,11 @@ public struct AudioArchive: Sendable {
             }
             if let decodedInput {
                 source["container"] = .string(decodedInput.description)
-                source["decoded_by"] = "ffmpeg"
+                source["decoded_by"] = .string(decodedInput.decodedBy)
+                if let warning = decodedInput.warning {
+                    source["container_bytes_not_kept"] = .string(decodedInput.description)
+                    report.warnings.append(warning)
+                }
             } else if prepared.channels > backend.maximumChannels, let original = try? PCMFileReader(path: file) {
                 source["container"] = .string(original.containerName)
             }

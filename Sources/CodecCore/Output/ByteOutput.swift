@@ -71,6 +71,18 @@ public final class ByteOutput {
         }
     }
 
+    /// Leaves the next `count` bytes of a file output as zeros without writing them (a hole,
+    /// which takes no disk blocks where the file system allows); the file ends after them until
+    /// more is written.
+    /// - Throws: ``CodecError/Code/storage`` with the system's reason (standard output cannot skip).
+    public func skipZeros(_ count: Int64) throws(CodecError) {
+        guard count > 0 else { return }
+        let end = ownsDescriptor ? lseek(fd, off_t(count), SEEK_CUR) : -1
+        guard end >= 0, ftruncate(fd, end) == 0 else {
+            throw CodecError(.storage, "cannot extend the output: \(ownsDescriptor ? String(cString: strerror(errno)) : "not a file")", file: path)
+        }
+    }
+
     /// Closes a file output, reporting a failure the kernel kept for the last writes.
     public func finish() throws(CodecError) {
         guard ownsDescriptor else { return }

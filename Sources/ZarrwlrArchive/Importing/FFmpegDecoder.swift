@@ -7,15 +7,6 @@ import Foundation
 /// ffprobe reports more than 16 significant bits, else 16-bit), lossy codecs as the 32-bit floats
 /// their decoders produce (no clipping here; an integer codec quantises and counts the clipping).
 enum FFmpegDecoder {
-    /// A decoded input.
-    struct Decoded {
-        let wav: String
-        /// "ffmpeg: container, codec".
-        let description: String
-        /// The original is lossy: the WAV holds its float decode.
-        let isLossy: Bool
-    }
-
     /// ffmpeg codec names of lossless audio codecs (anything else is treated as lossy).
     static let losslessCodecs: Set<String> = [
         "alac", "flac", "wavpack", "tta", "ape", "mlp", "truehd", "mp4als", "shorten", "tak", "wmalossless", "s302m",
@@ -43,7 +34,7 @@ enum FFmpegDecoder {
 
     /// Decodes `path` into a WAV inside `folder`; returns the WAV's path and a description.
     /// - Throws: ``CodecError/Code/unsupported`` for FLAC-coded input (``flacRefusal``).
-    static func decode(_ path: String, into folder: String) throws(CodecError) -> Decoded {
+    static func decode(_ path: String, into folder: String) throws(CodecError) -> DecodedInput {
         if let head = try? SourceFile.firstBytes(path, count: 2), startsWithFLACFrame(head) {
             throw CodecError(.unsupported, flacRefusal, codec: CodecID("flac"), file: path)
         }
@@ -69,7 +60,7 @@ enum FFmpegDecoder {
         } catch {
             throw CodecError(.unrecognized, "neither libsndfile nor ffmpeg can read it as audio: \(error)", file: path)
         }
-        return Decoded(wav: wav, description: "ffmpeg: \(container), \(codec)", isLossy: lossy)
+        return DecodedInput(wav: wav, description: "ffmpeg: \(container), \(codec)", isLossy: lossy, decodedBy: "ffmpeg", warning: nil)
     }
 
     private static func which(_ tool: String) -> String? {

@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CodecCore
+import Foundation
+
+/// AudioMoth's triggered recordings (amplitude threshold or frequency trigger, files named
+/// "...T.WAV"). The firmware (AudioMoth-Firmware-Basic, main.c: `encodeCompressionBuffer`) does not
+/// write the buffers in which nothing triggered: each run of them becomes one 512-byte block,
+/// aligned to 512 bytes in the file, whose first 32 samples are +1 or -1 for the bits of N (least
+/// significant first) and whose other 224 samples are 0; it stands for N blocks of 512 bytes of
+/// silence. Read as it is, such a file puts every sample after the first marker before its time,
+/// and the markers are heard as clicks. The import reads the recording as AudioMoth's own
+/// expansion gives it (AudioMoth-Utils' `expand`, DURATION): each marker N x 256 zero samples,
+/// so that every sample lies at its time.
+enum AudioMothExpansion {
+    /// A marker's size, and the alignment of the blocks in the file.
+    static let blockBytes = 512
+    /// The samples of one 512-byte block of 16-bit mono audio.
+    static let samplesPerBlock: Int64 = 256
+    /// A record holds at most 65,535 s (the firmware's duration is 16 bits) and 2^32 - 1 samples
+    /// (its sample count is 32 bits): markers standing for more are not the firmware's.
+    static let maximumSeconds: Int64 = 65_535
+
+    /// What a triggered recording holds: its data chunk and its markers, summed.
+    struct Layout: Sendable {
+        let dataOffset: Int64
+        let dataBytes: Int64
+        let sampleRate: Int64
+        let markers: Int64
+        /// Samples of silence the markers stand for.
+        let silentSamples: Int64
+        /// The samples of the expanded recording.
+        var samples: Int64 { dataBytes / 2 - markers * AudioMothExpansion.samplesPerBlock + silentSamples }
+    }
+
+    /// A piece of the data chunk, in order.
+    private enum Piece {
+        /// Samples as the file holds them.
+        case audio(UnsafeRawBufferPointer)
+        /// A marker: this many 512-byte blocks of silence.
+        case silence(blocks: Int64)
+    }
+
+    /// The layout of `path` when it is an AudioMoth triggered recording (16-bit mono PCM whose
+    /// AudioMoth comment states a trigger) with at least one marker; nil for any other file.
+    /// - Throws: ``CodecError/Code/corrupt`` when its markers stand for more than a recording holds.
+    static func detect(_ path: String) throws(CodecError) -> Layout? {
+        let chunks = RIFFChunks(path: path)
+        func little(_ bytes: [UInt8], _ at: Int, _ count: Int) -> Int64 { bytes[at..<at + count].reversed().reduce(0) { $0 << 8 | Int64($1) } }
+        guard let format = chunks.payload("fmt "), format.count >= 16,
+              little(format, 0, 2) == 1, little(format, 2, 2) == 1, little(format, 14, 2) == 16,
+              let data = chunks.chunks.first(where: { $0.id == "data" }),
+              let comment = chunks.infoEntries()["ICMT"], let audioMoth = AudioMothComment(comment),
+              audioMoth.amplitudeThreshold != nil || audioMoth.frequencyTrigger != nil,
+              let fileSize = SourceFile.status(path)?.size, data.offset <= fileSize
+        else { return nil }
+        let sampleRate = little(format, 4, 4)
+        let dataBytes = min(data.size, fileSize - data.offset) & ~1
+        var markers: Int64 = 0, silentSamples: Int64 = 0
+        try walk(path, dataOffset: data.offset, dataBytes: dataBytes) { (piece) throws(CodecError) in
+            guard case .silence(let blocks) = piece else { return }
+            markers += 1
+            silentSamples += blocks * samplesPerBlock  // at most 2^32 x 256 per marker, and far fewer markers than 2^23
+            guard silentSamples <= maximumSeconds * max(sampleRate, 1), silentSamples <= Int64(UInt32.max) else {
+                throw CodecError(.corrupt, "an AudioMoth triggered recording whose silence markers stand for more than a recording holds (\(silentSamples) samples by marker \(markers)): the file is damaged", file: path)
+            }
+        }
+        guard markers > 0 else { return nil }
+        return Layout(dataOffset: data.offset, dataBytes: dataBytes, sampleRate: sampleRate, markers: markers, silentSamples: silentSamples)
+    }
+
+    /// Writes the expansion of the triggered recording `path` (see ``detect(_:)``) as a WAV (RF64
+    /// when it needs 64-bit sizes) into `folder`, the silence as holes, a MiB at a time.
+    static func expand(_ path: String, _ layout: Layout, into folder: String) throws(CodecError) -> DecodedInput {
+        let wav = folder + "/expanded.wav"
+        let output = try ByteOutput.file(wav)
+        let dataBytes = layout.samples * 2
+        var failure: CodecError?
+        header(dataBytes: dataBytes, sampleRate: layout.sampleRate).withUnsafeBytes { raw in
+            do throws(CodecError) { try output.writeFile(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        try walk(path, dataOffset: layout.dataOffset, dataBytes: layout.dataBytes) { (piece) throws(CodecError) in
+            switch piece {
+            case .audio(let bytes): try output.writeFile(bytes)
+            case .silence(let blocks): try output.skipZeros(blocks * Int64(blockBytes))
+            }
+        }
+        let rate = Double(max(layout.sampleRate, 1))
+        let silence = String(format: "%.1f", Double(layout.silentSamples) / rate)
+        let description = "AudioMoth triggered recording: \(layout.markers) silent periods (\(silence) s) the recorder stored as markers, expanded to zeros"
+        let warning = "an AudioMoth triggered recording (T.WAV): its \(layout.markers) silent periods (\(silence) s in all), which the recorder stored as 512-byte markers, are zeros here, as AudioMoth's own expansion gives them, so every sample lies at its time (\(String(format: "%.1f", Double(layout.samples) / rate)) s in all); `export` cannot give the T.WAV back byte for byte, so keep the file if you need it whole"
+        return DecodedInput(wav: wav, description: description, isLossy: false, decodedBy: "audiomoth_expansion", warning: warning)
+    }
+
+    /// A WAV header for `dataBytes` of 16-bit mono samples: RIFF, or RF64 (with ds64) past 32-bit sizes.
+    private static func header(dataBytes: Int64, sampleRate: Int64) -> [UInt8] {
+        func le(_ value: Int64, _ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        // PCM, 1 channel, the rate, bytes per second, 2 bytes per frame, 16 bits.
+        var format: [UInt8] = Array("fmt ".utf8) + le(16, 4) + le(1, 2) + le(1, 2)
+        format += le(sampleRate, 4) + le(sampleRate * 2, 4) + le(2, 2) + le(16, 2)
+        let data: [UInt8] = Array("data".utf8)
+        guard dataBytes + 36 <= Int64(UInt32.max) else {
+            let riffBytes: Int64 = 4 + 36 + Int64(format.count) + 8 + dataBytes
+            var rf64: [UInt8] = Array("RF64".utf8) + le(0xFFFF_FFFF, 4) + Array("WAVE".utf8)
+            rf64 += Array("ds64".utf8) + le(28, 4) + le(riffBytes, 8) + le(dataBytes, 8) + le(dataBytes / 2, 8) + le(0, 4)
+            return rf64 + format + data + le(0xFFFF_FFFF, 4)
+        }
+        let riff: [UInt8] = Array("RIFF".utf8) + le(36 + dataBytes, 4) + Array("WAVE".utf8)
+        return riff + format + data + le(dataBytes, 4)
+    }
+
+    /// Calls `body` with the data chunk's pieces in order: the bytes before the first 512-byte
+    /// boundary of the file and every block that is not a marker as audio, each marker as silence.
+    private static func walk(_ path: String, dataOffset: Int64, dataBytes: Int64, _ body: (Piece) throws(CodecError) -> Void) throws(CodecError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CodecError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
+        defer { close(fd) }
+        let block = Int64(blockBytes)
+        let end = dataOffset + dataBytes
+        // The first piece ends at a 512-byte boundary of the file; the others hold whole blocks (the last one may not).
+        var position = dataOffset
+        var pieceEnd = min(end, (dataOffset + block - 1) / block * block)
+        while position < end {
+            let bytes = try SourceFile.bytes(of: fd, position..<pieceEnd, file: path)
+            guard Int64(bytes.count) == pieceEnd - position else {
+                throw CodecError(.storage, "the file ended while it was read (\(position + Int64(bytes.count)) of \(end) bytes)", file: path)
+            }
+            var failure: CodecError?
+            bytes.withUnsafeBytes { raw in
+                do throws(CodecError) { try split(raw, at: position, body) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            position = pieceEnd
+            pieceEnd = min(end, position + 2048 * block)
+        }
+    }
+
+    /// Hands `raw` (the file's bytes from `position`) to `body` as audio and markers.
+    private static func split(_ raw: UnsafeRawBufferPointer, at position: Int64, _ body: (Piece) throws(CodecError) -> Void) throws(CodecError) {
+        var audioStart = 0, offset = 0
+        while offset < raw.count {
+            let length = min(blockBytes, raw.count - offset)
+            if length == blockBytes, (position + Int64(offset)) % Int64(blockBytes) == 0,
+               let blocks = markedBlocks(UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])) {
+                if audioStart < offset { try body(.audio(UnsafeRawBufferPointer(rebasing: raw[audioStart..<offset]))) }
+                try body(.silence(blocks: blocks))
+                audioStart = offset + length
+            }
+            offset += length
+        }
+        if audioStart < raw.count { try body(.audio(UnsafeRawBufferPointer(rebasing: raw[audioStart...]))) }
+    }
+
+    /// N when the block is a marker (32 samples of +1 or -1 with N's bits, N > 0, then 224 zeros),
+    /// as AudioMoth-Utils' expander reads one; nil for audio.
+    private static func markedBlocks(_ block: UnsafeRawBufferPointer) -> Int64? {
+        var blocks: Int64 = 0
+        for i in 0..<Int(samplesPerBlock) {
+            let sample = Int16(littleEndian: block.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))
+            if i < 32 {
+                if sample == 1 { blocks |= 1 << i } else if sample != -1 { return nil }
+            } else if sample != 0 {
+                return nil
+            }
+        }
+        return blocks > 0 ? blocks : nil
+    }
+}
