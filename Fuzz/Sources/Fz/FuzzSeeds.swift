@@ -6,6 +6,21 @@ import ZarrStore
 /// Seed inputs for each target, made from the repository's fixtures (Tests/Fixtures) and from
 /// the library itself (a real shard, real zarr.json): `FUZZ_MAKE_SEEDS=DIR` writes them.
 enum FuzzSeeds {
+    /// A small AudioMoth triggered recording (T.WAV): the firmware's 488-byte header with a
+    /// comment that states a trigger, audio to the first 512-byte boundary, a marker for 64
+    /// blocks of silence, then 256 samples of audio.
+    static func audioMothTriggered() -> [UInt8] {
+        func le(_ value: Int, _ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        let comment = Array("Recorded at 00:00:00 16/04/2025 (UTC) by AudioMoth 24F319055FDF2D1D at medium gain while battery was 4.2V and temperature was 20.1C. Amplitude threshold was 0.5% with 1s minimum trigger duration.".utf8)
+        let info = Array("INFOICMT".utf8) + le(384, 4) + comment + [UInt8](repeating: 0, count: 384 - comment.count)
+            + Array("IART".utf8) + le(32, 4) + [UInt8](repeating: 0x41, count: 32)
+        let marker = (0..<32).flatMap { le((64 >> $0) & 1 == 1 ? 1 : -1, 2) } + [UInt8](repeating: 0, count: 448)
+        let data = (0..<12).flatMap { le($0 * 100, 2) } + marker + (0..<256).flatMap { le($0 * 37 - 4000, 2) }
+        let body = Array("fmt ".utf8) + le(16, 4) + le(1, 2) + le(1, 2) + le(48_000, 4) + le(96_000, 4) + le(2, 2) + le(16, 2)
+            + Array("LIST".utf8) + le(info.count, 4) + info + Array("data".utf8) + le(data.count, 4) + data
+        return Array("RIFF".utf8) + le(4 + body.count, 4) + Array("WAVE".utf8) + body
+    }
+
     static func write(target: String, into folder: String, repository: String) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let fixtures = repository + "/Tests/Fixtures/"
@@ -32,7 +47,7 @@ enum FuzzSeeds {
         case "opus-packet":
             seeds = stride(from: 4096, to: min(opus.count, 20_000), by: 3000).map { [0] + Array(opus[$0..<min(opus.count, $0 + 300)]) }
         case "riff-chunks":
-            seeds = wavs.map { fixture($0, prefix: 16_384) }
+            seeds = wavs.map { fixture($0, prefix: 16_384) } + [audioMothTriggered()]
         case "audiomoth-comment":
             seeds = [
                 "Recorded at 21:15:00 16/04/2025 (UTC+1) by AudioMoth 249C600363FA5E80 at medium-high gain while battery was 3.6V and temperature was 8.5C. Amplitude threshold was 0.5% with 1s minimum trigger duration. Recording stopped due to low voltage.",

@@ -54,6 +54,12 @@ enum FuzzTargets {
             _ = chunks.payload("wamd").flatMap(WildlifeAcousticsMetadata.init)
             _ = RecordingMetadata.read(from: path, user: nil, startTime: nil)
             _ = RecordingMetadata.truncationWarning(for: path)
+            if let triggered = try? AudioMothExpansion.detect(path) {
+                let folder = NSTemporaryDirectory() + "fz-expansion-\(getpid())"
+                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                _ = try? AudioMothExpansion.expand(path, triggered, into: folder)
+                try? FileManager.default.removeItem(atPath: folder)
+            }
         case "audiomoth-comment":
             _ = AudioMothComment(String(decoding: bytes, as: UTF8.self))?.json
         case "guano":

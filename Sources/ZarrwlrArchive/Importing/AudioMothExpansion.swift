@@ -57,14 +57,16 @@ enum AudioMothExpansion {
               audioMoth.amplitudeThreshold != nil || audioMoth.frequencyTrigger != nil,
               let fileSize = SourceFile.status(path)?.size, data.offset <= fileSize
         else { return nil }
+        // AudioMoth records at 8 to 384 kHz.
         let sampleRate = little(format, 4, 4)
+        guard (1...384_000).contains(sampleRate) else { return nil }
         let dataBytes = min(data.size, fileSize - data.offset) & ~1
         var markers: Int64 = 0, silentSamples: Int64 = 0
         try walk(path, dataOffset: data.offset, dataBytes: dataBytes) { (piece) throws(CodecError) in
             guard case .silence(let blocks) = piece else { return }
             markers += 1
             silentSamples += blocks * samplesPerBlock  // at most 2^32 x 256 per marker, and far fewer markers than 2^23
-            guard silentSamples <= maximumSeconds * max(sampleRate, 1), silentSamples <= Int64(UInt32.max) else {
+            guard silentSamples <= maximumSeconds * sampleRate, silentSamples <= Int64(UInt32.max) else {
                 throw CodecError(.corrupt, "an AudioMoth triggered recording whose silence markers stand for more than a recording holds (\(silentSamples) samples by marker \(markers)): the file is damaged", file: path)
             }
         }
@@ -89,7 +91,7 @@ enum AudioMothExpansion {
             case .silence(let blocks): try output.skipZeros(blocks * Int64(blockBytes))
             }
         }
-        let rate = Double(max(layout.sampleRate, 1))
+        let rate = Double(layout.sampleRate)
         let silence = String(format: "%.1f", Double(layout.silentSamples) / rate)
         let description = "AudioMoth triggered recording: \(layout.markers) silent periods (\(silence) s) the recorder stored as markers, expanded to zeros"
         let warning = "an AudioMoth triggered recording (T.WAV): its \(layout.markers) silent periods (\(silence) s in all), which the recorder stored as 512-byte markers, are zeros here, as AudioMoth's own expansion gives them, so every sample lies at its time (\(String(format: "%.1f", Double(layout.samples) / rate)) s in all); `export` cannot give the T.WAV back byte for byte, so keep the file if you need it whole"
