@@ -12,6 +12,7 @@ usage (the S3 test server running: scripts/s3-server start; eval "$(scripts/s3-s
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,6 +47,22 @@ def start_proxy(folder: str, upstream: int, delay_ms: int) -> tuple[subprocess.P
         time.sleep(0.02)
     proxy.kill()
     raise SystemExit("the proxy did not start")
+
+
+def client_cpu() -> float:
+    """CPU seconds of this process so far (all its threads, the library's included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu() -> float:
+    """CPU seconds of the S3 server (`weed`) so far; 0 when it is not a process here."""
+    found = subprocess.run(["pgrep", "-x", "weed"], capture_output=True, text=True).stdout.split()
+    if not found:
+        return 0.0
+    with open(f"/proc/{found[0]}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -121,16 +138,20 @@ def main() -> None:
                     lambda r: client.get_object(Bucket=bucket, Key=r[0], Range=f"bytes={r[1]}-{r[1] + r[2] - 1}")["Body"].read(), ranges)),
             }
             times = {name: [] for name in ways}
+            cpu = {name: [0.0, 0.0] for name in ways}  # this process's and the server's CPU seconds
             with ThreadPoolExecutor(64) as pool:
                 for name, way in ways.items():
                     way(pool)  # connections opened before the rounds
                 for _ in range(args.rounds):
                     for name, way in ways.items():
-                        started = time.perf_counter()
+                        own, server, started = client_cpu(), server_cpu(), time.perf_counter()
                         way(pool)
                         times[name].append(time.perf_counter() - started)
+                        cpu[name][0] += client_cpu() - own
+                        cpu[name][1] += server_cpu() - server
             for name in ways:
                 figures[name] = count / statistics.median(times[name])
+                figures[f"cpu {name}"] = [seconds * 1e6 / (count * args.rounds) for seconds in cpu[name]]
             for client_name in ("obstore", "boto3"):
                 bare = times[f"{client_name}, 64 threads, same ranges"]
                 figures[f"ratio to {client_name}"] = statistics.median(b / a for a, b in zip(times["read_batch, 64 workers"], bare))
@@ -138,6 +159,16 @@ def main() -> None:
             return figures
 
         direct = measure(endpoint)
+        # What decoding costs without S3: the same draws from a local copy of the archive.
+        local = zarrwlr.Archive(os.path.join(folder, "local.zarr"), create=True)
+        by_id = dict(zip(ids, local.import_files(files)))
+        local_draws = [(by_id[i], start, stop) for i, start, stop in draws]
+        local.read_batch(local_draws[:8], workers=2)
+        before = client_cpu()
+        for _ in range(args.rounds):
+            local.read_batch(local_draws, workers=2)
+        local_us = (client_cpu() - before) * 1e6 / (count * args.rounds)
+        local.close()
         proxy, port, _ = start_proxy(folder, upstream, args.delay_ms)
         try:
             delayed = measure(f"http://127.0.0.1:{port}")
@@ -145,11 +176,14 @@ def main() -> None:
             proxy.kill()
             os.environ["AWS_ENDPOINT_URL"] = endpoint
         for name in direct:
-            if not name.startswith("ratio"):
+            if name.startswith("cpu "):
+                print(f"{name[4:]}: {direct[name][0]:,.0f} us of client CPU and {direct[name][1]:,.0f} us of server CPU per GET, direct")
+            elif not name.startswith("ratio"):
                 print(f"{name}: {direct[name]:,.0f}/s direct, {delayed[name]:,.0f}/s with {args.delay_ms} ms added per GET")
         for client_name in ("obstore", "boto3"):
             print(f"read_batch 64 workers / {client_name} 64 threads (median of the rounds' ratios): "
                   f"{direct[f'ratio to {client_name}']:.2f} direct, {delayed[f'ratio to {client_name}']:.2f} with {args.delay_ms} ms per GET")
+        print(f"read_batch of the same draws from a local copy (2 workers): {local_us:,.0f} us of CPU per draw (reading and decoding)")
         print(f"with {args.delay_ms} ms per GET: 64 workers / 1 worker: {delayed['read_batch, 64 workers'] / delayed['read_batch, 1 workers']:.1f}x")
 
 
