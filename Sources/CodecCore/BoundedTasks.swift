@@ -1,5 +1,8 @@
 /// Work over many items with at most `workers` child tasks at once (a bounded task group), so
-/// memory holds at most `workers` results in flight whatever the number of items.
+/// memory holds at most `workers` results in flight whatever the number of items. Each item's
+/// work runs on a thread of its own (``DedicatedThread``): it may block (a read from S3 and its
+/// retries), and on the cooperative pool, one thread per core, `workers` items would be at work
+/// only up to the number of cores.
 public enum BoundedTasks {
     /// Calls `body` on every element of `items`, up to `workers` at a time, and hands the
     /// results to `deliver` in the order of `items` as soon as each and all before it are done.
@@ -15,7 +18,7 @@ public enum BoundedTasks {
                 func startOne() {
                     let index = next
                     next += 1
-                    group.addTask { (index, try body(items[index])) }
+                    group.addTask { (index, try await DedicatedThread.run { () throws(CodecError) in try body(items[index]) }) }
                 }
                 while next < min(limit, items.count) { startOne() }
                 while let (index, result) = try await group.next() {

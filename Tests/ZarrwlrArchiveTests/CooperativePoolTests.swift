@@ -9,9 +9,10 @@ import Testing
 import TestSupport
 import ZarrwlrArchive
 
-/// An import's blocking steps (hashing, the store's requests and their retries, fsync, the wait
-/// for the archive lock) run on threads of their own: imports waiting for the lock leave the
-/// threads that run tasks free for other work, however many imports there are.
+/// Work that blocks runs on threads of its own, not on the threads that run tasks: an import's
+/// blocking steps (hashing, the store's requests and their retries, fsync, the wait for the
+/// archive lock), and each item of parallel work (`BoundedTasks`: `extract`'s ranges, each read
+/// perhaps a request to S3), so that `workers` items are at work whatever the number of cores.
 @Suite struct CooperativePoolTests {
     /// Runs the test's tasks one job at a time on a serial queue, like a cooperative pool one
     /// thread wide and apart from the one other tests share: a job that blocks holds it all.
@@ -67,6 +68,21 @@ import ZarrwlrArchive
         #expect(releasedByTest, "the executor was held until the watchdog let the lock go")
         #expect(imported == count)
         #expect(try archive.recordings().count == count)
+    }
+}
+
+extension CooperativePoolTests {
+    @Test(.timeLimit(.minutes(10))) func boundedTasksKeepEveryWorkerAtWorkWhateverTheCores() async throws {
+        let workers = 4 * ProcessInfo.processInfo.activeProcessorCount + 1
+        let started = Shared(0)
+        let allMet = try await BoundedTasks.map(Array(0..<workers), workers: workers) { (_: Int) throws(CodecError) -> Bool in
+            started.value.withLock { $0 += 1 }
+            // Blocks, as a read from S3 does, until every worker has started (or 240 s passed).
+            let deadline = Date().addingTimeInterval(240)
+            while started.value.withLock({ $0 }) < workers && Date() < deadline { usleep(1000) }
+            return started.value.withLock { $0 } == workers
+        }
+        #expect(allMet.count == workers && allMet.allSatisfy { $0 }, "fewer than \(workers) workers were at work at once")
     }
 }
 
