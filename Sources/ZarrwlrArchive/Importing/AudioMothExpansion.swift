@@ -57,7 +57,7 @@ enum AudioMothExpansion {
               audioMoth.amplitudeThreshold != nil || audioMoth.frequencyTrigger != nil,
               let fileSize = SourceFile.status(path)?.size, data.offset <= fileSize
         else { return nil }
-        // AudioMoth records at 8 to 384 kHz.
+        // AudioMoth records at up to 384 kHz.
         let sampleRate = little(format, 4, 4)
         guard (1...384_000).contains(sampleRate) else { return nil }
         let dataBytes = min(data.size, fileSize - data.offset) & ~1
@@ -65,7 +65,7 @@ enum AudioMothExpansion {
         try walk(path, dataOffset: data.offset, dataBytes: dataBytes) { (piece) throws(CodecError) in
             guard case .silence(let blocks) = piece else { return }
             markers += 1
-            silentSamples += blocks * samplesPerBlock  // at most 2^32 x 256 per marker, and far fewer markers than 2^23
+            silentSamples += blocks * samplesPerBlock  // a marker adds at most 2^40; the sum is bounded below before the next
             guard silentSamples <= maximumSeconds * sampleRate, silentSamples <= Int64(UInt32.max) else {
                 throw CodecError(.corrupt, "an AudioMoth triggered recording whose silence markers stand for more than a recording holds (\(silentSamples) samples by marker \(markers)): the file is damaged", file: path)
             }
