@@ -1,13 +1,21 @@
 /// Work over many items with at most `workers` child tasks at once (a bounded task group), so
-/// memory holds at most `workers` results in flight whatever the number of items. Each item's
-/// work runs on a thread of its own (``DedicatedThread``): it may block (a read from S3 and its
-/// retries), and on the cooperative pool, one thread per core, `workers` items would be at work
-/// only up to the number of cores.
+/// memory holds at most `workers` results in flight whatever the number of items.
 public enum BoundedTasks {
+    /// Where each item's work runs.
+    public enum Placement: Sendable {
+        /// On the cooperative pool (one thread per core): work that computes, such as decoding
+        /// from a local file.
+        case pool
+        /// On a thread of its own per item (``DedicatedThread``, about 75 us to start): work that
+        /// waits, such as a read from S3 and its retries, so that `workers` items are at work
+        /// whatever the number of cores.
+        case threadPerItem
+    }
+
     /// Calls `body` on every element of `items`, up to `workers` at a time, and hands the
     /// results to `deliver` in the order of `items` as soon as each and all before it are done.
     public static func forEachInOrder<Item: Sendable, Result: Sendable>(
-        _ items: [Item], workers: Int, _ body: @escaping @Sendable (Item) throws(CodecError) -> Result,
+        _ items: [Item], workers: Int, placement: Placement = .pool, _ body: @escaping @Sendable (Item) throws(CodecError) -> Result,
         deliver: (Int, Result) throws(CodecError) -> Void
     ) async throws(CodecError) {
         let limit = max(workers, 1)
@@ -18,7 +26,10 @@ public enum BoundedTasks {
                 func startOne() {
                     let index = next
                     next += 1
-                    group.addTask { (index, try await DedicatedThread.run { () throws(CodecError) in try body(items[index]) }) }
+                    switch placement {
+                    case .pool: group.addTask { (index, try body(items[index])) }
+                    case .threadPerItem: group.addTask { (index, try await DedicatedThread.run { () throws(CodecError) in try body(items[index]) }) }
+                    }
                 }
                 while next < min(limit, items.count) { startOne() }
                 while let (index, result) = try await group.next() {
@@ -40,11 +51,11 @@ public enum BoundedTasks {
 
     /// `body` applied to every element of `items`, up to `workers` at a time, in order.
     public static func map<Item: Sendable, Result: Sendable>(
-        _ items: [Item], workers: Int, _ body: @escaping @Sendable (Item) throws(CodecError) -> Result
+        _ items: [Item], workers: Int, placement: Placement = .pool, _ body: @escaping @Sendable (Item) throws(CodecError) -> Result
     ) async throws(CodecError) -> [Result] {
         var results: [Result] = []
         results.reserveCapacity(items.count)
-        try await forEachInOrder(items, workers: workers, body) { _, result in results.append(result) }
+        try await forEachInOrder(items, workers: workers, placement: placement, body) { _, result in results.append(result) }
         return results
     }
 }

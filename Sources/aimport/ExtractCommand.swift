@@ -255,9 +255,11 @@ struct Extract: AsyncParsableCommand {
         // codec whose decoder carries state gives the same samples as in one piece): memory
         // holds at most `workers` runs and one window, whatever the number and length of the ranges.
         let run = Int(SampleRuns.standardLength)
+        // From S3 each range waits for its requests: threads of their own keep `workers` of them in flight.
+        let placement: BoundedTasks.Placement = location.isObjectStorage ? .threadPerItem : .pool
         var window: [Range<Int64>] = [], delivered: Int64 = 0
         func extractWindow() async throws(CodecError) {
-            try await BoundedTasks.forEachInOrder(window, workers: workers, { range throws(CodecError) in try reader.extract(range, as: sampleFormat) }) { _, buffer throws(CodecError) in
+            try await BoundedTasks.forEachInOrder(window, workers: workers, placement: placement, { range throws(CodecError) in try reader.extract(range, as: sampleFormat) }) { _, buffer throws(CodecError) in
                 try sink.deliver(buffer)
             }
             delivered = window.reduce(delivered) { $0 &+ Int64($1.count) }

@@ -11,8 +11,9 @@ import ZarrwlrArchive
 
 /// Work that blocks runs on threads of its own, not on the threads that run tasks: an import's
 /// blocking steps (hashing, the store's requests and their retries, fsync, the wait for the
-/// archive lock), and each item of parallel work (`BoundedTasks`: `extract`'s ranges, each read
-/// perhaps a request to S3), so that `workers` items are at work whatever the number of cores.
+/// archive lock), and each item of parallel work that waits (`BoundedTasks.Placement
+/// .threadPerItem`: `extract`'s ranges from S3), so that `workers` items are at work whatever the
+/// number of cores.
 @Suite struct CooperativePoolTests {
     /// Runs the test's tasks one job at a time on a serial queue, like a cooperative pool one
     /// thread wide and apart from the one other tests share: a job that blocks holds it all.
@@ -75,7 +76,7 @@ extension CooperativePoolTests {
     @Test(.timeLimit(.minutes(10))) func boundedTasksKeepEveryWorkerAtWorkWhateverTheCores() async throws {
         let workers = 4 * ProcessInfo.processInfo.activeProcessorCount + 1
         let started = Shared(0)
-        let allMet = try await BoundedTasks.map(Array(0..<workers), workers: workers) { (_: Int) throws(CodecError) -> Bool in
+        let allMet = try await BoundedTasks.map(Array(0..<workers), workers: workers, placement: .threadPerItem) { (_: Int) throws(CodecError) -> Bool in
             started.value.withLock { $0 += 1 }
             // Blocks, as a read from S3 does, until every worker has started (or 240 s passed).
             let deadline = Date().addingTimeInterval(240)
