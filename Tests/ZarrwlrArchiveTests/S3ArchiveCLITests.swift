@@ -99,6 +99,13 @@ import ZarrStore
                 #expect(run(["extract", "--store", local, localID, "--start", from, "--end", to, "--output", b], environment: nil).status == 0)
                 #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)), "\(name) \(from)..<\(to)")
             }
+            // Many ranges at once (each on a thread of its own from S3): the same bytes as from the folder.
+            let ranges = folder.path + "/ranges-\(name).txt"
+            try (0..<40).map { "\($0 * 211) \($0 * 211 + 300 + $0)" }.joined(separator: "\n").write(toFile: ranges, atomically: true, encoding: .utf8)
+            let (many, manyLocal) = (folder.path + "/s3-\(name)-many.raw", folder.path + "/local-\(name)-many.raw")
+            #expect(run(["extract", "--store", url, s3ID, "--ranges", ranges, "--workers", "16", "--output", many]).status == 0)
+            #expect(run(["extract", "--store", local, localID, "--ranges", ranges, "--output", manyLocal], environment: nil).status == 0)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: many)) == Data(contentsOf: URL(fileURLWithPath: manyLocal)), "\(name) ranges")
             let info = run(["info", "--store", url, s3ID])
             #expect(info.status == 0 && info.out.contains(name))
         }
