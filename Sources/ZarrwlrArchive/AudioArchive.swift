@@ -409,6 +409,7 @@ public struct AudioArchive: Sendable {
             var facts = group.attributes[RecordingLayout.attributeKey]?.objectValue ?? [:]
             facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime, timeZone: timeZone)) { _, new in new }
             if let change = facts["start_time"]?["clock_change"]?.stringValue { report.warnings.append(change) }
+            if let expanded = RecordingMetadata.timeExpansionWarning(facts) { report.warnings.append(expanded) }
             if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
             if let total = facts["total_samples"]?.intValue, let rate = facts["sample_rate"]?.intValue, rate > 0 {
                 facts["duration_s"] = .double(Double(total) / Double(rate))

@@ -72,6 +72,22 @@ import ZarrStore
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
+    @Test func aTimeExpandedRecordingIsSaidAtImport() async throws {
+        let folder = TemporaryFolder()
+        let archive = try AudioArchive.openOrCreate(storePath: folder.path + "/a.zarr")
+        for (name, te, said) in [("te10.wav", "10", true), ("te1.wav", "1", false)] {
+            let path = folder.path + "/" + name
+            try wavWithChunk(path, "guan", Array("GUANO|Version: 1.0\nTE: \(te)\nTimestamp: 2024-06-01T21:00:00-05:00\n".utf8))
+            guard case .imported(_, let report) = try await archive.importFile(path) else {
+                Issue.record("\(name) did not import")
+                continue
+            }
+            let warning = report.warnings.first { $0.hasPrefix("a time-expanded recording") }
+            #expect((warning != nil) == said, "\(report.warnings)")
+            if said { #expect(warning?.contains("GUANO TE 10") == true && warning?.contains("48000 Hz") == true && warning?.contains("recorded at 480000 Hz") == true, "\(warning ?? "")") }
+        }
+    }
+
     /// A WAV with a Wildlife Acoustics "wamd" chunk of `fields` (16-bit id, 32-bit length, value).
     private func wavWithWAMD(_ path: String, _ fields: [(UInt16, String)]) throws {
         try wavWithChunk(path, "wamd", fields.flatMap { id, text in

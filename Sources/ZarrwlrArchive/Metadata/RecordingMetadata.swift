@@ -106,6 +106,23 @@ public enum RecordingMetadata {
         return "the header declares \(data.size) bytes of audio but the file holds \(present) (cut off?); imported what is there"
     }
 
+    /// The warning for a time-expanded recording: GUANO's `TE` or the wamd chunk's time
+    /// expansion above 1, as time-expansion bat detectors write them (the file's rate is the real
+    /// rate divided by the factor). Its samples are kept as the file holds them and its times are
+    /// counted at the file's rate, so its duration and the wall-clock times inside it are the
+    /// factor times the real ones: the import says so rather than leaving it unsaid.
+    static func timeExpansionWarning(_ facts: [String: JSONValue]) -> String? {
+        let stated: [(Int?, String)] = [
+            (facts["metadata"]?["guano"]?["TE"]?.stringValue.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }, "GUANO TE"),
+            (facts["metadata"]?["wamd"]?["time_expansion"]?.intValue.map { Int($0) }, "wamd time expansion"),
+        ]
+        guard let (factor, source) = stated.first(where: { ($0.0 ?? 0) > 1 }).map({ ($0.0 ?? 1, $0.1) }),
+              let rate = facts["sample_rate"]?.intValue.map({ Int($0) })
+        else { return nil }
+        let (real, overflow) = rate.multipliedReportingOverflow(by: factor)
+        return "a time-expanded recording (\(source) \(factor)): its samples are kept at the file's rate, \(rate) Hz, at which aimport also counts its time, so its duration and the wall-clock times inside it are \(factor) times the real ones\(overflow ? "" : " (recorded at \(real) Hz)"); its start is right, and extraction by sample index is exact"
+    }
+
     /// The start a file name states: "20250416_000000.WAV" or "SITE1_20250416_000000.wav" ->
     /// "2025-04-16T00:00:00" (no zone); ISO 8601's basic form, "20191026T000000+1000_REC.flac"
     /// (Frontier Labs' BAR-LT, also behind a site prefix: "DUVAL-DRYA-20210419T000000+1000_REC")
