@@ -193,6 +193,12 @@ import ZarrStore
         for file in ["2025-04-16_04-30.00.wav", "2025-04-16_04-30-001.wav", "12025-04-16_04-30-00.wav", "2025-02-30_04-30-99.wav", "2025-04-16_24-00-00.wav"] {
             #expect(RecordingMetadata.fileNameTime("/x/" + file) == nil, "\(file)")
         }
+        // SoundTrap: "<serial>.<YYMMDDHHMMSS>.wav", no zone.
+        #expect(RecordingMetadata.fileNameTime("/x/5380.201015123456.wav") == "2020-10-15T12:34:56")
+        #expect(RecordingMetadata.fileNameTime("/x/671399976.191231235959.WAV") == "2019-12-31T23:59:59")
+        for file in ["5380.2010151234567.wav", "5380.201315123456.wav", "x5380.201015123456.wav", "5380.201015123456.wav.bak.log"] {
+            #expect(RecordingMetadata.fileNameTime("/x/" + file) == nil, "\(file)")
+        }
         #expect(RecordingMetadata.fileNameTime("/x/20200801T0630001.wav") == nil)
         #expect(RecordingMetadata.fileNameTime("/x/20201301T063000+1000_REC.wav") == nil)
         let stated = folder.path + "/20191026T000000+1000_REC.wav"

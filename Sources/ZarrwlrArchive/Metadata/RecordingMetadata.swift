@@ -129,7 +129,8 @@ public enum RecordingMetadata {
     /// -> "2019-10-26T00:00:00+10:00", or without an offset (or with one out of range) ->
     /// "2019-10-26T00:00:00"; ISO 8601's extended form with the time's colons written as "-", "_"
     /// or ".", as phone apps and single-board recorders write it ("Rec_2025-04-16_04-30-00.wav",
-    /// "2025-04-16 04.30.00.flac") -> "2025-04-16T04:30:00" (no zone).
+    /// "2025-04-16 04.30.00.flac") -> "2025-04-16T04:30:00" (no zone); SoundTrap's
+    /// "<serial>.<YYMMDDHHMMSS>.wav" ("5380.201015123456.wav") -> "2020-10-15T12:34:56" (no zone).
     static func fileNameTime(_ path: String) -> String? {
         let name = (path as NSString).lastPathComponent
         let underscored = name.firstMatch(of: #/^(?:[^_]*_)*?(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?!\d)/#).map { ($0.output.1, $0.output.2, $0.output.3, $0.output.4, $0.output.5, $0.output.6, Substring?.none) }
@@ -137,7 +138,9 @@ public enum RecordingMetadata {
         // ISO 8601's extended form with the colons (which FAT cards cannot hold) written as "-",
         // "_" or ".", the same between the time's three parts: "Rec_2025-04-16_04-30-00.wav".
         let extended = name.firstMatch(of: #/(?:^|[^0-9])(\d{4})-(\d{2})-(\d{2})[_T ](\d{2})([-_.])(\d{2})\5(\d{2})(?![0-9])/#).map { ($0.output.1, $0.output.2, $0.output.3, $0.output.4, $0.output.6, $0.output.7, Substring?.none) }
-        guard let (y, mo, d, h, mi, s, zone) = underscored ?? basic ?? extended else { return nil }
+        // Ocean Instruments' SoundTrap: "<serial>.<YYMMDDHHMMSS>.wav" ("5380.201015123456.wav").
+        let soundTrap = name.wholeMatch(of: #/\d+\.(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\.[A-Za-z0-9]+/#).map { (Substring("20" + $0.output.1), $0.output.2, $0.output.3, $0.output.4, $0.output.5, $0.output.6, Substring?.none) }
+        guard let (y, mo, d, h, mi, s, zone) = underscored ?? basic ?? extended ?? soundTrap else { return nil }
         guard let month = Int(mo), (1...12).contains(month), let day = Int(d), (1...31).contains(day),
               let hour = Int(h), hour < 24, let minute = Int(mi), minute < 60, let second = Int(s), second < 60
         else { return nil }
