@@ -105,7 +105,8 @@ public func zw_archive_import(
         let outcomes = await archive.importFiles(files.map { AudioArchive.ImportRequest(path: $0) }, choices: AudioArchive.ImportChoices(codec: codecID))
         let results: [JSONValue] = zip(files, outcomes).map { file, outcome in
             switch outcome {
-            case .success(.imported(let id, _)): ["file": .string(file), "status": "imported", "id": .string(id)]
+            case .success(.imported(let id, let report)):
+                ["file": .string(file), "status": "imported", "id": .string(id), "warnings": .array(report.warnings.map(JSONValue.string))]
             case .success(.duplicate(let id)): ["file": .string(file), "status": "duplicate", "id": .string(id)]
             case .failure(let error): ["file": .string(file), "status": "failed", "error": .string(error.description), "code": .string(error.code.description)]
             }

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -177,6 +178,19 @@ def test_import_files_returns_ids_and_raises_for_bad_files(tmp_path, sources):
         archive.import_files([str(broken)])
     assert failed.value.file == str(broken)
     assert len(archive.recordings()) == 2
+
+
+def test_import_files_warns_of_what_the_import_said(tmp_path, sources):
+    # A WAV cut off after its header was written: imported as far as it goes, and said.
+    whole = sources["flac16"].read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole[: len(whole) // 2])
+    archive = zarrwlr.Archive(str(tmp_path / "a.zarr"), create=True)
+    with pytest.warns(zarrwlr.ImportNotice, match=r"cut\.wav: the header declares .* bytes of audio but the file holds"):
+        assert archive.import_files([str(cut)]) == ["0"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an import with nothing to say warns of nothing
+        assert archive.import_files([str(sources["flac16"])]) == ["1"]
 
 
 def test_random_snippets_are_uniform_reproducible_and_exact(archive_path, sources):

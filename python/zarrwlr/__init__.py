@@ -32,13 +32,19 @@ import numpy as np
 from . import _native
 
 __all__ = ["Archive", "Recording", "RandomSnippets", "SnippetSampler", "LabelledSampler", "Error", "InvalidArgument", "CorruptData", "NotFound",
-           "StorageError", "Unsupported", "PermissionDenied", "ClippingWarning"]
+           "StorageError", "Unsupported", "PermissionDenied", "ClippingWarning", "ImportNotice"]
 
 _DTYPES = {"int16": (0, np.int16), "int32": (1, np.int32), "float32": (2, np.float32)}
 
 
 class ClippingWarning(UserWarning):
     """Samples beyond full scale were clipped when floats were read as integers (the message counts them)."""
+
+
+class ImportNotice(UserWarning):
+    """An import went in, with something to know before the original is deleted (a cut-off
+    file, an original `export` cannot give back byte for byte, an expanded AudioMoth triggered
+    recording, a time at a clock change): the message names the file, as `aimport import` says it."""
 
 
 class Error(Exception):
@@ -449,7 +455,8 @@ class Archive:
 
     def import_files(self, paths: Sequence[str], codec: Optional[str] = None, raise_errors: bool = True):
         """Imports files (each committed atomically, each on its own) and returns, per file, the
-        id of its recording (a new one, or the existing one for a duplicate).
+        id of its recording (a new one, or the existing one for a duplicate). What an import
+        warns of comes as an ``ImportNotice`` warning per file and notice.
 
         With `raise_errors` (the default) the first failure's error is raised after every file
         was tried; with `raise_errors=False` it returns `(ids, errors)`: the ids of the files
@@ -459,6 +466,9 @@ class Archive:
                                          codec.encode() if codec else None))
         results = json.loads(text or "[]")
         self._recordings.clear()
+        for result in results:
+            for notice in result.get("warnings", []):
+                warnings.warn(f"{result['file']}: {notice}", ImportNotice, stacklevel=2)
         errors = {r["file"]: _KINDS.get(r.get("code", ""), Error)(r.get("code", "error"), r.get("error", ""), file=r.get("file"))
                   for r in results if r["status"] == "failed"}
         ids = [r["id"] for r in results if r["status"] != "failed"]
