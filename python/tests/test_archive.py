@@ -191,6 +191,14 @@ def test_import_files_warns_of_what_the_import_said(tmp_path, sources):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an import with nothing to say warns of nothing
         assert archive.import_files([str(sources["flac16"])]) == ["1"]
+    # On a cluster the notice comes back from the worker's task and is warned of by the caller.
+    from zarrwlr import _cluster
+    again = tmp_path / "cut-again.wav"
+    again.write_bytes(whole[: len(whole) // 3])
+    outcome = _cluster.import_one(str(tmp_path / "b.zarr"), str(again))
+    assert outcome[0] == "0" and outcome[1] is None and len(outcome[2]) == 1 and "cut-again.wav: the header declares" in outcome[2][0]
+    with pytest.warns(zarrwlr.ImportNotice, match=r"cut-again\.wav: the header declares"):
+        assert _cluster.gather([str(again)], [outcome]) == (["0"], {})
 
 
 def test_random_snippets_are_uniform_reproducible_and_exact(archive_path, sources):

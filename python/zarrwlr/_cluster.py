@@ -3,6 +3,7 @@ worker process, and the import of one file in a task with its outcome as plain, 
 values."""
 from __future__ import annotations
 
+import warnings
 from typing import Iterable, Optional, Sequence
 
 import zarrwlr
@@ -19,24 +20,31 @@ def archive(store: str, create: bool = False) -> "zarrwlr.Archive":
     return opened
 
 
-def import_one(store: str, path: str) -> tuple[Optional[str], Optional[str]]:
-    """Imports `path` into the archive at `store` (created if missing): `(id, None)` when it went
-    in (new, or the recording already holding it), `(None, "Kind: message")` when not."""
+def import_one(store: str, path: str) -> tuple[Optional[str], Optional[str], list[str]]:
+    """Imports `path` into the archive at `store` (created if missing): `(id, None, notices)`
+    when it went in (new, or the recording already holding it), `(None, "Kind: message", [])`
+    when not; `notices` are the import's ``zarrwlr.ImportNotice`` messages, carried back to the
+    caller, whose process (not the worker's) should show them."""
     try:
-        ids, errors = archive(store, create=True).import_files([path], raise_errors=False)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", zarrwlr.ImportNotice)
+            ids, errors = archive(store, create=True).import_files([path], raise_errors=False)
     except zarrwlr.Error as error:  # the store itself: unreachable, refused, damaged
-        return None, f"{type(error).__name__}: {error}"
+        return None, f"{type(error).__name__}: {error}", []
     if ids:
-        return ids[0], None
+        return ids[0], None, [str(w.message) for w in caught if issubclass(w.category, zarrwlr.ImportNotice)]
     error = next(iter(errors.values()))
-    return None, f"{type(error).__name__}: {error}"
+    return None, f"{type(error).__name__}: {error}", []
 
 
-def gather(paths: Sequence[str], outcomes: Iterable[tuple[Optional[str], Optional[str]]]) -> tuple[list[str], dict[str, str]]:
+def gather(paths: Sequence[str], outcomes: Iterable[tuple[Optional[str], Optional[str], list[str]]]) -> tuple[list[str], dict[str, str]]:
     """The `(ids, errors)` of ``import_one`` outcomes in the order of `paths`: the ids of the
-    files that went in, and `{path: message}` for the others."""
+    files that went in, and `{path: message}` for the others; their notices are warned of here
+    (``zarrwlr.ImportNotice``), as ``Archive.import_files`` warns of them."""
     ids, errors = [], {}
-    for path, (id, error) in zip(paths, outcomes):
+    for path, (id, error, notices) in zip(paths, outcomes):
+        for notice in notices:
+            warnings.warn(notice, zarrwlr.ImportNotice, stacklevel=3)
         if id is not None:
             ids.append(id)
         else:
