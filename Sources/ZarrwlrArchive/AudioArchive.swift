@@ -430,10 +430,8 @@ public struct AudioArchive: Sendable {
             if let decodedInput {
                 source["container"] = .string(decodedInput.description)
                 source["decoded_by"] = .string(decodedInput.decodedBy)
-                if let warning = decodedInput.warning {
-                    source["container_bytes_not_kept"] = .string(decodedInput.description)
-                    report.warnings.append(warning)
-                }
+                if let warning = decodedInput.warning { report.warnings.append(warning) }
+                if let notKept = decodedInput.notKept { source["container_bytes_not_kept"] = .string(notKept) }
             } else if prepared.channels > backend.maximumChannels, let original = try? PCMFileReader(path: file) {
                 source["container"] = .string(original.containerName)
             }

@@ -93,9 +93,10 @@ enum AudioMothExpansion {
         }
         let rate = Double(layout.sampleRate)
         let silence = String(format: "%.1f", Double(layout.silentSamples) / rate)
-        let description = "AudioMoth triggered recording: \(layout.markers) silent periods (\(silence) s) the recorder stored as markers, expanded to zeros"
+        let description = "triggered AudioMoth WAV (expanded)"
+        let notKept = "its \(layout.markers) silent periods (\(silence) s) were stored as 512-byte markers and are zeros here"
         let warning = "an AudioMoth triggered recording (T.WAV): its \(layout.markers) silent periods (\(silence) s in all), which the recorder stored as 512-byte markers, are zeros here, as AudioMoth's own expansion gives them, so every sample lies at its time (\(String(format: "%.1f", Double(layout.samples) / rate)) s in all); `export` cannot give the T.WAV back byte for byte, so keep the file if you need it whole"
-        return DecodedInput(wav: wav, description: description, isLossy: false, decodedBy: "audiomoth_expansion", warning: warning)
+        return DecodedInput(wav: wav, description: description, isLossy: false, decodedBy: "audiomoth_expansion", warning: warning, notKept: notKept)
     }
 
     /// A WAV header for `dataBytes` of 16-bit mono samples: RIFF, or RF64 (with ds64) past 32-bit sizes.

@@ -8,6 +8,8 @@ struct DecodedInput: Sendable {
     let isLossy: Bool
     /// What made the WAV: "ffmpeg", "audiomoth_expansion".
     let decodedBy: String
-    /// Why `export` cannot give the original back and what the import tells the user, if it says anything.
+    /// What the import tells the user, if it says anything.
     let warning: String?
+    /// Why `export` cannot give the original back, when the import says so.
+    let notKept: String?
 }

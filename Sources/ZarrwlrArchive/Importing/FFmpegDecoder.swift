@@ -60,7 +60,7 @@ enum FFmpegDecoder {
         } catch {
             throw CodecError(.unrecognized, "neither libsndfile nor ffmpeg can read it as audio: \(error)", file: path)
         }
-        return DecodedInput(wav: wav, description: "ffmpeg: \(container), \(codec)", isLossy: lossy, decodedBy: "ffmpeg", warning: nil)
+        return DecodedInput(wav: wav, description: "ffmpeg: \(container), \(codec)", isLossy: lossy, decodedBy: "ffmpeg", warning: nil, notKept: nil)
     }
 
     private static func which(_ tool: String) -> String? {
