@@ -289,7 +289,8 @@ public struct AudioArchive: Sendable {
         allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil, timeZone: TimeZoneSpec? = nil, sourcePath: String? = nil,
         beforeCommit: (@Sendable () async -> Void)? = nil, progress: ReadProgress? = nil
     ) async throws(CodecError) -> Outcome {
-        // Inputs libsndfile cannot read go through ffmpeg into a temporary WAV here.
+        // Temporary WAVs go here: ffmpeg's decode of inputs libsndfile cannot read, an AudioMoth
+        // triggered recording's expansion, the channel groups of a file with too many channels.
         let scratch = NSTemporaryDirectory() + "zarrwlr-ffmpeg-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         // Hashing the file, ffmpeg, the store's requests and their retries block: they run on a

@@ -49,7 +49,7 @@ enum AudioMothExpansion {
     /// - Throws: ``CodecError/Code/corrupt`` when its markers stand for more than a recording holds.
     static func detect(_ path: String) throws(CodecError) -> Layout? {
         let chunks = RIFFChunks(path: path)
-        func little(_ bytes: [UInt8], _ at: Int, _ count: Int) -> Int64 { bytes[at..<at + count].reversed().reduce(0) { $0 << 8 | Int64($1) } }
+        func little(_ bytes: [UInt8], _ at: Int, _ count: Int) -> Int64 { RIFFChunks.littleEndian(bytes[at..<at + count]) }
         guard let format = chunks.payload("fmt "), format.count >= 16,
               little(format, 0, 2) == 1, little(format, 2, 2) == 1, little(format, 14, 2) == 16,
               let data = chunks.chunks.first(where: { $0.id == "data" }),

@@ -57,7 +57,7 @@ struct RIFFChunks {
                 if !sawHeader {
                     sawHeader = id == "RIFF" || id == "RF64"
                 } else if chunkHeader.count == 8 {
-                    let declared = Int64(chunkHeader[4..<8].reversed().reduce(0) { $0 << 8 | UInt32($1) })
+                    let declared = Self.littleEndian(chunkHeader[4..<8])
                     // Only the bytes inside the block are there (the data chunk keeps none).
                     found.append(Chunk(id: id, offset: body + 12, size: min(declared, length - 12)))
                 }
@@ -83,7 +83,7 @@ struct RIFFChunks {
                 let chunkHeader = read(8, at: offset)
                 guard chunkHeader.count == 8 else { break }
                 let id = String(decoding: chunkHeader[0..<4], as: UTF8.self)
-                var size = Int64(chunkHeader[4..<8].reversed().reduce(0) { $0 << 8 | UInt32($1) })
+                var size = Self.littleEndian(chunkHeader[4..<8])
                 if id == "ds64" {
                     // RF64: the 64-bit sizes; the data size follows the RIFF size.
                     let ds64 = read(16, at: offset + 8)
@@ -101,6 +101,11 @@ struct RIFFChunks {
             }
         }
         chunks = found
+    }
+
+    /// The unsigned little-endian number in `bytes` (a RIFF field of 2 or 4 bytes; at most 7).
+    static func littleEndian(_ bytes: ArraySlice<UInt8>) -> Int64 {
+        bytes.reversed().reduce(0) { $0 << 8 | Int64($1) }
     }
 
     /// Exactly `count` bytes of the open file `fd` at `offset`; empty when fewer are there.
@@ -128,7 +133,7 @@ struct RIFFChunks {
         var position = 4
         while position + 8 <= list.count {
             let id = String(decoding: list[position..<position + 4], as: UTF8.self)
-            let size = Int(list[position + 4..<position + 8].reversed().reduce(0) { $0 << 8 | UInt32($1) })
+            let size = Int(Self.littleEndian(list[position + 4..<position + 8]))
             let end = min(list.count, position + 8 + size)
             entries[id] = String(decoding: list[(position + 8)..<end].prefix { $0 != 0 }, as: UTF8.self)
             position = end + (size & 1)
