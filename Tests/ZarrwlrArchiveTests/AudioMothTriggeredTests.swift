@@ -102,6 +102,40 @@ import ZarrStore
         #expect(export.status == 64 && export.standardError.contains("triggered AudioMoth WAV (expanded) file whose container was not kept (its 3 silent periods"), "\(export.standardError)")
     }
 
+    /// A T.WAV encoded by `flac --keep-foreign-metadata` (to save space on the way from the card):
+    /// the FLAC file keeps the WAV's chunks and the data chunk's samples, markers among them.
+    @Test func aTriggeredRecordingEncodedAsFLACWithItsChunksIsExpandedToo() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr", wav = folder.path + "/20250416_000000T.WAV", flac = folder.path + "/20250416_000000T.flac"
+        let (file, expanded) = triggeredRecording(Self.pattern, comment: Self.triggeredComment)
+        try Data(file).write(to: URL(fileURLWithPath: wav))
+        try ProcessRunner.run(ProcessRunner.which("flac") ?? "/usr/bin/flac", ["--silent", "--keep-foreign-metadata", "-o", flac, wav])
+        // libFLAC's decode is the T.WAV's own samples, markers and all.
+        #expect(try samples(flac) == samples(wav))
+
+        let imported = aimport(["import", "--store", store, flac])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(imported.standardError.contains("an AudioMoth triggered recording (T.WAV encoded as FLAC with its WAV chunks): its 3 silent periods"), "\(imported.standardError)")
+        #expect(aimport(["extract", "--store", store, "0", "--output", folder.path + "/all.wav"]).status == 0)
+        #expect(try samples(folder.path + "/all.wav") == expanded.map(Int32.init))
+        let third = 3 * Self.bufferSamples - Self.headerBytes / 2
+        let at = String(format: "2025-04-16T00:00:%09.6fZ", Double(third) / Double(Self.rate))
+        #expect(aimport(["extract", "--store", store, "--at", at, "--duration", "0.1", "--output", folder.path + "/at.wav"]).status == 0)
+        let clip = try samples(folder.path + "/at.wav")
+        #expect(!clip.isEmpty && Array(expanded[third..<(third + clip.count)].map(Int32.init)) == clip)
+        let export = aimport(["export", "--store", store, "0", "--output", folder.path + "/back.flac"])
+        #expect(export.status == 64 && export.standardError.contains("triggered AudioMoth WAV in FLAC (expanded)"), "\(export.standardError)")
+
+        // The same recording without a trigger in its comment is the FLAC file as it is.
+        let untriggered = Self.triggeredComment.replacingOccurrences(of: " Amplitude threshold was 0.5% with 1s minimum trigger duration.", with: "")
+        let plainWAV = folder.path + "/plain.wav", plainFLAC = folder.path + "/plain.flac"
+        try Data(triggeredRecording(Self.pattern, comment: untriggered).file).write(to: URL(fileURLWithPath: plainWAV))
+        try ProcessRunner.run(ProcessRunner.which("flac") ?? "/usr/bin/flac", ["--silent", "--keep-foreign-metadata", "-o", plainFLAC, plainWAV])
+        let plain = aimport(["import", "--store", store, plainFLAC])
+        #expect(plain.status == 0 && !plain.standardError.contains("triggered"), "\(plain.standardError)")
+        #expect(aimport(["info", "--store", store, "1"]).standardOutput.contains("\"copied_verbatim\": true"))
+    }
+
     @Test func aRecordingThatStatesNoTriggerIsImportedAsItIs() throws {
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr", path = folder.path + "/plain.wav"

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import AudioInput
 import CodecCore
 import Foundation
 
@@ -15,6 +16,10 @@ import Foundation
 /// and the markers are heard as clicks. The import reads the recording as AudioMoth's own
 /// expansion gives it (AudioMoth-Utils' `expand`, DURATION): each marker N x 256 zero samples,
 /// so that every sample lies at its time.
+///
+/// A T.WAV encoded by `flac --keep-foreign-metadata` is such a recording too: the FLAC file keeps
+/// the WAV's chunks (and with them the comment and where the data chunk lay), and its samples are
+/// the data chunk's, so the markers lie where they lay in the WAV.
 enum AudioMothExpansion {
     /// A marker's size, and the alignment of the blocks in the file.
     static let blockBytes = 512
@@ -24,8 +29,18 @@ enum AudioMothExpansion {
     /// (its sample count is 32 bits): markers standing for more are not the firmware's.
     static let maximumSeconds: Int64 = 65_535
 
+    /// What holds a triggered recording's data chunk.
+    enum Container: Sendable {
+        /// The T.WAV itself.
+        case wav
+        /// A FLAC file that keeps the T.WAV's chunks (`flac --keep-foreign-metadata`).
+        case flac
+    }
+
     /// What a triggered recording holds: its data chunk and its markers, summed.
     struct Layout: Sendable {
+        let container: Container
+        /// Where the data chunk's payload lies (lay, for FLAC) in the WAV: the blocks are aligned to the WAV's 512 bytes.
         let dataOffset: Int64
         let dataBytes: Int64
         let sampleRate: Int64
@@ -45,24 +60,39 @@ enum AudioMothExpansion {
     }
 
     /// The layout of `path` when it is an AudioMoth triggered recording (16-bit mono PCM whose
-    /// AudioMoth comment states a trigger) with at least one marker; nil for any other file.
+    /// AudioMoth comment states a trigger) with at least one marker, as a WAV or as a FLAC file that
+    /// keeps its WAV chunks; nil for any other file.
     /// - Throws: ``CodecError/Code/corrupt`` when its markers stand for more than a recording holds.
     static func detect(_ path: String) throws(CodecError) -> Layout? {
-        let chunks = RIFFChunks(path: path)
+        let wavChunks = RIFFChunks(path: path)
+        let container: Container = wavChunks.chunks.isEmpty ? .flac : .wav
+        let chunks = container == .wav ? wavChunks : RIFFChunks(foreignMetadataOf: path)
         func little(_ bytes: [UInt8], _ at: Int, _ count: Int) -> Int64 { RIFFChunks.littleEndian(bytes[at..<at + count]) }
         guard let format = chunks.payload("fmt "), format.count >= 16,
               little(format, 0, 2) == 1, little(format, 2, 2) == 1, little(format, 14, 2) == 16,
               let data = chunks.chunks.first(where: { $0.id == "data" }),
               let comment = chunks.infoEntries()["ICMT"], let audioMoth = AudioMothComment(comment),
-              audioMoth.amplitudeThreshold != nil || audioMoth.frequencyTrigger != nil,
-              let fileSize = SourceFile.status(path)?.size, data.offset <= fileSize
+              audioMoth.amplitudeThreshold != nil || audioMoth.frequencyTrigger != nil
         else { return nil }
         // AudioMoth records at up to 384 kHz.
         let sampleRate = little(format, 4, 4)
         guard (1...384_000).contains(sampleRate) else { return nil }
-        let dataBytes = min(data.size, fileSize - data.offset) & ~1
+        let dataOffset: Int64, dataBytes: Int64
+        switch container {
+        case .wav:
+            guard let fileSize = SourceFile.status(path)?.size, data.offset <= fileSize else { return nil }
+            (dataOffset, dataBytes) = (data.offset, min(data.size, fileSize - data.offset) & ~1)
+        case .flac:
+            // The samples are the data chunk's: as many as the stream holds, at the WAV's offset.
+            guard let wavOffset = chunks.dataOffsetInWAV, let decoder = try? PCMFileReader(path: path),
+                  decoder.channelCount == 1, decoder.bitsPerSample == 16, decoder.encoding == .integer,
+                  Int64(decoder.sampleRate) == sampleRate, decoder.declaredFrames > 0
+            else { return nil }
+            (dataOffset, dataBytes) = (wavOffset, decoder.declaredFrames * 2)
+        }
         var markers: Int64 = 0, silentSamples: Int64 = 0
-        try walk(path, dataOffset: data.offset, dataBytes: dataBytes) { (piece) throws(CodecError) in
+        let source = try DataChunk(path, container, dataOffset: dataOffset)
+        try walk(source, dataOffset: dataOffset, dataBytes: dataBytes) { (piece) throws(CodecError) in
             guard case .silence(let blocks) = piece else { return }
             markers += 1
             silentSamples += blocks * samplesPerBlock  // a marker adds at most 2^40; the sum is bounded below before the next
@@ -71,7 +101,7 @@ enum AudioMothExpansion {
             }
         }
         guard markers > 0 else { return nil }
-        return Layout(dataOffset: data.offset, dataBytes: dataBytes, sampleRate: sampleRate, markers: markers, silentSamples: silentSamples)
+        return Layout(container: container, dataOffset: dataOffset, dataBytes: dataBytes, sampleRate: sampleRate, markers: markers, silentSamples: silentSamples)
     }
 
     /// Writes the expansion of the triggered recording `path` (see ``detect(_:)``) as a WAV (RF64
@@ -85,7 +115,8 @@ enum AudioMothExpansion {
             do throws(CodecError) { try output.writeFile(raw) } catch { failure = error }
         }
         if let failure { throw failure }
-        try walk(path, dataOffset: layout.dataOffset, dataBytes: layout.dataBytes) { (piece) throws(CodecError) in
+        let source = try DataChunk(path, layout.container, dataOffset: layout.dataOffset)
+        try walk(source, dataOffset: layout.dataOffset, dataBytes: layout.dataBytes) { (piece) throws(CodecError) in
             switch piece {
             case .audio(let bytes): try output.writeFile(bytes)
             case .silence(let blocks): try output.skipZeros(blocks * Int64(blockBytes))
@@ -93,9 +124,11 @@ enum AudioMothExpansion {
         }
         let rate = Double(layout.sampleRate)
         let silence = String(format: "%.1f", Double(layout.silentSamples) / rate)
-        let description = "triggered AudioMoth WAV (expanded)"
+        let (description, what) = layout.container == .wav
+            ? ("triggered AudioMoth WAV (expanded)", "T.WAV")
+            : ("triggered AudioMoth WAV in FLAC (expanded)", "T.WAV encoded as FLAC with its WAV chunks")
         let notKept = "its \(layout.markers) silent periods (\(silence) s) were stored as 512-byte markers and are zeros here"
-        let warning = "an AudioMoth triggered recording (T.WAV): its \(layout.markers) silent periods (\(silence) s in all), which the recorder stored as 512-byte markers, are zeros here, as AudioMoth's own expansion gives them, so every sample lies at its time (\(String(format: "%.1f", Double(layout.samples) / rate)) s in all); `export` cannot give the T.WAV back byte for byte, so keep the file if you need it whole"
+        let warning = "an AudioMoth triggered recording (\(what)): its \(layout.markers) silent periods (\(silence) s in all), which the recorder stored as 512-byte markers, are zeros here, as AudioMoth's own expansion gives them, so every sample lies at its time (\(String(format: "%.1f", Double(layout.samples) / rate)) s in all); `export` cannot give the \(layout.container == .wav ? "T.WAV" : "file") back byte for byte, so keep the file if you need it whole"
         return DecodedInput(wav: wav, description: description, isLossy: false, decodedBy: "audiomoth_expansion", warning: warning, notKept: notKept)
     }
 
@@ -117,21 +150,15 @@ enum AudioMothExpansion {
     }
 
     /// Calls `body` with the data chunk's pieces in order: the bytes before the first 512-byte
-    /// boundary of the file and every block that is not a marker as audio, each marker as silence.
-    private static func walk(_ path: String, dataOffset: Int64, dataBytes: Int64, _ body: (Piece) throws(CodecError) -> Void) throws(CodecError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CodecError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
-        defer { close(fd) }
+    /// boundary of the WAV and every block that is not a marker as audio, each marker as silence.
+    private static func walk(_ source: DataChunk, dataOffset: Int64, dataBytes: Int64, _ body: (Piece) throws(CodecError) -> Void) throws(CodecError) {
         let block = Int64(blockBytes)
         let end = dataOffset + dataBytes
-        // The first piece ends at a 512-byte boundary of the file; the others hold whole blocks (the last one may not).
+        // The first piece ends at a 512-byte boundary of the WAV; the others hold whole blocks (the last one may not).
         var position = dataOffset
         var pieceEnd = min(end, (dataOffset + block - 1) / block * block)
         while position < end {
-            let bytes = try SourceFile.bytes(of: fd, position..<pieceEnd, file: path)
-            guard Int64(bytes.count) == pieceEnd - position else {
-                throw CodecError(.storage, "the file ended while it was read (\(position + Int64(bytes.count)) of \(end) bytes)", file: path)
-            }
+            let bytes = try source.bytes(position..<pieceEnd)
             var failure: CodecError?
             bytes.withUnsafeBytes { raw in
                 do throws(CodecError) { try split(raw, at: position, body) } catch { failure = error }
@@ -139,6 +166,56 @@ enum AudioMothExpansion {
             if let failure { throw failure }
             position = pieceEnd
             pieceEnd = min(end, position + 2048 * block)
+        }
+    }
+
+    /// The bytes of a triggered recording's data chunk as the WAV holds (held) them: read from the
+    /// WAV, or the 16-bit samples libsndfile decodes from the FLAC file, little-endian; asked for in order.
+    private final class DataChunk {
+        private let path: String
+        private let fd: Int32
+        private let decoder: PCMFileReader?
+        private var samples: [Int32] = []
+
+        init(_ path: String, _ container: Container, dataOffset: Int64) throws(CodecError) {
+            self.path = path
+            switch container {
+            case .wav:
+                fd = open(path, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw CodecError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
+                decoder = nil
+            case .flac:
+                fd = -1
+                decoder = try PCMFileReader(path: path)
+            }
+        }
+
+        deinit { if fd >= 0 { close(fd) } }
+
+        /// Exactly the bytes at `range` of the WAV (an even count of them).
+        /// - Throws: ``CodecError/Code/storage`` when the file ends before them.
+        func bytes(_ range: Range<Int64>) throws(CodecError) -> [UInt8] {
+            var bytes: [UInt8]
+            if let decoder {
+                let frames = Int(range.count / 2)
+                bytes = []
+                bytes.reserveCapacity(frames * 2)
+                while bytes.count < frames * 2 {
+                    let read = try decoder.read(maxFrames: frames - bytes.count / 2, into: &samples)
+                    if read == 0 { break }
+                    for sample in samples.prefix(read) {
+                        let value = UInt16(truncatingIfNeeded: sample)
+                        bytes.append(UInt8(truncatingIfNeeded: value))
+                        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+                    }
+                }
+            } else {
+                bytes = try SourceFile.bytes(of: fd, range, file: path)
+            }
+            guard Int64(bytes.count) == range.count else {
+                throw CodecError(.storage, "the file ended while it was read (\(range.lowerBound + Int64(bytes.count)) of \(range.upperBound) bytes of its data)", file: path)
+            }
+            return bytes
         }
     }
 

@@ -103,6 +103,20 @@ struct RIFFChunks {
         chunks = found
     }
 
+    /// Where the data chunk's payload lies in the WAV these chunks describe, counted from their
+    /// sizes: the 12-byte RIFF header, each chunk before the data chunk with its header and pad
+    /// byte, then the data chunk's header. For a FLAC file's foreign metadata this is where it lay in
+    /// the WAV that was encoded; nil without a data chunk or for sizes past any file.
+    var dataOffsetInWAV: Int64? {
+        var offset: Int64 = 12
+        for chunk in chunks {
+            if chunk.id == "data" { return offset + 8 }
+            guard chunk.size >= 0, chunk.size < 1 << 40 else { return nil }
+            offset += 8 + chunk.size + (chunk.size & 1)
+        }
+        return nil
+    }
+
     /// The unsigned little-endian number in `bytes` (a RIFF field of 2 or 4 bytes; at most 7).
     static func littleEndian(_ bytes: ArraySlice<UInt8>) -> Int64 {
         bytes.reversed().reduce(0) { $0 << 8 | Int64($1) }
