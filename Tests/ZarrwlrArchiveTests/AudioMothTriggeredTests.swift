@@ -102,20 +102,44 @@ import ZarrStore
         #expect(export.status == 64 && export.standardError.contains("triggered AudioMoth WAV (expanded) file whose container was not kept (its 3 silent periods"), "\(export.standardError)")
     }
 
-    /// A T.WAV encoded by `flac --keep-foreign-metadata` (to save space on the way from the card):
-    /// the FLAC file keeps the WAV's chunks and the data chunk's samples, markers among them.
-    @Test func aTriggeredRecordingEncodedAsFLACWithItsChunksIsExpandedToo() throws {
+    /// A lossless encoder that keeps a WAV's chunks: its tool's arguments (the WAV and the output
+    /// path appended), the file extension and how the import names such a file.
+    struct ChunkKeepingEncoder: Sendable, CustomStringConvertible {
+        let tool: String
+        let arguments: [String]
+        let fileExtension: String
+        let said: String
+        let container: String
+        var description: String { tool }
+
+        /// Encodes `wav` into `output` with the tool.
+        func encode(_ wav: String, to output: String) throws {
+            let outputArguments = tool == "flac" ? ["-o", output, wav] : [wav, "-o", output]
+            try ProcessRunner.run(ProcessRunner.which(tool) ?? "/usr/bin/\(tool)", arguments + outputArguments)
+        }
+    }
+
+    static let chunkKeepingEncoders = [
+        ChunkKeepingEncoder(tool: "flac", arguments: ["--silent", "--keep-foreign-metadata"], fileExtension: "flac",
+                            said: "T.WAV encoded as FLAC with its WAV chunks", container: "triggered AudioMoth WAV in FLAC (expanded)"),
+        ChunkKeepingEncoder(tool: "wavpack", arguments: ["-q", "-y"], fileExtension: "wv",
+                            said: "T.WAV encoded as WavPack", container: "triggered AudioMoth WAV in WavPack (expanded)"),
+    ]
+
+    /// A T.WAV encoded by `flac --keep-foreign-metadata` or `wavpack` (to save space on the way from
+    /// the card): the file keeps the WAV's chunks and the data chunk's samples, markers among them.
+    @Test(arguments: chunkKeepingEncoders)
+    func aTriggeredRecordingEncodedWithItsChunksIsExpandedToo(_ encoder: ChunkKeepingEncoder) throws {
         let folder = TemporaryFolder()
-        let store = folder.path + "/a.zarr", wav = folder.path + "/20250416_000000T.WAV", flac = folder.path + "/20250416_000000T.flac"
+        let store = folder.path + "/a.zarr", wav = folder.path + "/20250416_000000T.WAV"
+        let encoded = folder.path + "/20250416_000000T." + encoder.fileExtension
         let (file, expanded) = triggeredRecording(Self.pattern, comment: Self.triggeredComment)
         try Data(file).write(to: URL(fileURLWithPath: wav))
-        try ProcessRunner.run(ProcessRunner.which("flac") ?? "/usr/bin/flac", ["--silent", "--keep-foreign-metadata", "-o", flac, wav])
-        // libFLAC's decode is the T.WAV's own samples, markers and all.
-        #expect(try samples(flac) == samples(wav))
+        try encoder.encode(wav, to: encoded)
 
-        let imported = aimport(["import", "--store", store, flac])
+        let imported = aimport(["import", "--store", store, encoded])
         #expect(imported.status == 0, "\(imported.standardError)")
-        #expect(imported.standardError.contains("an AudioMoth triggered recording (T.WAV encoded as FLAC with its WAV chunks): its 3 silent periods"), "\(imported.standardError)")
+        #expect(imported.standardError.contains("an AudioMoth triggered recording (\(encoder.said)): its 3 silent periods"), "\(imported.standardError)")
         #expect(aimport(["extract", "--store", store, "0", "--output", folder.path + "/all.wav"]).status == 0)
         #expect(try samples(folder.path + "/all.wav") == expanded.map(Int32.init))
         let third = 3 * Self.bufferSamples - Self.headerBytes / 2
@@ -123,17 +147,21 @@ import ZarrStore
         #expect(aimport(["extract", "--store", store, "--at", at, "--duration", "0.1", "--output", folder.path + "/at.wav"]).status == 0)
         let clip = try samples(folder.path + "/at.wav")
         #expect(!clip.isEmpty && Array(expanded[third..<(third + clip.count)].map(Int32.init)) == clip)
-        let export = aimport(["export", "--store", store, "0", "--output", folder.path + "/back.flac"])
-        #expect(export.status == 64 && export.standardError.contains("triggered AudioMoth WAV in FLAC (expanded)"), "\(export.standardError)")
+        let export = aimport(["export", "--store", store, "0", "--output", folder.path + "/back." + encoder.fileExtension])
+        #expect(export.status == 64 && export.standardError.contains(encoder.container), "\(export.standardError)")
 
-        // The same recording without a trigger in its comment is the FLAC file as it is.
+        // The same recording without a trigger in its comment is the file as it is, described by
+        // the chunks it keeps: the comment's start (with its zone) and the GUANO after the audio.
         let untriggered = Self.triggeredComment.replacingOccurrences(of: " Amplitude threshold was 0.5% with 1s minimum trigger duration.", with: "")
-        let plainWAV = folder.path + "/plain.wav", plainFLAC = folder.path + "/plain.flac"
+        let plainWAV = folder.path + "/plain.wav", plain = folder.path + "/plain." + encoder.fileExtension
         try Data(triggeredRecording(Self.pattern, comment: untriggered).file).write(to: URL(fileURLWithPath: plainWAV))
-        try ProcessRunner.run(ProcessRunner.which("flac") ?? "/usr/bin/flac", ["--silent", "--keep-foreign-metadata", "-o", plainFLAC, plainWAV])
-        let plain = aimport(["import", "--store", store, plainFLAC])
-        #expect(plain.status == 0 && !plain.standardError.contains("triggered"), "\(plain.standardError)")
-        #expect(aimport(["info", "--store", store, "1"]).standardOutput.contains("\"copied_verbatim\": true"))
+        try encoder.encode(plainWAV, to: plain)
+        let importedPlain = aimport(["import", "--store", store, plain])
+        #expect(importedPlain.status == 0 && !importedPlain.standardError.contains("triggered"), "\(importedPlain.standardError)")
+        let info = try JSONValue(parsing: Array(aimport(["info", "--store", store, "1"]).standardOutput.utf8))
+        #expect(info["encoding"]?["copied_verbatim"] == .bool(true))
+        #expect(info["start_time"]?["iso8601"]?.stringValue == "2025-04-16T00:00:00Z" && info["start_time"]?["source"]?.stringValue == "audiomoth_comment", "\(info)")
+        #expect(info["metadata"]?["guano"]?["Model"]?.stringValue == "AudioMoth", "\(info)")
     }
 
     @Test func aRecordingThatStatesNoTriggerIsImportedAsItIs() throws {

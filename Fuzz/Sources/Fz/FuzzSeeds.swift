@@ -47,7 +47,9 @@ enum FuzzSeeds {
         case "opus-packet":
             seeds = stride(from: 4096, to: min(opus.count, 20_000), by: 3000).map { [0] + Array(opus[$0..<min(opus.count, $0 + 300)]) }
         case "riff-chunks":
-            seeds = wavs.map { fixture($0, prefix: 16_384) } + [audioMothTriggered()]
+            // Chunks kept by FLAC (foreign metadata) and WavPack (its RIFF header and trailer) too.
+            let wv = (try? Data(contentsOf: URL(fileURLWithPath: repository + "/Fuzz/Seeds/small.wv"))) ?? Data()
+            seeds = wavs.map { fixture($0, prefix: 16_384) } + [audioMothTriggered(), Array(wv.prefix(16_384)), fixture("bird_sonicpi_misc_crow.flac", prefix: 16_384)]
         case "audiomoth-comment":
             seeds = [
                 "Recorded at 21:15:00 16/04/2025 (UTC+1) by AudioMoth 249C600363FA5E80 at medium-high gain while battery was 3.6V and temperature was 8.5C. Amplitude threshold was 0.5% with 1s minimum trigger duration. Recording stopped due to low voltage.",

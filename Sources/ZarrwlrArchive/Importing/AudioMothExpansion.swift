@@ -5,6 +5,7 @@ import Darwin
 #endif
 import AudioInput
 import CodecCore
+import CodecWavPack
 import Foundation
 
 /// AudioMoth's triggered recordings (amplitude threshold or frequency trigger, files named
@@ -17,9 +18,9 @@ import Foundation
 /// expansion gives it (AudioMoth-Utils' `expand`, DURATION): each marker N x 256 zero samples,
 /// so that every sample lies at its time.
 ///
-/// A T.WAV encoded by `flac --keep-foreign-metadata` is such a recording too: the FLAC file keeps
-/// the WAV's chunks (and with them the comment and where the data chunk lay), and its samples are
-/// the data chunk's, so the markers lie where they lay in the WAV.
+/// A T.WAV encoded by `flac --keep-foreign-metadata` or by `wavpack` is such a recording too: the
+/// FLAC or WavPack file keeps the WAV's chunks (and with them the comment and where the data chunk
+/// lay), and its samples are the data chunk's, so the markers lie where they lay in the WAV.
 enum AudioMothExpansion {
     /// A marker's size, and the alignment of the blocks in the file.
     static let blockBytes = 512
@@ -35,6 +36,17 @@ enum AudioMothExpansion {
         case wav
         /// A FLAC file that keeps the T.WAV's chunks (`flac --keep-foreign-metadata`).
         case flac
+        /// A WavPack file (which keeps the T.WAV's chunks unless told not to).
+        case wavPack
+
+        /// The words the import's warning and the recording's description use for it.
+        var words: (description: String, warning: String, original: String) {
+            switch self {
+            case .wav: ("triggered AudioMoth WAV (expanded)", "T.WAV", "the T.WAV")
+            case .flac: ("triggered AudioMoth WAV in FLAC (expanded)", "T.WAV encoded as FLAC with its WAV chunks", "the file")
+            case .wavPack: ("triggered AudioMoth WAV in WavPack (expanded)", "T.WAV encoded as WavPack", "the file")
+            }
+        }
     }
 
     /// What a triggered recording holds: its data chunk and its markers, summed.
@@ -60,13 +72,18 @@ enum AudioMothExpansion {
     }
 
     /// The layout of `path` when it is an AudioMoth triggered recording (16-bit mono PCM whose
-    /// AudioMoth comment states a trigger) with at least one marker, as a WAV or as a FLAC file that
-    /// keeps its WAV chunks; nil for any other file.
+    /// AudioMoth comment states a trigger) with at least one marker, as a WAV or as a FLAC or
+    /// WavPack file that keeps its WAV chunks; nil for any other file.
     /// - Throws: ``CodecError/Code/corrupt`` when its markers stand for more than a recording holds.
     static func detect(_ path: String) throws(CodecError) -> Layout? {
-        let wavChunks = RIFFChunks(path: path)
-        let container: Container = wavChunks.chunks.isEmpty ? .flac : .wav
-        let chunks = container == .wav ? wavChunks : RIFFChunks(foreignMetadataOf: path)
+        let container: Container, chunks: RIFFChunks
+        if case let wav = RIFFChunks(path: path), !wav.chunks.isEmpty {
+            (container, chunks) = (.wav, wav)
+        } else if case let flac = RIFFChunks(foreignMetadataOf: path), !flac.chunks.isEmpty {
+            (container, chunks) = (.flac, flac)
+        } else {
+            (container, chunks) = (.wavPack, RIFFChunks(wavPackWrapperOf: path))
+        }
         func little(_ bytes: [UInt8], _ at: Int, _ count: Int) -> Int64 { RIFFChunks.littleEndian(bytes[at..<at + count]) }
         guard let format = chunks.payload("fmt "), format.count >= 16,
               little(format, 0, 2) == 1, little(format, 2, 2) == 1, little(format, 14, 2) == 16,
@@ -86,6 +103,12 @@ enum AudioMothExpansion {
             // The samples are the data chunk's: as many as the stream holds, at the WAV's offset.
             guard let wavOffset = chunks.dataOffsetInWAV, let decoder = try? PCMFileReader(path: path),
                   decoder.channelCount == 1, decoder.bitsPerSample == 16, decoder.encoding == .integer,
+                  Int64(decoder.sampleRate) == sampleRate, decoder.declaredFrames > 0
+            else { return nil }
+            (dataOffset, dataBytes) = (wavOffset, decoder.declaredFrames * 2)
+        case .wavPack:
+            guard let wavOffset = chunks.dataOffsetInWAV, let decoder = try? WavPack.FileReader(path: path),
+                  decoder.channelCount == 1, decoder.bitsPerSample == 16, decoder.isLosslessInteger,
                   Int64(decoder.sampleRate) == sampleRate, decoder.declaredFrames > 0
             else { return nil }
             (dataOffset, dataBytes) = (wavOffset, decoder.declaredFrames * 2)
@@ -124,11 +147,9 @@ enum AudioMothExpansion {
         }
         let rate = Double(layout.sampleRate)
         let silence = String(format: "%.1f", Double(layout.silentSamples) / rate)
-        let (description, what) = layout.container == .wav
-            ? ("triggered AudioMoth WAV (expanded)", "T.WAV")
-            : ("triggered AudioMoth WAV in FLAC (expanded)", "T.WAV encoded as FLAC with its WAV chunks")
+        let (description, what, original) = layout.container.words
         let notKept = "its \(layout.markers) silent periods (\(silence) s) were stored as 512-byte markers and are zeros here"
-        let warning = "an AudioMoth triggered recording (\(what)): its \(layout.markers) silent periods (\(silence) s in all), which the recorder stored as 512-byte markers, are zeros here, as AudioMoth's own expansion gives them, so every sample lies at its time (\(String(format: "%.1f", Double(layout.samples) / rate)) s in all); `export` cannot give the \(layout.container == .wav ? "T.WAV" : "file") back byte for byte, so keep the file if you need it whole"
+        let warning = "an AudioMoth triggered recording (\(what)): its \(layout.markers) silent periods (\(silence) s in all), which the recorder stored as 512-byte markers, are zeros here, as AudioMoth's own expansion gives them, so every sample lies at its time (\(String(format: "%.1f", Double(layout.samples) / rate)) s in all); `export` cannot give \(original) back byte for byte, so keep the file if you need it whole"
         return DecodedInput(wav: wav, description: description, isLossy: false, decodedBy: "audiomoth_expansion", warning: warning, notKept: notKept)
     }
 
@@ -170,11 +191,13 @@ enum AudioMothExpansion {
     }
 
     /// The bytes of a triggered recording's data chunk as the WAV holds (held) them: read from the
-    /// WAV, or the 16-bit samples libsndfile decodes from the FLAC file, little-endian; asked for in order.
+    /// WAV, or the 16-bit samples libsndfile decodes from the FLAC file (libwavpack from the WavPack
+    /// file), little-endian; asked for in order.
     private final class DataChunk {
         private let path: String
         private let fd: Int32
-        private let decoder: PCMFileReader?
+        private let flac: PCMFileReader?
+        private let wavPack: WavPack.FileReader?
         private var samples: [Int32] = []
 
         init(_ path: String, _ container: Container, dataOffset: Int64) throws(CodecError) {
@@ -183,10 +206,11 @@ enum AudioMothExpansion {
             case .wav:
                 fd = open(path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw CodecError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
-                decoder = nil
+                (flac, wavPack) = (nil, nil)
             case .flac:
-                fd = -1
-                decoder = try PCMFileReader(path: path)
+                (fd, flac, wavPack) = (-1, try PCMFileReader(path: path), nil)
+            case .wavPack:
+                (fd, flac, wavPack) = (-1, nil, try WavPack.FileReader(path: path))
             }
         }
 
@@ -196,12 +220,13 @@ enum AudioMothExpansion {
         /// - Throws: ``CodecError/Code/storage`` when the file ends before them.
         func bytes(_ range: Range<Int64>) throws(CodecError) -> [UInt8] {
             var bytes: [UInt8]
-            if let decoder {
+            if flac != nil || wavPack != nil {
                 let frames = Int(range.count / 2)
                 bytes = []
                 bytes.reserveCapacity(frames * 2)
                 while bytes.count < frames * 2 {
-                    let read = try decoder.read(maxFrames: frames - bytes.count / 2, into: &samples)
+                    let wanted = frames - bytes.count / 2
+                    let read = try flac?.read(maxFrames: wanted, into: &samples) ?? wavPack?.read(maxFrames: wanted, into: &samples) ?? 0
                     if read == 0 { break }
                     for sample in samples.prefix(read) {
                         let value = UInt16(truncatingIfNeeded: sample)

@@ -9,7 +9,9 @@ import Darwin
 ///
 /// ``init(foreignMetadataOf:)`` reads the same chunks from a FLAC file made with `flac
 /// --keep-foreign-metadata`, which keeps each chunk of the WAV it encoded (all but the audio) in
-/// an APPLICATION metadata block with the id "riff" (libFLAC's foreign metadata format).
+/// an APPLICATION metadata block with the id "riff" (libFLAC's foreign metadata format), and
+/// ``init(wavPackWrapperOf:)`` from a WavPack file, which keeps the WAV's bytes before the audio
+/// and after it (its RIFF header and trailer) in metadata sub-blocks of its first and last blocks.
 struct RIFFChunks {
     struct Chunk {
         let id: String
@@ -26,7 +28,85 @@ struct RIFFChunks {
     /// The chunks of the file at `path`: a WAV file's own, or those a FLAC file keeps as foreign metadata.
     static func ofAudioFile(_ path: String) -> RIFFChunks {
         let wav = RIFFChunks(path: path)
-        return wav.chunks.isEmpty ? RIFFChunks(foreignMetadataOf: path) : wav
+        guard wav.chunks.isEmpty else { return wav }
+        let flac = RIFFChunks(foreignMetadataOf: path)
+        return flac.chunks.isEmpty ? RIFFChunks(wavPackWrapperOf: path) : flac
+    }
+
+    /// The RIFF chunks a WavPack file keeps (WavPack 5 file format: the RIFF header, up to the data
+    /// chunk's header, in an ID_RIFF_HEADER sub-block of the first block; the chunks after the
+    /// audio in an ID_RIFF_TRAILER sub-block of the block that ends the file).
+    init(wavPackWrapperOf path: String) {
+        self.path = path
+        var found: [Chunk] = []
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        defer { if fd >= 0 { close(fd) } }
+        if fd >= 0, let header = Self.wavPackSubBlock(0x21, fd: fd, blockAt: 0),
+           Self.bytes(of: fd, count: 4, at: header.lowerBound) == Array("RIFF".utf8) || Self.bytes(of: fd, count: 4, at: header.lowerBound) == Array("RF64".utf8) {
+            found = Self.chunks(of: fd, in: (header.lowerBound + 12)..<header.upperBound)
+            if let last = Self.lastWavPackBlock(fd: fd), let trailer = Self.wavPackSubBlock(0x22, fd: fd, blockAt: last) {
+                found += Self.chunks(of: fd, in: trailer)
+            }
+        }
+        chunks = found
+    }
+
+    /// The chunks whose headers lie in `region` of the file, each payload cut at the region's end
+    /// (a data chunk whose audio is kept elsewhere has none).
+    private static func chunks(of fd: Int32, in region: Range<Int64>) -> [Chunk] {
+        var found: [Chunk] = []
+        var offset = region.lowerBound
+        while offset + 8 <= region.upperBound, found.count < 10_000 {
+            let header = bytes(of: fd, count: 8, at: offset)
+            guard header.count == 8 else { break }
+            let size = littleEndian(header[4..<8])
+            found.append(Chunk(id: String(decoding: header[0..<4], as: UTF8.self), offset: offset + 8, size: min(size, region.upperBound - offset - 8)))
+            offset += 8 + size + (size & 1)  // at most 2^32 + 9 past a region inside the file
+        }
+        return found
+    }
+
+    /// Where the data of the first metadata sub-block with id `id` (its low six bits) lies in
+    /// the WavPack block at `blockAt`; nil when the block or the sub-block is not there.
+    private static func wavPackSubBlock(_ id: UInt8, fd: Int32, blockAt: Int64) -> Range<Int64>? {
+        let header = bytes(of: fd, count: 32, at: blockAt)
+        guard header.count == 32, header.starts(with: Array("wvpk".utf8)) else { return nil }
+        let end = blockAt + 8 + littleEndian(header[4..<8])
+        var offset = blockAt + 32
+        // Sub-blocks: an id byte (0x80: a 3-byte size follows, else 1 byte; 0x40: the data is one
+        // byte shorter than its words), the size in 16-bit words, the data.
+        while offset + 2 <= end {
+            let head = bytes(of: fd, count: 4, at: offset)
+            guard head.count >= 2 else { return nil }
+            let isLarge = head[0] & 0x80 != 0
+            guard !isLarge || head.count == 4 else { return nil }
+            let words = isLarge ? littleEndian(head[1..<4]) : Int64(head[1])
+            let data = offset + (isLarge ? 4 : 2)
+            let length = words * 2 - (head[0] & 0x40 != 0 && words > 0 ? 1 : 0)
+            guard data + words * 2 <= end else { return nil }
+            if head[0] & 0x3F == id { return data..<(data + length) }
+            offset = data + words * 2
+        }
+        return nil
+    }
+
+    /// Where the WavPack block that ends the file begins (the file's last megabyte searched), or nil.
+    private static func lastWavPackBlock(fd: Int32) -> Int64? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        let size = Int64(info.st_size)
+        let start = max(0, size - (1 << 20))
+        let tail = bytes(of: fd, count: Int(size - start), at: start)
+        guard tail.count >= 32 else { return nil }
+        var k = tail.count - 32
+        while k >= 0 {
+            if tail[k] == 0x77, tail[k + 1] == 0x76, tail[k + 2] == 0x70, tail[k + 3] == 0x6B,
+               start + Int64(k) + 8 + littleEndian(tail[(k + 4)..<(k + 8)]) == size {
+                return start + Int64(k)
+            }
+            k -= 1
+        }
+        return nil
     }
 
     /// The RIFF chunks a FLAC file keeps in APPLICATION "riff" blocks: the first block holds the
