@@ -41,16 +41,6 @@ public final class ArchiveSite: Sendable {
         self.buildsOverviews = buildsOverviews
     }
 
-    /// Runs `work` on a thread of its own and waits for it without holding a pool thread.
-    static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws(CodecError) -> T) async throws(CodecError) -> T {
-        let result: Result<T, CodecError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                do throws(CodecError) { continuation.resume(returning: .success(try work())) } catch { continuation.resume(returning: .failure(error)) }
-            }
-        }
-        return try result.get()
-    }
-
     func reader(_ id: String) throws(CodecError) -> any RecordingReader {
         if let known = readers.withLock({ $0[id] }) { return known }
         let opened = try archive.reader(for: id)
@@ -61,7 +51,7 @@ public final class ArchiveSite: Sendable {
     /// Every recording: id, device, site (the folder that held its file), start (ISO 8601 or null), seconds, rate, channels, source file.
     public func recordingsJSON() async throws(CodecError) -> JSONValue {
         let archive = self.archive
-        return try await Self.offloaded { () throws(CodecError) in
+        return try await DedicatedThread.run { () throws(CodecError) in
             .array(try archive.recordings().filter { $0.damage == nil }.map { summary in
                 let relative = summary.attributes[RecordingDescription.Key.source]?["relative_path"]?.stringValue ?? ""
                 // The folder holding the file: a card or site folder of a deployment.
@@ -83,12 +73,12 @@ public final class ArchiveSite: Sendable {
     /// from one FFT per column and not cached.
     public func tile(_ query: [String: String]) async throws(CodecError) -> [UInt8] {
         let id = query["recording"] ?? ""
-        let reader = try await Self.offloaded { () throws(CodecError) in try self.reader(id) }
+        let reader = try await DedicatedThread.run { () throws(CodecError) in try self.reader(id) }
         let spec = try SpectrogramTile(query: query, sampleRate: reader.sampleRate)
         if let cached = tiles.withLock({ $0.get(spec) }) { return cached }
         let zoomedOut = spec.drawsFromOverview(sampleRate: reader.sampleRate)
         let overview = zoomedOut ? await self.overview(id, reader) : nil
-        let png = try await Self.offloaded { () throws(CodecError) in try spec.render(from: reader, overview: overview, readsAreRoundTrips: self.archive.readsAreRoundTrips) }
+        let png = try await DedicatedThread.run { () throws(CodecError) in try spec.render(from: reader, overview: overview, readsAreRoundTrips: self.archive.readsAreRoundTrips) }
         if !zoomedOut || overview != nil { tiles.withLock { $0.put(spec, png) } }
         return png
     }
@@ -107,7 +97,7 @@ public final class ArchiveSite: Sendable {
         case nil: break
         }
         let archive = self.archive
-        let stored = try? await Self.offloaded { () throws(CodecError) in archive.overview(of: id, totalSamples: reader.totalSamples) }
+        let stored = try? await DedicatedThread.run { () throws(CodecError) in archive.overview(of: id, totalSamples: reader.totalSamples) }
         let start = overviews.withLock { states -> Bool in
             if let stored { states[id] = .ready(stored); return false }
             switch states[id] {
@@ -151,7 +141,7 @@ public final class ArchiveSite: Sendable {
             throw CodecError(.invalidArgument, "expansion must be a whole number from 1 to 100")
         }
         let archive = self.archive
-        return try await Self.offloaded { () throws(CodecError) in
+        return try await DedicatedThread.run { () throws(CodecError) in
             let reader = try self.reader(id)
             let rate = Double(reader.sampleRate)
             let first = min(reader.totalSamples, Int64((start * rate).rounded())), last = min(reader.totalSamples, Int64((end * rate).rounded()))
@@ -178,7 +168,7 @@ public final class ArchiveSite: Sendable {
     /// The names of the layers, or layer `name`'s rows with their seconds and band.
     public func layerJSON(_ name: String?) async throws(CodecError) -> JSONValue {
         let archive = self.archive
-        return try await Self.offloaded { () throws(CodecError) in
+        return try await DedicatedThread.run { () throws(CodecError) in
             guard let name else { return .array(try archive.layerNames().map(JSONValue.string)) }
             let layer = try archive.layer(name)
             var rates: [String: Double] = [:]
@@ -203,7 +193,7 @@ public final class ArchiveSite: Sendable {
     /// Stores a Raven selection table (the page's drawn boxes) as layer `name`.
     public func saveLayer(_ name: String, table: [UInt8], replacing: Bool) async throws(CodecError) -> Int {
         let archive = self.archive
-        return try await Self.offloaded { () throws(CodecError) in
+        return try await DedicatedThread.run { () throws(CodecError) in
             let path = NSTemporaryDirectory() + "zarrwlr-serve-" + UUID().uuidString + ".txt"
             defer { unlink(path) }
             guard FileManager.default.createFile(atPath: path, contents: Data(table)) else { throw CodecError(.storage, "cannot keep the table") }

@@ -79,7 +79,7 @@ public enum WebServer {
             var offset = 0
             while offset < file.size {
                 let start = offset
-                let piece = try await ArchiveSite.offloaded { () throws(CodecError) in try file.read(at: start, count: 1 << 20) }
+                let piece = try await DedicatedThread.run { () throws(CodecError) in try file.read(at: start, count: 1 << 20) }
                 try await writer.write(ByteBuffer(bytes: piece))
                 offset += piece.count
             }
