@@ -208,7 +208,8 @@ public final class PCMFileReader {
         case Int(SF_FORMAT_ALAC_20): return (20, .integer)
         case Int(SF_FORMAT_PCM_24), Int(SF_FORMAT_DWVW_24), Int(SF_FORMAT_ALAC_24): return (24, .integer)
         case Int(SF_FORMAT_PCM_32), Int(SF_FORMAT_ALAC_32): return (32, .integer)
-        case Int(SF_FORMAT_FLOAT), Int(SF_FORMAT_DOUBLE): return (32, .float)
+        case Int(SF_FORMAT_FLOAT): return (32, .float)
+        case Int(SF_FORMAT_DOUBLE): return (64, .float)
         case Int(SF_FORMAT_DWVW_12): return (12, .integer)
         default: return (16, .lossy)
         }

@@ -81,6 +81,14 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
         return CodecError(code, what, codec: codec, file: file, byteOffset: byteOffset, underlying: zarr)
     }
 
+    /// The same error naming `file` when it names a file inside `folder` (the temporary file an
+    /// import read in the original's place: a decode, an expansion, a channel group); a byte
+    /// offset in that file is dropped with it.
+    public func naming(_ file: String, insteadOfFilesIn folder: String) -> CodecError {
+        guard let named = self.file, named.hasPrefix(folder + "/") else { return self }
+        return CodecError(code, message, codec: codec, file: file, underlying: underlying, recording: recording)
+    }
+
     /// The same error, naming the recording.
     public func inRecording(_ id: String) -> CodecError {
         var copy = self

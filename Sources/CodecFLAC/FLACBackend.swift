@@ -200,7 +200,10 @@ public struct FLACBackend: TemplatedImport {
     private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> WrittenStream {
         let level = options.integer("level", of: Self.self), blockSize = options.integer("block-size", of: Self.self)
         guard reader.encoding != .float else {
-            throw CodecError(.unsupported, "\(reader.encodingName) samples: FLAC stores integers only and this import does not quantise silently. Import it with `--codec wavpack` (lossless, floats kept exactly) or the Opus codec (lossy), or convert it to integer PCM first (for example `sox in.wav -b 24 out.wav`)", codec: Self.codecID, file: reader.path)
+            let ways = reader.bitsPerSample <= 32
+                ? "Import it with `--codec wavpack` (lossless, floats kept exactly) or the Opus codec (lossy), or convert it to integer PCM first (for example `sox in.wav -b 24 out.wav`)"
+                : "Convert it to 32-bit float (which `--codec wavpack` keeps exactly) or to integer PCM first (for example `sox in.wav -b 24 out.wav`), or import it with the Opus codec (lossy)"
+            throw CodecError(.unsupported, "\(reader.encodingName) samples: FLAC stores integers only and this import does not quantise silently. \(ways)", codec: Self.codecID, file: reader.path)
         }
         let encoder = FLAC.ParallelStreamEncoder(settings: .init(
             sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample,

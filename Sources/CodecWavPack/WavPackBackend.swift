@@ -159,6 +159,9 @@ public struct WavPackBackend: TemplatedImport {
     /// Encodes all of `reader` into `writer`; returns the encoding description and warnings.
     private func encode(_ reader: PCMFileReader, into writer: BlobWriter, options: ImportOptions) throws(CodecError) -> WrittenStream {
         let asFloat = reader.encoding != .integer
+        guard reader.encoding != .float || reader.bitsPerSample <= 32 else {
+            throw CodecError(.unsupported, "\(reader.bitsPerSample)-bit float samples: WavPack keeps 32-bit floats, and this import does not round them silently. Convert the file to 32-bit float first (for example `sox in.wav -e floating-point -b 32 out.wav`), or import it with the Opus codec (lossy)", codec: WavPack.codecID, file: reader.path)
+        }
         let mode = options.choice("mode", of: Self.self)
         let settings = StreamEncoder.Settings(
             sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: asFloat ? 32 : reader.bitsPerSample,

@@ -320,7 +320,7 @@ public struct AudioArchive: Sendable {
             return try await prepared.stagingArea.commit(sha256: prepared.sha256, allowDuplicate: allowDuplicate, report: report)
         case .failure(let error):
             prepared.stagingArea.remove()
-            throw error
+            throw error.naming(file, insteadOfFilesIn: scratch)
         }
     }
 

@@ -328,6 +328,53 @@ extension ArchiveCLITests {
 }
 
 extension ArchiveCLITests {
+    /// PCM and lossless codecs that only ffmpeg reads keep their samples exactly (32-bit integers
+    /// were cut to 24 bits, 32-bit floats quantised to 16, with exit 0): each extraction equals
+    /// ffmpeg's own decode at the file's sample format; floats are refused by FLAC and kept by
+    /// WavPack, as for a float WAV; 64-bit samples, which no codec here keeps, are refused.
+    @Test func losslessInputsThroughFFmpegKeepEveryBit() throws {
+        let folder = TemporaryFolder()
+        let ffmpeg = ProcessRunner.which("ffmpeg") ?? "/usr/bin/ffmpeg", sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        let store = folder.path + "/a.zarr"
+        func matroska(_ name: String, encoding: [String], sampleCodec: String) throws -> String {
+            let wav = folder.path + "/\(name).wav", mkv = folder.path + "/\(name).mkv"
+            try ProcessRunner.run(sox, ["-n", "-r", "48000"] + encoding + ["-c", "1", wav, "synth", "0.5", "pinknoise", "vol", "0.5"])
+            try ProcessRunner.run(ffmpeg, ["-v", "error", "-y", "-i", wav, "-c:a", sampleCodec, mkv])
+            return mkv
+        }
+        /// The file's samples as ffmpeg decodes them, in `format` (s32le, f32le), and as extracted.
+        func decodes(_ file: String, id: String, format: String) throws -> (reference: Data, extracted: Data) {
+            let reference = folder.path + "/\(id).ref", extracted = folder.path + "/\(id).wav", raw = folder.path + "/\(id).raw"
+            try ProcessRunner.run(ffmpeg, ["-v", "error", "-y", "-i", file, "-f", format, reference])
+            _ = try aimport(["extract", "--store", store, id, "--output", extracted])
+            try ProcessRunner.run(ffmpeg, ["-v", "error", "-y", "-i", extracted, "-f", format, raw])
+            return (try Data(contentsOf: URL(fileURLWithPath: reference)), try Data(contentsOf: URL(fileURLWithPath: raw)))
+        }
+
+        let integers = try matroska("int32", encoding: ["-b", "32", "-e", "signed"], sampleCodec: "pcm_s32le")
+        _ = try aimport(["import", "--store", store, integers])
+        let (reference, extracted) = try decodes(integers, id: "0", format: "s32le")
+        // The low byte of each sample is used: a 24-bit store could not hold them.
+        #expect(stride(from: 0, to: reference.count, by: 4).contains { reference[$0] != 0 })
+        #expect(reference.count == 96_000 && extracted == reference)
+
+        let floats = try matroska("float32", encoding: ["-b", "32", "-e", "floating-point"], sampleCodec: "pcm_f32le")
+        let refusedByFLAC = ProcessRunner.outcome(Self.binary, ["import", "--store", store, floats])
+        #expect(refusedByFLAC.status == 65 && refusedByFLAC.standardError.contains("float32.mkv: 32 bit float samples: FLAC stores integers only"), "\(refusedByFLAC.standardError)")
+        _ = try aimport(["import", "--store", store, "--codec", "wavpack", floats])
+        let (floatReference, floatExtracted) = try decodes(floats, id: "1", format: "f32le")
+        #expect(floatReference.count == 96_000 && floatExtracted == floatReference)
+
+        let doubles = try matroska("float64", encoding: ["-b", "64", "-e", "floating-point"], sampleCodec: "pcm_f64le")
+        let refused = ProcessRunner.outcome(Self.binary, ["import", "--store", store, "--codec", "wavpack", doubles])
+        #expect(refused.status == 65 && refused.standardError.contains("float64.mkv: its pcm_f64le samples are 64-bit"), "\(refused.standardError)")
+        let doubleWAV = ProcessRunner.outcome(Self.binary, ["import", "--store", store, "--codec", "wavpack", folder.path + "/float64.wav"])
+        #expect(doubleWAV.status == 65 && doubleWAV.standardError.contains("64-bit float samples: WavPack keeps 32-bit floats"), "\(doubleWAV.standardError)")
+        #expect(try list(store).count == 2)
+    }
+}
+
+extension ArchiveCLITests {
     /// 16 channels in FLAC (at most 8 per stream) are stored as two channel groups and extracted
     /// as one interleaved stream, equal to the source.
     @Test func moreChannelsThanTheCodecTakesAreStoredAsGroups() throws {

@@ -3,9 +3,12 @@ import CodecCore
 import Foundation
 
 /// Decodes inputs libsndfile cannot read (AAC/m4a, video containers, ...) with the ffmpeg CLI
-/// into a temporary WAV, never changing the level: lossless codecs as integers (24-bit when
-/// ffprobe reports more than 16 significant bits, else 16-bit), lossy codecs as the 32-bit floats
-/// their decoders produce (no clipping here; an integer codec quantises and counts the clipping).
+/// into a temporary WAV, never changing the level: lossy codecs as the 32-bit floats their
+/// decoders produce (no clipping here; an integer codec quantises and counts the clipping);
+/// lossless codecs and PCM as exactly the samples their decoder gives (ffprobe's sample format and
+/// significant bits): integers of up to 16, 24 or 32 bits, 32-bit floats as floats (kept by
+/// WavPack, refused by FLAC, as for a float WAV); 64-bit samples, which no codec here keeps
+/// exactly, are refused.
 enum FFmpegDecoder {
     /// ffmpeg codec names of lossless audio codecs (anything else is treated as lossy).
     static let losslessCodecs: Set<String> = [
@@ -41,26 +44,44 @@ enum FFmpegDecoder {
         guard let ffmpeg = which("ffmpeg") else {
             throw CodecError(.unrecognized, "libsndfile cannot read this file and ffmpeg, which could, is not installed (apt-get install ffmpeg)", file: path)
         }
-        var bits = 16
-        var container = "unknown container", codec = "unknown codec"
-        if let ffprobe = which("ffprobe"),
-           let probe = try? run(ffprobe, ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=bits_per_raw_sample,codec_name:format=format_name", "-of", "default=nw=1", path]) {
+        guard let ffprobe = which("ffprobe") else {
+            throw CodecError(.unrecognized, "libsndfile cannot read this file, and ffprobe (part of ffmpeg), which tells how its samples are to be kept, is not installed (apt-get install ffmpeg)", file: path)
+        }
+        var container = "unknown container", codec = "unknown codec", sampleFormat = "", significantBits = 0
+        if let probe = try? run(ffprobe, ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=bits_per_raw_sample,codec_name,sample_fmt:format=format_name", "-of", "default=nw=1", path]) {
             for line in probe.split(separator: "\n") {
-                if line.hasPrefix("bits_per_raw_sample="), let value = Int(line.dropFirst(20)), value > 16 { bits = 24 }
+                if line.hasPrefix("bits_per_raw_sample="), let value = Int(line.dropFirst(20)) { significantBits = value }
                 if line.hasPrefix("format_name=") { container = String(line.dropFirst(12)) }
                 if line.hasPrefix("codec_name=") { codec = String(line.dropFirst(11)) }
+                if line.hasPrefix("sample_fmt=") { sampleFormat = String(line.dropFirst(11)) }
             }
         }
         if codec == "flac" { throw CodecError(.unsupported, flacRefusal, codec: CodecID("flac"), file: path) }
         let wav = folder + "/decoded.wav"
         let lossy = !(losslessCodecs.contains(codec) || codec.hasPrefix("pcm_"))
-        let sampleCodec = lossy ? "pcm_f32le" : bits == 24 ? "pcm_s24le" : "pcm_s16le"
+        let sampleCodec = lossy ? "pcm_f32le" : try exactSampleCodec(sampleFormat: sampleFormat, significantBits: significantBits, codec: codec, file: path)
         do {
             _ = try run(ffmpeg, ["-v", "error", "-nostdin", "-y", "-i", path, "-map", "0:a:0", "-c:a", sampleCodec, "-rf64", "auto", "-f", "wav", wav])
         } catch {
             throw CodecError(.unrecognized, "neither libsndfile nor ffmpeg can read it as audio: \(error)", file: path)
         }
         return DecodedInput(wav: wav, description: "ffmpeg: \(container), \(codec)", isLossy: lossy, decodedBy: "ffmpeg", warning: nil, notKept: nil)
+    }
+
+    /// The WAV sample codec that holds a lossless decoder's samples exactly: its sample format
+    /// (ffprobe's `sample_fmt`, planar or not) and, for 32-bit integers, how many bits are significant.
+    /// - Throws: ``CodecError/Code/unsupported`` for 64-bit samples and formats ffprobe did not name.
+    static func exactSampleCodec(sampleFormat: String, significantBits: Int, codec: String, file: String) throws(CodecError) -> String {
+        let format = sampleFormat.hasSuffix("p") ? String(sampleFormat.dropLast()) : sampleFormat
+        switch format {
+        case "u8", "s16": return "pcm_s16le"
+        case "s32": return (1...16).contains(significantBits) ? "pcm_s16le" : (17...24).contains(significantBits) ? "pcm_s24le" : "pcm_s32le"
+        case "flt": return "pcm_f32le"
+        case "dbl", "s64":
+            throw CodecError(.unsupported, "its \(codec) samples are 64-bit (\(format)), which no codec here keeps exactly, and this import does not round them silently: convert it to 32-bit float or 24-bit PCM first (for example `ffmpeg -i FILE -c:a pcm_f32le OUT.wav`)", file: file)
+        default:
+            throw CodecError(.unsupported, "ffprobe does not say how its \(codec) samples are kept (sample format '\(sampleFormat)'), so they cannot be decoded exactly", file: file)
+        }
     }
 
     private static func which(_ tool: String) -> String? {
