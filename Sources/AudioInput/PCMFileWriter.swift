@@ -1,15 +1,44 @@
 internal import CSndfile
 import CodecCore
 
-/// Writes interleaved PCM to a WAV or FLAC file with libsndfile (WAV switches to RF64 by itself
-/// when it outgrows 4 GiB). Integer samples are written at the given bit depth, floats as 32-bit
-/// float WAV.
+/// Writes interleaved PCM to a WAV, RF64 or FLAC file with libsndfile. Integer samples are
+/// written at the given bit depth, floats as 32-bit float WAV.
+///
+/// A WAV's sizes are 32-bit: libsndfile writes past 4 GiB without a word and its header then
+/// states a fraction of the audio, so a WAV here refuses samples past that size, and a file that
+/// may hold more is RF64 (``Container/wav(frames:channelCount:bitsPerSample:)`` picks it).
 public final class PCMFileWriter {
-    public enum Container: Sendable { case wav, flac }
+    public enum Container: Sendable {
+        /// RIFF WAVE: at most ``PCMFileWriter/wavDataLimit`` bytes of samples.
+        case wav
+        /// RF64 (EBU Tech 3306), which libsndfile writes as a plain WAV (with a JUNK chunk
+        /// where ds64 would go) when the file ends up small enough.
+        case rf64
+        case flac
+
+        /// WAV for `frames` frames of `channelCount` samples of `bitsPerSample` bits (nil: 32-bit
+        /// floats) that fit in a WAV, else RF64; RF64 too when the frames are not known (nil or negative).
+        public static func wav(frames: Int64?, channelCount: Int, bitsPerSample: Int?) -> Container {
+            guard let frames, frames >= 0 else { return .rf64 }
+            let bytes = frames.multipliedReportingOverflow(by: Int64(channelCount) * Int64(PCMFileWriter.bytesPerSample(bitsPerSample)))
+            return !bytes.overflow && bytes.partialValue <= PCMFileWriter.wavDataLimit ? .wav : .rf64
+        }
+    }
+
+    /// The most bytes of samples a WAV written here holds: 4 GiB less room for its header and chunks.
+    public static let wavDataLimit: Int64 = Int64(UInt32.max) - (1 << 20)
 
     private let handle: OpaquePointer
     private let path: String
     private let bitsPerSample: Int
+    private let container: Container
+    /// Bytes of samples written so far.
+    private var dataBytes: Int64 = 0
+    /// The most bytes of samples a WAV takes here (``wavDataLimit``; smaller in tests).
+    var dataLimit = PCMFileWriter.wavDataLimit
+
+    /// The bytes a sample takes at `bitsPerSample` (nil: a 32-bit float).
+    static func bytesPerSample(_ bitsPerSample: Int?) -> Int { ((bitsPerSample ?? 32) + 7) / 8 }
 
     /// Provenance written into the file before its audio.
     public struct Provenance: Sendable {
@@ -34,11 +63,15 @@ public final class PCMFileWriter {
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channelCount)
-        let major = container == .wav ? SF_FORMAT_WAV : SF_FORMAT_FLAC
+        let major = switch container {
+        case .wav: SF_FORMAT_WAV
+        case .rf64: SF_FORMAT_RF64
+        case .flac: SF_FORMAT_FLAC
+        }
         let subtype: Int32
         switch bitsPerSample {
         case nil: subtype = Int32(SF_FORMAT_FLOAT)
-        case 8?: subtype = Int32(container == .wav ? SF_FORMAT_PCM_U8 : SF_FORMAT_PCM_S8)
+        case 8?: subtype = Int32(container == .flac ? SF_FORMAT_PCM_S8 : SF_FORMAT_PCM_U8)
         case 16?: subtype = Int32(SF_FORMAT_PCM_16)
         case 24?: subtype = Int32(SF_FORMAT_PCM_24)
         default: subtype = Int32(SF_FORMAT_PCM_32)
@@ -53,6 +86,8 @@ public final class PCMFileWriter {
         self.handle = handle
         self.path = path
         self.bitsPerSample = bitsPerSample ?? 32
+        self.container = container
+        if container == .rf64 { sf_command(handle, Int32(SFC_RF64_AUTO_DOWNGRADE), nil, Int32(SF_TRUE)) }
         // Float samples are full scale -1...1 (libsndfile's default, set explicitly).
         sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
         if let provenance { try write(provenance, container: container) }
@@ -62,7 +97,7 @@ public final class PCMFileWriter {
     private func write(_ provenance: Provenance, container: Container) throws(CodecError) {
         var status: Int32 = 0
         switch container {
-        case .wav:
+        case .wav, .rf64:
             // The chunk's data padded to an even size with NULs, as RIFF wants.
             var bytes = Array(provenance.guano.utf8)
             if bytes.count % 2 == 1 { bytes.append(0) }
@@ -109,8 +144,17 @@ public final class PCMFileWriter {
     }
 
     /// Appends a buffer (int32 = native values at the writer's depth, int16, or float32).
+    /// - Throws: ``CodecError/Code/unsupported`` when a WAV would hold more than ``wavDataLimit``
+    ///   bytes of samples (nothing of the buffer is written), ``CodecError/Code/storage`` when writing fails.
     public func write(_ buffer: PCMBuffer) throws(CodecError) {
         let frames = sf_count_t(buffer.frameCount)
+        if container == .wav {
+            let bytes = Int64(buffer.frameCount) * Int64(buffer.channelCount) * Int64(Self.bytesPerSample(bitsPerSample))
+            guard dataBytes + bytes <= dataLimit else {
+                throw CodecError(.unsupported, "more than \(dataLimit) bytes of samples, which a WAV's 32-bit sizes cannot state: write RF64 (or FLAC) instead", file: path)
+            }
+            dataBytes += bytes
+        }
         let written: sf_count_t
         switch buffer.samples {
         case .int16(let samples): written = samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, frames) }

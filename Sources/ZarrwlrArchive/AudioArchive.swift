@@ -365,12 +365,15 @@ public struct AudioArchive: Sendable {
         guard size > 0 else { throw CodecError(.unrecognized, "the file is empty", codec: codec, file: file) }
         if !allowDuplicate, let existing = try duplicate(of: sha256) { return .duplicate(existing) }
 
-        // Inputs libsndfile cannot read go through ffmpeg into a temporary WAV; the recording still
-        // describes the original file.
+        // Inputs libsndfile cannot read go through libwavpack (WavPack files for another codec) or
+        // ffmpeg into a temporary WAV; the recording still describes the original file.
         var decodedInput: DecodedInput?
         if let triggered = try AudioMothExpansion.detect(file) {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             decodedInput = try AudioMothExpansion.expand(file, triggered, into: scratch)
+        } else if WavPackDecoding.isNeeded(file, backend: backend) {
+            try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            decodedInput = try WavPackDecoding.decode(file, into: scratch)
         } else if !FFmpegDecoder.isReadableDirectly(file, codecs: codecs) {
             try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             decodedInput = try FFmpegDecoder.decode(file, into: scratch)

@@ -152,9 +152,10 @@ public final class ArchiveSite: Sendable {
             let provenance = SnippetProvenance.forRecording(try archive.summary(id), firstSamples: [first], frames: last - first, sampleRate: reader.sampleRate, extra: extra)
             let path = NSTemporaryDirectory() + "zarrwlr-serve-" + UUID().uuidString + ".wav"
             do throws(CodecError) {
+                let bits = format == .float32 ? nil : (format == .int16 ? 16 : reader.bitsPerSample)
                 let writer = try PCMFileWriter(
-                    path: path, container: .wav, sampleRate: max(1, reader.sampleRate / expansion), channelCount: reader.channelCount,
-                    bitsPerSample: format == .float32 ? nil : (format == .int16 ? 16 : reader.bitsPerSample), provenance: provenance)
+                    path: path, container: .wav(frames: last - first, channelCount: reader.channelCount, bitsPerSample: bits),
+                    sampleRate: max(1, reader.sampleRate / expansion), channelCount: reader.channelCount, bitsPerSample: bits, provenance: provenance)
                 try reader.extract(first..<last, as: format, runFrames: Int(SampleRuns.standardLength)) { (run) throws(CodecError) in try writer.write(run) }
                 try writer.close()
             } catch {

@@ -69,7 +69,7 @@ struct ClipExtraction {
         if let high = row.highHz { fields["zarrwlr|High Freq"] = String(high) }
         if let channel = row.channel { fields["zarrwlr|Channel"] = String(channel) }
         let provenance = SnippetProvenance.forRecording(summary, firstSamples: [span.lowerBound], frames: Int64(span.count), sampleRate: reader.sampleRate, extra: fields)
-        let sink = try SegmentSink(output: path, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape, channels: channels, provenance: provenance)
+        let sink = try SegmentSink(output: path, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape, frames: Int64(span.count), channels: channels, provenance: provenance)
         do throws(CodecError) {
             try reader.extract(span, as: sampleFormat, runFrames: Int(SampleRuns.standardLength), sink.deliver)
         } catch {

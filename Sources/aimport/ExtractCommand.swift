@@ -248,7 +248,7 @@ struct Extract: AsyncParsableCommand {
         let shape = SegmentSink.Shape(sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample, isFloat: reader.isFloat)
         let provenance = SnippetProvenance.forRecording(try archive.summary(id), firstSamples: firstSamples, ranges: count, frames: frames, sampleRate: reader.sampleRate)
         let sink = try SegmentSink(
-            output: output, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape,
+            output: output, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape, frames: frames,
             channels: try pickedChannels(of: reader.channelCount, recording: id), provenance: provenance)
         // Segments go to the output in file order as they are done, a window of ranges at a time;
         // a range longer than a run goes on its own, a run at a time (one decode, so that a
@@ -298,7 +298,7 @@ struct Extract: AsyncParsableCommand {
         let sampleFormat = sampleFormat(bits: span.bitsPerSample, isFloat: span.isFloat)
         let shape = SegmentSink.Shape(sampleRate: span.sampleRate, channelCount: span.channelCount, bitsPerSample: span.bitsPerSample, isFloat: span.isFloat)
         let sink = try SegmentSink(
-            output: output, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape,
+            output: output, force: force, format: sampleFormat, explicitFormat: format != nil, shape: shape, frames: span.totalSamples,
             channels: try pickedChannels(of: span.channelCount, recording: nil), provenance: SnippetProvenance.forSpan(span, recordings: used))
         do {
             try archive.extract(span, as: sampleFormat) { buffer throws(CodecError) in try sink.deliver(buffer) }
@@ -347,8 +347,10 @@ final class SegmentSink {
     /// - Throws: ``CodecError/Code/invalidArgument`` for an output format that cannot hold the
     ///   samples (the message names --format), ``CodecError/Code/cannotCreate`` for an output
     ///   file that exists (without `force`) or is a folder.
+    /// - Parameter frames: the frames the output will hold: a WAV that would state more than
+    ///   4 GiB is written as RF64.
     init(
-        output: String, force: Bool, format: SampleFormat, explicitFormat: Bool, shape reader: Shape, channels: [Int]? = nil,
+        output: String, force: Bool, format: SampleFormat, explicitFormat: Bool, shape reader: Shape, frames: Int64, channels: [Int]? = nil,
         provenance: PCMFileWriter.Provenance? = nil
     ) throws(CodecError) {
         self.channels = channels
@@ -382,9 +384,10 @@ final class SegmentSink {
                 writer = nil
             } else {
                 raw = nil
+                let channelCount = channels?.count ?? reader.channelCount
                 writer = try PCMFileWriter(
-                    path: file.partial, container: isFLAC ? .flac : .wav, sampleRate: reader.sampleRate,
-                    channelCount: channels?.count ?? reader.channelCount, bitsPerSample: depth, provenance: provenance)
+                    path: file.partial, container: isFLAC ? .flac : .wav(frames: frames, channelCount: channelCount, bitsPerSample: depth),
+                    sampleRate: reader.sampleRate, channelCount: channelCount, bitsPerSample: depth, provenance: provenance)
             }
         } catch {
             file.discard()

@@ -375,6 +375,35 @@ extension ArchiveCLITests {
 }
 
 extension ArchiveCLITests {
+    /// A WavPack file imported with another codec (libsndfile does not read WavPack; it was
+    /// refused as "not readable as audio") is libwavpack's decode, equal to wvunpack's; a hybrid
+    /// (lossy) file, which only WavPack keeps, is refused.
+    @Test func aWavPackFileImportedWithAnotherCodecIsLibwavpacksDecode() throws {
+        let folder = TemporaryFolder()
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox", wavpack = ProcessRunner.which("wavpack") ?? "/usr/bin/wavpack"
+        let store = folder.path + "/a.zarr", wav = folder.path + "/s24.wav", wv = folder.path + "/s24.wv", hybrid = folder.path + "/hybrid.wv"
+        try ProcessRunner.run(sox, ["-n", "-r", "96000", "-b", "24", "-c", "2", wav, "synth", "1", "pinknoise", "vol", "0.5"])
+        try ProcessRunner.run(wavpack, ["-q", "-y", wav, "-o", wv])
+        try ProcessRunner.run(wavpack, ["-q", "-y", "-b3", wav, "-o", hybrid])
+        _ = try aimport(["import", "--store", store, "--codec", "flac", wv])
+        let info = try JSONValue(parsing: Array(try aimport(["info", "--store", store, "0"]).standardOutput.utf8))
+        #expect(info["codec"] == "flac" && info["bits_per_sample"] == 24 && info["source"]?["decoded_by"] == "libwavpack", "\(info)")
+        let extracted = folder.path + "/e.wav", reference = folder.path + "/r.wav"
+        _ = try aimport(["extract", "--store", store, "0", "--output", extracted])
+        try ProcessRunner.run(ProcessRunner.which("wvunpack") ?? "/usr/bin/wvunpack", ["-q", "-y", wv, "-o", reference])
+        let (ours, theirs) = (folder.path + "/e.raw", folder.path + "/r.raw")
+        try ProcessRunner.run(sox, [extracted, "-t", "raw", ours])
+        try ProcessRunner.run(sox, [reference, "-t", "raw", theirs])
+        let expected = try Data(contentsOf: URL(fileURLWithPath: theirs)), got = try Data(contentsOf: URL(fileURLWithPath: ours))
+        #expect(expected.count == 96_000 * 2 * 3 && got == expected)
+
+        let refused = ProcessRunner.outcome(Self.binary, ["import", "--store", store, "--codec", "flac", hybrid])
+        #expect(refused.status == 65 && refused.standardError.contains("hybrid.wv: a hybrid (lossy) WavPack file"), "\(refused.standardError)")
+        #expect(try list(store).count == 1)
+    }
+}
+
+extension ArchiveCLITests {
     /// 16 channels in FLAC (at most 8 per stream) are stored as two channel groups and extracted
     /// as one interleaved stream, equal to the source.
     @Test func moreChannelsThanTheCodecTakesAreStoredAsGroups() throws {

@@ -9,8 +9,13 @@ extension WavPack {
         public let sampleRate: Int
         public let channelCount: Int
         public let bitsPerSample: Int
-        /// Integer samples, coded losslessly: what ``read(maxFrames:into:)`` gives is the file's signal.
-        public let isLosslessInteger: Bool
+        /// The bytes each sample takes in the file's PCM (the samples read are at this depth).
+        public let bytesPerSample: Int
+        /// 32-bit float samples (read as their bit patterns).
+        public let isFloat: Bool
+        /// Coded losslessly: what ``read(maxFrames:into:)`` gives is the file's signal (a hybrid
+        /// file without its correction file is lossy).
+        public let isLossless: Bool
         /// The frames the file states (-1 when it does not).
         public let declaredFrames: Int64
         private let context: OpaquePointer
@@ -28,14 +33,19 @@ extension WavPack {
             sampleRate = Int(WavpackGetSampleRate(context))
             channelCount = Int(WavpackGetNumChannels(context))
             bitsPerSample = Int(WavpackGetBitsPerSample(context))
+            bytesPerSample = Int(WavpackGetBytesPerSample(context))
             let mode = WavpackGetMode(context)
-            isLosslessInteger = mode & MODE_LOSSLESS != 0 && mode & MODE_FLOAT == 0
+            (isFloat, isLossless) = (mode & MODE_FLOAT != 0, mode & MODE_LOSSLESS != 0)
             declaredFrames = WavpackGetNumSamples64(context)
         }
 
         deinit { WavpackCloseFile(context) }
 
-        /// Reads up to `maxFrames` frames, interleaved, into `samples` (replacing its contents).
+        /// Blocks libwavpack found damaged so far (their samples are silence).
+        public var damagedBlocks: Int { Int(WavpackGetNumErrors(context)) }
+
+        /// Reads up to `maxFrames` frames, interleaved, into `samples` (replacing its contents):
+        /// integers at ``bytesPerSample``, right-justified, or floats' bit patterns.
         /// - Returns: frames read; 0 at the end of the file.
         public func read(maxFrames: Int, into samples: inout [Int32]) -> Int {
             let count = max(0, maxFrames) * channelCount

@@ -108,7 +108,7 @@ enum AudioMothExpansion {
             (dataOffset, dataBytes) = (wavOffset, decoder.declaredFrames * 2)
         case .wavPack:
             guard let wavOffset = chunks.dataOffsetInWAV, let decoder = try? WavPack.FileReader(path: path),
-                  decoder.channelCount == 1, decoder.bitsPerSample == 16, decoder.isLosslessInteger,
+                  decoder.channelCount == 1, decoder.bitsPerSample == 16, decoder.isLossless, !decoder.isFloat,
                   Int64(decoder.sampleRate) == sampleRate, decoder.declaredFrames > 0
             else { return nil }
             (dataOffset, dataBytes) = (wavOffset, decoder.declaredFrames * 2)

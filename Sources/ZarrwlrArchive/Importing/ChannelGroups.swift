@@ -19,7 +19,9 @@ enum ChannelGroups {
         let asFloat = reader.encoding != .integer
         let paths = groups.indices.map { folder + "/group\($0).wav" }
         let writers = try zip(groups, paths).map { (group, path) throws(CodecError) in
-            try PCMFileWriter(path: path, container: .wav, sampleRate: reader.sampleRate, channelCount: group.count, bitsPerSample: asFloat ? nil : reader.bitsPerSample)
+            try PCMFileWriter(
+                path: path, container: .wav(frames: reader.declaredFrames, channelCount: group.count, bitsPerSample: asFloat ? nil : reader.bitsPerSample),
+                sampleRate: reader.sampleRate, channelCount: group.count, bitsPerSample: asFloat ? nil : reader.bitsPerSample)
         }
         let channels = reader.channelCount
         func pick<T>(_ block: [T], frames: Int, _ group: Range<Int>) -> [T] {
