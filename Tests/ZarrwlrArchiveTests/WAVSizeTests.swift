@@ -47,3 +47,51 @@ import TestSupport
         #expect(try PCMFileReader(path: path).declaredFrames == 1_000)
     }
 }
+
+/// WAVs past 4 GiB whose writer left the 32-bit data size wrapped or clamped (libsndfile 1.2.0
+/// itself wraps it): read whole, through an RF64 view. The files are sparse: 4.3 GB of zeros
+/// with samples at the start and at the end, written in a few kilobytes.
+@Suite struct WAVPast4GiBTests {
+    static let frames: Int64 = 2_150_000_000  // 16-bit mono: 4.3 GB of audio
+
+    /// A sparse 16-bit mono WAV of `frames` frames whose data chunk states `stated` bytes,
+    /// followed by a LIST chunk when `trailer` is set; samples 1...64 at the start and the end.
+    private func sparseWAV(_ path: String, stated: (Int64) -> Int64, trailer: Bool) throws {
+        func le(_ value: Int64, _ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        let audio = Self.frames * 2
+        let header = Array("RIFF".utf8) + le(0xFFFF_FFFF, 4) + Array("WAVE".utf8) + Array("fmt ".utf8) + le(16, 4) + le(1, 2) + le(1, 2)
+            + le(48_000, 4) + le(96_000, 4) + le(2, 2) + le(16, 2) + Array("data".utf8) + le(stated(audio), 4)
+        let marks = (1...64).flatMap { le($0, 2) }
+        let list = Array("LIST".utf8) + le(12, 4) + Array("INFOICMT".utf8) + le(0, 4)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.write(contentsOf: Data(header + marks))
+        try handle.seek(toOffset: UInt64(Int64(header.count) + audio - 128))
+        try handle.write(contentsOf: Data(marks + (trailer ? list : [])))
+        try handle.close()
+    }
+
+    @Test(arguments: [("wrapped", false), ("clamped", false), ("wrapped", true)])
+    func aWAVPast4GiBIsReadWhole(_ kind: String, _ trailer: Bool) throws {
+        let folder = TemporaryFolder()
+        let path = folder.path + "/big.wav"
+        FileManager.default.createFile(atPath: path, contents: nil)
+        try sparseWAV(path, stated: { kind == "wrapped" ? $0 % (1 << 32) : 0xFFFF_FFFF }, trailer: trailer && kind == "wrapped")
+        let repair = try #require(UnfinalisedWAV.detect(path))
+        #expect(repair.audioBytes == Self.frames * 2)
+        let reader = try PCMFileReader(path: path)
+        #expect(reader.declaredFrames == Self.frames)
+        var first: [Int32] = []
+        #expect(try reader.read(maxFrames: 64, into: &first) == 64 && first == (1...64).map { Int32($0) })
+    }
+
+    /// A WAV whose chunk after the audio lies where its size says is read as it states.
+    @Test func aWAVWhoseSizeIsRightIsLeftAlone() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path + "/small.wav"
+        let writer = try PCMFileWriter(path: path, container: .wav, sampleRate: 8_000, channelCount: 1, bitsPerSample: 16,
+                                       provenance: .init(guano: "GUANO|Version: 1.0\n", timestamp: nil))
+        try writer.write(PCMBuffer(samples: .int32([Int32](repeating: 3, count: 100)), channelCount: 1, sampleRate: 8_000, bitsPerSample: 16))
+        try writer.close()
+        #expect(UnfinalisedWAV.detect(path) == nil)
+    }
+}

@@ -91,12 +91,16 @@ public enum RecordingMetadata {
         return .object(placed)
     }
 
-    /// A warning when the WAV header declares more audio than the file holds, or none although
-    /// audio follows (a recorder that lost power before it could patch the sizes); what is
-    /// there is imported (see ``UnfinalisedWAV``).
+    /// A warning when the WAV header declares more audio than the file holds, none although
+    /// audio follows (a recorder that lost power before it could patch the sizes), or less than
+    /// follows past 4 GiB (a size wrapped or clamped at 32 bits); what is there is imported (see
+    /// ``UnfinalisedWAV``).
     public static func truncationWarning(for path: String) -> String? {
-        if let (_, _, audioBytes) = UnfinalisedWAV.detect(path) {
-            return "the header declares no audio, but \(audioBytes) bytes follow its data chunk (a header never finalised, as when a recorder loses power): imported them as audio"
+        if let repair = UnfinalisedWAV.detect(path) {
+            guard repair.statedBytes > 0 else {
+                return "the header declares no audio, but \(repair.audioBytes) bytes follow its data chunk (a header never finalised, as when a recorder loses power): imported them as audio"
+            }
+            return "the header declares \(repair.statedBytes) bytes of audio, but \(repair.audioBytes) follow its data chunk (past 4 GiB a WAV's 32-bit size cannot state them, and its writer left it wrapped or clamped instead of writing RF64): imported them all as audio"
         }
         guard let data = RIFFChunks(path: path).chunks.first(where: { $0.id == "data" }),
               let fileSize = SourceFile.status(path)?.size
