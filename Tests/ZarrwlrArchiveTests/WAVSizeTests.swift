@@ -49,7 +49,7 @@ import TestSupport
 }
 
 /// WAVs past 4 GiB whose writer left the 32-bit data size wrapped or clamped (libsndfile 1.2.0
-/// itself wraps it): read whole, through an RF64 view. The files are sparse: 4.3 GB of zeros
+/// itself wraps it), or never wrote it: read whole, through an RF64 view. The files are sparse: 4.3 GB of zeros
 /// with samples at the start and at the end, written in a few kilobytes.
 @Suite struct WAVPast4GiBTests {
     static let frames: Int64 = 2_150_000_000  // 16-bit mono: 4.3 GB of audio
@@ -70,12 +70,12 @@ import TestSupport
         try handle.close()
     }
 
-    @Test(arguments: [("wrapped", false), ("clamped", false), ("wrapped", true)])
+    @Test(arguments: [("wrapped", false), ("clamped", false), ("wrapped", true), ("never finalised", false)])
     func aWAVPast4GiBIsReadWhole(_ kind: String, _ trailer: Bool) throws {
         let folder = TemporaryFolder()
         let path = folder.path + "/big.wav"
         FileManager.default.createFile(atPath: path, contents: nil)
-        try sparseWAV(path, stated: { kind == "wrapped" ? $0 % (1 << 32) : 0xFFFF_FFFF }, trailer: trailer && kind == "wrapped")
+        try sparseWAV(path, stated: { kind == "wrapped" ? $0 % (1 << 32) : kind == "clamped" ? 0xFFFF_FFFF : 0 }, trailer: trailer && kind == "wrapped")
         let repair = try #require(UnfinalisedWAV.detect(path))
         #expect(repair.audioBytes == Self.frames * 2)
         let reader = try PCMFileReader(path: path)
