@@ -70,6 +70,24 @@ import ZarrStore
         return all
     }
 
+    /// Imports the triggered recording `path` as recording 0 of `store` and checks that the import
+    /// says it (naming the file as `said`), that the whole recording is `expanded`, and that by
+    /// wall-clock time the buffer written after the first silence starts at its own time (the
+    /// data's first sample at the comment's time, as the expander takes it).
+    private func expectExpandedImport(of path: String, saying said: String, expanded: [Int16], store: String, in folder: TemporaryFolder) throws {
+        let imported = aimport(["import", "--store", store, path])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(imported.standardError.contains("an AudioMoth triggered recording (\(said)): its 3 silent periods"), "\(imported.standardError)")
+        #expect(aimport(["extract", "--store", store, "0", "--output", folder.path + "/all.wav"]).status == 0)
+        #expect(try samples(folder.path + "/all.wav") == expanded.map(Int32.init))
+        let third = 3 * Self.bufferSamples - Self.headerBytes / 2
+        let at = String(format: "2025-04-16T00:00:%09.6fZ", Double(third) / Double(Self.rate))
+        let byTime = aimport(["extract", "--store", store, "--at", at, "--duration", "0.1", "--output", folder.path + "/at.wav"])
+        #expect(byTime.status == 0, "\(byTime.standardError)")
+        let clip = try samples(folder.path + "/at.wav")
+        #expect(!clip.isEmpty && Array(expanded[third..<(third + clip.count)].map(Int32.init)) == clip)
+    }
+
     /// Written, skipped twice, written, skipped, written twice, skipped three times, written, and
     /// a run of skipped buffers at the end (which the firmware does not write).
     static let pattern = [true, false, false, true, false, true, true, false, false, false, true, false, false]
@@ -82,20 +100,7 @@ import ZarrStore
         // libsndfile reads the file's own samples: fewer, and the markers among them.
         #expect(try samples(path).count < expanded.count)
 
-        let imported = aimport(["import", "--store", store, path])
-        #expect(imported.status == 0, "\(imported.standardError)")
-        #expect(imported.standardError.contains("an AudioMoth triggered recording (T.WAV): its 3 silent periods"), "\(imported.standardError)")
-        #expect(aimport(["extract", "--store", store, "0", "--output", folder.path + "/all.wav"]).status == 0)
-        #expect(try samples(folder.path + "/all.wav") == expanded.map(Int32.init))
-
-        // By wall-clock time: the buffer written after the first silence starts at its own time
-        // (the data's first sample at the comment's time, as the expander takes it).
-        let third = 3 * Self.bufferSamples - Self.headerBytes / 2
-        let at = String(format: "2025-04-16T00:00:%09.6fZ", Double(third) / Double(Self.rate))
-        let byTime = aimport(["extract", "--store", store, "--at", at, "--duration", "0.1", "--output", folder.path + "/at.wav"])
-        #expect(byTime.status == 0, "\(byTime.standardError)")
-        let clip = try samples(folder.path + "/at.wav")
-        #expect(!clip.isEmpty && Array(expanded[third..<(third + clip.count)].map(Int32.init)) == clip)
+        try expectExpandedImport(of: path, saying: "T.WAV", expanded: expanded, store: store, in: folder)
 
         // export cannot give the T.WAV back, and says why.
         let export = aimport(["export", "--store", store, "0", "--output", folder.path + "/back.wav"])
@@ -137,16 +142,7 @@ import ZarrStore
         try Data(file).write(to: URL(fileURLWithPath: wav))
         try encoder.encode(wav, to: encoded)
 
-        let imported = aimport(["import", "--store", store, encoded])
-        #expect(imported.status == 0, "\(imported.standardError)")
-        #expect(imported.standardError.contains("an AudioMoth triggered recording (\(encoder.said)): its 3 silent periods"), "\(imported.standardError)")
-        #expect(aimport(["extract", "--store", store, "0", "--output", folder.path + "/all.wav"]).status == 0)
-        #expect(try samples(folder.path + "/all.wav") == expanded.map(Int32.init))
-        let third = 3 * Self.bufferSamples - Self.headerBytes / 2
-        let at = String(format: "2025-04-16T00:00:%09.6fZ", Double(third) / Double(Self.rate))
-        #expect(aimport(["extract", "--store", store, "--at", at, "--duration", "0.1", "--output", folder.path + "/at.wav"]).status == 0)
-        let clip = try samples(folder.path + "/at.wav")
-        #expect(!clip.isEmpty && Array(expanded[third..<(third + clip.count)].map(Int32.init)) == clip)
+        try expectExpandedImport(of: encoded, saying: encoder.said, expanded: expanded, store: store, in: folder)
         let export = aimport(["export", "--store", store, "0", "--output", folder.path + "/back." + encoder.fileExtension])
         #expect(export.status == 64 && export.standardError.contains(encoder.container), "\(export.standardError)")
 
