@@ -114,7 +114,7 @@ enum AudioMothExpansion {
             (dataOffset, dataBytes) = (wavOffset, decoder.declaredFrames * 2)
         }
         var markers: Int64 = 0, silentSamples: Int64 = 0
-        let source = try DataChunk(path, container, dataOffset: dataOffset)
+        let source = try DataChunk(path, container)
         try walk(source, dataOffset: dataOffset, dataBytes: dataBytes) { (piece) throws(CodecError) in
             guard case .silence(let blocks) = piece else { return }
             markers += 1
@@ -138,7 +138,7 @@ enum AudioMothExpansion {
             do throws(CodecError) { try output.writeFile(raw) } catch { failure = error }
         }
         if let failure { throw failure }
-        let source = try DataChunk(path, layout.container, dataOffset: layout.dataOffset)
+        let source = try DataChunk(path, layout.container)
         try walk(source, dataOffset: layout.dataOffset, dataBytes: layout.dataBytes) { (piece) throws(CodecError) in
             switch piece {
             case .audio(let bytes): try output.writeFile(bytes)
@@ -200,7 +200,7 @@ enum AudioMothExpansion {
         private let wavPack: WavPack.FileReader?
         private var samples: [Int32] = []
 
-        init(_ path: String, _ container: Container, dataOffset: Int64) throws(CodecError) {
+        init(_ path: String, _ container: Container) throws(CodecError) {
             self.path = path
             switch container {
             case .wav:

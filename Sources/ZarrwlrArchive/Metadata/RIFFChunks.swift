@@ -42,7 +42,7 @@ struct RIFFChunks {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         defer { if fd >= 0 { close(fd) } }
         if fd >= 0, let header = Self.wavPackSubBlock(0x21, fd: fd, blockAt: 0),
-           Self.bytes(of: fd, count: 4, at: header.lowerBound) == Array("RIFF".utf8) || Self.bytes(of: fd, count: 4, at: header.lowerBound) == Array("RF64".utf8) {
+           [Array("RIFF".utf8), Array("RF64".utf8)].contains(Self.bytes(of: fd, count: 4, at: header.lowerBound)) {
             found = Self.chunks(of: fd, in: (header.lowerBound + 12)..<header.upperBound)
             if let last = Self.lastWavPackBlock(fd: fd), let trailer = Self.wavPackSubBlock(0x22, fd: fd, blockAt: last) {
                 found += Self.chunks(of: fd, in: trailer)
