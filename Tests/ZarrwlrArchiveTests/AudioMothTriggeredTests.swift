@@ -74,8 +74,10 @@ import ZarrStore
     /// says it (naming the file as `said`), that the whole recording is `expanded`, and that by
     /// wall-clock time the buffer written after the first silence starts at its own time (the
     /// data's first sample at the comment's time, as the expander takes it).
-    private func expectExpandedImport(of path: String, saying said: String, expanded: [Int16], store: String, in folder: TemporaryFolder) throws {
-        let imported = aimport(["import", "--store", store, path])
+    private func expectExpandedImport(
+        of path: String, saying said: String, expanded: [Int16], store: String, in folder: TemporaryFolder, importOptions: [String] = []
+    ) throws {
+        let imported = aimport(["import", "--store", store] + importOptions + [path])
         #expect(imported.status == 0, "\(imported.standardError)")
         #expect(imported.standardError.contains("an AudioMoth triggered recording (\(said)): its 3 silent periods"), "\(imported.standardError)")
         #expect(aimport(["extract", "--store", store, "0", "--output", folder.path + "/all.wav"]).status == 0)
@@ -158,6 +160,29 @@ import ZarrStore
         #expect(info["encoding"]?["copied_verbatim"] == .bool(true))
         #expect(info["start_time"]?["iso8601"]?.stringValue == "2025-04-16T00:00:00Z" && info["start_time"]?["source"]?.stringValue == "audiomoth_comment", "\(info)")
         #expect(info["metadata"]?["guano"]?["Model"]?.stringValue == "AudioMoth", "\(info)")
+    }
+
+    /// A T.WAV encoded by `flac` alone keeps none of its chunks (no comment, no data offset):
+    /// named as AudioMoth names it, its markers are found by their pattern and expanded; the same
+    /// FLAC file under another name is copied as it is.
+    @Test func aTriggeredRecordingEncodedWithoutItsChunksIsFoundByItsMarkers() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr", wav = folder.path + "/20250416_000000T.WAV", flac = folder.path + "/20250416_000000T.flac"
+        let (file, expanded) = triggeredRecording(Self.pattern, comment: Self.triggeredComment)
+        try Data(file).write(to: URL(fileURLWithPath: wav))
+        try ProcessRunner.run(ProcessRunner.which("flac") ?? "/usr/bin/flac", ["--silent", "-o", flac, wav])
+        // The file name's time has no zone; the recorder's comment, which had one, is gone.
+        try expectExpandedImport(
+            of: flac, saying: "T.WAV encoded as FLAC without its WAV chunks, its markers found by their pattern", expanded: expanded,
+            store: store, in: folder, importOptions: ["--timezone", "UTC"])
+
+        let renamed = folder.path + "/copy.flac"
+        try FileManager.default.copyItem(atPath: flac, toPath: renamed)
+        let other = aimport(["import", "--store", store, "--allow-duplicate", renamed])
+        #expect(other.status == 0 && !other.standardError.contains("triggered"), "\(other.standardError)")
+        let info = try JSONValue(parsing: Array(aimport(["info", "--store", store, "1"]).standardOutput.utf8))
+        let fileSamples = try samples(wav).count
+        #expect(info["encoding"]?["copied_verbatim"] == .bool(true) && info["total_samples"]?.intValue == fileSamples)
     }
 
     @Test func aRecordingThatStatesNoTriggerIsImportedAsItIs() throws {

@@ -20,7 +20,10 @@ import Foundation
 ///
 /// A T.WAV encoded by `flac --keep-foreign-metadata` or by `wavpack` is such a recording too: the
 /// FLAC or WavPack file keeps the WAV's chunks (and with them the comment and where the data chunk
-/// lay), and its samples are the data chunk's, so the markers lie where they lay in the WAV.
+/// lay), and its samples are the data chunk's, so the markers lie where they lay in the WAV. So is
+/// one encoded by `flac` alone, which keeps neither: a FLAC file named as AudioMoth names triggered
+/// recordings (`20250416_000000T.flac`) whose markers, found by their pattern, all lie on one
+/// 512-byte grid, as the WAV's did.
 enum AudioMothExpansion {
     /// A marker's size, and the alignment of the blocks in the file.
     static let blockBytes = 512
@@ -38,6 +41,8 @@ enum AudioMothExpansion {
         case flac
         /// A WavPack file (which keeps the T.WAV's chunks unless told not to).
         case wavPack
+        /// A FLAC file that keeps none of the T.WAV's chunks: its markers found by their pattern.
+        case flacWithoutChunks
 
         /// The words the import's warning and the recording's description use for it.
         var words: (description: String, warning: String, original: String) {
@@ -45,6 +50,7 @@ enum AudioMothExpansion {
             case .wav: ("triggered AudioMoth WAV (expanded)", "T.WAV", "the T.WAV")
             case .flac: ("triggered AudioMoth WAV in FLAC (expanded)", "T.WAV encoded as FLAC with its WAV chunks", "the file")
             case .wavPack: ("triggered AudioMoth WAV in WavPack (expanded)", "T.WAV encoded as WavPack", "the file")
+            case .flacWithoutChunks: ("triggered AudioMoth WAV in FLAC without its WAV chunks (expanded)", "T.WAV encoded as FLAC without its WAV chunks, its markers found by their pattern", "the file")
             }
         }
     }
@@ -81,8 +87,10 @@ enum AudioMothExpansion {
             (container, chunks) = (.wav, wav)
         } else if case let flac = RIFFChunks(foreignMetadataOf: path), !flac.chunks.isEmpty {
             (container, chunks) = (.flac, flac)
+        } else if case let wavPack = RIFFChunks(wavPackWrapperOf: path), !wavPack.chunks.isEmpty {
+            (container, chunks) = (.wavPack, wavPack)
         } else {
-            (container, chunks) = (.wavPack, RIFFChunks(wavPackWrapperOf: path))
+            return try detectByPattern(path)
         }
         func little(_ bytes: [UInt8], _ at: Int, _ count: Int) -> Int64 { RIFFChunks.littleEndian(bytes[at..<at + count]) }
         guard let format = chunks.payload("fmt "), format.count >= 16,
@@ -99,7 +107,7 @@ enum AudioMothExpansion {
         case .wav:
             guard let fileSize = SourceFile.status(path)?.size, data.offset <= fileSize else { return nil }
             (dataOffset, dataBytes) = (data.offset, min(data.size, fileSize - data.offset) & ~1)
-        case .flac:
+        case .flac, .flacWithoutChunks:
             // The samples are the data chunk's: as many as the stream holds, at the WAV's offset.
             guard let wavOffset = chunks.dataOffsetInWAV, let decoder = try? PCMFileReader(path: path),
                   decoder.channelCount == 1, decoder.bitsPerSample == 16, decoder.encoding == .integer,
@@ -113,6 +121,59 @@ enum AudioMothExpansion {
             else { return nil }
             (dataOffset, dataBytes) = (wavOffset, decoder.declaredFrames * 2)
         }
+        return try layout(path, container, dataOffset: dataOffset, dataBytes: dataBytes, sampleRate: sampleRate)
+    }
+
+    /// The layout of a FLAC file named as AudioMoth names triggered recordings
+    /// ("20250416_000000T.flac") that keeps no WAV chunks, when its 16-bit mono samples hold
+    /// markers that all lie on one 512-byte grid (where the T.WAV's 512-byte boundaries were).
+    private static func detectByPattern(_ path: String) throws(CodecError) -> Layout? {
+        let name = (path as NSString).lastPathComponent
+        guard name.wholeMatch(of: #/(?i)\d{8}_\d{6}T\.flac/#) != nil, (try? SourceFile.firstBytes(path, count: 4)) == Array("fLaC".utf8),
+              let decoder = try? PCMFileReader(path: path), decoder.channelCount == 1, decoder.bitsPerSample == 16,
+              decoder.encoding == .integer, (1...384_000).contains(decoder.sampleRate), decoder.declaredFrames > 0,
+              let phase = try markerPhase(decoder)
+        else { return nil }
+        // The data chunk's offset modulo 512 that puts the markers on 512-byte boundaries.
+        let dataOffset = (Int64(blockBytes) - 2 * phase) % Int64(blockBytes)
+        return try layout(path, .flacWithoutChunks, dataOffset: dataOffset, dataBytes: decoder.declaredFrames * 2, sampleRate: Int64(decoder.sampleRate))
+    }
+
+    /// The sample index modulo 256 at which every marker in `decoder`'s samples starts (32
+    /// samples of +1 or -1, at least one +1, then 224 zeros); nil when there is none or they do not
+    /// all share one.
+    private static func markerPhase(_ decoder: PCMFileReader) throws(CodecError) -> Int64? {
+        var samples: [Int32] = []
+        var index: Int64 = 0, signs = 0, zeros = 0, lastPlusOne: Int64 = -1
+        var phase: Int64?
+        while true {
+            let frames = try decoder.read(maxFrames: 1 << 16, into: &samples)
+            if frames == 0 { break }
+            for sample in samples.prefix(frames) {
+                if sample == 0 {
+                    zeros += 1
+                    // The 32 samples before the zeros are the marker's bits.
+                    let start = index - Int64(zeros) + 1 - 32
+                    if zeros == 224, signs >= 32, lastPlusOne >= start {
+                        let found = start % samplesPerBlock
+                        if let phase, phase != found { return nil }
+                        phase = found
+                    }
+                } else {
+                    if zeros > 0 { (signs, zeros) = (0, 0) }
+                    signs = sample == 1 || sample == -1 ? signs + 1 : 0
+                    if sample == 1 { lastPlusOne = index }
+                }
+                index += 1
+            }
+        }
+        return phase
+    }
+
+    /// The layout of the triggered recording `path` whose data chunk lies at `dataOffset` of its
+    /// WAV, from its markers; nil when it has none.
+    /// - Throws: ``CodecError/Code/corrupt`` when its markers stand for more than a recording holds.
+    private static func layout(_ path: String, _ container: Container, dataOffset: Int64, dataBytes: Int64, sampleRate: Int64) throws(CodecError) -> Layout? {
         var markers: Int64 = 0, silentSamples: Int64 = 0
         let source = try DataChunk(path, container)
         try walk(source, dataOffset: dataOffset, dataBytes: dataBytes) { (piece) throws(CodecError) in
@@ -207,7 +268,7 @@ enum AudioMothExpansion {
                 fd = open(path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw CodecError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
                 (flac, wavPack) = (nil, nil)
-            case .flac:
+            case .flac, .flacWithoutChunks:
                 (fd, flac, wavPack) = (-1, try PCMFileReader(path: path), nil)
             case .wavPack:
                 (fd, flac, wavPack) = (-1, nil, try WavPack.FileReader(path: path))
