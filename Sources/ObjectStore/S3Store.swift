@@ -7,6 +7,9 @@ import ZarrStore
 /// protocols it offers the conditional writes a commit protocol needs (``createIfAbsent(_:_:)``,
 /// ``replace(_:_:ifMatch:)``). Safe to share between tasks: each request is independent.
 public final class S3Store: ConditionalStore {
+    /// Every read is a request to the server.
+    public var readsAreRoundTrips: Bool { true }
+
     public let location: S3Location
     public let client: S3Client
 

@@ -14,6 +14,9 @@ extension AudioArchive {
         public var description: String { "\(part) damaged: \(problem) (repair: \(repair))" }
     }
 
+    /// Reads that `verify` keeps in flight on object storage.
+    static let roundTripReads = 16
+
     /// Checks recording `id`: its metadata, the checksum of every frame or page of its blob
     /// (and the sha256 of a 1:1 copy), and whether its stored index equals a fresh build.
     /// Empty when it is intact. Never throws for damage, only reports it.
@@ -27,7 +30,8 @@ extension AudioArchive {
         }
         var findings: [Finding] = []
         var options = IndexOptions()
-        options.workers = ProcessInfo.processInfo.activeProcessorCount
+        // From object storage the reads wait for requests: more of them in flight than the cores.
+        options.workers = max(ProcessInfo.processInfo.activeProcessorCount, readsAreRoundTrips ? Self.roundTripReads : 0)
         for (stream, backend) in streams {
             let codec: any CodecBackend = backend.init()
             var blobIntact = true

@@ -90,7 +90,7 @@ public struct AudioArchive: Sendable {
     let committer: any RecordingCommitter
     /// Whether every read of the store is a network round trip (object storage), so that a
     /// few large reads beat many small ones even where they fetch more bytes.
-    public var readsAreRoundTrips: Bool { store is S3Store }
+    public var readsAreRoundTrips: Bool { store.readsAreRoundTrips }
 
     init(store: FilesystemStore, path: String, codecs: CodecRegistry = .standard) {
         self.store = store

@@ -35,32 +35,14 @@ where Accumulator.Frame == Parser.Frame {
         var rejected = RejectionCounts<Parser.RejectReason>()
         var accumulator = accumulator
         let work = RangeWork(scanner: scanner, parser: parser, rangeBytes: rangeBytes)
-        do {
-            try await withThrowingTaskGroup(of: (Int, RangeWork<Scanner, Parser>.Result).self) { group in
-                var nextToStart = 0
-                var nextToAccumulate = 0
-                var finished: [Int: RangeWork<Scanner, Parser>.Result] = [:]
-                func startOne() {
-                    let index = nextToStart
-                    nextToStart += 1
-                    group.addTask { (index, try work.scanAndParse(range: index, of: blob, from: start)) }
-                }
-                while nextToStart < min(workers, rangeCount) { startOne() }
-                while let (index, result) = try await group.next() {
-                    finished[index] = result
-                    // Phase 3 in blob order, as soon as the next range is in.
-                    while let ready = finished.removeValue(forKey: nextToAccumulate) {
-                        for frame in ready.frames { try accumulator.accept(frame) }
-                        rejected.merge(ready.rejected)
-                        nextToAccumulate += 1
-                    }
-                    if nextToStart < rangeCount { startOne() }
-                }
-            }
-        } catch let error as CodecError {
-            throw error
-        } catch {
-            throw CodecError(.library, "indexing failed: \(error)")
+        // From object storage each range waits for its requests: threads of their own keep `workers` of them in flight.
+        let placement: BoundedTasks.Placement = blob.array.readsAreRoundTrips ? .threadPerItem : .pool
+        try await BoundedTasks.forEachInOrder(Array(0..<rangeCount), workers: workers, placement: placement, { (range) throws(CodecError) in
+            try work.scanAndParse(range: range, of: blob, from: start)
+        }) { (_, ready) throws(CodecError) in
+            // Phase 3 in blob order, as soon as the next range is in.
+            for frame in ready.frames { try accumulator.accept(frame) }
+            rejected.merge(ready.rejected)
         }
         let index = try accumulator.finish()
         return IndexingOutcome(index: index, parseRejections: rejected, sequenceRejections: accumulator.rejected)

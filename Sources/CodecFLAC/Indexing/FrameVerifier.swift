@@ -19,27 +19,12 @@ extension FLAC {
                 runs.append(start..<end)
                 start = end
             }
-            var bad = Set<Int>()
-            do {
-                try await withThrowingTaskGroup(of: [Int].self) { group in
-                    var next = 0
-                    func startOne() {
-                        let run = runs[next]
-                        next += 1
-                        group.addTask { try damagedRows(run, of: index, blob: blob) }
-                    }
-                    while next < min(max(workers, 1), runs.count) { startOne() }
-                    while let rows = try await group.next() {
-                        bad.formUnion(rows)
-                        if next < runs.count { startOne() }
-                    }
-                }
-            } catch let error as CodecError {
-                throw error
-            } catch {
-                throw CodecError(.library, "frame verification failed: \(error)")
+            // From object storage each run waits for its requests: threads of their own keep `workers` of them in flight.
+            let placement: BoundedTasks.Placement = blob.array.readsAreRoundTrips ? .threadPerItem : .pool
+            let rows = try await BoundedTasks.map(runs, workers: workers, placement: placement) { (run) throws(CodecError) in
+                try damagedRows(run, of: index, blob: blob)
             }
-            return bad
+            return Set(rows.joined())
         }
 
         /// The rows of `index` whose frames fail their CRC-16, in order.

@@ -25,6 +25,9 @@ public struct ZarrArray: Sendable {
         chain = try CodecChain(metadata.codecs, chunkShape: metadata.chunkShape, dataType: metadata.dataType, fillValue: fill)
     }
 
+    /// Whether every read of the array is a network round trip (see ``ReadableStore/readsAreRoundTrips``).
+    public var readsAreRoundTrips: Bool { reader.readsAreRoundTrips }
+
     /// This array for reading with every shard's index read once and kept: for arrays that no
     /// longer change (a committed recording's blob), so that a read costs only its data's
     /// requests. Writing through the returned value is refused.

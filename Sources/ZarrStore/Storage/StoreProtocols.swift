@@ -13,9 +13,16 @@ public protocol ReadableStore: Sendable {
     /// `false` when there is no such key.
     /// - Throws: ``ZarrError/Code/corruptChunk`` when the value ends before the buffer is full.
     func read(_ key: String, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(ZarrError) -> Bool
+
+    /// Whether every read is a network round trip (object storage): readers then keep many
+    /// reads in flight on threads of their own, and prefer a few large reads to many small ones.
+    var readsAreRoundTrips: Bool { get }
 }
 
 extension ReadableStore {
+    /// Local storage: reads are not round trips.
+    public var readsAreRoundTrips: Bool { false }
+
     /// The whole value at `key`, or `nil` when there is no such key.
     public func get(_ key: String) throws(ZarrError) -> [UInt8]? {
         try get(key, range: nil)
