@@ -10,6 +10,12 @@ public enum BoundedTasks {
         /// waits, such as a read from S3 and its retries, so that `workers` items are at work
         /// whatever the number of cores.
         case threadPerItem
+
+        /// Threads of their own for work that reads a store whose reads are round trips
+        /// (``ZarrStore/ReadableStore/readsAreRoundTrips``), the pool otherwise.
+        public init(readsAreRoundTrips: Bool) {
+            self = readsAreRoundTrips ? .threadPerItem : .pool
+        }
     }
 
     /// Calls `body` on every element of `items`, up to `workers` at a time, and hands the

@@ -7,9 +7,6 @@ struct ArchiveLocation: ParsableArguments {
     @Option(help: "The Zarr store: a folder, or s3://BUCKET/PREFIX (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).") var store: String
     @Option(help: "The archive group inside the store (default: the root).") var group: String = ""
 
-    /// Whether the store is object storage (every read a request that waits), not a folder.
-    var isObjectStorage: Bool { store.hasPrefix("s3://") }
-
     /// The archive, created with its store when missing (for `import`).
     func archiveCreatingIt() throws(CodecError) -> AudioArchive {
         try AudioArchive.openOrCreate(storePath: store, group: group)

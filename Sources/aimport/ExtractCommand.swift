@@ -256,7 +256,7 @@ struct Extract: AsyncParsableCommand {
         // holds at most `workers` runs and one window, whatever the number and length of the ranges.
         let run = Int(SampleRuns.standardLength)
         // From S3 each range waits for its requests: threads of their own keep `workers` of them in flight.
-        let placement: BoundedTasks.Placement = location.isObjectStorage ? .threadPerItem : .pool
+        let placement = BoundedTasks.Placement(readsAreRoundTrips: archive.readsAreRoundTrips)
         var window: [Range<Int64>] = [], delivered: Int64 = 0
         func extractWindow() async throws(CodecError) {
             try await BoundedTasks.forEachInOrder(window, workers: workers, placement: placement, { range throws(CodecError) in try reader.extract(range, as: sampleFormat) }) { _, buffer throws(CodecError) in

@@ -36,7 +36,7 @@ where Accumulator.Frame == Parser.Frame {
         var accumulator = accumulator
         let work = RangeWork(scanner: scanner, parser: parser, rangeBytes: rangeBytes)
         // From object storage each range waits for its requests: threads of their own keep `workers` of them in flight.
-        let placement: BoundedTasks.Placement = blob.array.readsAreRoundTrips ? .threadPerItem : .pool
+        let placement = BoundedTasks.Placement(readsAreRoundTrips: blob.array.readsAreRoundTrips)
         try await BoundedTasks.forEachInOrder(Array(0..<rangeCount), workers: workers, placement: placement, { (range) throws(CodecError) in
             try work.scanAndParse(range: range, of: blob, from: start)
         }) { (_, ready) throws(CodecError) in

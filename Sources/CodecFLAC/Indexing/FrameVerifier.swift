@@ -20,7 +20,7 @@ extension FLAC {
                 start = end
             }
             // From object storage each run waits for its requests: threads of their own keep `workers` of them in flight.
-            let placement: BoundedTasks.Placement = blob.array.readsAreRoundTrips ? .threadPerItem : .pool
+            let placement = BoundedTasks.Placement(readsAreRoundTrips: blob.array.readsAreRoundTrips)
             let rows = try await BoundedTasks.map(runs, workers: workers, placement: placement) { (run) throws(CodecError) in
                 try damagedRows(run, of: index, blob: blob)
             }

@@ -107,19 +107,10 @@ enum AudioMothExpansion {
         case .wav:
             guard let fileSize = SourceFile.status(path)?.size, data.offset <= fileSize else { return nil }
             (dataOffset, dataBytes) = (data.offset, min(data.size, fileSize - data.offset) & ~1)
-        case .flac, .flacWithoutChunks:
+        case .flac, .wavPack, .flacWithoutChunks:
             // The samples are the data chunk's: as many as the stream holds, at the WAV's offset.
-            guard let wavOffset = chunks.dataOffsetInWAV, let decoder = try? PCMFileReader(path: path),
-                  decoder.channelCount == 1, decoder.bitsPerSample == 16, decoder.encoding == .integer,
-                  Int64(decoder.sampleRate) == sampleRate, decoder.declaredFrames > 0
-            else { return nil }
-            (dataOffset, dataBytes) = (wavOffset, decoder.declaredFrames * 2)
-        case .wavPack:
-            guard let wavOffset = chunks.dataOffsetInWAV, let decoder = try? WavPack.FileReader(path: path),
-                  decoder.channelCount == 1, decoder.bitsPerSample == 16, decoder.isLossless, !decoder.isFloat,
-                  Int64(decoder.sampleRate) == sampleRate, decoder.declaredFrames > 0
-            else { return nil }
-            (dataOffset, dataBytes) = (wavOffset, decoder.declaredFrames * 2)
+            guard let wavOffset = chunks.dataOffsetInWAV, let decoded = sixteenBitMono(path, container), decoded.sampleRate == sampleRate else { return nil }
+            (dataOffset, dataBytes) = (wavOffset, decoded.frames * 2)
         }
         return try layout(path, container, dataOffset: dataOffset, dataBytes: dataBytes, sampleRate: sampleRate)
     }
@@ -130,13 +121,31 @@ enum AudioMothExpansion {
     private static func detectByPattern(_ path: String) throws(CodecError) -> Layout? {
         let name = (path as NSString).lastPathComponent
         guard name.wholeMatch(of: #/(?i)\d{8}_\d{6}T\.flac/#) != nil, (try? SourceFile.firstBytes(path, count: 4)) == Array("fLaC".utf8),
-              let decoder = try? PCMFileReader(path: path), decoder.channelCount == 1, decoder.bitsPerSample == 16,
-              decoder.encoding == .integer, (1...384_000).contains(decoder.sampleRate), decoder.declaredFrames > 0,
-              let phase = try markerPhase(decoder)
+              let decoded = sixteenBitMono(path, .flacWithoutChunks), (1...384_000).contains(decoded.sampleRate),
+              let reader = try? PCMFileReader(path: path), let phase = try markerPhase(reader)
         else { return nil }
         // The data chunk's offset modulo 512 that puts the markers on 512-byte boundaries.
         let dataOffset = (Int64(blockBytes) - 2 * phase) % Int64(blockBytes)
-        return try layout(path, .flacWithoutChunks, dataOffset: dataOffset, dataBytes: decoder.declaredFrames * 2, sampleRate: Int64(decoder.sampleRate))
+        return try layout(path, .flacWithoutChunks, dataOffset: dataOffset, dataBytes: decoded.frames * 2, sampleRate: decoded.sampleRate)
+    }
+
+    /// The rate and frames of the samples `container`'s decoder (libsndfile for FLAC, libwavpack
+    /// for WavPack) gives for `path`, when they are 16-bit mono integers, as AudioMoth records them
+    /// (losslessly kept); nil otherwise and for a WAV, whose bytes are read as they are.
+    private static func sixteenBitMono(_ path: String, _ container: Container) -> (sampleRate: Int64, frames: Int64)? {
+        let decoded: (channels: Int, bits: Int, isExactInteger: Bool, rate: Int, frames: Int64)
+        switch container {
+        case .wav:
+            return nil
+        case .flac, .flacWithoutChunks:
+            guard let decoder = try? PCMFileReader(path: path) else { return nil }
+            decoded = (decoder.channelCount, decoder.bitsPerSample, decoder.encoding == .integer, decoder.sampleRate, decoder.declaredFrames)
+        case .wavPack:
+            guard let decoder = try? WavPack.FileReader(path: path) else { return nil }
+            decoded = (decoder.channelCount, decoder.bitsPerSample, decoder.isLossless && !decoder.isFloat, decoder.sampleRate, decoder.declaredFrames)
+        }
+        guard decoded.channels == 1, decoded.bits == 16, decoded.isExactInteger, decoded.frames > 0 else { return nil }
+        return (Int64(decoded.rate), decoded.frames)
     }
 
     /// The sample index modulo 256 at which every marker in `decoder`'s samples starts (32
