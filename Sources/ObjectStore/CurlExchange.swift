@@ -1,5 +1,5 @@
 internal import CCurl
-import Synchronization
+import ZarrStore
 
 /// One HTTP exchange through libcurl, synchronous: the store protocols are synchronous, like
 /// the codec libraries' read callbacks they serve.
@@ -47,7 +47,7 @@ enum CurlExchange {
     }
 
     /// Idle easy handles, each with its connection cache.
-    private static let pool = Mutex<[IdleHandle]>([])
+    private static let pool = ForkSafeMutex<[IdleHandle]>([])
     /// More than the requests the library keeps in flight at once (a batch read's 64 workers,
     /// upload threads): a handle given back beyond it is closed with its connection, and the
     /// next request pays a new one (with 32, 64 workers reading through 20 ms per answer made

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import ZarrStore
 
 /// Where an S3 archive lives and how to reach it: `s3://BUCKET/PREFIX`, configured as every AWS
@@ -35,7 +34,7 @@ public final class S3Client: Sendable {
     public let attempts: Int
     public let timeoutSeconds: Int
     /// Requests sent, by method (retries included): for benchmarks and tests.
-    public let requestCounts = Mutex<[String: Int]>([:])
+    public let requestCounts = ForkSafeMutex<[String: Int]>([:])
 
     /// A client configured from `environment` (the process's by default).
     /// - Throws: ``ZarrError/Code/permissionDenied`` when no credentials are set.

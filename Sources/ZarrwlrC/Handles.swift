@@ -1,7 +1,7 @@
 import ZarrwlrArchive
 import CodecCore
 import Foundation
-import Synchronization
+import ZarrStore
 
 /// What the C ABI hands out as opaque pointers: a retained box per open archive or recording,
 /// released by its `*_free` function. The boxes hold only Sendable values, so one handle may be
@@ -47,7 +47,7 @@ enum Handle {
         var entries: [UInt: Entry] = [:]
     }
 
-    private static let table = Mutex(Table())
+    private static let table = ForkSafeMutex(Table())
 
     private static func issue(_ entry: Entry) -> UnsafeMutableRawPointer? {
         table.withLock { table in
@@ -126,7 +126,7 @@ enum ErrorOut {
 /// wait forever: there it is refused with a typed error instead.
 enum Blocking {
     /// The process that first started task work; nil before.
-    private static let starter = Mutex<pid_t?>(nil)
+    private static let starter = ForkSafeMutex<pid_t?>(nil)
 
     static func run<T: Sendable>(_ body: @escaping @Sendable () async throws(CodecError) -> T) -> Result<T, CodecError> {
         let me = getpid()
@@ -136,7 +136,7 @@ enum Blocking {
         }) else {
             return .failure(CodecError(.unsupported, "this process was forked from one in which the library had started its task threads, which a fork does not copy; import in the parent, or in a process started with spawn (reading works here)"))
         }
-        let result = Mutex<Result<T, CodecError>?>(nil)
+        let result = ForkSafeMutex<Result<T, CodecError>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task.detached {
             let outcome: Result<T, CodecError>

@@ -2,7 +2,6 @@ import AudioInput
 import CodecCore
 import Dispatch
 import Foundation
-import Synchronization
 import ZarrStore
 import ZarrwlrArchive
 
@@ -15,9 +14,9 @@ public final class ArchiveSite: Sendable {
     /// Whether a recording's spectrum overview is built (and stored in the archive) when a tile
     /// first needs it.
     public let buildsOverviews: Bool
-    private let readers = Mutex<[String: any RecordingReader]>([:])
-    private let tiles = Mutex(TileCache(capacity: 512))
-    private let overviews = Mutex<[String: OverviewState]>([:])
+    private let readers = ForkSafeMutex<[String: any RecordingReader]>([:])
+    private let tiles = ForkSafeMutex(TileCache(capacity: 512))
+    private let overviews = ForkSafeMutex<[String: OverviewState]>([:])
     /// Overviews are built one at a time, in the background.
     private let overviewBuilds = DispatchQueue(label: "zarrwlr.serve.overviews")
     /// The most seconds of audio one request may ask for.

@@ -5,7 +5,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
-import Synchronization
+import ZarrStore
 
 /// A one-line progress display on stderr (files done, MiB of the input read, MiB/s, ETA), shown
 /// only when stderr is a terminal. It is redrawn four times a second from the ``ReadProgress`` of
@@ -24,7 +24,7 @@ final class Progress: Sendable {
     private let totalBytes: Int64
     private let files: Int
     private let started = ContinuousClock.now
-    private let state = Mutex(State())
+    private let state = ForkSafeMutex(State())
     private let enabled = isatty(STDERR_FILENO) != 0
 
     init(totalBytes: Int64, files: Int) {

@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 import ZarrStore
 
 /// Stores a blob's shards on threads of its own while the encoder goes on: at most `limit`
@@ -16,15 +15,15 @@ import ZarrStore
 final class ChunkUploads: Sendable {
     private let queues: [DispatchQueue]
     /// The queues with no store running, taken by ``submit(_:)``.
-    private let idle: Mutex<[Int]>
+    private let idle: ForkSafeMutex<[Int]>
     private let slots: DispatchSemaphore
     private let running = DispatchGroup()
-    private let failure = Mutex<ZarrError?>(nil)
+    private let failure = ForkSafeMutex<ZarrError?>(nil)
 
     init(limit: Int) {
         let count = max(1, limit)
         queues = (0..<count).map { DispatchQueue(label: "zarrwlr.blob-upload-\($0)") }
-        idle = Mutex(Array(0..<count))
+        idle = ForkSafeMutex(Array(0..<count))
         slots = DispatchSemaphore(value: count)
     }
 

@@ -1,16 +1,16 @@
-import Synchronization
+import ZarrStore
 
 /// One segment's samples (interleaved, whole frames) in pieces of a few hundred KB, each handed
 /// out once by ``nextPiece()``: a worker coding the segment frees every piece as soon as it has
 /// coded it, so what it holds shrinks while its output grows and stays within about one
 /// segment's samples.
 public final class SegmentSamples: Sendable {
-    private let remaining: Mutex<[[Int32]]>
+    private let remaining: ForkSafeMutex<[[Int32]]>
     /// All the segment's samples (over all channels).
     public let sampleCount: Int
 
     public init(_ pieces: [[Int32]]) {
-        remaining = Mutex(pieces.reversed())
+        remaining = ForkSafeMutex(pieces.reversed())
         sampleCount = pieces.reduce(0) { $0 + $1.count }
     }
 

@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import ZarrStore
 
 /// Encodes a long source on several cores, for encoders whose stream can be made of segments
 /// coded on their own. The caller's thread reads the segments in order (`next`, each in pieces)
@@ -53,7 +53,7 @@ public struct SegmentedEncoding<Output: Sendable>: Sendable {
     /// One segment's encoding, done when its encoder and its observer are.
     private final class Job: Sendable {
         let done = DispatchGroup()
-        private let result = Mutex<Result<Output, CodecError>?>(nil)
+        private let result = ForkSafeMutex<Result<Output, CodecError>?>(nil)
 
         func finish(_ outcome: Result<Output, CodecError>) {
             result.withLock { $0 = outcome }

@@ -1,6 +1,6 @@
 import AudioInput
 import CodecCore
-import Synchronization
+import ZarrStore
 
 extension FLAC {
     /// Encodes a source's integer PCM into one FLAC stream on several cores
@@ -66,7 +66,7 @@ extension FLAC {
                 var bytes: [UInt8] = []
             }
 
-            private let state = Mutex(State())
+            private let state = ForkSafeMutex(State())
             /// RFC 9639 §8.2: each sample little-endian, signed, in the smallest whole number of
             /// bytes that holds the sample size.
             private let layout: SampleLayout

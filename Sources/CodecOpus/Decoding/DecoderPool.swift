@@ -1,12 +1,12 @@
 import CodecCore
-import Synchronization
+import ZarrStore
 
 extension Opus {
     /// Decoders kept between the extractions of one recording: resetting a warm libopus
     /// decoder is cheaper than creating one and touching its fresh memory. Holds at most as
     /// many decoders as extractions ever ran at once.
     final class DecoderPool: Sendable {
-        private let idle = Mutex<[PacketDecoder]>([])
+        private let idle = ForkSafeMutex<[PacketDecoder]>([])
         private let head: Head
         private let decodeRate: Int
 

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Shard indexes already read, by shard key: a reader of an array that no longer changes (a
 /// committed recording's blob) reads each shard's size and index once, so that on object storage
@@ -9,7 +8,7 @@ public final class ShardIndexCache: Sendable {
         let entries: [Range<Int>?]
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = ForkSafeMutex<[String: Entry]>([:])
     /// Indexes kept at most (each is 16 bytes per inner chunk: 512 B for an 8 MiB blob shard).
     private let capacity: Int
 

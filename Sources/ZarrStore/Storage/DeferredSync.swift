@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// The fsyncs a ``FilesystemStore`` leaves for later: the files it wrote and the folders whose
 /// entries it changed, made durable together by ``syncAll()``.
@@ -24,7 +23,7 @@ public final class DeferredSync: Sendable {
         var folders: Set<String> = []
     }
 
-    private let pending = Mutex(Pending())
+    private let pending = ForkSafeMutex(Pending())
 
     /// Nothing to sync yet.
     public init() {}

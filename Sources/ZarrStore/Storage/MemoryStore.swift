@@ -1,8 +1,7 @@
-import Synchronization
 
 /// A store held in memory, for tests and temporary work. Safe to share between tasks.
 public final class MemoryStore: ZarrStorage {
-    private let values = Mutex<[String: [UInt8]]>([:])
+    private let values = ForkSafeMutex<[String: [UInt8]]>([:])
 
     /// An empty store.
     public init() {}

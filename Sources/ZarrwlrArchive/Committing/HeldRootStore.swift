@@ -1,4 +1,3 @@
-import Synchronization
 import ZarrStore
 
 /// A view of an object store in which one key, a recording group's `zarr.json`, is held in
@@ -8,7 +7,7 @@ import ZarrStore
 final class HeldRootStore: ZarrStorage {
     let base: any ZarrStorage
     let heldKey: String
-    private let held = Mutex<[UInt8]?>(nil)
+    private let held = ForkSafeMutex<[UInt8]?>(nil)
 
     init(base: any ZarrStorage, heldKey: String) {
         self.base = base

@@ -4,7 +4,6 @@ import Glibc
 import Darwin
 #endif
 import Foundation
-import Synchronization
 import ZarrStore
 
 /// Who runs an import, written beside a local staging folder and into an object-storage claim,
@@ -84,7 +83,7 @@ enum ImporterOwner {
 final class Heartbeat: Sendable {
     /// What the renewing thread and the owner share.
     private final class Shared: Sendable {
-        let state = Mutex<(stopped: Bool, lost: String?)>((false, nil))
+        let state = ForkSafeMutex<(stopped: Bool, lost: String?)>((false, nil))
         let wakeUp = NSCondition()
     }
 

@@ -1,7 +1,6 @@
 import CodecCore
 import Foundation
 import ObjectStore
-import Synchronization
 import ZarrStore
 
 /// The archive's commit protocol on S3-protocol object storage, built on conditional writes
@@ -252,13 +251,13 @@ struct ObjectCommitter: Sendable {
 final class ClaimLease: Sendable {
     private let store: S3Store
     private let key: String
-    private let etag: Mutex<String>
-    private let heartbeat = Mutex<Heartbeat?>(nil)
+    private let etag: ForkSafeMutex<String>
+    private let heartbeat = ForkSafeMutex<Heartbeat?>(nil)
 
     init(store: S3Store, key: String, etag: String) {
         self.store = store
         self.key = key
-        self.etag = Mutex(etag)
+        self.etag = ForkSafeMutex(etag)
         let beat = Heartbeat(interval: ObjectCommitter.renewSeconds) { [weak self] in self?.renew() }
         heartbeat.withLock { $0 = beat }
     }

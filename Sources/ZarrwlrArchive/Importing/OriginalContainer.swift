@@ -1,7 +1,6 @@
 import AudioInput
 import CodecCore
 import Foundation
-import Synchronization
 import ZarrStore
 
 /// The bytes of a WAV, RF64, W64 or AIFF source that are not its samples (the header and every
@@ -56,7 +55,7 @@ enum OriginalContainer {
         let layout: SampleLayout
         let channelCount: Int
         private let prefix: [UInt8]
-        private let pass: Mutex<Pass>
+        private let pass: ForkSafeMutex<Pass>
 
         /// A check of `path`, or why its container cannot be kept.
         static func make(_ path: String, sha256: String, size: Int64) -> Result<Check, Skipped> {
@@ -76,7 +75,7 @@ enum OriginalContainer {
             (self.path, self.sha256, self.size, self.offset, self.layout, self.channelCount, self.prefix) = (path, sha256, size, offset, layout, channelCount, prefix)
             let pass = Pass()
             pass.hash.update(prefix)
-            self.pass = Mutex(pass)
+            self.pass = ForkSafeMutex(pass)
         }
 
         func observe(integers samples: UnsafeBufferPointer<Int32>, from reader: ObjectIdentifier) {

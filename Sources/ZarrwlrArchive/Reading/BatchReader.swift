@@ -1,6 +1,6 @@
 import CodecCore
 import Foundation
-import Synchronization
+import ZarrStore
 
 /// Reads batches of draws, possibly from different recordings, into one caller-owned buffer:
 /// what a training loop asks for, in one call. Each recording's reader is opened once and kept
@@ -70,7 +70,7 @@ public final class BatchReader: Sendable {
     }
 
     public let archive: AudioArchive
-    private let readers = Mutex<[String: any RecordingReader]>([:])
+    private let readers = ForkSafeMutex<[String: any RecordingReader]>([:])
 
     public init(archive: AudioArchive) {
         self.archive = archive

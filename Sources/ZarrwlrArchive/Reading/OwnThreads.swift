@@ -1,6 +1,7 @@
 import CodecCore
 import Foundation
 import Synchronization
+import ZarrStore
 
 /// A parallel loop on threads of its own, not on Swift concurrency's pool: usable from any
 /// caller (a C or Python thread that blocks until it is done) and in a process forked from one
@@ -16,7 +17,7 @@ public enum OwnThreads {
     /// wins and stops the rest from starting more work.
     public static func forEach(_ count: Int, workers: Int, _ body: @escaping @Sendable (Int) throws(CodecError) -> Void) throws(CodecError) {
         let next = Atomic<Int>(0)
-        let failure = Mutex<CodecError?>(nil)
+        let failure = ForkSafeMutex<CodecError?>(nil)
         let work: @Sendable () -> Void = {
             while failure.withLock({ $0 == nil }) {
                 let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -26,7 +27,7 @@ public enum OwnThreads {
         }
         let helpers = max(0, min(workers, count, maximumThreads) - 1)
         let finished = NSCondition()
-        let running = Mutex(helpers)
+        let running = ForkSafeMutex(helpers)
         for _ in 0..<helpers {
             Thread.detachNewThread {
                 work()

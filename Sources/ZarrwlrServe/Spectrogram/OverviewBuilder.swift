@@ -1,7 +1,7 @@
 import CodecCore
 import Foundation
-import Synchronization
 import ZarrwlrArchive
+import ZarrStore
 
 /// Computes a recording's ``SpectrumOverview`` from its samples: reads of 64 frames (about a
 /// million samples, the channels' mean), the frames of each read transformed on `workers`
@@ -20,7 +20,7 @@ public enum OverviewBuilder {
             let frames = Int(min(Int64(framesPerRead), (reader.totalSamples - first + Int64(frameSamples) - 1) / Int64(frameSamples)))
             // The last FFTs of a frame reach size - hop samples into the next.
             let samples = try MonoSamples.read(reader, from: first, count: frames * frameSamples + size - hop, channel: nil)
-            let rows = Mutex([[UInt8]](repeating: [], count: frames))
+            let rows = ForkSafeMutex([[UInt8]](repeating: [], count: frames))
             try OwnThreads.forEach(frames, workers: workers) { frame in
                 let powers = fft.maximumPowers(samples, from: frame * frameSamples, windows: frameSamples / hop, hop: hop, window: window.weights)
                 // Band b lies between bins b and b + 1.

@@ -1,5 +1,5 @@
 internal import CFFTW
-import Synchronization
+import ZarrStore
 
 /// Power spectra of `size` real samples with FFTW (single precision, Debian's libfftw3f).
 ///
@@ -14,7 +14,7 @@ final class RealFFT: @unchecked Sendable {
     private let plan: fftwf_plan
 
     /// Plans by size, made under this lock.
-    private static let planner = Mutex<[Int: RealFFT]>([:])
+    private static let planner = ForkSafeMutex<[Int: RealFFT]>([:])
 
     /// The transform of `size` samples (planned once per size and process).
     static func of(size: Int) -> RealFFT {

@@ -1,7 +1,7 @@
 import CodecCore
 import Foundation
-import Synchronization
 import ZarrwlrArchive
+import ZarrStore
 
 /// A spectrogram tile: seconds `start..<end` of a recording by frequencies `lowHz...highHz`,
 /// `width x height` pixels, from FFTs of `fftSize` samples (Hann window) centred on each
@@ -114,7 +114,7 @@ public struct SpectrogramTile: Sendable, Hashable {
         if closeTogether && spanCount * Int64(reader.channelCount) <= 1 << 23 {
             // In pieces read side by side: decoding (and on object storage, fetching) the span is most of a tile's time.
             let pieces = Int(max(1, min(Int64(workers), spanCount / 65_536)))
-            let read = Mutex([[Float]](repeating: [], count: pieces))
+            let read = ForkSafeMutex([[Float]](repeating: [], count: pieces))
             let channel = self.channel
             try OwnThreads.forEach(pieces, workers: workers) { (piece) throws(CodecError) in
                 let from = spanCount * Int64(piece) / Int64(pieces), to = spanCount * Int64(piece + 1) / Int64(pieces)
@@ -124,7 +124,7 @@ public struct SpectrogramTile: Sendable, Hashable {
             denseSpan = read.withLock { $0.flatMap { $0 } }
         }
         let span = denseSpan
-        let columns = Mutex<[[Float]]>([[Float]](repeating: [], count: width))
+        let columns = ForkSafeMutex<[[Float]]>([[Float]](repeating: [], count: width))
         let spec = self
         try OwnThreads.forEach(width, workers: workers) { (column) throws(CodecError) in
             let powers: [Float]

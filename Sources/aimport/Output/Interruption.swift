@@ -1,6 +1,7 @@
 import CodecCore
 import Foundation
 import Synchronization
+import ZarrStore
 
 /// Ctrl-C (SIGINT) and SIGTERM: the command stops with one line on stderr and exit status 130
 /// (143 for SIGTERM), removing the partial files it registered, so that nothing half-written is
@@ -18,7 +19,7 @@ enum Interruption {
         var installed = false
     }
 
-    private static let state = Mutex(State())
+    private static let state = ForkSafeMutex(State())
     /// The signal that arrived (0: none). Written by the signal handler.
     private static let arrived = Atomic<Int32>(0)
     /// The pipe's write end, set once before the handlers are installed.

@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A value behind a lock, used as `Synchronization.Mutex` is, that stays correct in a process
+/// forked from one that used it: every lock of the package is one of these.
+///
+/// Why not `Mutex`: on Linux it is a priority-inheritance futex whose word holds its owner's
+/// thread id, and Swift caches that id in a thread-local the first time a thread locks. A
+/// forked child's first thread (the one that called `fork`, the only one a fork copies) keeps
+/// its parent's cached id, so once another thread of the child waits for a lock that thread
+/// holds, the kernel finds the owner in the wrong process and `Mutex` stops the process
+/// ("Unknown error occurred while attempting to acquire a Mutex", SIGILL): a data loader's
+/// forked worker reading with several threads died so. glibc's mutex keeps no stale id (the
+/// child's thread ids are renewed by `fork`), so this lock works there.
+///
+/// `@unchecked Sendable` is safe because `value` is reached only inside ``withLock(_:)``,
+/// between locking and unlocking `mutex`, which is allocated, initialised and destroyed with
+/// the box and never moves (a `pthread_mutex_t` must not be copied).
+public final class ForkSafeMutex<Value: ~Copyable>: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var value: Value
+
+    /// A lock around `initialValue`.
+    public init(_ initialValue: consuming sending Value) {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        value = initialValue
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` with the value while holding the lock (not reentrant: `body` must not lock
+    /// the same mutex again).
+    public func withLock<Result: ~Copyable, E: Error>(_ body: (inout sending Value) throws(E) -> sending Result) throws(E) -> sending Result {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+import Testing
+import ZarrStore
+
+/// A lock keeps working in a forked child: what a data loader's forked worker does when it reads
+/// with several threads.
+@Suite struct ForkSafeMutexTests {
+    /// The child's first thread (the forking one, which locked before the fork) holds the lock
+    /// while a second thread of the child waits for it; the hand-over must neither stop the
+    /// child nor hang it, and both changes must land. (`Synchronization.Mutex` fails this: the
+    /// child's first thread names its parent's thread id as owner, and the waiting thread's
+    /// futex call stops the child with SIGILL.)
+    @Test(.timeLimit(.minutes(1))) func aLockHeldByAForkedChildsFirstThreadPassesToAnotherOfItsThreads() async {
+        let status = await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
+            // Fork and wait on a thread of its own: waitpid blocks, and a fork from a thread
+            // of the task pool would copy a pool thread.
+            Thread.detachNewThread { done.resume(returning: Self.forkAndHandOver()) }
+        }
+        #expect(status == 0, "the child ended with wait status \(status) (0: both changes landed)")
+    }
+
+    /// Every lock of the library is a ``ForkSafeMutex``: no source file makes a
+    /// `Synchronization.Mutex` (a `Mutex(` or `Mutex<` not part of a longer name).
+    @Test func theLibraryMakesNoSynchronizationMutex() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources")
+        let files = try #require(FileManager.default.enumerator(atPath: sources.path))
+            .compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 100, "the sources were not found at \(sources.path)")
+        let offenders = try files.filter { file in
+            let text = try String(contentsOfFile: sources.appendingPathComponent(file).path, encoding: .utf8)
+            return text.ranges(of: "Mutex").contains { found in
+                let before = found.lowerBound > text.startIndex ? text[text.index(before: found.lowerBound)] : " "
+                let after = found.upperBound < text.endIndex ? text[found.upperBound] : " "
+                return !(before.isLetter || before.isNumber || before == "_") && (after == "<" || after == "(")
+            }
+        }
+        #expect(offenders.isEmpty, "Synchronization.Mutex made in \(offenders)")
+    }
+
+    /// What the child does, then its wait status as `waitpid` gives it (after at most 30 s).
+    private static func forkAndHandOver() -> Int32 {
+        let lock = ForkSafeMutex(0)
+        lock.withLock { $0 += 1 }  // the forking thread has locked before the fork
+        let child = fork()
+        if child == 0 {
+            let handOver = HandOver(lock: lock)
+            var waiter = pthread_t()
+            let context = Unmanaged.passRetained(handOver).toOpaque()
+            lock.withLock { value in
+                guard pthread_create(&waiter, nil, { context in
+                    guard let context else { return nil }
+                    let handOver = Unmanaged<HandOver>.fromOpaque(context).takeRetainedValue()
+                    handOver.waiterStarted.store(true, ordering: .releasing)
+                    handOver.lock.withLock { $0 += 1 }
+                    return nil
+                }, context) == 0 else { _exit(3) }
+                while !handOver.waiterStarted.load(ordering: .acquiring) { sched_yield() }
+                usleep(50_000)  // the waiter is now waiting for the lock this thread holds
+                value += 1
+            }
+            pthread_join(waiter, nil)
+            _exit(lock.withLock { $0 } == 3 ? 0 : 4)
+        }
+        guard child > 0 else { return -1 }
+        var status: Int32 = 0
+        for _ in 0..<3000 {
+            if waitpid(child, &status, WNOHANG) == child { return status }
+            usleep(10_000)
+        }
+        kill(child, SIGKILL)
+        waitpid(child, &status, 0)
+        return -2
+    }
+
+    private final class HandOver: Sendable {
+        let lock: ForkSafeMutex<Int>
+        let waiterStarted = Atomic<Bool>(false)
+        init(lock: ForkSafeMutex<Int>) { self.lock = lock }
+    }
+}
