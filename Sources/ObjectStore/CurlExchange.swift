@@ -1,4 +1,5 @@
 internal import CCurl
+import Foundation
 import ZarrStore
 
 /// One HTTP exchange through libcurl, synchronous: the store protocols are synchronous, like
@@ -6,7 +7,8 @@ import ZarrStore
 ///
 /// Easy handles are pooled (reset between uses, which keeps their open connections), so that
 /// requests reuse connections; a handle is used by one exchange at a time, taken from the pool
-/// under its lock and given back after. The header list is freed when done. libcurl's callbacks
+/// under its lock and given back after. The pool belongs to one process: a forked child (a data
+/// loader's worker) starts with an empty one, because its parent's connections are its parent's. The header list is freed when done. libcurl's callbacks
 /// get a `ResponseBuffer` unretained as their context: it is kept alive across
 /// `curl_easy_perform`, the only time they run.
 enum CurlExchange {
@@ -46,8 +48,24 @@ enum CurlExchange {
         let pointer: UnsafeMutableRawPointer
     }
 
-    /// Idle easy handles, each with its connection cache.
-    private static let pool = ForkSafeMutex<[IdleHandle]>([])
+    /// Idle easy handles, each with its connection cache, and the process that opened them.
+    private struct Pool {
+        var process: pid_t = getpid()
+        var handles: [IdleHandle] = []
+
+        /// In a process forked after the handles were opened: forgets them. Their sockets are
+        /// the parent's too, and a child that sent requests on them would read answers to the
+        /// parent's requests and the parent the child's (another recording's metadata, another
+        /// range's bytes). They are abandoned, not cleaned up, because cleanup would also end a
+        /// TLS session the parent goes on using (its close_notify goes out on the shared socket).
+        mutating func forgetIfInherited(in current: pid_t) {
+            guard process != current else { return }
+            process = current
+            handles = []
+        }
+    }
+
+    private static let pool = ForkSafeMutex(Pool())
     /// More than the requests the library keeps in flight at once (a batch read's 64 workers,
     /// upload threads): a handle given back beyond it is closed with its connection, and the
     /// next request pays a new one (with 32, 64 workers reading through 20 ms per answer made
@@ -55,16 +73,21 @@ enum CurlExchange {
     private static let poolLimit = 128
 
     private static func takeHandle() -> UnsafeMutableRawPointer? {
-        if let idle = pool.withLock({ $0.popLast() }) { return idle.pointer }
-        return curl_easy_init()
+        let current = getpid()
+        let idle = pool.withLock { pool -> IdleHandle? in
+            pool.forgetIfInherited(in: current)
+            return pool.handles.popLast()
+        }
+        return idle?.pointer ?? curl_easy_init()
     }
 
     private static func giveBack(_ handle: UnsafeMutableRawPointer) {
         curl_easy_reset(handle)
-        let idle = IdleHandle(pointer: handle)
-        let kept = pool.withLock { handles in
-            guard handles.count < poolLimit else { return false }
-            handles.append(idle)
+        let idle = IdleHandle(pointer: handle), current = getpid()
+        let kept = pool.withLock { pool in
+            pool.forgetIfInherited(in: current)
+            guard pool.handles.count < poolLimit else { return false }
+            pool.handles.append(idle)
             return true
         }
         if !kept { curl_easy_cleanup(handle) }

@@ -252,6 +252,37 @@ def test_an_archive_on_s3_reads_as_a_local_one(sources, tmp_path):
         zarrwlr.Archive(f"s3://no-such-bucket-zarrwlr/{uuid.uuid4().hex}")
 
 
+def test_forked_children_and_their_parent_read_an_s3_archive_at_once(sources):
+    """The parent's reads leave open connections in the library; forked children (a data
+    loader's workers) read the same archive from S3 while the parent goes on reading, and each
+    gets what the parent got: no process reads answers meant for another's requests."""
+    import multiprocessing
+    import uuid
+    bucket = os.environ.get("ZARRWLR_S3_BUCKET")
+    assert bucket and os.environ.get("AWS_ENDPOINT_URL"), "no S3 test server: run through ./scripts/test"
+    archive = zarrwlr.Archive(f"s3://{bucket}/python/{uuid.uuid4().hex}", create=True)
+    (id,) = archive.import_files([str(sources["flac16"])])
+    frames = archive[id].total_samples
+    starts = np.random.default_rng(7).integers(0, frames - 4800, 600)
+    draws = [(id, int(start), int(start) + 4800) for start in starts]
+    expected, _ = archive.read_batch(draws, dtype="int16", workers=16)
+    context = multiprocessing.get_context("fork")
+
+    def child(seed):
+        order = np.random.default_rng(seed).permutation(len(draws))
+        got, _ = archive.read_batch([draws[k] for k in order], dtype="int16", workers=8)
+        os._exit(0 if np.array_equal(got, expected[order]) else 3)
+
+    children = [context.Process(target=child, args=(seed,)) for seed in range(4)]
+    for process in children:
+        process.start()
+    again, _ = archive.read_batch(draws, dtype="int16", workers=8)
+    for process in children:
+        process.join(120)
+    assert np.array_equal(again, expected)
+    assert [process.exitcode for process in children] == [0] * len(children)
+
+
 def test_float_recordings_read_as_floats_and_integer_reads_count_what_they_clip(aimport, tmp_path):
     frames = 6000
     ramp = np.linspace(-2.0, 1.5, frames, dtype=np.float32)
