@@ -415,6 +415,11 @@ def test_a_bad_batch_is_a_typed_error_before_anything_is_read(archive_path):
         archive.read_batch([(ids["flac16"], 0, 10)], out=np.zeros((1, 10, 2), dtype=np.float64))
     with pytest.raises(zarrwlr.InvalidArgument, match="float32"):
         archive.read_batch([(ids["float"], 0, 10)], dtype="int16")
+    for rate in [0, -8000, 2**31, 22050.5]:
+        with pytest.raises(zarrwlr.InvalidArgument, match="whole number of Hz"):
+            archive.read_batch([(ids["flac16"], 0, 480)], rate=rate)
+    with pytest.raises(zarrwlr.InvalidArgument, match="at least one channel"):
+        archive.read_batch([(ids["flac16"], 0, 480)], channels=[])
 
 
 def _read_in_worker(recording_and_range):

@@ -339,8 +339,8 @@ class Archive:
         qualities = {"LQ": 0, "MQ": 1, "HQ": 2, "VHQ": 3}
         if quality not in qualities:
             raise InvalidArgument("invalid argument", f"quality must be LQ, MQ, HQ or VHQ, not {quality!r}")
-        if rate is not None and not (0 < int(rate) < 2**31):
-            raise InvalidArgument("invalid argument", f"rate must be a positive number of Hz, not {rate}")
+        if rate is not None and not (rate == int(rate) and 0 < int(rate) < 2**31):
+            raise InvalidArgument("invalid argument", f"rate must be a whole number of Hz from 1 to {2**31 - 1}, not {rate}")
         if frames is not None and int(frames) <= 0:
             raise InvalidArgument("invalid argument", f"frames must be at least 1, not {frames}")
         count = len(draws)
@@ -354,6 +354,8 @@ class Archive:
                 raise InvalidArgument("invalid argument", f"recordings {', '.join(floating)} hold float or lossy samples, which an "
                                       f"integer batch would clip: read them with dtype='float32'")
         picked = None if channels is None else [int(c) for c in channels]
+        if picked == []:
+            raise InvalidArgument("invalid argument", "channels must name at least one channel (or be None for all)")
         width = (1 if mono else len(picked) if picked is not None else self[ids[0]].channels) if count else 0
         shape = (count, length, width)
         if out is None:
