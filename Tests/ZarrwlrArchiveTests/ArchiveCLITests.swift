@@ -444,7 +444,10 @@ extension ArchiveCLITests {
         #expect(a[1]["source"]?["tags"]?["title"] == "Dawn chorus")
         #expect(a[1]["source"]?["tags"]?["artist"] == "Plot 7")
         let mtime = try #require(a[0]["source"]?["mtime"]?.stringValue)
-        #expect(mtime.hasPrefix(String(ISO8601DateFormatter().string(from: Date()).prefix(4))))
+        // The input's own modification time, to the second (the text keeps whole seconds).
+        let modified = try #require(try FileManager.default.attributesOfItem(atPath: inputs[0])[.modificationDate] as? Date)
+        let stated = try #require(ISO8601DateFormatter().date(from: mtime))
+        #expect(abs(stated.timeIntervalSince(modified)) < 1)
     }
 }
 
