@@ -100,6 +100,10 @@ public func zw_archive_import(
         return nil
     }
     let files = list.compactMap(\.stringValue)
+    guard files.count == list.count else {
+        ErrorOut.write("give a JSON array of paths (strings only)", to: errorOut)
+        return nil
+    }
     let codecID = codec.map { CodecID(String(cString: $0)) }
     let outcome = Blocking.run { () async throws(CodecError) -> String in
         let outcomes = await archive.importFiles(files.map { AudioArchive.ImportRequest(path: $0) }, choices: AudioArchive.ImportChoices(codec: codecID))

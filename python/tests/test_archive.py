@@ -177,6 +177,9 @@ def test_import_files_returns_ids_and_raises_for_bad_files(tmp_path, sources):
     with pytest.raises(zarrwlr.Error) as failed:
         archive.import_files([str(broken)])
     assert failed.value.file == str(broken)
+    for one_path in [str(sources["flaccopy"]), sources["flaccopy"]]:
+        with pytest.raises(zarrwlr.InvalidArgument, match="list of paths"):
+            archive.import_files(one_path)  # not taken letter by letter as paths
     assert len(archive.recordings()) == 2
 
 

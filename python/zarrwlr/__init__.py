@@ -464,6 +464,8 @@ class Archive:
         was tried; with `raise_errors=False` it returns `(ids, errors)`: the ids of the files
         that went in, in order, and `{path: error}` for those that did not.
         """
+        if isinstance(paths, (str, bytes, os.PathLike)):
+            raise InvalidArgument("invalid argument", f"give a list of paths, not one path ({os.fsdecode(paths)!r})")
         text = _native.take_string(_call(_native.lib.zw_archive_import, self._handle, json.dumps([str(p) for p in paths]).encode(),
                                          codec.encode() if codec else None))
         results = json.loads(text or "[]")
