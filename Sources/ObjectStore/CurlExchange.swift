@@ -8,9 +8,9 @@ import ZarrStore
 /// Easy handles are pooled (reset between uses, which keeps their open connections), so that
 /// requests reuse connections; a handle is used by one exchange at a time, taken from the pool
 /// under its lock and given back after. The pool belongs to one process: a forked child (a data
-/// loader's worker) starts with an empty one, because its parent's connections are its parent's. The header list is freed when done. libcurl's callbacks
-/// get a `ResponseBuffer` unretained as their context: it is kept alive across
-/// `curl_easy_perform`, the only time they run.
+/// loader's worker) starts with an empty one, because its parent's connections are its parent's.
+/// The header list is freed when done. libcurl's callbacks get a `ResponseBuffer` unretained as
+/// their context: it is kept alive across `curl_easy_perform`, the only time they run.
 enum CurlExchange {
     struct Response: Sendable {
         let status: Int
