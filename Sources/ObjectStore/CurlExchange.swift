@@ -65,7 +65,7 @@ enum CurlExchange {
         }
     }
 
-    private static let pool = ForkSafeMutex(Pool())
+    private static let pool = ForkSafeMutex(heldAcrossFork: Pool())
     /// More than the requests the library keeps in flight at once (a batch read's 64 workers,
     /// upload threads): a handle given back beyond it is closed with its connection, and the
     /// next request pays a new one (with 32, 64 workers reading through 20 ms per answer made

@@ -47,7 +47,7 @@ enum Handle {
         var entries: [UInt: Entry] = [:]
     }
 
-    private static let table = ForkSafeMutex(Table())
+    private static let table = ForkSafeMutex(heldAcrossFork: Table())
 
     private static func issue(_ entry: Entry) -> UnsafeMutableRawPointer? {
         table.withLock { table in
@@ -126,7 +126,7 @@ enum ErrorOut {
 /// wait forever: there it is refused with a typed error instead.
 enum Blocking {
     /// The process that first started task work; nil before.
-    private static let starter = ForkSafeMutex<pid_t?>(nil)
+    private static let starter = ForkSafeMutex<pid_t?>(heldAcrossFork: nil)
 
     static func run<T: Sendable>(_ body: @escaping @Sendable () async throws(CodecError) -> T) -> Result<T, CodecError> {
         let me = getpid()

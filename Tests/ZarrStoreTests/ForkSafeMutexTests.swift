@@ -23,6 +23,47 @@ import ZarrStore
         #expect(status == 0, "the child ended with wait status \(status) (0: both changes landed)")
     }
 
+    /// A process-wide lock that another thread holds when a thread forks: the fork waits until
+    /// it is let go, so the child can take it. (Without `heldAcrossFork` the child finds it held
+    /// by a thread it does not have and waits forever: the parent kills it after 20 s.)
+    @Test(.timeLimit(.minutes(1))) func aForkWaitsForAProcessWideLockSoTheChildCanTakeIt() async {
+        let status = await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
+            Thread.detachNewThread { done.resume(returning: Self.forkWhileAnotherThreadHolds()) }
+        }
+        #expect(status == 0, "the child ended with wait status \(status) (-2: it hung, killed)")
+    }
+
+    private static let processWide = ForkSafeMutex(heldAcrossFork: 0)
+
+    private static func forkWhileAnotherThreadHolds() -> Int32 {
+        let holding = Atomic<Bool>(false)
+        let holder = Thread {
+            processWide.withLock { value in
+                holding.store(true, ordering: .releasing)
+                usleep(200_000)  // the fork below is asked for while this thread holds the lock
+                value += 1
+            }
+        }
+        holder.start()
+        while !holding.load(ordering: .acquiring) { sched_yield() }
+        let child = fork()
+        if child == 0 { _exit(processWide.withLock { $0 } == 1 ? 0 : 4) }
+        return waitForChild(child, seconds: 20)
+    }
+
+    /// The child's wait status, or -2 after killing a child still running after `seconds`.
+    private static func waitForChild(_ child: pid_t, seconds: Int) -> Int32 {
+        guard child > 0 else { return -1 }
+        var status: Int32 = 0
+        for _ in 0..<(seconds * 100) {
+            if waitpid(child, &status, WNOHANG) == child { return status }
+            usleep(10_000)
+        }
+        kill(child, SIGKILL)
+        waitpid(child, &status, 0)
+        return -2
+    }
+
     /// Every lock of the library is a ``ForkSafeMutex``: no source file makes a
     /// `Synchronization.Mutex` (a `Mutex(` or `Mutex<` not part of a longer name).
     @Test func theLibraryMakesNoSynchronizationMutex() throws {
@@ -66,15 +107,7 @@ import ZarrStore
             pthread_join(waiter, nil)
             _exit(lock.withLock { $0 } == 3 ? 0 : 4)
         }
-        guard child > 0 else { return -1 }
-        var status: Int32 = 0
-        for _ in 0..<3000 {
-            if waitpid(child, &status, WNOHANG) == child { return status }
-            usleep(10_000)
-        }
-        kill(child, SIGKILL)
-        waitpid(child, &status, 0)
-        return -2
+        return waitForChild(child, seconds: 30)
     }
 
     private final class HandOver: Sendable {

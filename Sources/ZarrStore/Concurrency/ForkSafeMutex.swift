@@ -33,6 +33,17 @@ public final class ForkSafeMutex<Value: ~Copyable>: @unchecked Sendable {
         value = initialValue
     }
 
+    /// A lock of a value that lives as long as the process (a `static let`) and that a process
+    /// forked from this one goes on using (the C ABI's handle table, the pool of connections):
+    /// every `fork` also holds it, taken in the forking thread before and let go after in parent
+    /// and child, so that a child never finds it held by a thread that the fork did not copy,
+    /// which would hang the child at its first use. Its critical sections must be short and
+    /// must not make another such lock.
+    public convenience init(heldAcrossFork initialValue: consuming sending Value) {
+        self.init(initialValue)
+        ForkHeldLocks.shared.register(mutex)
+    }
+
     deinit {
         pthread_mutex_destroy(mutex)
         mutex.deinitialize(count: 1)
@@ -45,5 +56,42 @@ public final class ForkSafeMutex<Value: ~Copyable>: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)
+    }
+}
+
+/// The locks every `fork` holds (``ForkSafeMutex/init(heldAcrossFork:)``), through
+/// `pthread_atfork` handlers installed with the first one.
+///
+/// `@unchecked Sendable` is safe because `mutexes` is changed and read only while `registry` is
+/// locked (from before a fork to after it, in the handlers), and the mutexes it lists belong to
+/// locks that live as long as the process.
+private final class ForkHeldLocks: @unchecked Sendable {
+    static let shared = ForkHeldLocks()
+    private let registry: UnsafeMutablePointer<pthread_mutex_t>
+    private var mutexes: [UnsafeMutablePointer<pthread_mutex_t>] = []
+
+    private init() {
+        registry = .allocate(capacity: 1)
+        registry.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(registry, nil)
+        pthread_atfork({ ForkHeldLocks.shared.takeAll() }, { ForkHeldLocks.shared.releaseAll() }, { ForkHeldLocks.shared.releaseAll() })
+    }
+
+    func register(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
+        pthread_mutex_lock(registry)
+        mutexes.append(mutex)
+        pthread_mutex_unlock(registry)
+    }
+
+    /// Before a fork: waits until no other thread holds any of the locks, and holds them all.
+    private func takeAll() {
+        pthread_mutex_lock(registry)
+        for mutex in mutexes { pthread_mutex_lock(mutex) }
+    }
+
+    /// After a fork, in parent and child alike (in the child, the forking thread is the owner).
+    private func releaseAll() {
+        for mutex in mutexes.reversed() { pthread_mutex_unlock(mutex) }
+        pthread_mutex_unlock(registry)
     }
 }
