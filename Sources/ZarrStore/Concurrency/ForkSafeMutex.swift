@@ -24,27 +24,34 @@ import Darwin
 public final class ForkSafeMutex<Value: ~Copyable>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
+    /// Whether every fork holds this lock (``init(heldAcrossFork:)``).
+    private let heldAcrossFork: Bool
 
     /// A lock around `initialValue`.
-    public init(_ initialValue: consuming sending Value) {
+    public convenience init(_ initialValue: consuming sending Value) {
+        self.init(initialValue, heldAcrossFork: false)
+    }
+
+    /// A lock that a process forked from this one goes on using (the C ABI's handle table, the
+    /// pool of connections: `static let`s): every `fork` also holds it, taken in the forking
+    /// thread before and let go after in parent and child, so that a child never finds it held
+    /// by a thread that the fork did not copy, which would hang the child at its first use. Its
+    /// critical sections must be short and must not make another such lock.
+    public convenience init(heldAcrossFork initialValue: consuming sending Value) {
+        self.init(initialValue, heldAcrossFork: true)
+    }
+
+    private init(_ initialValue: consuming sending Value, heldAcrossFork: Bool) {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
         value = initialValue
-    }
-
-    /// A lock of a value that lives as long as the process (a `static let`) and that a process
-    /// forked from this one goes on using (the C ABI's handle table, the pool of connections):
-    /// every `fork` also holds it, taken in the forking thread before and let go after in parent
-    /// and child, so that a child never finds it held by a thread that the fork did not copy,
-    /// which would hang the child at its first use. Its critical sections must be short and
-    /// must not make another such lock.
-    public convenience init(heldAcrossFork initialValue: consuming sending Value) {
-        self.init(initialValue)
-        ForkHeldLocks.shared.register(mutex)
+        self.heldAcrossFork = heldAcrossFork
+        if heldAcrossFork { ForkHeldLocks.shared.register(mutex) }
     }
 
     deinit {
+        if heldAcrossFork { ForkHeldLocks.shared.unregister(mutex) }
         pthread_mutex_destroy(mutex)
         mutex.deinitialize(count: 1)
         mutex.deallocate()
@@ -63,8 +70,8 @@ public final class ForkSafeMutex<Value: ~Copyable>: @unchecked Sendable {
 /// `pthread_atfork` handlers installed with the first one.
 ///
 /// `@unchecked Sendable` is safe because `mutexes` is changed and read only while `registry` is
-/// locked (from before a fork to after it, in the handlers), and the mutexes it lists belong to
-/// locks that live as long as the process.
+/// locked (from before a fork to after it, in the handlers), and a lock leaves it before its
+/// mutex is destroyed.
 private final class ForkHeldLocks: @unchecked Sendable {
     static let shared = ForkHeldLocks()
     private let registry: UnsafeMutablePointer<pthread_mutex_t>
@@ -80,6 +87,12 @@ private final class ForkHeldLocks: @unchecked Sendable {
     func register(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
         pthread_mutex_lock(registry)
         mutexes.append(mutex)
+        pthread_mutex_unlock(registry)
+    }
+
+    func unregister(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
+        pthread_mutex_lock(registry)
+        mutexes.removeAll { $0 == mutex }
         pthread_mutex_unlock(registry)
     }
 
