@@ -47,11 +47,11 @@ public final class ForkSafeMutex<Value: ~Copyable>: @unchecked Sendable {
         pthread_mutex_init(mutex, nil)
         value = initialValue
         self.heldAcrossFork = heldAcrossFork
-        if heldAcrossFork { ForkHeldLocks.shared.register(mutex) }
+        if heldAcrossFork { ForkHeldLocks.register(mutex) }
     }
 
     deinit {
-        if heldAcrossFork { ForkHeldLocks.shared.unregister(mutex) }
+        if heldAcrossFork { ForkHeldLocks.unregister(mutex) }
         pthread_mutex_destroy(mutex)
         mutex.deinitialize(count: 1)
         mutex.deallocate()
@@ -67,44 +67,43 @@ public final class ForkSafeMutex<Value: ~Copyable>: @unchecked Sendable {
 }
 
 /// The locks every `fork` holds (``ForkSafeMutex/init(heldAcrossFork:)``), through
-/// `pthread_atfork` handlers installed with the first one.
-///
-/// `@unchecked Sendable` is safe because `mutexes` is changed and read only while `registry` is
-/// locked (from before a fork to after it, in the handlers), and a lock leaves it before its
-/// mutex is destroyed.
-private final class ForkHeldLocks: @unchecked Sendable {
-    static let shared = ForkHeldLocks()
-    private let registry: UnsafeMutablePointer<pthread_mutex_t>
-    private var mutexes: [UnsafeMutablePointer<pthread_mutex_t>] = []
+/// `pthread_atfork` handlers installed with the first one: the registry of their mutexes is
+/// itself a ``ForkSafeMutex`` of their addresses (plain numbers, which may cross threads), locked
+/// from before a fork to after it, so that no lock joins or leaves it meanwhile (a lock leaves it
+/// before its mutex is destroyed).
+private enum ForkHeldLocks {
+    static let registry: ForkSafeMutex<[UInt]> = {
+        let registry = ForkSafeMutex<[UInt]>([])
+        pthread_atfork({ ForkHeldLocks.registry.holdAll() }, { ForkHeldLocks.registry.releaseAll() }, { ForkHeldLocks.registry.releaseAll() })
+        return registry
+    }()
 
-    private init() {
-        registry = .allocate(capacity: 1)
-        registry.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(registry, nil)
-        pthread_atfork({ ForkHeldLocks.shared.takeAll() }, { ForkHeldLocks.shared.releaseAll() }, { ForkHeldLocks.shared.releaseAll() })
+    static func register(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
+        let address = UInt(bitPattern: mutex)
+        registry.withLock { $0.append(address) }
     }
 
-    func register(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
-        pthread_mutex_lock(registry)
-        mutexes.append(mutex)
-        pthread_mutex_unlock(registry)
+    static func unregister(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
+        let address = UInt(bitPattern: mutex)
+        registry.withLock { $0.removeAll { $0 == address } }
     }
+}
 
-    func unregister(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
-        pthread_mutex_lock(registry)
-        mutexes.removeAll { $0 == mutex }
-        pthread_mutex_unlock(registry)
-    }
-
-    /// Before a fork: waits until no other thread holds any of the locks, and holds them all.
-    private func takeAll() {
-        pthread_mutex_lock(registry)
-        for mutex in mutexes { pthread_mutex_lock(mutex) }
+extension ForkSafeMutex where Value == [UInt] {
+    /// Before a fork (the registry of ``ForkHeldLocks``): waits until no other thread holds the
+    /// registry or any mutex it lists, and holds them all.
+    fileprivate func holdAll() {
+        pthread_mutex_lock(mutex)
+        for address in value {
+            if let listed = UnsafeMutablePointer<pthread_mutex_t>(bitPattern: address) { pthread_mutex_lock(listed) }
+        }
     }
 
     /// After a fork, in parent and child alike (in the child, the forking thread is the owner).
-    private func releaseAll() {
-        for mutex in mutexes.reversed() { pthread_mutex_unlock(mutex) }
-        pthread_mutex_unlock(registry)
+    fileprivate func releaseAll() {
+        for address in value.reversed() {
+            if let listed = UnsafeMutablePointer<pthread_mutex_t>(bitPattern: address) { pthread_mutex_unlock(listed) }
+        }
+        pthread_mutex_unlock(mutex)
     }
 }
