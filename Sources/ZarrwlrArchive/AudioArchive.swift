@@ -289,9 +289,11 @@ public struct AudioArchive: Sendable {
         allowDuplicate: Bool = false, userMetadata: JSONValue? = nil, startTime: String? = nil, timeZone: TimeZoneSpec? = nil, sourcePath: String? = nil,
         beforeCommit: (@Sendable () async -> Void)? = nil, progress: ReadProgress? = nil
     ) async throws(CodecError) -> Outcome {
-        // Temporary WAVs go here: ffmpeg's decode of inputs libsndfile cannot read, an AudioMoth
-        // triggered recording's expansion, the channel groups of a file with too many channels.
-        let scratch = NSTemporaryDirectory() + "zarrwlr-ffmpeg-" + UUID().uuidString
+        // Temporary WAVs go here: ffmpeg's or libwavpack's decode of inputs libsndfile cannot
+        // read, an AudioMoth triggered recording's expansion, the channel groups of a file with
+        // too many channels (the folder is made only for them: an importer killed before leaves
+        // nothing behind).
+        let scratch = NSTemporaryDirectory() + "zarrwlr-import-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         // Hashing the file, ffmpeg, the store's requests and their retries block: they run on a
         // thread of their own, never on the cooperative pool (as the encode does, see ImportTemplate).
@@ -367,16 +369,17 @@ public struct AudioArchive: Sendable {
 
         // Inputs libsndfile cannot read go through libwavpack (WavPack files for another codec) or
         // ffmpeg into a temporary WAV; the recording still describes the original file.
+        func madeScratch() -> String {
+            try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            return scratch
+        }
         var decodedInput: DecodedInput?
         if let triggered = try AudioMothExpansion.detect(file) {
-            try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-            decodedInput = try AudioMothExpansion.expand(file, triggered, into: scratch)
+            decodedInput = try AudioMothExpansion.expand(file, triggered, into: madeScratch())
         } else if WavPackDecoding.isNeeded(file, backend: backend) {
-            try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-            decodedInput = try WavPackDecoding.decode(file, into: scratch)
+            decodedInput = try WavPackDecoding.decode(file, into: madeScratch())
         } else if !FFmpegDecoder.isReadableDirectly(file, codecs: codecs) {
-            try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-            decodedInput = try FFmpegDecoder.decode(file, into: scratch)
+            decodedInput = try FFmpegDecoder.decode(file, into: madeScratch())
         }
         // A lossless encode of a WAV/RF64/W64/AIFF file keeps the container for byte-exact
         // export; the check that it can sees the samples as the codec reads them.
@@ -391,9 +394,7 @@ public struct AudioArchive: Sendable {
             throw CodecError.store(error, "cannot open the new recording", file: storeName)
         }
         let channels = (try? input.pcmReader())?.channelCount ?? 0
-        if channels > backend.maximumChannels {
-            try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        }
+        if channels > backend.maximumChannels { _ = madeScratch() }  // for the channel groups' WAVs
         return .prepared(PreparedImport(
             initially: initially, backend: backend, size: size, sha256: sha256, decodedInput: decodedInput, containerCheck: containerCheck,
             input: input, stagingArea: stagingArea, staging: staging, channels: channels))
