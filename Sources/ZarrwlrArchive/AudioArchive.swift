@@ -112,6 +112,7 @@ public struct AudioArchive: Sendable {
     /// - Throws: ``CodecError/Code/permissionDenied`` for refused credentials,
     ///   ``CodecError/Code/noInput`` for a missing bucket.
     static func objectStore(_ storePath: String) throws(CodecError) -> S3Store? {
+        try checkStoreName(storePath)
         guard storePath.hasPrefix("s3://") else { return nil }
         guard let location = S3Location(storePath) else {
             throw CodecError(.invalidArgument, "an S3 store is s3://BUCKET or s3://BUCKET/PREFIX", file: storePath)
@@ -124,6 +125,23 @@ public struct AudioArchive: Sendable {
             throw CodecError.store(error, "cannot open the S3 store", file: storePath)
         }
     }
+    /// Refuses a store named by a URL of a kind this library does not open (`gs://...`,
+    /// `https://...`, `S3://...`) or by a mistyped S3 URL (`s3:/bucket`, `s3:bucket`): taken for
+    /// a folder, such a name would become folders of that name in the working directory, and an
+    /// import would put its recordings there with exit 0.
+    /// - Throws: ``CodecError/Code/invalidArgument`` naming the store.
+    public static func checkStoreName(_ storePath: String) throws(CodecError) {
+        let s3Form = "an S3 store is s3://BUCKET or s3://BUCKET/PREFIX (lower-case s3, two slashes)"
+        guard !storePath.hasPrefix("s3://") else { return }
+        if storePath.lowercased().hasPrefix("s3:") { throw CodecError(.invalidArgument, s3Form, file: storePath) }
+        guard let colon = storePath.firstIndex(of: ":"), storePath[colon...].hasPrefix("://") else { return }
+        let scheme = storePath[..<colon]
+        let isScheme = scheme.first.map { $0.isASCII && $0.isLetter } == true
+            && scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
+        guard isScheme else { return }
+        throw CodecError(.invalidArgument, "\(scheme):// is not a kind of store aimport opens: a store is a folder, or S3-protocol object storage as s3://BUCKET/PREFIX (another S3-compatible service, such as Google Cloud Storage's XML API or MinIO, through AWS_ENDPOINT_URL)", file: storePath)
+    }
+
     /// The archive's own folder for what is not data: `staging/` (imports in progress, each a
     /// self-contained recording group of its own) and `lock`. It holds no `zarr.json`, so
     /// zarr-python never lists it, nor anything in it, as a member.

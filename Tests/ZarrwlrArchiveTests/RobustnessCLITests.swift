@@ -1,7 +1,9 @@
+import CodecCore
 import Foundation
 import Testing
 import TestSupport
 import ZarrStore
+import ZarrwlrArchive
 
 /// Inputs, arguments and damaged stores that once crashed `aimport` or made it mislead: each is
 /// now a clear refusal with the README's exit code, and never a signal (status >= 128).
@@ -10,10 +12,11 @@ import ZarrStore
 
     /// Runs aimport; returns its status and what it printed (never throws for a non-zero exit).
     @discardableResult
-    private func run(_ arguments: [String], stdout: FileHandle? = nil) throws -> (status: Int32, out: String, err: String) {
+    private func run(_ arguments: [String], stdout: FileHandle? = nil, in directory: String? = nil) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = stdout ?? out
         process.standardError = err
@@ -94,6 +97,30 @@ import ZarrStore
         #expect(try run(["list", "--store", empty]).status == 66)
         #expect(try run(["verify", "--store", empty]).status == 66)
         #expect(try FileManager.default.contentsOfDirectory(atPath: empty).isEmpty)
+    }
+
+    /// A store named by a URL of another kind (or a mistyped S3 URL) was taken for a relative
+    /// folder: `import --store gs://bucket/season` made `gs:/bucket/season` in the working
+    /// directory and imported there, exit 0.
+    @Test func aStoreURLOfAnotherKindIsAUsageErrorAndMakesNoFolder() throws {
+        let folder = TemporaryFolder()
+        let wav = folder.path + "/tone.wav"
+        try sox(["-n", "-r", "16000", "-b", "16", "-c", "1", wav, "synth", "0.2", "sine", "440"])
+        let work = folder.path + "/work"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        for store in ["gs://bucket/season", "https://example.org/season.zarr", "S3://bucket/season", "s3:/bucket/season", "s3:bucket", "az://container"] {
+            for command in [["import", wav], ["list"], ["verify"]] {
+                let result = try run([command[0], "--store", store] + command.dropFirst(), in: work)
+                #expect(result.status == 64, "\(store) \(command[0]): \(result.status) \(result.err)")
+                #expect(result.err.contains(store), "\(result.err)")
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work).isEmpty)
+        // A folder whose name merely holds a colon is still a folder.
+        #expect(try run(["import", "--store", "site:3.zarr", wav], in: work).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work) == ["site:3.zarr"])
+        #expect(throws: Never.self) { try AudioArchive.checkStoreName(work + "/gs://bucket") }  // a folder path with gs:// inside it
+        #expect(throws: CodecError.self) { try AudioArchive.checkStoreName("gs://bucket") }  // the C ABI and Python open through it
     }
 
     @Test func oneDamagedRecordingNeverBlocksTheOthers() throws {
