@@ -125,12 +125,16 @@ public struct AudioArchive: Sendable {
             throw CodecError.store(error, "cannot open the S3 store", file: storePath)
         }
     }
-    /// Refuses a store named by a URL of a kind this library does not open (`gs://...`,
-    /// `https://...`, `S3://...`) or by a mistyped S3 URL (`s3:/bucket`, `s3:bucket`): taken for
-    /// a folder, such a name would become folders of that name in the working directory, and an
-    /// import would put its recordings there with exit 0.
+    /// Refuses an empty store name (its keys would be paths from the file system's root) and a
+    /// store named by a URL of a kind this library does not open (`gs://...`, `https://...`,
+    /// `S3://...`) or by a mistyped S3 URL (`s3:/bucket`, `s3:bucket`): taken for a folder, such
+    /// a name would become folders of that name in the working directory, and an import would
+    /// put its recordings there with exit 0.
     /// - Throws: ``CodecError/Code/invalidArgument`` naming the store.
     public static func checkStoreName(_ storePath: String) throws(CodecError) {
+        guard !storePath.isEmpty else {
+            throw CodecError(.invalidArgument, "the store's name is empty: give a folder (. for this one) or s3://BUCKET/PREFIX")
+        }
         let s3Form = "an S3 store is s3://BUCKET or s3://BUCKET/PREFIX (lower-case s3, two slashes)"
         guard !storePath.hasPrefix("s3://") else { return }
         if storePath.lowercased().hasPrefix("s3:") { throw CodecError(.invalidArgument, s3Form, file: storePath) }

@@ -101,7 +101,7 @@ import ZarrwlrArchive
 
     /// A store named by a URL of another kind (or a mistyped S3 URL) was taken for a relative
     /// folder: `import --store gs://bucket/season` made `gs:/bucket/season` in the working
-    /// directory and imported there, exit 0.
+    /// directory and imported there, exit 0; `--store ""` imported into `/`.
     @Test func aStoreURLOfAnotherKindIsAUsageErrorAndMakesNoFolder() throws {
         let folder = TemporaryFolder()
         let wav = folder.path + "/tone.wav"
@@ -120,6 +120,12 @@ import ZarrwlrArchive
         #expect(try run(["import", "--store", "site:3.zarr", wav], in: work).status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: work) == ["site:3.zarr"])
         #expect(throws: Never.self) { try AudioArchive.checkStoreName(work + "/gs://bucket") }  // a folder path with gs:// inside it
+        // An empty name made the archive in the file system's root (its keys "/zarr.json", "/0/...").
+        #expect(throws: CodecError.self) { try AudioArchive.checkStoreName("") }
+        for command in ["list", "verify"] {
+            let result = try run([command, "--store", ""], in: work)
+            #expect(result.status == 64 && result.err.contains("empty"), "\(command): \(result.status) \(result.err)")
+        }
         #expect(throws: CodecError.self) { try AudioArchive.checkStoreName("gs://bucket") }  // the C ABI and Python open through it
     }
 

@@ -149,6 +149,8 @@ def test_bad_ids_ranges_and_dtypes_raise_the_right_errors(archive_path, tmp_path
         with pytest.raises(zarrwlr.InvalidArgument, match="s3://BUCKET"):
             zarrwlr.Archive(url, create=True)
     assert not os.path.exists("gs:") and not os.path.exists("S3:") and not os.path.exists("s3:bucket")
+    with pytest.raises(zarrwlr.InvalidArgument, match="empty"):
+        zarrwlr.Archive("")
 
 
 def test_a_damaged_recording_raises_and_leaves_the_others_readable(archive_path, aimport, sources, tmp_path):
