@@ -146,6 +146,17 @@ public struct AudioArchive: Sendable {
         throw CodecError(.invalidArgument, "\(scheme):// is not a kind of store aimport opens: a store is a folder, or S3-protocol object storage as s3://BUCKET/PREFIX (another S3-compatible service, such as Google Cloud Storage's XML API or MinIO, through AWS_ENDPOINT_URL)", file: storePath)
     }
 
+    /// An archive group's path as the store keys it: names between single slashes (`/`, `a/`
+    /// and `a//b` are the root, `a` and `a/b`).
+    /// - Throws: ``CodecError/Code/invalidArgument`` for a `.` or `..` in it.
+    public static func groupPath(_ group: String) throws(CodecError) -> String {
+        let names = group.split(separator: "/")
+        guard !names.contains(where: { $0 == "." || $0 == ".." }) else {
+            throw CodecError(.invalidArgument, "an archive group is a path of names inside the store, without . or .. (not '\(group)')")
+        }
+        return names.joined(separator: "/")
+    }
+
     /// The archive's own folder for what is not data: `staging/` (imports in progress, each a
     /// self-contained recording group of its own) and `lock`. It holds no `zarr.json`, so
     /// zarr-python never lists it, nor anything in it, as a member.
@@ -163,6 +174,7 @@ public struct AudioArchive: Sendable {
     ///   ``CodecError/Code/invalidArgument`` when the group is not an archive,
     ///   ``CodecError/Code/corrupt`` when its metadata does not parse.
     public static func open(storePath: String, group: String = "", codecs: CodecRegistry = .standard) throws(CodecError) -> AudioArchive {
+        let group = try groupPath(group)
         let objectStore = try objectStore(storePath)
         guard objectStore != nil || SourceFile.status(storePath)?.isFolder == true else {
             throw CodecError(.noInput, "no store here (not a folder)", file: storePath)
@@ -190,6 +202,7 @@ public struct AudioArchive: Sendable {
     /// - Throws: ``CodecError/Code/invalidArgument`` when the group exists but is not an archive
     ///   (another Zarr group, or an array); ``CodecError/Code/storage`` when it cannot be created.
     public static func openOrCreate(storePath: String, group: String = "", codecs: CodecRegistry = .standard) throws(CodecError) -> AudioArchive {
+        let group = try groupPath(group)
         let objectStore = try objectStore(storePath)
         let store: any ZarrStorage = objectStore ?? FilesystemStore(root: storePath)
         do {

@@ -119,6 +119,7 @@ import ZarrwlrArchive
         // A folder whose name merely holds a colon is still a folder.
         #expect(try run(["import", "--store", "site:3.zarr", wav], in: work).status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: work) == ["site:3.zarr"])
+        try FileManager.default.removeItem(atPath: work + "/site:3.zarr")
         #expect(throws: Never.self) { try AudioArchive.checkStoreName(work + "/gs://bucket") }  // a folder path with gs:// inside it
         // An empty name made the archive in the file system's root (its keys "/zarr.json", "/0/...").
         #expect(throws: CodecError.self) { try AudioArchive.checkStoreName("") }
@@ -126,6 +127,16 @@ import ZarrwlrArchive
             let result = try run([command, "--store", ""], in: work)
             #expect(result.status == 64 && result.err.contains("empty"), "\(command): \(result.status) \(result.err)")
         }
+        // A group with . or .. ended in exit 70 (list) or 73 (import); slashes around names are the same group.
+        for group in [".", "a/../b", "..", "./a"] {
+            for command in [["import", wav], ["list"]] {
+                let result = try run([command[0], "--store", "grouped.zarr", "--group", group] + command.dropFirst(), in: work)
+                #expect(result.status == 64 && result.err.contains("--group"), "\(group) \(command[0]): \(result.status) \(result.err)")
+            }
+        }
+        #expect(try run(["import", "--store", "grouped.zarr", "--group", "/site//3/", wav], in: work).status == 0)
+        #expect(try run(["list", "--store", "grouped.zarr", "--group", "site/3"], in: work).out.contains("tone.wav"))
+        #expect(try run(["list", "--store", "grouped.zarr", "--group", "/"], in: work).err.contains("not an audio archive"))  // the root is a plain group
         #expect(throws: CodecError.self) { try AudioArchive.checkStoreName("gs://bucket") }  // the C ABI and Python open through it
     }
 
