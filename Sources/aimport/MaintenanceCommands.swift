@@ -42,6 +42,10 @@ struct Export: ParsableCommand {
     @Option(help: "The file to write, or a folder to write it into under its original name.") var output: String
     @Flag(help: "Replace an existing output file.") var force = false
 
+    func validate() throws {
+        guard !output.isEmpty else { throw ValidationError("--output must name a file or a folder") }
+    }
+
     func run() throws {
         Interruption.install(message: "interrupted: nothing was written")
         do {

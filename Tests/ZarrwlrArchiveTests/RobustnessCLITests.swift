@@ -81,6 +81,7 @@ import ZarrwlrArchive
         #expect(closed.err.isEmpty)
         #expect(try run(["extract", "--store", store, "0", "--start", "0", "--end", "10", "--output", "/nonexistent/x.wav"]).status == 73)
         #expect(try run(["export", "--store", store, "0", "--output", "/nonexistent/x.wav"]).status == 73)
+        #expect(try run(["export", "--store", store, "0", "--output", ""]).status == 64)  // was 73, naming an empty file
         #expect(!FileManager.default.fileExists(atPath: "/nonexistent"))
     }
 
