@@ -187,7 +187,13 @@ def test_import_files_returns_ids_and_raises_for_bad_files(tmp_path, sources):
     for one_path in [str(sources["flaccopy"]), sources["flaccopy"]]:
         with pytest.raises(zarrwlr.InvalidArgument, match="list of paths"):
             archive.import_files(one_path)  # not taken letter by letter as paths
+    with pytest.raises(zarrwlr.InvalidArgument, match="a folder, not a file"):
+        archive.import_files([str(tmp_path)])  # was a StorageError "cannot read: Is a directory"
     assert len(archive.recordings()) == 2
+    for not_a_path in [None, 123]:
+        with pytest.raises(zarrwlr.InvalidArgument, match="folder path"):
+            zarrwlr.Archive(not_a_path)  # was NotFound "None: no store here"
+    assert zarrwlr.Archive(os.fsencode(str(tmp_path / "new.zarr"))).path == str(tmp_path / "new.zarr")
 
 
 def test_import_files_warns_of_what_the_import_said(tmp_path, sources):
@@ -430,6 +436,22 @@ def test_a_bad_batch_is_a_typed_error_before_anything_is_read(archive_path):
             archive.read_batch([(ids["flac16"], 0, 480)], rate=rate)
     with pytest.raises(zarrwlr.InvalidArgument, match="at least one channel"):
         archive.read_batch([(ids["flac16"], 0, 480)], channels=[])
+    # A sample index, frame count or channel that is not a whole number is refused, never cut
+    # (read(1.5, 100) gave the 99 frames from 1, channels=[0.7] channel 0).
+    recording = archive[ids["flac16"]]
+    for call in [lambda: recording.read(1.5, 100), lambda: recording.read(0, float("nan")), lambda: recording.read_many([(0, 10.25)]),
+                 lambda: archive.read_batch([(ids["flac16"], 0.5, 480)]), lambda: archive.read_batch([(ids["flac16"], 0, 480)], frames=479.9),
+                 lambda: archive.read_batch([(ids["flac16"], 0, 480)], channels=[0.7]), lambda: recording.read("0", 10)]:
+        with pytest.raises(zarrwlr.InvalidArgument, match="whole number"):
+            call()
+    assert np.array_equal(recording.read(np.int64(10), 100.0, dtype="int16"), recording.read(10, 100, dtype="int16"))
+    # dtype as numpy names it; another byte order is refused.
+    for dtype in [np.int16, np.dtype("int16"), "<i2", "i2"]:
+        assert np.array_equal(recording.read(0, 100, dtype=dtype), recording.read(0, 100, dtype="int16"))
+    assert archive.read_batch([(ids["flac16"], 0, 480)], dtype=np.float32)[0].dtype == np.float32
+    for dtype in [">i2", np.float64, None, "int8"]:
+        with pytest.raises(zarrwlr.InvalidArgument, match="dtype must be"):
+            recording.read(0, 100, dtype=dtype)
 
 
 def _read_in_worker(recording_and_range):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import json
 import math
+import operator
 import os
 import random
 import threading
@@ -114,11 +115,32 @@ def _call(function, *arguments):
     return result
 
 
-def _dtype(dtype: str) -> tuple[int, type]:
+def _dtype(dtype) -> tuple[str, int, type]:
+    """The sample type a read gives: its name ("int16", "int32", "float32"), the library's code
+    for it and numpy's type. `dtype` is that name or anything numpy takes for it in this
+    machine's byte order (np.int16, np.dtype("<f4"), "i4")."""
+    name = dtype if isinstance(dtype, str) and dtype in _DTYPES else None
+    if name is None:
+        try:
+            kind = np.dtype(dtype)
+            name = kind.name if kind.isnative and dtype is not None else None
+        except (TypeError, ValueError):
+            pass
+    if name not in _DTYPES:
+        raise InvalidArgument("invalid argument", f"dtype must be int16, int32 or float32 (in this machine's byte order), not {dtype!r}")
+    return (name,) + _DTYPES[name]
+
+
+def _whole(value, what: str, recording: Optional[str] = None) -> int:
+    """`value` as an int: an integer (Python's or numpy's) or a float holding a whole number;
+    anything else (1.5, nan, "10") is refused, never cut to the integer below it."""
     try:
-        return _DTYPES[dtype]
-    except KeyError:
-        raise InvalidArgument("invalid argument", f"dtype must be int16, int32 or float32, not {dtype!r}") from None
+        return operator.index(value)
+    except TypeError:
+        pass
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        return int(value)
+    raise InvalidArgument("invalid argument", f"{what} must be a whole number, not {value!r}", recording=recording)
 
 
 class Recording:
@@ -191,7 +213,7 @@ class Recording:
 
     def _checked_range(self, start, stop) -> tuple[int, int]:
         """`(start, stop)` as ints, checked against the recording before anything is allocated."""
-        start, stop = int(start), int(stop)
+        start, stop = _whole(start, "start", self.id), _whole(stop, "stop", self.id)
         if start < 0 or stop < start or stop > self.total_samples:
             raise InvalidArgument(
                 "invalid argument",
@@ -223,7 +245,7 @@ class Recording:
         scale and warn with the count (ClippingWarning). The range is checked
         before anything is allocated; the array is filled in place by the library.
         """
-        code, numpy_type = _dtype(dtype)
+        dtype, code, numpy_type = _dtype(dtype)
         start, stop = self._checked_range(start, stop)
         if self.is_float and dtype != "float32":
             return self._quantised(self.read(start, stop, "float32"), dtype)
@@ -233,7 +255,7 @@ class Recording:
 
     def read_many(self, ranges: Sequence[tuple[int, int]], dtype: str = "float32", workers: int = 4) -> list[np.ndarray]:
         """Many ranges at once, `workers` in parallel inside the library; arrays in the order given."""
-        code, numpy_type = _dtype(dtype)
+        dtype, code, numpy_type = _dtype(dtype)
         pairs = [self._checked_range(a, b) for a, b in ranges]
         if self.is_float and dtype != "float32":
             return [self._quantised(x, dtype) for x in self.read_many(pairs, "float32", workers)]
@@ -295,7 +317,9 @@ class Archive:
     """An archive of recordings in a folder or at s3://bucket/prefix (AWS_* environment)."""
 
     def __init__(self, path: str, create: bool = False):
-        self.path = str(path)
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            raise InvalidArgument("invalid argument", f"an archive is a folder path or an s3://BUCKET/PREFIX URL, not {path!r}")
+        self.path = os.fsdecode(path)
         self._recordings: dict[str, Recording] = {}
         self._handle = None
         self._handle = _call(_native.lib.zw_archive_open, self.path.encode(), 1 if create else 0)
@@ -335,25 +359,25 @@ class Archive:
         (C-contiguous, that shape and dtype: pinned memory, for example). Every draw is checked
         before anything is decoded.
         """
-        code, numpy_type = _dtype(dtype)
+        dtype, code, numpy_type = _dtype(dtype)
         qualities = {"LQ": 0, "MQ": 1, "HQ": 2, "VHQ": 3}
         if quality not in qualities:
             raise InvalidArgument("invalid argument", f"quality must be LQ, MQ, HQ or VHQ, not {quality!r}")
         if rate is not None and not (rate == int(rate) and 0 < int(rate) < 2**31):
             raise InvalidArgument("invalid argument", f"rate must be a whole number of Hz from 1 to {2**31 - 1}, not {rate}")
-        if frames is not None and int(frames) <= 0:
+        if frames is not None and _whole(frames, "frames") <= 0:
             raise InvalidArgument("invalid argument", f"frames must be at least 1, not {frames}")
         count = len(draws)
         ids = [str(draw[0]) for draw in draws]
-        starts = [int(draw[1]) for draw in draws]
-        stops = [int(draw[2]) for draw in draws]
-        length = int(frames) if frames is not None else self._longest_draw(draws, rate)
+        starts = [_whole(draw[1], "a draw's start", str(draw[0])) for draw in draws]
+        stops = [_whole(draw[2], "a draw's stop", str(draw[0])) for draw in draws]
+        length = _whole(frames, "frames") if frames is not None else self._longest_draw(draws, rate)
         if dtype != "float32":
             floating = sorted({i for i in ids if self[i].is_float})
             if floating:
                 raise InvalidArgument("invalid argument", f"recordings {', '.join(floating)} hold float or lossy samples, which an "
                                       f"integer batch would clip: read them with dtype='float32'")
-        picked = None if channels is None else [int(c) for c in channels]
+        picked = None if channels is None else [_whole(c, "a channel") for c in channels]
         if picked == []:
             raise InvalidArgument("invalid argument", "channels must name at least one channel (or be None for all)")
         width = (1 if mono else len(picked) if picked is not None else self[ids[0]].channels) if count else 0
@@ -374,9 +398,10 @@ class Archive:
     def _longest_draw(self, draws: Sequence[tuple[str, int, int]], rate: Optional[int]) -> int:
         """The frames of the longest draw at the batch's rate (`rate`, or the recordings' own),
         rounded as the library rounds a resampled length: half away from zero."""
+        draws = [(str(i), _whole(a, "a draw's start", str(i)), _whole(b, "a draw's stop", str(i))) for i, a, b in draws]
         if rate is None:
-            return max((max(0, int(b) - int(a)) for _, a, b in draws), default=0)
-        return max((math.floor(max(0, int(b) - int(a)) * int(rate) / self[str(i)].sample_rate + 0.5) for i, a, b in draws), default=0)
+            return max((max(0, b - a) for _, a, b in draws), default=0)
+        return max((math.floor(max(0, b - a) * int(rate) / self[i].sample_rate + 0.5) for i, a, b in draws), default=0)
 
     def check_draws(self, draws: Sequence[tuple[str, int, int]]) -> None:
         """Checks that every draw `(id, start, stop)` names a recording of the archive and lies
@@ -440,7 +465,7 @@ class Archive:
                 dtype: str = "float32") -> np.ndarray:
         """`duration` seconds from the wall-clock `instant` (ISO 8601 with Z or an offset) across
         recordings, stitched sample-exactly; gaps raise unless `fill_gaps` (zeros)."""
-        code, numpy_type = _dtype(dtype)
+        dtype, code, numpy_type = _dtype(dtype)
         frames, channels, rate, bits = ctypes.c_int64(), ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32()
         span = _call(_native.lib.zw_archive_span, self._handle, str(instant).encode(), float(duration),
                      device.encode() if device else None, 1 if fill_gaps else 0, ctypes.byref(frames), ctypes.byref(channels),

@@ -104,9 +104,13 @@ public enum SourceFile {
     /// The status of a source, refusing one that is a pipe, socket or device: an import reads its
     /// source more than once (its SHA-256, then its audio), opening a pipe waits for a writer,
     /// and a device may never end. Nil for a missing path, left to the first read, which names it.
-    /// - Throws: ``CodecError/Code/noInput`` naming the file and what it is.
+    /// - Throws: ``CodecError/Code/noInput`` naming the file and what it is;
+    ///   ``CodecError/Code/invalidArgument`` for a folder (a caller walks folders before).
     public static func regularFileStatus(_ path: String) throws(CodecError) -> Status? {
         let found = status(path)
+        if found?.isFolder == true {
+            throw CodecError(.invalidArgument, "a folder, not a file: give the audio files in it (`aimport import` walks folders)", file: path)
+        }
         guard let special = found?.special else { return found }
         throw CodecError(.noInput, "\(special), not a file: an import reads its source more than once, so write it to a file first", file: path)
     }
