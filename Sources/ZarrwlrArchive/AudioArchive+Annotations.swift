@@ -61,7 +61,8 @@ extension AudioArchive {
     /// table of any length costs a chunk of rows in memory): every row placed, or (with
     /// `skippingUnplaced`) those that could be; an existing layer is replaced only when `replacing`.
     /// - Parameter skipped: called with each row left out (with `skippingUnplaced`), as it comes.
-    /// - Returns: what the layer holds and how many rows were left out.
+    /// - Returns: what the layer holds, how many rows were left out and how the table's bytes
+    ///   were read as text.
     /// - Throws: ``CodecError/Code/corrupt`` listing the rows that could not be placed
     ///   (their lines and why) unless `skippingUnplaced`; ``CodecError/Code/cannotCreate`` for an
     ///   existing layer without `replacing`.
@@ -69,7 +70,7 @@ extension AudioArchive {
     public func importLayer(
         _ name: String, from table: String, placement: TablePlacement, replacing: Bool, skippingUnplaced: Bool,
         skipped: ((SelectionPlacement.Problem) -> Void)? = nil
-    ) throws(CodecError) -> (layer: AnnotationLayer.Written, skipped: Int) {
+    ) throws(CodecError) -> (layer: AnnotationLayer.Written, skipped: Int, encoding: TableTextEncoding) {
         guard AnnotationLayer.isValidName(name) else {
             throw CodecError(.invalidArgument, "'\(name)' cannot name a layer: letters, digits, '-', '_' and '.', not starting with '.'")
         }
@@ -94,7 +95,7 @@ extension AudioArchive {
                 throw CodecError(.corrupt, "\(problems.count) of \(rows) rows cannot be placed (nothing imported; --skip-unplaced imports the others): \(shown)\(problems.count > PlacementProblems.shown ? "; ..." : "")", file: file)
             }
         }
-        return (written, problems.count)
+        return (written, problems.count, placed.table.textEncoding)
     }
 
     /// The names of the archive's layers.

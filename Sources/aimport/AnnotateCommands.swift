@@ -64,8 +64,11 @@ extension Annotate {
             do {
                 let archive = try location.archive()
                 let table = self.table
-                let (stored, skipped) = try archive.importLayer(layer, from: table, placement: try placement.placement(), replacing: replace, skippingUnplaced: skipUnplaced) { problem in
+                let (stored, skipped, encoding) = try archive.importLayer(layer, from: table, placement: try placement.placement(), replacing: replace, skippingUnplaced: skipUnplaced) { problem in
                     FileHandle.standardError.write(Data("aimport: \(table): line \(problem.line) not imported: \(problem.message)\n".utf8))
+                }
+                if encoding != .utf8 {
+                    FileHandle.standardError.write(Data("aimport: \(table): not UTF-8 text: read as \(encoding.rawValue), the Western European encoding Windows programs write\n".utf8))
                 }
                 print("layer \(layer): \(stored.rows) rows on \(stored.recordings) recordings, \(stored.labels) labels\(skipped == 0 ? "" : "; \(skipped) rows not placed")")
             } catch {

@@ -168,6 +168,33 @@ import ZarrStore
         // Read in UTC, the same clock times hold no recording.
         #expect(aimport(["annotate", "import", "--store", store, "--layer", "utc", folder.path + "/c.txt"]).status == 65)
     }
+
+    /// A table Windows wrote (Raven Pro, Excel's tab-delimited text) in Windows-1252: its labels
+    /// were read as UTF-8 and stored with U+FFFD in place of every letter beyond ASCII, exit 0.
+    @Test func aTableInTheWindowsEncodingKeepsItsLettersAndUTF16IsRefused() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder)
+        let labels = ["Mönchsgrasmücke", "Rotkehlchen – fern", "Grünfink €5 „Ruf“"]
+        var table = "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tSpecies\r\n"
+        for (k, label) in labels.enumerated() { table += "\(k + 1)\tSpectrogram 1\t1\t\(k + 1)\t\(k + 2)\t\(label)\r\n" }
+        let windows = try #require(table.data(using: .windowsCP1252))
+        #expect(String(data: windows, encoding: .utf8) == nil)  // not UTF-8: the case under test
+        try windows.write(to: URL(fileURLWithPath: folder.path + "/windows.txt"))
+        let imported = aimport(["annotate", "import", "--store", store, "--layer", "windows", "--recording", "0", folder.path + "/windows.txt"])
+        #expect(imported.status == 0 && imported.standardError.contains("Windows-1252"), "\(imported.standardError)")
+        #expect(csvRows(store, "windows").map { $0[3] } == labels)
+        // The same table in UTF-8, with and without a byte-order mark: the same labels, no notice.
+        for (name, bytes) in [("utf8", Data(table.utf8)), ("bom", Data([0xEF, 0xBB, 0xBF]) + Data(table.utf8))] {
+            try bytes.write(to: URL(fileURLWithPath: folder.path + "/\(name).txt"))
+            let result = aimport(["annotate", "import", "--store", store, "--layer", name, "--recording", "0", folder.path + "/\(name).txt"])
+            #expect(result.status == 0 && result.standardError.isEmpty, "\(result.standardError)")
+            #expect(csvRows(store, name).map { $0[3] } == labels)
+        }
+        let utf16 = try #require(table.data(using: .utf16))  // with its byte-order mark, as Excel writes it
+        try utf16.write(to: URL(fileURLWithPath: folder.path + "/utf16.txt"))
+        let refused = aimport(["annotate", "import", "--store", store, "--layer", "utf16", "--recording", "0", folder.path + "/utf16.txt"])
+        #expect(refused.status == 65 && refused.standardError.contains("UTF-16"), "\(refused.standardError)")
+    }
 }
 
 /// `aimport summary` against `list --json`: the same recordings and seconds, split over periods.

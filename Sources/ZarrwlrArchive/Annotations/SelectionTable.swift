@@ -89,6 +89,8 @@ public struct SelectionTable: Sendable {
     public var timesWithinFiles: Bool
     /// The table file, as named.
     public let path: String
+    /// How its bytes were read as text (Windows-1252 for a table that is not UTF-8).
+    public let textEncoding: TableTextEncoding
     /// What is read: the file, or a pipe's contents copied to a file.
     private let file: RereadableFile
     /// Whether rows name files.
@@ -113,8 +115,9 @@ public struct SelectionTable: Sendable {
     ///   for a table without begin and end columns.
     public static func open(_ path: String, columns mapping: ColumnMapping = ColumnMapping()) throws(CodecError) -> SelectionTable {
         let file = try RereadableFile(path, what: "table")
+        let encoding = try TableTextEncoding.of(file: file.path, table: path)
         let lines = try LineReader(path: file.path, what: "table", maximumLineBytes: maximumLineBytes)
-        let first = try lines.next().map { String(decoding: $0.starts(with: [0xEF, 0xBB, 0xBF]) ? Array($0.dropFirst(3)) : $0, as: UTF8.self) }
+        let first = try lines.next().map(encoding.text)
         guard let firstLine = first, !firstLine.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw CodecError(.unrecognized, "the table is empty: a header line is expected", file: path)
         }
@@ -137,7 +140,7 @@ public struct SelectionTable: Sendable {
         return SelectionTable(
             labelColumn: found.label.map { header[$0] }, extraColumns: found.extras.map { header[$0] }, hasFileOffsets: found.offset != nil,
             timesWithinFiles: found.file.map { !["begin file", "begin path"].contains(header[$0].lowercased()) } ?? false,
-            path: path, file: file, columns: found)
+            path: path, textEncoding: encoding, file: file, columns: found)
     }
 
     /// Calls `body` with every row, in the table's order, reading the file a line at a time.
@@ -150,7 +153,7 @@ public struct SelectionTable: Sendable {
         _ = try lines.next()
         var pending: (row: Row, selection: String?)?
         while let bytes = try lines.next() {
-            let line = String(decoding: bytes, as: UTF8.self)
+            let line = textEncoding.text(bytes)
             guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
             let (row, selection, isSpectrogram) = try parse(line, number: lines.lineNumber)
             if let selection, let kept = pending, kept.selection == selection {
