@@ -54,8 +54,13 @@ extension AudioArchive {
         var requests: [ImportRequest] = []
         for input in inputs {
             // A file given by name keeps the name as given; a missing one is reported by the import.
-            if SourceFile.status(input)?.isFolder == true {
+            let status = SourceFile.status(input)
+            if status?.isFolder == true {
                 requests += walk.requests(below: input, relative: Self.folderName(input))
+            } else if status == nil && input.unicodeScalars.contains("\u{FFFD}") {
+                // A command line's argument that was not UTF-8 reaches Swift with U+FFFD in place
+                // of its bytes, naming no file: not "no such file" for a file that is there.
+                requests.append(ImportRequest(path: input, relativePath: input, refusal: FolderWalk.nameNotUTF8(input, isFolder: false)))
             } else {
                 requests.append(ImportRequest(path: input, relativePath: input))
             }

@@ -42,10 +42,7 @@ struct FolderWalk {
                 let shown = entry.escapedName
                 if looksLikeAudio(shown) || entry.isFolder {
                     let path = (folder as NSString).appendingPathComponent(shown)
-                    let what = entry.isFolder ? "the folder's name" : "the file's name"
-                    let lost = entry.isFolder ? "its files were not imported" : "it was not imported"
-                    requests.append(.init(path: path, relativePath: relative.isEmpty ? shown : relative + "/" + shown, refusal: CodecError(
-                        .noInput, "\(what) is not UTF-8 (an old card's encoding): aimport cannot name it, so \(lost); rename it to UTF-8 (convmv -f latin1 -t utf8) and import it again", file: path)))
+                    requests.append(.init(path: path, relativePath: relative.isEmpty ? shown : relative + "/" + shown, refusal: Self.nameNotUTF8(path, isFolder: entry.isFolder)))
                 }
                 continue
             }
@@ -94,6 +91,14 @@ struct FolderWalk {
             }
             return text
         }
+    }
+
+    /// The refusal of a file or folder whose name is not UTF-8 (`path` shows it escaped, or with
+    /// U+FFFD where a command line's argument was not UTF-8).
+    static func nameNotUTF8(_ path: String, isFolder: Bool) -> CodecError {
+        let what = isFolder ? "the folder's name" : "the file's name"
+        let lost = isFolder ? "its files were not imported" : "it was not imported"
+        return CodecError(.noInput, "\(what) is not UTF-8 (an old card's encoding): aimport cannot name it, so \(lost); rename it to UTF-8 (convmv -f latin1 -t utf8) and import it again", file: path)
     }
 
     /// The names in `folder` (without . and ..), as bytes; a name that is not UTF-8 cannot be
