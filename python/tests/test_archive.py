@@ -1,6 +1,7 @@
 """zarrwlr from Python against references nobody here wrote: soundfile's decode of the sources
 and `aimport extract` (the CLI over the same library) for the same ranges."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -570,6 +571,16 @@ def test_sampler_draws_are_reproducible_fresh_per_epoch_and_sharded_without_over
         zarrwlr.SnippetSampler(archive, seconds=0.5)
     with pytest.raises(zarrwlr.InvalidArgument, match="rank"):
         sampler(rank=2, world_size=2)
+    # Arguments that were cut or overflowed (nan and inf seconds: ValueError, OverflowError;
+    # per_epoch=-1: numpy's "negative dimensions"; rank=0.5: rank 0; count=-5: no snippets).
+    for bad, pattern in [({"seconds": math.nan}, "seconds"), ({"seconds": math.inf}, "seconds"), ({"per_epoch": -1}, "per_epoch"),
+                         ({"per_epoch": 2.5}, "whole number"), ({"rank": 0.5, "world_size": 2}, "whole number"),
+                         ({"min_seconds": 0.2, "max_seconds": math.inf}, "max_seconds"), ({"seconds": 1e-9}, "at least one sample")]:
+        with pytest.raises(zarrwlr.InvalidArgument, match=pattern):
+            zarrwlr.SnippetSampler(archive, **{"seconds": 0.5, "per_epoch": 10, "where": lambda r: r.sample_rate == 16000, **bad})
+    for bad in [{"seconds": math.nan}, {"count": -5}, {"count": 2.7}]:
+        with pytest.raises(zarrwlr.InvalidArgument):
+            zarrwlr.RandomSnippets(archive, **bad)
 
 
 def test_sampler_batches_hold_exactly_their_draws_with_variable_lengths(two_lengths):
@@ -799,3 +810,6 @@ def test_labelled_draws_cover_their_rows_and_negatives_avoid_them(aimport, tmp_p
     assert np.array_equal(samples[2], archive["0"].read(chunk[2][1], chunk[2][2], dtype="int16"))
     with pytest.raises(zarrwlr.InvalidArgument):
         zarrwlr.LabelledSampler(archive, "calls", positives=["C"])
+    for bad in [{"seconds": math.nan}, {"seconds": 1e-9}, {"negatives": math.inf}, {"rank": 0.5, "world_size": 2}]:
+        with pytest.raises(zarrwlr.InvalidArgument):
+            zarrwlr.LabelledSampler(archive, "calls", **bad)

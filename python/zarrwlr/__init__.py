@@ -131,6 +131,25 @@ def _dtype(dtype) -> tuple[str, int, type]:
     return (name,) + _DTYPES[name]
 
 
+def _seconds(value, what: str) -> float:
+    """`value` as seconds: a finite number above 0 (nan, inf, 0 and negatives are refused)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise InvalidArgument("invalid argument", f"{what} must be a number of seconds above 0, not {value!r}")
+    return seconds
+
+
+def _count(value, what: str) -> int:
+    """`value` as a count: a whole number, 0 or more."""
+    count = _whole(value, what)
+    if count < 0:
+        raise InvalidArgument("invalid argument", f"{what} must be 0 or more, not {value!r}")
+    return count
+
+
 def _whole(value, what: str, recording: Optional[str] = None) -> int:
     """`value` as an int: an integer (Python's or numpy's) or a float holding a whole number;
     anything else (1.5, nan, "10") is refused, never cut to the integer below it."""
@@ -534,11 +553,11 @@ class RandomSnippets:
     shorter than a snippet are never drawn."""
 
     def __init__(self, archive: Archive, seconds: float = 1.0, count: int = 1000, seed: int = 0, dtype: str = "float32"):
-        self.archive, self.seconds, self.count, self.seed, self.dtype = archive, float(seconds), int(count), seed, dtype
+        self.archive, self.seconds, self.count, self.seed, self.dtype = archive, _seconds(seconds, "seconds"), _count(count, "count"), seed, dtype
         self._pool = [(r, int(round(self.seconds * r.sample_rate))) for r in archive.recordings()]
         self._pool = [(r, n) for r, n in self._pool if 0 < n <= r.total_samples]
         if not self._pool:
-            raise InvalidArgument("invalid argument", f"no recording is {self.seconds} s long or longer")
+            raise InvalidArgument("invalid argument", f"no recording holds a snippet of {self.seconds} s (at least one sample, at most the recording's length)")
         # Weights: the seconds at which a snippet can start in each recording.
         self._weights = [(r.total_samples - n + 1) / r.sample_rate for r, n in self._pool]
 
@@ -575,17 +594,16 @@ class SnippetSampler:
 
     def __init__(self, archive: Archive, seconds: float = 1.0, per_epoch: int = 1000, seed: int = 0, where=None,
                  min_seconds: Optional[float] = None, max_seconds: Optional[float] = None, rank: int = 0, world_size: int = 1):
-        if not (0 <= int(rank) < int(world_size)):
+        if not (0 <= _whole(rank, "rank") < _whole(world_size, "world_size")):
             raise InvalidArgument("invalid argument", f"rank must lie in 0..world_size-1, not rank {rank} of world_size {world_size}")
-        if (min_seconds is None) != (max_seconds is None) or (min_seconds is not None and not (0 < min_seconds <= max_seconds)):
+        if (min_seconds is None) != (max_seconds is None) or (min_seconds is not None and
+                                                               not (_seconds(min_seconds, "min_seconds") <= _seconds(max_seconds, "max_seconds"))):
             raise InvalidArgument("invalid argument", f"give both min_seconds and max_seconds, 0 < min_seconds <= max_seconds "
                                   f"(not {min_seconds} and {max_seconds})")
-        self.archive, self.per_epoch, self.seed = archive, int(per_epoch), seed
-        self.rank, self.world_size = int(rank), int(world_size)
-        self.min_seconds = float(min_seconds if min_seconds is not None else seconds)
-        self.max_seconds = float(max_seconds if max_seconds is not None else seconds)
-        if self.max_seconds <= 0:
-            raise InvalidArgument("invalid argument", f"seconds must be more than 0, not {seconds}")
+        self.archive, self.per_epoch, self.seed = archive, _count(per_epoch, "per_epoch"), seed
+        self.rank, self.world_size = _whole(rank, "rank"), _whole(world_size, "world_size")
+        self.min_seconds = _seconds(min_seconds if min_seconds is not None else seconds, "seconds")
+        self.max_seconds = _seconds(max_seconds if max_seconds is not None else seconds, "seconds")
         chosen = [r for r in archive.recordings() if where is None or where(r)]
         kinds = {(r.sample_rate, r.channels) for r in chosen}
         if len(kinds) > 1:
@@ -597,7 +615,7 @@ class SnippetSampler:
         self.min_frames = int(round(self.min_seconds * self.sample_rate))
         self._pool = [r for r in chosen if 0 < self.max_frames <= r.total_samples]
         if not self._pool:
-            raise InvalidArgument("invalid argument", f"no recording is {self.max_seconds} s long or longer")
+            raise InvalidArgument("invalid argument", f"no recording holds a snippet of {self.max_seconds} s (at least one sample, at most the recording's length)")
         usable = np.array([r.total_samples - self.max_frames + 1 for r in self._pool], dtype=np.float64)
         self._weights = usable / usable.sum()
 

@@ -1,5 +1,6 @@
 """Training draws from an annotation layer: labelled positives and negatives."""
 from __future__ import annotations
+import math
 
 from typing import Iterator, Optional, Sequence
 
@@ -24,10 +25,11 @@ class LabelledSampler:
 
     def __init__(self, archive: "zarrwlr.Archive", layer: str, seconds: float = 1.0, positives: Optional[Sequence[str]] = None,
                  negatives: float = 1.0, seed: int = 0, rank: int = 0, world_size: int = 1):
-        if not (0 <= int(rank) < int(world_size)):
+        if not (0 <= zarrwlr._whole(rank, "rank") < zarrwlr._whole(world_size, "world_size")):
             raise zarrwlr.InvalidArgument("invalid argument", f"rank must lie in 0..world_size-1, not rank {rank} of world_size {world_size}")
-        if not (seconds > 0) or not (negatives >= 0):
-            raise zarrwlr.InvalidArgument("invalid argument", f"seconds must be more than 0 and negatives 0 or more (not {seconds}, {negatives})")
+        seconds = zarrwlr._seconds(seconds, "seconds")
+        if not (math.isfinite(float(negatives)) and negatives >= 0):
+            raise zarrwlr.InvalidArgument("invalid argument", f"negatives must be a number, 0 or more, not {negatives!r}")
         self.archive, self.seed, self.negatives = archive, seed, float(negatives)
         self.rank, self.world_size = int(rank), int(world_size)
         rows = archive.layer(layer)
@@ -41,9 +43,9 @@ class LabelledSampler:
             raise zarrwlr.InvalidArgument("invalid argument", f"the layer's recordings differ in rate or channel count ({sorted(kinds)}): a batch holds one")
         self.sample_rate, self.channels = next(iter(kinds))
         self.frames = int(round(seconds * self.sample_rate))
-        self._recordings = [r for r in recordings.values() if r.total_samples >= self.frames]
+        self._recordings = [r for r in recordings.values() if 0 < self.frames <= r.total_samples]
         if not self._recordings:
-            raise zarrwlr.InvalidArgument("invalid argument", f"no recording of layer {layer!r} is {seconds} s long or longer")
+            raise zarrwlr.InvalidArgument("invalid argument", f"no recording of layer {layer!r} holds a snippet of {seconds} s (at least one sample, at most the recording's length)")
         self._busy = {}
         for r in self._positive_rows:
             self._busy.setdefault(r["recording"], []).append((r["start"], r["stop"]))
