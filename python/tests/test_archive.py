@@ -594,6 +594,9 @@ def test_sampler_batches_hold_exactly_their_draws_with_variable_lengths(two_leng
             assert np.array_equal(slot[:stop - start], archive[id].read(start, stop, dtype="int16")) and not slot[stop - start:].any()
         seen += len(draws)
     assert seen == 50 and len({b - a for _, a, b in sampler.draws(1)}) > 10
+    for bad in [0, -4, 2.5]:  # were batches of 1 (or 2)
+        with pytest.raises(zarrwlr.InvalidArgument, match="batch_size"):
+            next(sampler.batches(bad))
 
 
 def test_the_torch_module_imports_without_torch():

@@ -133,6 +133,10 @@ def test_ray_imports_each_file_once_and_reads_snippets_equal_to_read(proxied_s3,
             zarrwlr.ray.read_snippets(f"s3://no-such-bucket-zarrwlr/{uuid.uuid4().hex}", draws)
         with pytest.raises(zarrwlr.InvalidArgument, match=f"recording {ids[0]}"):
             zarrwlr.ray.read_snippets(store, [(ids[0], 0, 10**9)])
+        with pytest.raises(zarrwlr.InvalidArgument, match="whole number"):
+            zarrwlr.ray.read_snippets(store, [(ids[0], 0.5, 1600)])  # was read from sample 0
+        with pytest.raises(zarrwlr.InvalidArgument, match="list of paths"):
+            zarrwlr.ray.import_files(paths[0], store)
         wrong = {"env_vars": {"AWS_SECRET_ACCESS_KEY": "not-the-secret"}}
         more, refused = zarrwlr.ray.import_files(paths[:3], store, runtime_env=wrong)
         assert more == [] and list(refused) == paths[:3]
@@ -160,6 +164,11 @@ def test_a_dask_cluster_on_s3_imports_each_file_once_and_reads_what_read_gives(p
             assert np.array_equal(values, archive[id].read(0, 8000, dtype="int16"))
         with pytest.raises(zarrwlr.NotFound):
             zarrwlr.dask.recording_array(f"s3://no-such-bucket-zarrwlr/{uuid.uuid4().hex}", "0")
+        with pytest.raises(zarrwlr.InvalidArgument, match="list of paths"):
+            zarrwlr.dask.import_files(client, paths[0], store)  # not one task per letter
+        for bad in [0, -1, float("nan")]:
+            with pytest.raises(zarrwlr.InvalidArgument, match="chunk_seconds"):
+                zarrwlr.dask.recording_array(store, ids[0], chunk_seconds=bad)
 
 
 def test_workers_killed_during_a_dask_import_leave_each_file_once_and_nothing_half_visible(proxied_s3, field_files, tmp_path):

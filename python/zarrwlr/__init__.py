@@ -142,12 +142,20 @@ def _seconds(value, what: str) -> float:
     return seconds
 
 
-def _count(value, what: str) -> int:
-    """`value` as a count: a whole number, 0 or more."""
+def _count(value, what: str, minimum: int = 0) -> int:
+    """`value` as a count: a whole number, `minimum` or more."""
     count = _whole(value, what)
-    if count < 0:
-        raise InvalidArgument("invalid argument", f"{what} must be 0 or more, not {value!r}")
+    if count < minimum:
+        raise InvalidArgument("invalid argument", f"{what} must be {minimum} or more, not {value!r}")
     return count
+
+
+def _path_list(paths) -> list[str]:
+    """The paths of a list (or any iterable) of them; one path alone is refused, not taken
+    letter by letter as paths."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        raise InvalidArgument("invalid argument", f"give a list of paths, not one path ({os.fsdecode(paths)!r})")
+    return [os.fsdecode(p) if isinstance(p, (bytes, os.PathLike)) else str(p) for p in paths]
 
 
 def _whole(value, what: str, recording: Optional[str] = None) -> int:
@@ -508,9 +516,7 @@ class Archive:
         was tried; with `raise_errors=False` it returns `(ids, errors)`: the ids of the files
         that went in, in order, and `{path: error}` for those that did not.
         """
-        if isinstance(paths, (str, bytes, os.PathLike)):
-            raise InvalidArgument("invalid argument", f"give a list of paths, not one path ({os.fsdecode(paths)!r})")
-        text = _native.take_string(_call(_native.lib.zw_archive_import, self._handle, json.dumps([str(p) for p in paths]).encode(),
+        text = _native.take_string(_call(_native.lib.zw_archive_import, self._handle, json.dumps(_path_list(paths)).encode(),
                                          codec.encode() if codec else None))
         results = json.loads(text or "[]")
         self._recordings.clear()
@@ -647,8 +653,8 @@ class SnippetSampler:
         """This shard's draws in batches: `(samples, draws)`, samples `(batch, max frames,
         channels)` at ``sample_rate``, draws shorter than the longest snippet ending in zeros
         (their `stop - start` is the length)."""
+        size = _count(batch_size, "batch_size", minimum=1)
         draws = self.draws(epoch, worker, workers)
-        size = max(1, int(batch_size))
         for first in range(0, len(draws), size):
             chunk = draws[first:first + size]
             if drop_last and len(chunk) < size:

@@ -68,9 +68,11 @@ def recording_array(store: str, id: str, chunk_seconds: float = 60.0, dtype: str
     shape (frames, channels), chunked every `chunk_seconds`; its values equal
     ``Recording.read(start, stop, dtype)`` of the same range."""
     _require_dask()
+    dtype = zarrwlr._dtype(dtype)[0]
+    seconds = zarrwlr._seconds(chunk_seconds, "chunk_seconds")
     frames = _RecordingFrames(str(store), str(id), dtype)
     rate = _cluster.archive(str(store))[str(id)].sample_rate
-    chunk = max(1, int(round(float(chunk_seconds) * rate)))
+    chunk = max(1, int(round(seconds * rate)))
     return _da.from_array(frames, chunks=(chunk, frames.shape[1]), asarray=False, fancy=False, meta=np.empty((0, 0), dtype=dtype),
                           name=f"zarrwlr-{store}-{id}-{dtype}-{chunk}")
 
@@ -109,5 +111,6 @@ def import_files(client, paths: Sequence[str], store: str):
     """Imports `paths` into the archive at `store`, one task per file on the cluster of `client`
     (a `distributed.Client`); returns `(ids, errors)`: the recording of each file that went in
     (new, or the one already holding it), in order, and `{path: message}` for the others."""
-    futures = client.map(_cluster.import_one, [str(store)] * len(paths), [str(p) for p in paths], pure=False)
+    paths = zarrwlr._path_list(paths)
+    futures = client.map(_cluster.import_one, [str(store)] * len(paths), paths, pure=False)
     return _cluster.gather(paths, client.gather(futures))

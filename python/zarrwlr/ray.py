@@ -49,13 +49,12 @@ class SnippetDatasource(Datasource):
         _require_ray()
         super().__init__()
         self.store = str(store)
-        self.draws = [(str(i), int(a), int(b)) for i, a, b in draws]
-        if int(rows_per_block) < 1:
-            raise zarrwlr.InvalidArgument("invalid argument", f"rows_per_block must be at least 1, not {rows_per_block}")
-        self.rows_per_block, self.read_workers = int(rows_per_block), max(1, int(read_workers))
+        self.draws = [(str(i), zarrwlr._whole(a, "a draw's start", str(i)), zarrwlr._whole(b, "a draw's stop", str(i))) for i, a, b in draws]
+        self.rows_per_block = zarrwlr._count(rows_per_block, "rows_per_block", minimum=1)
+        self.read_workers = max(1, int(read_workers))
         archive = _cluster.archive(self.store)
         archive.check_draws(self.draws)
-        self.frames = int(frames) if frames is not None else archive._longest_draw(self.draws, read_options.get("rate"))
+        self.frames = zarrwlr._count(frames, "frames", minimum=1) if frames is not None else archive._longest_draw(self.draws, read_options.get("rate"))
         self.read_options = dict(read_options)
         # One block read on the driver settles the shape, dtype and rate (and any option error).
         sample, self.rate = archive.read_batch(self.draws[:1], frames=self.frames, workers=1, **self.read_options) \
@@ -116,4 +115,5 @@ def import_files(paths: Sequence[str], store: str, **remote_options):
     Ray if none runs."""
     _require_ray()
     task = ray.remote(_cluster.import_one).options(**remote_options)
-    return _cluster.gather(paths, ray.get([task.remote(str(store), str(p)) for p in paths]))
+    paths = zarrwlr._path_list(paths)
+    return _cluster.gather(paths, ray.get([task.remote(str(store), p) for p in paths]))

@@ -82,7 +82,8 @@ class SnippetBatches(_Snippets, _Iterable):
                  min_seconds: Optional[float] = None, max_seconds: Optional[float] = None, rank: Optional[int] = None,
                  world_size: Optional[int] = None, dtype: str = "float32", read_workers: int = 2, drop_last: bool = False):
         super().__init__(path, seconds, per_epoch, seed, where, min_seconds, max_seconds, rank, world_size, dtype)
-        self.batch_size, self.read_workers, self.drop_last = int(batch_size), int(read_workers), drop_last
+        self.batch_size = zarrwlr._count(batch_size, "batch_size", minimum=1)
+        self.read_workers, self.drop_last = int(read_workers), drop_last
 
     def __iter__(self):
         info = _torch.utils.data.get_worker_info()
