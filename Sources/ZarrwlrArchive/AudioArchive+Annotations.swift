@@ -98,6 +98,31 @@ extension AudioArchive {
         return (written, problems.count, placed.table.textEncoding)
     }
 
+    /// Removes recording `id`'s rows from every layer that has some, once the recording is
+    /// deleted (a row of a recording no longer in the archive has no rate, file or audio to give
+    /// it seconds or a clip). Each such layer is rewritten without them as a new version, swapped
+    /// in atomically (``AnnotationLayer/store``), keeping its source and import time.
+    /// - Returns: the layers changed, with the rows each lost.
+    func removeRows(of id: String) throws(CodecError) -> [(layer: String, rows: Int)] {
+        var changed: [(layer: String, rows: Int)] = []
+        for name in try layerNames() {
+            let layer = try self.layer(name)
+            guard layer.recordings.contains(id) else { continue }
+            var removed = 0
+            _ = try AnnotationLayer.store(
+                name, labelColumn: layer.labelColumn, extraColumns: layer.extraColumns, source: layer.source, importedAt: layer.importedAt,
+                in: store, folder: AnnotationLayer.folder(of: path), replacing: true,
+                exclusively: { (step) throws(CodecError) in try committer.excludingWriters(of: self, step) }
+            ) { (sink) throws(CodecError) in
+                try layer.forEachRow { (row) throws(CodecError) in
+                    if row.recording == id { removed += 1 } else { try sink.append(row) }
+                }
+            }
+            changed.append((name, removed))
+        }
+        return changed
+    }
+
     /// The names of the archive's layers.
     public func layerNames() throws(CodecError) -> [String] {
         try AnnotationLayer.names(in: store, folder: AnnotationLayer.folder(of: self.path))

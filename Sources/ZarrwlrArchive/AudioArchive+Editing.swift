@@ -20,12 +20,21 @@ extension AudioArchive {
     /// Deletes recording `id`, atomically: under the archive lock its id is remembered (never
     /// reused), then its folder is renamed out of the archive in one step and removed. Readers
     /// see it whole or not at all; the sha256 gate forgets it, so its source can be imported again.
-    /// Its time index entries and spectrum overview go with it.
+    /// Its time index entries and spectrum overview go with it, and so do its rows in the
+    /// annotation layers (each layer rewritten without them, after the recording is gone).
+    /// - Returns: the layers that lost rows, with how many each.
     /// - Throws: ``CodecError/Code/invalidArgument`` when there is no such recording.
-    public func delete(_ id: String) throws(CodecError) {
+    @discardableResult
+    public func delete(_ id: String) throws(CodecError) -> [(layer: String, rows: Int)] {
         if let deleted = try committer.delete(id, in: self) { timeIndex.forget(deleted) }
         // Derived data: an overview left by a delete cut short is never used (ids are not reused).
         try? SpectrumOverview.delete(id, from: store, folder: SpectrumOverview.folder(of: path))
+        do {
+            return try removeRows(of: id)
+        } catch {
+            throw CodecError(error.code, "the recording was deleted, but not all its rows in the annotation layers were removed (\(error.message)); their exports leave such rows out",
+                             file: error.file, underlying: error, recording: id)
+        }
     }
 
     /// How `set` changes a recording's start.

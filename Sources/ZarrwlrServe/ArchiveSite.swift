@@ -171,14 +171,12 @@ public final class ArchiveSite: Sendable {
         return try await DedicatedThread.run { () throws(CodecError) in
             guard let name else { return .array(try archive.layerNames().map(JSONValue.string)) }
             let layer = try archive.layer(name)
-            var rates: [String: Double] = [:]
+            // Rows of recordings no longer in the archive (an earlier version's delete left them) have no seconds.
+            let rates = Dictionary(try archive.recordings().compactMap { summary in summary.sampleRate.flatMap { $0 > 0 ? (summary.id, Double($0)) : nil } },
+                                   uniquingKeysWith: { first, _ in first })
             var rows: [JSONValue] = []
             try layer.forEachRow { (row) throws(CodecError) in
-                let rate: Double
-                if let known = rates[row.recording] { rate = known } else {
-                    rate = Double(try archive.summary(row.recording).sampleRate ?? 1)
-                    rates[row.recording] = rate
-                }
+                guard let rate = rates[row.recording] else { return }
                 let object: [String: JSONValue] = [
                     "recording": .string(row.recording), "start": .double(Double(row.samples.lowerBound) / rate), "end": .double(Double(row.samples.upperBound) / rate),
                     "low_hz": row.lowHz.map(JSONValue.double) ?? .null, "high_hz": row.highHz.map(JSONValue.double) ?? .null,

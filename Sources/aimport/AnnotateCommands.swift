@@ -129,15 +129,20 @@ extension Annotate {
                 let archive = try location.archive()
                 let stored = try archive.layer(layer)
                 let recordings = try archive.recordings(), tableFormat = LayerExport.Format(rawValue: format) ?? .raven
+                let orphans: Int
                 if output == "-" {
-                    try Self.write(stored, as: tableFormat, recordings: recordings, to: ByteOutput.standardOutput())
-                    return
+                    orphans = try Self.write(stored, as: tableFormat, recordings: recordings, to: ByteOutput.standardOutput())
+                } else {
+                    let file = try OutputFile(output, force: force)
+                    defer { file.discard() }
+                    orphans = try Self.write(stored, as: tableFormat, recordings: recordings, to: try ByteOutput.file(file.partial))
+                    try file.commit()
+                    print("\(output): \(stored.rowCount - (tableFormat == .raven ? orphans : 0)) rows")
                 }
-                let file = try OutputFile(output, force: force)
-                defer { file.discard() }
-                try Self.write(stored, as: tableFormat, recordings: recordings, to: try ByteOutput.file(file.partial))
-                try file.commit()
-                print("\(output): \(stored.rowCount) rows")
+                if orphans > 0 {
+                    let done = tableFormat == .raven ? "left out" : "given without seconds or file"
+                    FileHandle.standardError.write(Data("aimport: layer \(layer): \(orphans) row\(orphans == 1 ? "" : "s") of recordings no longer in the archive \(done)\n".utf8))
+                }
             } catch {
                 throw ExitCode.reporting(error)
             }
@@ -145,7 +150,7 @@ extension Annotate {
 
         /// The layer's table written line by line through a buffer of about 1 MiB (a stdout closed
         /// by its reader ends the export quietly).
-        private static func write(_ layer: AnnotationLayer, as format: LayerExport.Format, recordings: [AudioArchive.Summary], to output: ByteOutput) throws(CodecError) {
+        private static func write(_ layer: AnnotationLayer, as format: LayerExport.Format, recordings: [AudioArchive.Summary], to output: ByteOutput) throws(CodecError) -> Int {
             var buffer: [UInt8] = []
             var readerLeft = false
             func flush() throws(CodecError) {
@@ -161,14 +166,15 @@ extension Annotate {
                 buffer.removeAll(keepingCapacity: true)
             }
             do {
-                try LayerExport.write(layer, as: format, recordings: recordings) { (line) throws(CodecError) in
+                let orphans = try LayerExport.write(layer, as: format, recordings: recordings) { (line) throws(CodecError) in
                     buffer += line.utf8
                     buffer.append(UInt8(ascii: "\n"))
                     if buffer.count >= 1 << 20 { try flush() }
                 }
                 try flush()
+                return orphans
             } catch where readerLeft {
-                return
+                return 0
             }
         }
     }

@@ -21,22 +21,22 @@ struct ClipExtraction {
     let format: String?
     let channels: [Int]?
 
-    /// Writes the clips; returns how many.
-    func run() throws(CodecError) -> Int {
+    /// Writes the clips; returns how many, and how many rows were of recordings no longer in the
+    /// archive (left out: a delete of an earlier version left its rows in the layers).
+    func run() throws(CodecError) -> (written: Int, orphans: Int) {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw CodecError(.cannotCreate, "cannot create the clip folder: \(CodecError.reason(error))", file: folder)
         }
-        var summaries: [String: AudioArchive.Summary] = [:]
         var readers: [String: any RecordingReader] = [:]
         var used = Set<String>()
-        var written = 0
+        var written = 0, orphans = 0
+        let present = Dictionary(try archive.recordings().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         try layer.forEachRow { (row) throws(CodecError) in
-            let summary: AudioArchive.Summary
-            if let known = summaries[row.recording] { summary = known } else {
-                summary = try archive.summary(row.recording)
-                summaries[row.recording] = summary
+            guard let summary = present[row.recording] else {
+                orphans += 1
+                return
             }
             let rate = summary.sampleRate ?? 1
             if let filter, !filter.accepts(row, sampleRate: rate) { return }
@@ -52,7 +52,7 @@ struct ClipExtraction {
             print(path)
             written += 1
         }
-        return written
+        return (written, orphans)
     }
 
     private func write(_ span: Range<Int64>, of reader: any RecordingReader, summary: AudioArchive.Summary, row: AnnotationLayer.Row, to path: String) throws(CodecError) {

@@ -10,7 +10,8 @@ struct Delete: ParsableCommand {
         abstract: "Delete recordings from the archive, atomically.",
         discussion: """
             Each recording disappears in one step (readers see it whole or not at all); its id is never \
-            reused, and its source can be imported again. Example: aimport delete --store season.zarr 3
+            reused, and its source can be imported again. Its rows in annotation layers are removed \
+            with it. Example: aimport delete --store season.zarr 3
             """)
 
     @OptionGroup var location: ArchiveLocation
@@ -24,8 +25,9 @@ struct Delete: ParsableCommand {
         do {
             let archive = try location.archive()
             for id in ids {
-                try archive.delete(id)
-                print("deleted recording \(id)")
+                let layers = try archive.delete(id)
+                let rows = layers.map { "\($0.rows) row\($0.rows == 1 ? "" : "s") in layer \($0.layer)" }
+                print("deleted recording \(id)" + (rows.isEmpty ? "" : " and its " + rows.joined(separator: ", ")))
             }
         } catch {
             throw ExitCode.reporting(error)

@@ -178,7 +178,10 @@ struct Extract: AsyncParsableCommand {
             let clips = ClipExtraction(
                 archive: archive, layer: rows, filter: try condition.map { text throws(CodecError) in try RowFilter(text, extraColumns: rows.extraColumns) },
                 pad: pad, template: name, folder: outputDir ?? ".", force: force, format: format, channels: channels.flatMap(Self.channelList))
-            let written = try clips.run()
+            let (written, orphans) = try clips.run()
+            if orphans > 0 {
+                FileHandle.standardError.write(Data("aimport: \(orphans) row\(orphans == 1 ? "" : "s") of recordings no longer in the archive left out\n".utf8))
+            }
             FileHandle.standardError.write(Data("aimport: \(written) clips written to \(outputDir ?? ".")\n".utf8))
         } catch {
             throw ExitCode.reporting(error)

@@ -169,6 +169,36 @@ import ZarrStore
         #expect(aimport(["annotate", "import", "--store", store, "--layer", "utc", folder.path + "/c.txt"]).status == 65)
     }
 
+    /// A deleted recording's rows leave the layers with it. Before, they stayed: the Raven export
+    /// gave them at sample / 1 Hz seconds (1600 s for sample 1600) with the id as file and a
+    /// 0.5 Hz band, the CSV a rate of 1, and `extract --layer` stopped at them (exit 64). Rows of
+    /// a recording that is gone otherwise (an earlier version's delete) are left out of the Raven
+    /// export and the clips, and given without seconds in the CSV, each with a notice.
+    @Test func aDeletedRecordingsRowsLeaveTheLayersAndRowsOfAMissingOneAreNeverGivenTimes() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder)
+        let table = """
+            Start (s),End (s),Common name,File
+            1.0,2.0,first,20250416_043000.WAV
+            3.0,4.5,second,20250416_050000.WAV
+            5.0,6.0,third,20250416_043000.WAV
+            """
+        try table.write(toFile: folder.path + "/t.csv", atomically: true, encoding: .utf8)
+        for layer in ["a", "b", "kept"] { #expect(aimport(["annotate", "import", "--store", store, "--layer", layer, folder.path + "/t.csv"]).status == 0) }
+        let deleted = aimport(["delete", "--store", store, "0"])
+        #expect(deleted.status == 0 && deleted.standardOutput.contains("deleted recording 0 and its 2 rows in layer a, 2 rows in layer b, 2 rows in layer kept"), "\(deleted.standardOutput) \(deleted.standardError)")
+        #expect(csvRows(store, "a") == [["1", "288000", "432000", "second", "", ""]])
+        // Recording 1's folder removed behind the archive's back: layer "kept" keeps its row.
+        try FileManager.default.removeItem(atPath: store + "/1")
+        let raven = aimport(["annotate", "export", "--store", store, "--layer", "kept", "--output", "-"])
+        #expect(raven.status == 0 && raven.standardOutput.split(separator: "\n").count == 1, "\(raven.standardOutput)")  // the header only
+        #expect(raven.standardError.contains("1 row of recordings no longer in the archive left out"), "\(raven.standardError)")
+        let csv = aimport(["annotate", "export", "--store", store, "--layer", "kept", "--format", "csv", "--output", "-"])
+        #expect(csv.standardOutput.split(separator: "\n").last == "1,288000,432000,,,,,,,second,,,3", "\(csv.standardOutput)")
+        let clips = aimport(["extract", "--store", store, "--layer", "kept", "--output-dir", folder.path + "/clips"])
+        #expect(clips.status == 0 && clips.standardError.contains("0 clips written") && clips.standardError.contains("left out"), "\(clips.standardError)")
+    }
+
     /// A table Windows wrote (Raven Pro, Excel's tab-delimited text) in Windows-1252: its labels
     /// were read as UTF-8 and stored with U+FFFD in place of every letter beyond ASCII, exit 0.
     @Test func aTableInTheWindowsEncodingKeepsItsLettersAndUTF16IsRefused() throws {

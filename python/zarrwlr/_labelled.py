@@ -32,7 +32,8 @@ class LabelledSampler:
             raise zarrwlr.InvalidArgument("invalid argument", f"negatives must be a number, 0 or more, not {negatives!r}")
         self.archive, self.seed, self.negatives = archive, seed, float(negatives)
         self.rank, self.world_size = int(rank), int(world_size)
-        rows = archive.layer(layer)
+        present = {r.id for r in archive.recordings()}
+        rows = [r for r in archive.layer(layer) if r["recording"] in present]  # not rows an earlier version's delete left
         wanted = None if positives is None else {str(p) for p in positives}
         self._positive_rows = [r for r in rows if r["label"] is not None and (wanted is None or r["label"] in wanted)]
         if not self._positive_rows:
