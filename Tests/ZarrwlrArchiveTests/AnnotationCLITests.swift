@@ -167,6 +167,17 @@ import ZarrStore
         #expect(csvRows(store, "clock") == [["0", "504000", "552000", "first", "", ""], ["1", "192000", "240000", "second", "", ""]])
         // Read in UTC, the same clock times hold no recording.
         #expect(aimport(["annotate", "import", "--store", store, "--layer", "utc", folder.path + "/c.txt"]).status == 65)
+
+        // A CSV as German or French Excel saves it: semicolons, decimal commas, a quoted field.
+        // It was refused as a table without begin and end columns.
+        let semicolons = """
+            Start (s);End (s);Scientific name;Confidence;File
+            3,0;6,5;Turdus merula;0,9137;20250416_050000.WAV
+            12;15,25;"Parus major; adult";0,55;20250416_043000.WAV
+            """
+        try semicolons.write(toFile: folder.path + "/excel.csv", atomically: true, encoding: .utf8)
+        #expect(aimport(["annotate", "import", "--store", store, "--layer", "excel", folder.path + "/excel.csv"]).status == 0)
+        #expect(csvRows(store, "excel") == [["1", "288000", "624000", "Turdus merula", "", ""], ["0", "576000", "732000", "Parus major; adult", "", ""]])
     }
 
     /// A deleted recording's rows leave the layers with it. Before, they stayed: the Raven export

@@ -121,7 +121,10 @@ public struct SelectionTable: Sendable {
         guard let firstLine = first, !firstLine.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw CodecError(.unrecognized, "the table is empty: a header line is expected", file: path)
         }
-        let separator: Character = firstLine.contains("\t") ? "\t" : ","
+        // Tabs (Raven), else commas, or semicolons where a locale whose decimal mark is a comma
+        // (German, French Excel) writes its CSV with them.
+        let separator: Character = firstLine.contains("\t") ? "\t"
+            : firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
         let header = fields(of: firstLine, separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }
         func column(_ names: [String]) -> Int? {
             for name in names { if let k = header.firstIndex(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) { return k } }
@@ -180,7 +183,9 @@ public struct SelectionTable: Sendable {
                 if required { throw CodecError(.corrupt, "line \(number): no value in column '\(header[column ?? 0])'", file: file) }
                 return nil
             }
-            guard let parsed = Double(text), parsed.isFinite else {
+            // A semicolon-separated table writes decimals with a comma (1,25).
+            let number = columns.separator == ";" && !text.contains(".") ? text.replacingOccurrences(of: ",", with: ".") : text
+            guard let parsed = Double(number), parsed.isFinite else {
                 throw CodecError(.corrupt, "line \(number): '\(text)' in column '\(header[column ?? 0])' is not a number", file: file)
             }
             return parsed
@@ -207,10 +212,10 @@ public struct SelectionTable: Sendable {
         return (row, value(columns.selection), value(columns.view)?.localizedCaseInsensitiveContains("spectrogram") == true)
     }
 
-    /// A line's fields: split at tabs, or as CSV (double quotes around fields that hold commas
-    /// or quotes, a quote inside written twice).
+    /// A line's fields: split at tabs, or as CSV with commas or semicolons (double quotes around
+    /// fields that hold the separator or quotes, a quote inside written twice).
     static func fields(of line: String, separator: Character) -> [String] {
-        guard separator == "," else { return line.split(separator: separator, omittingEmptySubsequences: false).map(String.init) }
+        guard separator != "\t" else { return line.split(separator: separator, omittingEmptySubsequences: false).map(String.init) }
         var fields: [String] = []
         var current = ""
         var quoted = false
@@ -227,7 +232,7 @@ public struct SelectionTable: Sendable {
                 }
             } else if character == "\"" && current.isEmpty {
                 quoted = true
-            } else if character == "," {
+            } else if character == separator {
                 fields.append(current)
                 current = ""
             } else {
