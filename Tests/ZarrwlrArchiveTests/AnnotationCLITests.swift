@@ -210,6 +210,25 @@ import ZarrStore
         #expect(clips.status == 0 && clips.standardError.contains("0 clips written") && clips.standardError.contains("left out"), "\(clips.standardError)")
     }
 
+    /// Audacity's label track as it exports it (no header; a label with a frequency range is
+    /// followed by a `\` line with its band): it was refused as a table without begin and end
+    /// columns (its first label taken for the header).
+    @Test func anAudacityLabelTrackIsReadAsItsLabelsAndBands() throws {
+        let folder = TemporaryFolder()
+        let store = try archive(in: folder)
+        let track = "0.100000\t0.500000\tsong A\n\\\t1200.000000\t4500.000000\n1.250000\t1.750000\tcall\n2.000000\t2.000010\t\n"
+        try track.write(toFile: folder.path + "/labels.txt", atomically: true, encoding: .utf8)
+        let imported = aimport(["annotate", "import", "--store", store, "--layer", "audacity", "--recording", "1", folder.path + "/labels.txt"])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(csvRows(store, "audacity") == [
+            ["1", "9600", "48000", "song A", "1200.000", "4500.000"], ["1", "120000", "168000", "call", "", ""], ["1", "192000", "192001", "", "", ""],
+        ])
+        let stray = "0.1\t0.5\tA\n\\\tlow\thigh\n"
+        try stray.write(toFile: folder.path + "/stray.txt", atomically: true, encoding: .utf8)
+        let refused = aimport(["annotate", "import", "--store", store, "--layer", "stray", "--recording", "1", folder.path + "/stray.txt"])
+        #expect(refused.status == 65 && refused.standardError.contains("line 2"), "\(refused.standardError)")
+    }
+
     /// A table Windows wrote (Raven Pro, Excel's tab-delimited text) in Windows-1252: its labels
     /// were read as UTF-8 and stored with U+FFFD in place of every letter beyond ASCII, exit 0.
     @Test func aTableInTheWindowsEncodingKeepsItsLettersAndUTF16IsRefused() throws {

@@ -8,10 +8,13 @@ import Foundation
 /// maps them to recordings and samples. Columns the table has beyond the known ones are kept
 /// verbatim (``extraColumns``), and Raven's second view of a selection (the same `Selection`
 /// number in `Waveform 1` and `Spectrogram 1`, on consecutive lines as Raven writes them) is read once.
+/// An Audacity label track (exported as text: no header, `begin<TAB>end<TAB>label` lines, each
+/// followed by `\<TAB>low<TAB>high` when the label has a frequency range) is read as a table of
+/// those three columns and its bands.
 public struct SelectionTable: Sendable {
     /// One row, in the table's own terms.
     public struct Row: Sendable, Equatable {
-        /// The row's line in the table file (1: the header).
+        /// The row's line in the table file (1: the header, or an Audacity label track's first row).
         public var line: Int
         /// Seconds (Raven: from the start of the first file of a multi-file table).
         public var begin: Double
@@ -104,6 +107,8 @@ public struct SelectionTable: Sendable {
         var low: Int?, high: Int?, channel: Int?, label: Int?, confidence: Int?, file: Int?, offset: Int?, date: Int?, clockTime: Int?
         var selection: Int?, view: Int?
         var extras: [Int]
+        /// An Audacity label track: no header line, bands on lines of their own.
+        var isLabelTrack = false
     }
     private let columns: Columns
 
@@ -125,7 +130,9 @@ public struct SelectionTable: Sendable {
         // (German, French Excel) writes its CSV with them.
         let separator: Character = firstLine.contains("\t") ? "\t"
             : firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
-        let header = fields(of: firstLine, separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }
+        var header = fields(of: firstLine, separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }
+        let isLabelTrack = separator == "\t" && (2...3).contains(header.count) && Double(header[0]) != nil && Double(header[1]) != nil
+        if isLabelTrack { header = ["Begin Time (s)", "End Time (s)", "Annotation"] }
         func column(_ names: [String]) -> Int? {
             for name in names { if let k = header.firstIndex(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) { return k } }
             return nil
@@ -138,6 +145,7 @@ public struct SelectionTable: Sendable {
             channel: column(mapping.channel), label: column(mapping.label), confidence: column(mapping.confidence), file: column(mapping.file),
             offset: column(mapping.fileOffset), date: column(mapping.date), clockTime: column(mapping.clockTime),
             selection: column(["Selection"]), view: column(["View"]), extras: [])
+        found.isLabelTrack = isLabelTrack
         let used = Set([begin, end, found.low, found.high, found.channel, found.label, found.confidence, found.file, found.offset, found.date, found.clockTime, found.selection, found.view].compactMap { $0 })
         found.extras = header.indices.filter { !used.contains($0) && !header[$0].isEmpty }
         return SelectionTable(
@@ -153,11 +161,16 @@ public struct SelectionTable: Sendable {
     ///   line and column); what `body` throws.
     public func forEachRow(_ body: (Row) throws(CodecError) -> Void) throws(CodecError) {
         let lines = try LineReader(path: file.path, what: "table", maximumLineBytes: Self.maximumLineBytes)
-        _ = try lines.next()
+        if !columns.isLabelTrack { _ = try lines.next() }
         var pending: (row: Row, selection: String?)?
         while let bytes = try lines.next() {
             let line = textEncoding.text(bytes)
             guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            if columns.isLabelTrack && line.hasPrefix("\\") {
+                let banded = try withBand(line, number: lines.lineNumber, of: pending?.row)
+                pending?.row = banded
+                continue
+            }
             let (row, selection, isSpectrogram) = try parse(line, number: lines.lineNumber)
             if let selection, let kept = pending, kept.selection == selection {
                 if isSpectrogram { pending = (row, selection) }
@@ -167,6 +180,16 @@ public struct SelectionTable: Sendable {
             pending = (row, selection)
         }
         if let kept = pending { try body(kept.row) }
+    }
+
+    /// `row` with the band of an Audacity label track's `\<TAB>low<TAB>high` line.
+    private func withBand(_ line: String, number: Int, of row: Row?) throws(CodecError) -> Row {
+        let values = Self.fields(of: line, separator: "\t").dropFirst().map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard var row, values.count >= 2, let low = values[0], let high = values[1], low.isFinite, high.isFinite else {
+            throw CodecError(.corrupt, "line \(number): a label track's frequency line is '\\<TAB>low<TAB>high' after a label's line, not '\(line)'", file: path)
+        }
+        (row.lowHz, row.highHz) = (low, high)
+        return row
     }
 
     /// One line's row, its Raven selection number and whether it is the spectrogram view.
