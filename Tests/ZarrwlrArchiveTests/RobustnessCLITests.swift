@@ -64,6 +64,19 @@ import ZarrwlrArchive
         try Data("# nothing\n\n".utf8).write(to: URL(fileURLWithPath: ranges))
         #expect(try run(["extract", "--store", store, "0", "--ranges", ranges, "--output", folder.path + "/r.wav"]).status == 64)
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/r.wav"))
+        // A ranges CSV as Excel (byte-order mark) or pandas (column names) writes it: the same
+        // samples as the plain file; both first lines were refused as malformed.
+        let plain = folder.path + "/plain.txt", csv = folder.path + "/ranges.csv"
+        try Data("0 100\n200 300\n".utf8).write(to: URL(fileURLWithPath: plain))
+        try Data([0xEF, 0xBB, 0xBF] + Array("start,end\r\n0,100\r\n200,300\r\n".utf8)).write(to: URL(fileURLWithPath: csv))
+        for (file, output) in [(plain, "/plain.raw"), (csv, "/csv.raw")] {
+            #expect(try run(["extract", "--store", store, "0", "--ranges", file, "--format", "s16", "--output", folder.path + output]).status == 0)
+        }
+        let extracted = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/csv.raw"))
+        let plainly = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/plain.raw"))
+        #expect(extracted.count == 400 && extracted == plainly)
+        try Data("start,end\nbegin,stop\n".utf8).write(to: URL(fileURLWithPath: csv))
+        #expect(try run(["extract", "--store", store, "0", "--ranges", csv, "--output", "-"]).err.contains("line 2"))  // names only on line 1
     }
 
     @Test func outputErrorsAndClosedPipes() throws {
