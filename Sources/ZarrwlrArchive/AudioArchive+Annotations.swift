@@ -98,16 +98,16 @@ extension AudioArchive {
         return (written, problems.count, placed.table.textEncoding)
     }
 
-    /// Removes recording `id`'s rows from every layer that has some, once the recording is
-    /// deleted (a row of a recording no longer in the archive has no rate, file or audio to give
-    /// it seconds or a clip). Each such layer is rewritten without them as a new version, swapped
-    /// in atomically (``AnnotationLayer/store``), keeping its source and import time.
+    /// Removes the rows of recordings `ids` from every layer that has some, once those
+    /// recordings are deleted (a row of a recording no longer in the archive has no rate, file or
+    /// audio to give it seconds or a clip). Each such layer is rewritten without them as a new
+    /// version, swapped in atomically (``AnnotationLayer/store``), keeping its source and import time.
     /// - Returns: the layers changed, with the rows each lost.
-    func removeRows(of id: String) throws(CodecError) -> [(layer: String, rows: Int)] {
+    func removeRows(ofRecordings ids: Set<String>) throws(CodecError) -> [(layer: String, rows: Int)] {
         var changed: [(layer: String, rows: Int)] = []
         for name in try layerNames() {
             let layer = try self.layer(name)
-            guard layer.recordings.contains(id) else { continue }
+            guard layer.recordings.contains(where: ids.contains) else { continue }
             var removed = 0
             _ = try AnnotationLayer.store(
                 name, labelColumn: layer.labelColumn, extraColumns: layer.extraColumns, source: layer.source, importedAt: layer.importedAt,
@@ -115,12 +115,22 @@ extension AudioArchive {
                 exclusively: { (step) throws(CodecError) in try committer.excludingWriters(of: self, step) }
             ) { (sink) throws(CodecError) in
                 try layer.forEachRow { (row) throws(CodecError) in
-                    if row.recording == id { removed += 1 } else { try sink.append(row) }
+                    if ids.contains(row.recording) { removed += 1 } else { try sink.append(row) }
                 }
             }
             changed.append((name, removed))
         }
         return changed
+    }
+
+    /// Removes the layers' rows of recordings that are not in the archive (damaged ones count as
+    /// there): what a delete cut short, or one of an earlier version, left in them.
+    /// - Returns: the layers changed, with the rows each lost.
+    public func removeRowsOfMissingRecordings() throws(CodecError) -> [(layer: String, rows: Int)] {
+        let present = Set(try recordingIDs())
+        var missing = Set<String>()
+        for name in try layerNames() { missing.formUnion(try layer(name).recordings.filter { !present.contains($0) }) }
+        return missing.isEmpty ? [] : try removeRows(ofRecordings: missing)
     }
 
     /// The names of the archive's layers.

@@ -30,9 +30,9 @@ extension AudioArchive {
         // Derived data: an overview left by a delete cut short is never used (ids are not reused).
         try? SpectrumOverview.delete(id, from: store, folder: SpectrumOverview.folder(of: path))
         do {
-            return try removeRows(of: id)
+            return try removeRows(ofRecordings: [id])
         } catch {
-            throw CodecError(error.code, "the recording was deleted, but not all its rows in the annotation layers were removed (\(error.message)); their exports leave such rows out",
+            throw CodecError(error.code, "the recording was deleted, but not all its rows in the annotation layers were removed (\(error.message)); their exports leave such rows out, and `aimport gc` removes them",
                              file: error.file, underlying: error, recording: id)
         }
     }

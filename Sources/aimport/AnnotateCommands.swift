@@ -141,7 +141,7 @@ extension Annotate {
                 }
                 if orphans > 0 {
                     let done = tableFormat == .raven ? "left out" : "given without seconds or file"
-                    FileHandle.standardError.write(Data("aimport: layer \(layer): \(orphans) row\(orphans == 1 ? "" : "s") of recordings no longer in the archive \(done)\n".utf8))
+                    FileHandle.standardError.write(Data("aimport: layer \(layer): \(orphans) row\(orphans == 1 ? "" : "s") of recordings not in the archive (deleted) or damaged \(done); `aimport gc` removes those of deleted ones\n".utf8))
                 }
             } catch {
                 throw ExitCode.reporting(error)

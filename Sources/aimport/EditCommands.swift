@@ -136,6 +136,7 @@ struct Collect: ParsableCommand {
             objects and sha256 markers of importers that are gone (of this machine's boot: their process \
             has ended; else: the claim was not renewed for --stale-after seconds by the server's clock, \
             and is condemned first, so that a paused importer commits nothing). `verify` does the same first. \
+            Also removes the annotation layers' rows of recordings no longer in the archive. \
             Example: aimport gc --store s3://season/archive
             """)
 
@@ -149,8 +150,12 @@ struct Collect: ParsableCommand {
 
     func run() throws {
         do {
-            let removed = try location.archive().removeStaleStaging(staleAfter: staleAfter)
+            let archive = try location.archive()
+            let removed = try archive.removeStaleStaging(staleAfter: staleAfter)
             print("removed \(removed) interrupted imports")
+            for (layer, rows) in try archive.removeRowsOfMissingRecordings() {
+                print("removed \(rows) row\(rows == 1 ? "" : "s") of deleted recordings from layer \(layer)")
+            }
         } catch {
             throw ExitCode.reporting(error)
         }

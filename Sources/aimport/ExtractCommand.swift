@@ -180,7 +180,7 @@ struct Extract: AsyncParsableCommand {
                 pad: pad, template: name, folder: outputDir ?? ".", force: force, format: format, channels: channels.flatMap(Self.channelList))
             let (written, orphans) = try clips.run()
             if orphans > 0 {
-                FileHandle.standardError.write(Data("aimport: \(orphans) row\(orphans == 1 ? "" : "s") of recordings no longer in the archive left out\n".utf8))
+                FileHandle.standardError.write(Data("aimport: \(orphans) row\(orphans == 1 ? "" : "s") of recordings not in the archive (deleted) left out\n".utf8))
             }
             FileHandle.standardError.write(Data("aimport: \(written) clips written to \(outputDir ?? ".")\n".utf8))
         } catch {

@@ -184,7 +184,8 @@ import ZarrStore
     /// gave them at sample / 1 Hz seconds (1600 s for sample 1600) with the id as file and a
     /// 0.5 Hz band, the CSV a rate of 1, and `extract --layer` stopped at them (exit 64). Rows of
     /// a recording that is gone otherwise (an earlier version's delete) are left out of the Raven
-    /// export and the clips, and given without seconds in the CSV, each with a notice.
+    /// export and the clips, and given without seconds in the CSV, each with a notice; `gc`
+    /// removes them.
     @Test func aDeletedRecordingsRowsLeaveTheLayersAndRowsOfAMissingOneAreNeverGivenTimes() throws {
         let folder = TemporaryFolder()
         let store = try archive(in: folder)
@@ -203,11 +204,17 @@ import ZarrStore
         try FileManager.default.removeItem(atPath: store + "/1")
         let raven = aimport(["annotate", "export", "--store", store, "--layer", "kept", "--output", "-"])
         #expect(raven.status == 0 && raven.standardOutput.split(separator: "\n").count == 1, "\(raven.standardOutput)")  // the header only
-        #expect(raven.standardError.contains("1 row of recordings no longer in the archive left out"), "\(raven.standardError)")
+        #expect(raven.standardError.contains("1 row of recordings not in the archive (deleted) or damaged left out"), "\(raven.standardError)")
         let csv = aimport(["annotate", "export", "--store", store, "--layer", "kept", "--format", "csv", "--output", "-"])
         #expect(csv.standardOutput.split(separator: "\n").last == "1,288000,432000,,,,,,,second,,,3", "\(csv.standardOutput)")
         let clips = aimport(["extract", "--store", store, "--layer", "kept", "--output-dir", folder.path + "/clips"])
         #expect(clips.status == 0 && clips.standardError.contains("0 clips written") && clips.standardError.contains("left out"), "\(clips.standardError)")
+        // gc removes such rows (every layer had one on recording 1).
+        let collected = aimport(["gc", "--store", store])
+        #expect(collected.status == 0 && ["a", "b", "kept"].allSatisfy { collected.standardOutput.contains("removed 1 row of deleted recordings from layer \($0)") },
+                "\(collected.standardOutput)")
+        #expect(csvRows(store, "kept").isEmpty)
+        #expect(!aimport(["gc", "--store", store]).standardOutput.contains("from layer"))
     }
 
     /// Audacity's label track as it exports it (no header; a label with a frequency range is
