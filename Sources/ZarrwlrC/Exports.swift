@@ -104,6 +104,11 @@ public func zw_archive_import(
         ErrorOut.write("give a JSON array of paths (strings only)", to: errorOut)
         return nil
     }
+    // A path is a C string for the system: one with a NUL in it would name what comes before.
+    guard !files.contains(where: { $0.utf8.contains(0) }) else {
+        ErrorOut.write("give a JSON array of paths without NUL characters", to: errorOut)
+        return nil
+    }
     let codecID = codec.map { CodecID(String(cString: $0)) }
     let outcome = Blocking.run { () async throws(CodecError) -> String in
         let outcomes = await archive.importFiles(files.map { AudioArchive.ImportRequest(path: $0) }, choices: AudioArchive.ImportChoices(codec: codecID))

@@ -152,6 +152,16 @@ def test_bad_ids_ranges_and_dtypes_raise_the_right_errors(archive_path, tmp_path
     assert not os.path.exists("gs:") and not os.path.exists("S3:") and not os.path.exists("s3:bucket")
     with pytest.raises(zarrwlr.InvalidArgument, match="empty"):
         zarrwlr.Archive("")
+    # A NUL ended the C string early ("…\0junk" opened the archive before it); a name in another
+    # encoding raised UnicodeEncodeError.
+    with pytest.raises(zarrwlr.InvalidArgument, match="NUL"):
+        zarrwlr.Archive(archive_path["store"] + "\x00junk")
+    with pytest.raises(zarrwlr.InvalidArgument, match="not UTF-8"):
+        zarrwlr.Archive(os.fsencode(str(tmp_path)) + b"/M\xf6we.zarr", create=True)
+    with pytest.raises(zarrwlr.InvalidArgument, match="NUL"):
+        archive[archive_path["ids"]["flac16"] + "\x00"]
+    with pytest.raises(zarrwlr.InvalidArgument, match="NUL"):
+        zarrwlr.Archive(str(tmp_path / "nul.zarr"), create=True).import_files([str(tmp_path / "a.wav\x00b")])
 
 
 def test_a_damaged_recording_raises_and_leaves_the_others_readable(archive_path, aimport, sources, tmp_path):

@@ -151,11 +151,25 @@ def _count(value, what: str, minimum: int = 0) -> int:
 
 
 def _path_list(paths) -> list[str]:
-    """The paths of a list (or any iterable) of them; one path alone is refused, not taken
-    letter by letter as paths."""
+    """The paths of a list (or any iterable) of them, each checked as ``_c_text`` checks text;
+    one path alone is refused, not taken letter by letter as paths."""
     if isinstance(paths, (str, bytes, os.PathLike)):
         raise InvalidArgument("invalid argument", f"give a list of paths, not one path ({os.fsdecode(paths)!r})")
-    return [os.fsdecode(p) if isinstance(p, (bytes, os.PathLike)) else str(p) for p in paths]
+    listed = [os.fsdecode(p) if isinstance(p, (bytes, os.PathLike)) else str(p) for p in paths]
+    for path in listed:
+        _c_text(path, "a path")
+    return listed
+
+
+def _c_text(value: str, what: str) -> bytes:
+    """`value` as the library takes text: UTF-8 without NUL characters (a C string ends at the
+    first NUL, so "a.zarr\\0x" would name a.zarr)."""
+    if "\x00" in value:
+        raise InvalidArgument("invalid argument", f"{what} holds a NUL character: {value!r}")
+    try:
+        return value.encode()
+    except UnicodeEncodeError:
+        raise InvalidArgument("invalid argument", f"{what} is not UTF-8 (a file name in another encoding?): {value!r}") from None
 
 
 def _whole(value, what: str, recording: Optional[str] = None) -> int:
@@ -235,7 +249,7 @@ class Recording:
                 raise InvalidArgument("invalid argument", f"no open archive: recording {self.id} was closed with its archive",
                                       recording=self.id)
             if self._handle is None:
-                self._handle = _call(_native.lib.zw_reader_open, self._archive._handle, self.id.encode())
+                self._handle = _call(_native.lib.zw_reader_open, self._archive._handle, _c_text(self.id, "an id"))
             return self._handle
 
     def _checked_range(self, start, stop) -> tuple[int, int]:
@@ -349,7 +363,7 @@ class Archive:
         self.path = os.fsdecode(path)
         self._recordings: dict[str, Recording] = {}
         self._handle = None
-        self._handle = _call(_native.lib.zw_archive_open, self.path.encode(), 1 if create else 0)
+        self._handle = _call(_native.lib.zw_archive_open, _c_text(self.path, "the archive's path"), 1 if create else 0)
         _open_archives.add(self)
 
     def __reduce__(self):
@@ -367,7 +381,7 @@ class Archive:
             return
         for recording in self._recordings.values():
             recording._forget_after_fork()
-        self._handle = _call(_native.lib.zw_archive_open, self.path.encode(), 0)
+        self._handle = _call(_native.lib.zw_archive_open, _c_text(self.path, "the archive's path"), 0)
 
     def read_batch(self, draws: Sequence[tuple[str, int, int]], frames: Optional[int] = None, dtype: str = "float32",
                    pad: bool = False, out: Optional[np.ndarray] = None, workers: int = 4, rate: Optional[int] = None,
@@ -415,7 +429,7 @@ class Archive:
             raise InvalidArgument("invalid argument", f"out must be a writeable C-contiguous {dtype} array of shape {shape}, "
                                   f"not {out.dtype} {out.shape}")
         got_rate, got_frames, got_channels = ctypes.c_int32(), ctypes.c_int64(), ctypes.c_int32()
-        _call(_native.lib.zw_archive_read_batch, self._handle, (ctypes.c_char_p * count)(*[i.encode() for i in ids]),
+        _call(_native.lib.zw_archive_read_batch, self._handle, (ctypes.c_char_p * count)(*[_c_text(i, "an id") for i in ids]),
               (ctypes.c_int64 * count)(*starts), (ctypes.c_int64 * count)(*stops), count, length, 1 if pad else 0, code,
               None if picked is None else (ctypes.c_int32 * len(picked))(*picked), len(picked or []), 1 if mono else 0,
               int(rate or 0), qualities[quality],
@@ -447,7 +461,7 @@ class Archive:
         `high_hz`, `channel` (Raven's, 1-based), `line` (in the source table) and the table's
         extra columns by name; None where the table gave no value. Raises NotFound when there is
         no such layer."""
-        return json.loads(_native.take_string(_call(_native.lib.zw_archive_layer, self._handle, str(name).encode())) or "[]")
+        return json.loads(_native.take_string(_call(_native.lib.zw_archive_layer, self._handle, _c_text(str(name), "a layer name"))) or "[]")
 
     def recordings(self) -> list[Recording]:
         """The intact recordings, by id (damaged ones raise when read: see `damaged`)."""
@@ -479,7 +493,7 @@ class Archive:
         known = self._recordings.get(id)
         if known is not None:
             return known
-        facts = json.loads(_native.take_string(_call(_native.lib.zw_archive_recording, self._handle, id.encode())) or "{}")
+        facts = json.loads(_native.take_string(_call(_native.lib.zw_archive_recording, self._handle, _c_text(id, "an id"))) or "{}")
         return self._recording(facts)
 
     def __iter__(self) -> Iterator[Recording]:
@@ -494,8 +508,8 @@ class Archive:
         recordings, stitched sample-exactly; gaps raise unless `fill_gaps` (zeros)."""
         dtype, code, numpy_type = _dtype(dtype)
         frames, channels, rate, bits = ctypes.c_int64(), ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32()
-        span = _call(_native.lib.zw_archive_span, self._handle, str(instant).encode(), float(duration),
-                     device.encode() if device else None, 1 if fill_gaps else 0, ctypes.byref(frames), ctypes.byref(channels),
+        span = _call(_native.lib.zw_archive_span, self._handle, _c_text(str(instant), "the instant"), float(duration),
+                     _c_text(device, "the device") if device else None, 1 if fill_gaps else 0, ctypes.byref(frames), ctypes.byref(channels),
                      ctypes.byref(rate), ctypes.byref(bits))
         try:
             out = np.empty((frames.value, channels.value), dtype=numpy_type)
@@ -517,7 +531,7 @@ class Archive:
         that went in, in order, and `{path: error}` for those that did not.
         """
         text = _native.take_string(_call(_native.lib.zw_archive_import, self._handle, json.dumps(_path_list(paths)).encode(),
-                                         codec.encode() if codec else None))
+                                         _c_text(codec, "the codec") if codec else None))
         results = json.loads(text or "[]")
         self._recordings.clear()
         for result in results:
