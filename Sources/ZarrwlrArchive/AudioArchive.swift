@@ -406,6 +406,7 @@ public struct AudioArchive: Sendable {
         let (size, sha256) = try SourceFile.sizeAndSHA256(file)
         guard size > 0 else { throw CodecError(.unrecognized, "the file is empty", codec: codec, file: file) }
         if !allowDuplicate, let existing = try duplicate(of: sha256) { return .duplicate(existing) }
+        try ChainedOgg.refuse(file)
 
         // Inputs libsndfile cannot read go through libwavpack (WavPack files for another codec) or
         // ffmpeg into a temporary WAV; the recording still describes the original file.

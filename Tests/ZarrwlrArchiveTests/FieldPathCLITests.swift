@@ -365,6 +365,33 @@ import ZarrStore
         Issue.record("the condition did not come true within 60 s")
     }
 
+    /// An Ogg file of two chained Opus streams (3.8 s): imported with another codec, libsndfile
+    /// decoded its first stream only (1.5 s, exit 0); now refused with every codec, naming the
+    /// second stream's byte, and each stream alone imports whole.
+    @Test func aChainedOggFileIsRefusedNotImportedInPart() throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        var chain = Data()
+        for (k, seconds) in ["1.5", "2.3"].enumerated() {
+            let wav = folder.path + "/\(k).wav", opus = folder.path + "/\(k).opus"
+            try ProcessRunner.run(tool("sox"), ["-R", "-n", "-r", "48000", "-b", "16", "-c", "2", wav, "synth", seconds, "sine", "440"])
+            try ProcessRunner.run(tool("opusenc"), ["--quiet", wav, opus])
+            chain += try Data(contentsOf: URL(fileURLWithPath: opus))
+        }
+        let chained = folder.path + "/chain.opus"
+        try chain.write(to: URL(fileURLWithPath: chained))
+        let firstStreamBytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/0.opus")).count
+        for codec in [["--codec", "flac"], ["--codec", "wavpack"], []] {
+            let refused = aimport(["import", "--store", store] + codec + [chained])
+            #expect(refused.status == 65 && refused.standardError.contains("chained or multiplexed Ogg streams")
+                    && refused.standardError.contains("begins at byte \(firstStreamBytes)"), "\(codec): \(refused.standardError)")
+        }
+        let parts = aimport(["import", "--store", store, "--codec", "flac", folder.path + "/0.opus", folder.path + "/1.opus"])
+        #expect(parts.status == 0, "\(parts.standardError)")
+        let listed = try JSONValue(parsing: Array(aimport(["list", "--store", store, "--json"]).standardOutput.utf8))
+        #expect(listed.arrayValue?.compactMap { $0["total_samples"]?.intValue } == [72_000, 110_400])
+    }
+
     /// What below a card's folder looks like a recording but cannot be imported (a file and a
     /// folder whose names are Latin-1, not UTF-8, as old cards write them; a link to a file that
     /// is gone) is reported as failed with the no-input exit code and the name escaped, never
