@@ -331,7 +331,8 @@ extension ArchiveCLITests {
     /// PCM and lossless codecs that only ffmpeg reads keep their samples exactly (32-bit integers
     /// were cut to 24 bits, 32-bit floats quantised to 16, with exit 0): each extraction equals
     /// ffmpeg's own decode at the file's sample format; floats are refused by FLAC and kept by
-    /// WavPack, as for a float WAV; 64-bit samples, which no codec here keeps, are refused.
+    /// WavPack, as for a float WAV; 64-bit samples, which no codec here keeps, are refused, and
+    /// so is a file of several audio streams.
     @Test func losslessInputsThroughFFmpegKeepEveryBit() throws {
         let folder = TemporaryFolder()
         let ffmpeg = ProcessRunner.which("ffmpeg") ?? "/usr/bin/ffmpeg", sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
@@ -370,6 +371,13 @@ extension ArchiveCLITests {
         #expect(refused.status == 65 && refused.standardError.contains("float64.mkv: its pcm_f64le samples are 64-bit"), "\(refused.standardError)")
         let doubleWAV = ProcessRunner.outcome(Self.binary, ["import", "--store", store, "--codec", "wavpack", folder.path + "/float64.wav"])
         #expect(doubleWAV.status == 65 && doubleWAV.standardError.contains("64-bit float samples: WavPack keeps 32-bit floats"), "\(doubleWAV.standardError)")
+        #expect(try list(store).count == 2)
+
+        // A file of two audio streams: the first alone was imported (ffmpeg's -map 0:a:0), exit 0.
+        let twoStreams = folder.path + "/two.mkv"
+        try ProcessRunner.run(ffmpeg, ["-v", "error", "-y", "-i", integers, "-i", floats, "-map", "0:a", "-map", "1:a", "-c", "copy", twoStreams])
+        let refusedTwo = ProcessRunner.outcome(Self.binary, ["import", "--store", store, "--codec", "wavpack", twoStreams])
+        #expect(refusedTwo.status == 65 && refusedTwo.standardError.contains("2 audio streams"), "\(refusedTwo.standardError)")
         #expect(try list(store).count == 2)
     }
 }

@@ -47,14 +47,24 @@ enum FFmpegDecoder {
         guard let ffprobe = which("ffprobe") else {
             throw CodecError(.unrecognized, "libsndfile cannot read this file, and ffprobe (part of ffmpeg), which tells how its samples are to be kept, is not installed (apt-get install ffmpeg)", file: path)
         }
-        var container = "unknown container", codec = "unknown codec", sampleFormat = "", significantBits = 0
-        if let probe = try? run(ffprobe, ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=bits_per_raw_sample,codec_name,sample_fmt:format=format_name", "-of", "default=nw=1", path]) {
+        var container = "unknown container", codec = "unknown codec", sampleFormat = "", significantBits = 0, audioStreams = 0
+        if let probe = try? run(ffprobe, ["-v", "error", "-select_streams", "a", "-show_entries", "stream=bits_per_raw_sample,codec_name,sample_fmt:format=format_name", "-of", "default=nw=1", path]) {
+            // One block of lines per audio stream, in order: the first stream's values are kept.
             for line in probe.split(separator: "\n") {
+                if line.hasPrefix("codec_name=") {
+                    audioStreams += 1
+                    if audioStreams == 1 { codec = String(line.dropFirst(11)) }
+                }
+                guard audioStreams <= 1 else { continue }
                 if line.hasPrefix("bits_per_raw_sample="), let value = Int(line.dropFirst(20)) { significantBits = value }
                 if line.hasPrefix("format_name=") { container = String(line.dropFirst(12)) }
-                if line.hasPrefix("codec_name=") { codec = String(line.dropFirst(11)) }
                 if line.hasPrefix("sample_fmt=") { sampleFormat = String(line.dropFirst(11)) }
             }
+        }
+        // One recording is one stream: importing the first of several (a video's second language,
+        // a multitrack recorder's other tracks) would keep a part of the file as if it were all.
+        if audioStreams > 1 {
+            throw CodecError(.unsupported, "it holds \(audioStreams) audio streams and a recording is one: extract each (`ffmpeg -i FILE -map 0:a:K -c copy TRACK.mka`, K from 0) and import those", file: path)
         }
         if codec == "flac" { throw CodecError(.unsupported, flacRefusal, codec: CodecID("flac"), file: path) }
         let wav = folder + "/decoded.wav"
