@@ -456,7 +456,6 @@ public struct AudioArchive: Sendable {
             facts.merge(RecordingMetadata.read(from: file, user: userMetadata, startTime: startTime, timeZone: timeZone)) { _, new in new }
             if let change = facts["start_time"]?["clock_change"]?.stringValue { report.warnings.append(change) }
             if let expanded = RecordingMetadata.timeExpansionWarning(facts) { report.warnings.append(expanded) }
-            if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
             if let total = facts["total_samples"]?.intValue, let rate = facts["sample_rate"]?.intValue, rate > 0 {
                 facts["duration_s"] = .double(Double(total) / Double(rate))
             }
@@ -491,6 +490,8 @@ public struct AudioArchive: Sendable {
                 }
             }
             facts["source"] = .object(source)
+            // Every warning of the import, those of the decode and the container included, stays with the recording.
+            if !report.warnings.isEmpty { facts["import_warnings"] = .array(report.warnings.map(JSONValue.string)) }
             try group.setAttributes(group.attributes.merging([RecordingLayout.attributeKey: .object(facts)]) { _, new in new })
         } catch {
             prepared.stagingArea.remove()

@@ -392,6 +392,27 @@ import ZarrStore
         #expect(listed.arrayValue?.compactMap { $0["total_samples"]?.intValue } == [72_000, 110_400])
     }
 
+    /// A Matroska file cut off after a third of its 20 s (as a copy or download that stopped):
+    /// ffmpeg decodes what is there and exits 0, and the import kept 6.9 s as the recording with
+    /// no word. As for a cut-off WAV, it is imported as far as it decodes, with a warning naming
+    /// both lengths, kept in the recording's `import_warnings`; the whole file has no warning.
+    @Test func aFileOnlyFFmpegReadsThatIsCutOffIsImportedWithAWarning() throws {
+        let folder = TemporaryFolder()
+        let wav = folder.path + "/long.wav", whole = folder.path + "/whole.mkv", cut = folder.path + "/cut.mkv", store = folder.path + "/a.zarr"
+        try ProcessRunner.run(tool("sox"), ["-R", "-n", "-r", "48000", "-b", "16", "-c", "1", wav, "synth", "20", "pinknoise", "vol", "0.3"])
+        try ProcessRunner.run(tool("ffmpeg"), ["-v", "error", "-y", "-i", wav, "-c:a", "pcm_s24le", whole])
+        try Data(try Data(contentsOf: URL(fileURLWithPath: whole)).prefix(1_000_000)).write(to: URL(fileURLWithPath: cut))
+        let imported = aimport(["import", "--store", store, cut, whole])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(imported.standardError.contains("cut.mkv: the file states 20.000 s and decodes to") && imported.standardError.contains("File ended prematurely"),
+                "\(imported.standardError)")
+        #expect(!imported.standardError.contains("whole.mkv"), "\(imported.standardError)")
+        let facts = try JSONValue(parsing: Array(aimport(["info", "--store", store, "0"]).standardOutput.utf8))
+        #expect(facts["import_warnings"]?.arrayValue?.first?.stringValue?.contains("decodes to") == true)
+        let wholeFacts = try JSONValue(parsing: Array(aimport(["info", "--store", store, "1"]).standardOutput.utf8))
+        #expect(wholeFacts["total_samples"] == 960_000 && wholeFacts["import_warnings"] == nil)
+    }
+
     /// What below a card's folder looks like a recording but cannot be imported (a file and a
     /// folder whose names are Latin-1, not UTF-8, as old cards write them; a link to a file that
     /// is gone) is reported as failed with the no-input exit code and the name escaped, never

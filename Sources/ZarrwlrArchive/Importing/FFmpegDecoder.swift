@@ -48,7 +48,8 @@ enum FFmpegDecoder {
             throw CodecError(.unrecognized, "libsndfile cannot read this file, and ffprobe (part of ffmpeg), which tells how its samples are to be kept, is not installed (apt-get install ffmpeg)", file: path)
         }
         var container = "unknown container", codec = "unknown codec", sampleFormat = "", significantBits = 0, audioStreams = 0
-        if let probe = try? run(ffprobe, ["-v", "error", "-select_streams", "a", "-show_entries", "stream=bits_per_raw_sample,codec_name,sample_fmt:format=format_name", "-of", "default=nw=1", path]) {
+        var statedSeconds: Double?
+        if let probe = try? run(ffprobe, ["-v", "error", "-select_streams", "a", "-show_entries", "stream=bits_per_raw_sample,codec_name,sample_fmt:format=format_name,duration", "-of", "default=nw=1", path]).output {
             // One block of lines per audio stream, in order: the first stream's values are kept.
             for line in probe.split(separator: "\n") {
                 if line.hasPrefix("codec_name=") {
@@ -58,6 +59,7 @@ enum FFmpegDecoder {
                 guard audioStreams <= 1 else { continue }
                 if line.hasPrefix("bits_per_raw_sample="), let value = Int(line.dropFirst(20)) { significantBits = value }
                 if line.hasPrefix("format_name=") { container = String(line.dropFirst(12)) }
+                if line.hasPrefix("duration="), let seconds = Double(line.dropFirst(9)), seconds.isFinite { statedSeconds = seconds }
                 if line.hasPrefix("sample_fmt=") { sampleFormat = String(line.dropFirst(11)) }
             }
         }
@@ -70,12 +72,33 @@ enum FFmpegDecoder {
         let wav = folder + "/decoded.wav"
         let lossy = !(losslessCodecs.contains(codec) || codec.hasPrefix("pcm_"))
         let sampleCodec = lossy ? "pcm_f32le" : try exactSampleCodec(sampleFormat: sampleFormat, significantBits: significantBits, codec: codec, file: path)
+        let complaints: String
         do {
-            _ = try run(ffmpeg, ["-v", "error", "-nostdin", "-y", "-i", path, "-map", "0:a:0", "-c:a", sampleCodec, "-rf64", "auto", "-f", "wav", wav])
+            complaints = try run(ffmpeg, ["-v", "error", "-nostdin", "-y", "-i", path, "-map", "0:a:0", "-c:a", sampleCodec, "-rf64", "auto", "-f", "wav", wav]).errors
         } catch {
             throw CodecError(.unrecognized, "neither libsndfile nor ffmpeg can read it as audio: \(error)", file: path)
         }
-        return DecodedInput(wav: wav, description: "ffmpeg: \(container), \(codec)", isLossy: lossy, decodedBy: "ffmpeg", warning: nil, notKept: nil)
+        return DecodedInput(wav: wav, description: "ffmpeg: \(container), \(codec)", isLossy: lossy, decodedBy: "ffmpeg",
+                            warning: shortfall(of: wav, statedSeconds: statedSeconds, complaints: complaints), notKept: nil)
+    }
+
+    /// What to tell of a decode that ffmpeg finished (exit 0) but that is not all of the file: the
+    /// errors it reported (a file cut off: "File ended prematurely") and the seconds the container
+    /// states beside those decoded, when the decode is shorter by more than a lossy codec's
+    /// padding. As a cut-off WAV, such a file is imported as far as it decodes, with this warning.
+    private static func shortfall(of wav: String, statedSeconds: Double?, complaints: String) -> String? {
+        // Lines as "[matroska,webm @ 0x55913c17c9c0] File ended prematurely": the message without its source.
+        let said = complaints.split(separator: "\n").map { line in
+            (line.hasPrefix("[") ? line.firstRange(of: "] ").map { line[$0.upperBound...] } ?? line : line).trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
+        var decodedSeconds: Double?
+        if let reader = try? PCMFileReader(path: wav), reader.sampleRate > 0 { decodedSeconds = Double(reader.declaredFrames) / Double(reader.sampleRate) }
+        var parts: [String] = []
+        if let stated = statedSeconds, let decoded = decodedSeconds, stated - decoded > max(0.1, stated * 0.001) {
+            parts.append(String(format: "the file states %.3f s and decodes to %.3f s", stated, decoded))
+        }
+        if !said.isEmpty { parts.append("ffmpeg reported: " + said.prefix(3).joined(separator: "; ")) }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ") + ": imported what decodes (a file cut off, or damaged)"
     }
 
     /// The WAV sample codec that holds a lossless decoder's samples exactly: its sample format
@@ -101,7 +124,9 @@ enum FFmpegDecoder {
 
     private struct Failure: Error, CustomStringConvertible { let description: String }
 
-    private static func run(_ tool: String, _ arguments: [String]) throws -> String {
+    /// Runs `tool`; what it wrote to standard output and to standard error.
+    /// - Throws: a ``Failure`` with its standard error when it exits non-zero.
+    private static func run(_ tool: String, _ arguments: [String]) throws -> (output: String, errors: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
@@ -114,6 +139,6 @@ enum FFmpegDecoder {
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw Failure(description: message.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        return text
+        return (text, message)
     }
 }
