@@ -285,6 +285,16 @@ extension ArchiveCLITests {
         #expect(listed.first?["total_samples"] == 192_000)
         #expect(listed.first?["import_warnings"]?.arrayValue?.count == 1)
         #expect(listed.first?["start_time"]?["source"] == "audiomoth_comment")
+        // AIFF and Wave64 files cut off the same way were imported in part without a word.
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        for kind in ["aiff", "w64"] {
+            let whole = folder.path + "/whole.\(kind)", cutOff = folder.path + "/cut.\(kind)"
+            try ProcessRunner.run(sox, ["-R", "-n", "-r", "16000", "-b", "16", "-c", "1", whole, "synth", "2", "pinknoise", "vol", "0.3"])
+            try Data(try Data(contentsOf: URL(fileURLWithPath: whole)).prefix(16_000)).write(to: URL(fileURLWithPath: cutOff))
+            let result = ProcessRunner.outcome(Self.binary, ["import", "--store", folder.path + "/\(kind).zarr", cutOff, whole])
+            #expect(result.status == 0 && result.standardError.contains("cut.\(kind): the header declares 64000 bytes of audio but the file holds"), "\(result.standardError)")
+            #expect(!result.standardError.contains("whole.\(kind)"), "\(result.standardError)")
+        }
 
         // A store below a file cannot be created; a Zarr group that is not an archive is refused.
         let unwritable = #expect(throws: ProcessRunner.Failure.self) {

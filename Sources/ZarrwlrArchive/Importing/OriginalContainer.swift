@@ -17,21 +17,9 @@ enum OriginalContainer {
 
     /// Where the samples of `path` lie and how, for the containers this keeps; nil otherwise.
     static func locateAudio(_ path: String, bitsPerSample: Int, isFloat: Bool) -> (offset: Int64, layout: SampleLayout)? {
-        guard let head = try? SourceFile.firstBytes(path, count: 12), head.count == 12 else { return nil }
         let bytes = isFloat ? 4 : (bitsPerSample + 7) / 8
-        guard (1...4).contains(bytes), !isFloat || bitsPerSample == 32 else { return nil }
-        let magic = String(decoding: head[0..<4], as: UTF8.self), form = String(decoding: head[8..<12], as: UTF8.self)
-        if (magic == "RIFF" || magic == "RF64") && form == "WAVE" {
-            guard let data = RIFFChunks(path: path).chunks.first(where: { $0.id == "data" }) else { return nil }
-            return (data.offset, SampleLayout(bytesPerSample: bytes, bigEndian: false, unsignedBytes: bytes == 1, float: isFloat))
-        }
-        if magic == "riff", let offset = wave64DataOffset(path) {
-            return (offset, SampleLayout(bytesPerSample: bytes, bigEndian: false, unsignedBytes: bytes == 1, float: isFloat))
-        }
-        if magic == "FORM" && (form == "AIFF" || form == "AIFC"), let offset = aiffSoundOffset(path) {
-            return (offset, SampleLayout(bytesPerSample: bytes, bigEndian: true, unsignedBytes: false, float: isFloat))
-        }
-        return nil
+        guard (1...4).contains(bytes), !isFloat || bitsPerSample == 32, let chunk = AudioChunk.locate(path) else { return nil }
+        return (chunk.offset, SampleLayout(bytesPerSample: bytes, bigEndian: chunk.bigEndian, unsignedBytes: bytes == 1 && !chunk.bigEndian, float: isFloat))
     }
 
     /// Checks, while the codec reads the source's samples, that those samples written back
@@ -226,35 +214,6 @@ enum OriginalContainer {
         return bytes
     }
 
-    /// The payload offset of a Sony Wave64 file's data chunk (GUIDs starting "data"; sizes
-    /// include the 24-byte chunk header; chunks 8-byte aligned).
-    private static func wave64DataOffset(_ path: String) -> Int64? {
-        var offset: Int64 = 40  // riff GUID, size, wave GUID
-        for _ in 0..<10_000 {
-            guard let header = try? read(path, offset..<offset + 24), header.count == 24 else { return nil }
-            let size = Int64(bitPattern: header[16..<24].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
-            if header.starts(with: Array("data".utf8)) { return offset + 24 }
-            guard size >= 24, size < 1 << 50 else { return nil }
-            offset += (size + 7) & ~7
-        }
-        return nil
-    }
-
-    /// The offset of the first sample in an AIFF/AIFC file's SSND chunk.
-    private static func aiffSoundOffset(_ path: String) -> Int64? {
-        var offset: Int64 = 12
-        for _ in 0..<10_000 {
-            guard let header = try? read(path, offset..<offset + 8), header.count == 8 else { return nil }
-            let size = Int64(header[4..<8].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-            if header.starts(with: Array("SSND".utf8)) {
-                guard let fields = try? read(path, offset + 8..<offset + 16), fields.count == 8 else { return nil }
-                let dataOffset = Int64(fields[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-                return offset + 16 + dataOffset
-            }
-            offset += 8 + size + (size & 1)
-        }
-        return nil
-    }
 }
 
 extension SampleLayout {

@@ -102,12 +102,10 @@ public enum RecordingMetadata {
             }
             return "the header declares \(repair.statedBytes) bytes of audio, but \(repair.audioBytes) follow its data chunk (past 4 GiB a WAV's 32-bit size cannot state them, and its writer left it wrapped or clamped instead of writing RF64): imported them all as audio"
         }
-        guard let data = RIFFChunks(path: path).chunks.first(where: { $0.id == "data" }),
-              let fileSize = SourceFile.status(path)?.size
-        else { return nil }
-        let present = fileSize - data.offset
-        guard data.size > present else { return nil }
-        return "the header declares \(data.size) bytes of audio but the file holds \(present) (cut off?); imported what is there"
+        guard let audio = AudioChunk.locate(path), let fileSize = SourceFile.status(path)?.size else { return nil }
+        let present = max(0, fileSize - audio.offset)
+        guard audio.statedBytes > present else { return nil }
+        return "the header declares \(audio.statedBytes) bytes of audio but the file holds \(present) (cut off?); imported what is there"
     }
 
     /// The warning for a time-expanded recording: GUANO's `TE` or the wamd chunk's time
