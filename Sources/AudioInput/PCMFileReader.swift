@@ -20,8 +20,19 @@ public final class PCMFileReader {
     public let path: String
     public let sampleRate: Int
     public let channelCount: Int
-    /// Frames the header declares (may exceed what the file holds).
+    /// Frames the header declares (may exceed what the file holds); the largest count for a file
+    /// whose header states none (libsndfile's SF_COUNT_MAX for Ogg and MP3 streams).
     public let declaredFrames: Int64
+
+    /// Whether the header states how many frames the file holds.
+    public var statesFrames: Bool { declaredFrames < Int64.max }
+
+    /// What an import says of a file that held fewer frames than its header declares (`frames`
+    /// read); nil when it held them all, or when its header states no count.
+    public func shortfallWarning(read frames: Int64) -> String? {
+        guard statesFrames, frames < declaredFrames else { return nil }
+        return "the header declares \(declaredFrames) frames but the file holds \(frames); imported \(frames)"
+    }
     public let bitsPerSample: Int
     public let encoding: SampleEncoding
     /// libsndfile's name of the container, e.g. "WAV (Microsoft)".

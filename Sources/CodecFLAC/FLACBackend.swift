@@ -217,9 +217,7 @@ public struct FLACBackend: TemplatedImport {
                 warnings.append("\(reader.clippedSamples) samples of the lossy decode lay beyond full scale and were clipped; the Opus codec keeps them")
             }
         }
-        if frames < reader.declaredFrames {
-            warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")
-        }
+        if let shortfall = reader.shortfallWarning(read: frames) { warnings.append(shortfall) }
         let encoding: [String: JSONValue] = [
             "library": .string("libFLAC " + FLACLibrary.version), "compression_level": .int(Int64(level)),
             "block_size": .int(Int64(blockSize)), "decoded_from_lossy": .bool(reader.encoding == .lossy),

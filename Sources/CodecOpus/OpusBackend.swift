@@ -227,9 +227,7 @@ public struct OpusBackend: TemplatedImport {
         }
         try encoder.finish()
         var warnings: [String] = []
-        if frames < reader.declaredFrames {
-            warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")
-        }
+        if let shortfall = reader.shortfallWarning(read: frames) { warnings.append(shortfall) }
         let encoding: [String: JSONValue] = [
             "library": .string(OpusLibrary.encoderVersion + ", " + OpusLibrary.version), "bitrate_per_channel": .int(Int64(bitrate)),
             "bitrate": .int(Int64(Opus.StreamEncoder.totalBitrate(perChannel: bitrate, channels: reader.channelCount))),

@@ -171,9 +171,7 @@ public struct WavPackBackend: TemplatedImport {
         _ = try StreamEncoder(settings: settings)
         let (frames, encodedFrames) = try WavPack.ParallelStreamEncoder(settings: settings, workers: options.workers).encode(reader, into: writer)
         var warnings: [String] = []
-        if frames < reader.declaredFrames {
-            warnings.append("the header declares \(reader.declaredFrames) frames but the file holds \(frames); imported \(frames)")
-        }
+        if let shortfall = reader.shortfallWarning(read: frames) { warnings.append(shortfall) }
         if reader.encoding == .lossy {
             warnings.append("\(reader.encodingName) is lossy; its decode is stored as 32-bit floats at its own level, losslessly from there")
         }

@@ -10,7 +10,7 @@ enum ChainedOgg {
     /// Refuses the file at `path` when it is an Ogg file of more than one logical stream.
     /// - Throws: ``CodecError/Code/unsupported`` naming where the second stream begins.
     static func refuse(_ path: String) throws(CodecError) {
-        guard let second = try Ogg.secondStream(inFile: path) else { return }
+        guard let second = try Ogg.walk(file: path)?.secondStream else { return }
         throw CodecError(
             .unsupported,
             "chained or multiplexed Ogg streams (a second logical stream, serial \(second.serial), begins at byte \(second.offset)): the decoders here read one stream of such a file, so it is refused rather than imported in part; decode it to WAV with opusdec or oggdec, which read every link, and import that",

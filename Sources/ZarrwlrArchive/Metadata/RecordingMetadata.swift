@@ -1,5 +1,6 @@
 import AudioInput
 import CodecCore
+import CodecOpus
 import Foundation
 import ZarrStore
 
@@ -101,6 +102,9 @@ public enum RecordingMetadata {
                 return "the header declares no audio, but \(repair.audioBytes) bytes follow its data chunk (a header never finalised, as when a recorder loses power): imported them as audio"
             }
             return "the header declares \(repair.statedBytes) bytes of audio, but \(repair.audioBytes) follow its data chunk (past 4 GiB a WAV's 32-bit size cannot state them, and its writer left it wrapped or clamped instead of writing RF64): imported them all as audio"
+        }
+        if let ogg = try? Ogg.walk(file: path) {
+            return ogg.isCutOff ? "the Ogg stream ends before its last page (its end-of-stream page is missing, or the file ends inside a page: cut off?); imported what is there" : nil
         }
         guard let audio = AudioChunk.locate(path), let fileSize = SourceFile.status(path)?.size else { return nil }
         let present = max(0, fileSize - audio.offset)
