@@ -19,9 +19,6 @@ public protocol CodecBackend: Sendable {
     /// Whether an encoded recording decodes to exactly the samples it was given (FLAC, WavPack),
     /// so that the archive can keep a WAV source's container for byte-exact export (default: false).
     static var isLossless: Bool { get }
-    /// Whether 32-bit float samples are stored as they are (WavPack): the automatic codec of a
-    /// float source is a lossless codec that keeps them (default: false).
-    static var keepsFloatSamples: Bool { get }
 
     init()
 
@@ -51,7 +48,6 @@ extension CodecBackend {
     public static var settings: [CodecSetting] { [] }
 
     public static var isLossless: Bool { false }
-    public static var keepsFloatSamples: Bool { false }
 
     /// Sample frames `range` (in the recording's own rate) of the recording in `group`, all channels.
     public func extractSegment(_ range: Range<Int64>, from group: ZarrGroup, as format: SampleFormat) throws(CodecError) -> PCMBuffer {

@@ -19,7 +19,6 @@ public struct WavPackBackend: TemplatedImport {
     public static let probe = ProbeSpec(extensions: ["wv"], signatures: [.init([(0, Array("wvpk".utf8))])])
     public static let maximumChannels = StreamEncoder.maximumChannels
     public static let isLossless = true
-    public static let keepsFloatSamples = true
     public static var linkedLibraries: [(name: String, version: String)] { [("libwavpack", WavPackLibrary.version)] }
     public static let settings = [
         CodecSetting("mode", .choice(Array(WavPack.StreamEncoder.modes.keys).sorted()), default: "normal", help: "libwavpack mode: smaller files cost encoding time, never decoding exactness"),

@@ -300,17 +300,12 @@ public struct AudioArchive: Sendable {
     }
 
     /// The codec a file is stored with when none is asked for: the codec whose own stream the
-    /// file holds (found by its signature, so it is copied 1:1: a .flac, .opus or .wv file); for
-    /// float samples (a 32-bit float WAV of a Zoom or Sound Devices recorder), a lossless codec
-    /// that keeps them (WavPack; FLAC holds integers only); else FLAC.
+    /// file holds (found by its signature, so it is copied 1:1: a .flac, .opus or .wv file), else
+    /// FLAC.
     public func automaticCodec(for file: String) -> CodecID {
         let head = (try? SourceFile.firstBytes(file, count: ProbeSpec.probeBytes)) ?? []
         let fallback = codecs.backend(for: AudioCodecs.defaultCodec)?.codecID ?? codecs.backends.first?.codecID ?? AudioCodecs.defaultCodec
-        if let copied = codecs.backends.first(where: { $0.probe.signatures.contains { $0.matches(head) } }) { return copied.codecID }
-        if (try? PCMFileReader(path: file))?.encoding == .float, let keeping = codecs.backends.first(where: { $0.isLossless && $0.keepsFloatSamples }) {
-            return keeping.codecID
-        }
-        return fallback
+        return codecs.backends.first { $0.probe.signatures.contains { $0.matches(head) } }?.codecID ?? fallback
     }
 
     /// Imports one file with the codec `codec` (nil: ``automaticCodec(for:)``) and commits it,

@@ -29,7 +29,7 @@ struct Import: AsyncParsableCommand {
     }
 
     @OptionGroup var location: ArchiveLocation
-    @Option(help: "flac (lossless), wavpack (lossless, also 32-bit float and up to 4096 channels) or opus (lossy); case does not matter. Default: a FLAC, Opus or WavPack file is copied 1:1 with its own codec, a 32-bit float file goes to WavPack, anything else to FLAC.")
+    @Option(help: "flac (lossless), wavpack (lossless, also 32-bit float and up to 4096 channels) or opus (lossy); case does not matter. Default: a FLAC, Opus or WavPack file is copied 1:1 with its own codec, anything else goes to FLAC.")
     var codec: String?
     @Option(help: "FLAC compression level 0-8 (default 5; the flac setting level).") var flacLevel: Int?
     @Option(help: "Opus bitrate in bits per second per channel, 6000...256000 (default 160000; the opus setting bitrate).") var opusBitrate: Int?
