@@ -547,7 +547,11 @@ public struct AudioArchive: Sendable {
 
     /// The streams a recording is stored in: the recording itself, or its channel groups.
     public func streams(of id: String) throws(CodecError) -> [(group: ZarrGroup, backend: any CodecBackend.Type)] {
-        let recording = try recording(id)
+        try streams(of: try recording(id), id: id)
+    }
+
+    /// The streams of the recording group `recording` (recording `id`).
+    private func streams(of recording: ZarrGroup, id: String) throws(CodecError) -> [(group: ZarrGroup, backend: any CodecBackend.Type)] {
         let codec = recording.attributes[RecordingLayout.attributeKey]?["codec"]?.stringValue ?? ""
         guard let backend = codecs.backend(for: CodecID(codec)) else {
             throw CodecError(.unsupported, "recording \(id) uses codec '\(codec)', which this build does not have")
@@ -565,15 +569,18 @@ public struct AudioArchive: Sendable {
         return result
     }
 
-    /// A reader for recording `id` (channel groups read as one stream).
+    /// A reader for recording `id` (channel groups read as one stream); its reads tell a
+    /// recording deleted while it was open from a damaged one (``OpenedRecording``).
     public func reader(for id: String) throws(CodecError) -> any RecordingReader {
-        let streams = try streams(of: id)
+        let recording = try recording(id)
+        let streams = try streams(of: recording, id: id)
         var readers: [any RecordingReader] = []
         for (group, backend) in streams {
             let codec: any CodecBackend = backend.init()
             readers.append(try codec.openRecording(group))
         }
-        return readers.count == 1 ? readers[0] : GroupedRecordingReader(readers: readers)
+        let reader = readers.count == 1 ? readers[0] : GroupedRecordingReader(readers: readers)
+        return OpenedRecording(reader: reader, id: id, group: recording)
     }
 
     /// Runs one backend's import (generic, so the backend type is concrete here).

@@ -48,4 +48,30 @@ struct BatchReaderTests {
             try small.withUnsafeMutableBytes { raw in _ = try batches.read([draws[0]], as: .int16, into: raw) }
         }
     }
+
+    /// A reader left open while the recording is deleted (a data loader's, a server's): its next
+    /// read failed as corrupt data ("cannot read blob bytes"), sending its user to `verify` over
+    /// an archive that is fine; it fails as a deletion now. A recording whose blob is damaged
+    /// while it is still in the archive still reads as damaged.
+    @Test func aReaderOfARecordingDeletedWhileOpenSaysSoAndDamageStaysDamage() async throws {
+        let folder = TemporaryFolder()
+        let store = folder.path + "/a.zarr"
+        let archive = try AudioArchive.openOrCreate(storePath: store)
+        var ids: [String] = []
+        for k in 0..<2 {
+            let file = folder.path + "/t\(k).wav"
+            try TestAudio.tone(file, seconds: 2, rate: 16_000, frequency: 300 + 200 * k)
+            guard case .imported(let id, _) = try await archive.importFile(file) else { Issue.record("not imported"); return }
+            ids.append(id)
+        }
+        let deleted = try archive.reader(for: ids[0]), damaged = try archive.reader(for: ids[1])
+        _ = try deleted.extract(0..<100, as: .int16)
+        try archive.delete(ids[0])
+        let gone = #expect(throws: CodecError.self) { try deleted.extract(16_000..<16_100, as: .int16) }
+        #expect(gone?.code == .noInput && gone?.description.contains("deleted") == true, "\(String(describing: gone))")
+        try FileManager.default.removeItem(atPath: store + "/\(ids[1])/audio_data_blob_array/c/0")
+        let broken = #expect(throws: CodecError.self) { try damaged.extract(16_000..<16_100, as: .int16) }
+        #expect(broken != nil && broken?.code != .noInput, "\(String(describing: broken))")
+        #expect(throws: CodecError.self) { try deleted.extract(0..<100_000, as: .int16) }  // an argument error stays one
+    }
 }
