@@ -127,9 +127,12 @@ extension AudioArchive {
     /// there): what a delete cut short, or one of an earlier version, left in them.
     /// - Returns: the layers changed, with the rows each lost.
     public func removeRowsOfMissingRecordings() throws(CodecError) -> [(layer: String, rows: Int)] {
-        let present = Set(try recordingIDs())
-        var missing = Set<String>()
-        for name in try layerNames() { missing.formUnion(try layer(name).recordings.filter { !present.contains($0) }) }
+        // The layers first, the recordings after: a row is placed only on a committed recording,
+        // so one committed (and annotated) while this runs is listed below, never taken for gone;
+        // ids are never reused, so one gone stays gone.
+        var annotated = Set<String>()
+        for name in try layerNames() { annotated.formUnion(try layer(name).recordings) }
+        let missing = annotated.subtracting(try recordingIDs())
         return missing.isEmpty ? [] : try removeRows(ofRecordings: missing)
     }
 
