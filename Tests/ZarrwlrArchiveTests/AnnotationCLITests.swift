@@ -178,6 +178,9 @@ import ZarrStore
         try semicolons.write(toFile: folder.path + "/excel.csv", atomically: true, encoding: .utf8)
         #expect(aimport(["annotate", "import", "--store", store, "--layer", "excel", folder.path + "/excel.csv"]).status == 0)
         #expect(csvRows(store, "excel") == [["1", "288000", "624000", "Turdus merula", "", ""], ["0", "576000", "732000", "Parus major; adult", "", ""]])
+        try (semicolons + "\n4,5x;5;Pica pica;0,5;20250416_050000.WAV").write(toFile: folder.path + "/bad.csv", atomically: true, encoding: .utf8)
+        let bad = aimport(["annotate", "import", "--store", store, "--layer", "bad", folder.path + "/bad.csv"])
+        #expect(bad.status == 65 && bad.standardError.contains("line 4: '4,5x' in column 'Start (s)' is not a number"), "\(bad.standardError)")
     }
 
     /// A deleted recording's rows leave the layers with it. Before, they stayed: the Raven export

@@ -207,8 +207,8 @@ public struct SelectionTable: Sendable {
                 return nil
             }
             // A semicolon-separated table writes decimals with a comma (1,25).
-            let number = columns.separator == ";" && !text.contains(".") ? text.replacingOccurrences(of: ",", with: ".") : text
-            guard let parsed = Double(number), parsed.isFinite else {
+            let digits = columns.separator == ";" && !text.contains(".") ? text.replacingOccurrences(of: ",", with: ".") : text
+            guard let parsed = Double(digits), parsed.isFinite else {
                 throw CodecError(.corrupt, "line \(number): '\(text)' in column '\(header[column ?? 0])' is not a number", file: file)
             }
             return parsed
