@@ -172,11 +172,17 @@ public final class ArchiveSite: Sendable {
             guard let name else { return .array(try archive.layerNames().map(JSONValue.string)) }
             let layer = try archive.layer(name)
             // Rows of recordings no longer in the archive (an earlier version's delete left them) have no seconds.
-            let rates = Dictionary(try archive.recordings().compactMap { summary in summary.sampleRate.flatMap { $0 > 0 ? (summary.id, Double($0)) : nil } },
-                                   uniquingKeysWith: { first, _ in first })
+            var rates: [String: Double?] = [:]
             var rows: [JSONValue] = []
             try layer.forEachRow { (row) throws(CodecError) in
-                guard let rate = rates[row.recording] else { return }
+                if rates[row.recording] == nil {
+                    do throws(CodecError) {
+                        rates[row.recording] = try archive.summary(row.recording).sampleRate.flatMap { $0 > 0 ? Double($0) : nil }
+                    } catch where error.code == .invalidArgument {  // no such recording: deleted
+                        rates[row.recording] = .some(nil)
+                    }
+                }
+                guard let known = rates[row.recording], let rate = known else { return }
                 let object: [String: JSONValue] = [
                     "recording": .string(row.recording), "start": .double(Double(row.samples.lowerBound) / rate), "end": .double(Double(row.samples.upperBound) / rate),
                     "low_hz": row.lowHz.map(JSONValue.double) ?? .null, "high_hz": row.highHz.map(JSONValue.double) ?? .null,

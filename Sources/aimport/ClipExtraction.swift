@@ -32,11 +32,22 @@ struct ClipExtraction {
         var readers: [String: any RecordingReader] = [:]
         var used = Set<String>()
         var written = 0, orphans = 0
-        let present = Dictionary(try archive.recordings().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var summaries: [String: AudioArchive.Summary] = [:], gone = Set<String>()
         try layer.forEachRow { (row) throws(CodecError) in
-            guard let summary = present[row.recording] else {
+            guard !gone.contains(row.recording) else {
                 orphans += 1
                 return
+            }
+            let summary: AudioArchive.Summary
+            if let known = summaries[row.recording] { summary = known } else {
+                do throws(CodecError) {
+                    summary = try archive.summary(row.recording)
+                } catch where error.code == .invalidArgument {  // no such recording: deleted
+                    gone.insert(row.recording)
+                    orphans += 1
+                    return
+                }
+                summaries[row.recording] = summary
             }
             let rate = summary.sampleRate ?? 1
             if let filter, !filter.accepts(row, sampleRate: rate) { return }
