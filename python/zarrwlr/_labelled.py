@@ -32,13 +32,18 @@ class LabelledSampler:
             raise zarrwlr.InvalidArgument("invalid argument", f"negatives must be a number, 0 or more, not {negatives!r}")
         self.archive, self.seed, self.negatives = archive, seed, float(negatives)
         self.rank, self.world_size = int(rank), int(world_size)
-        present = {r.id for r in archive.recordings()}
-        rows = [r for r in archive.layer(layer) if r["recording"] in present]  # not rows an earlier version's delete left
+        rows = archive.layer(layer)
+        recordings = {}
+        for id in dict.fromkeys(r["recording"] for r in rows):
+            try:
+                recordings[id] = archive[id]
+            except zarrwlr.InvalidArgument:  # no such recording: an earlier version's delete left its rows
+                pass
+        rows = [r for r in rows if r["recording"] in recordings]
         wanted = None if positives is None else {str(p) for p in positives}
         self._positive_rows = [r for r in rows if r["label"] is not None and (wanted is None or r["label"] in wanted)]
         if not self._positive_rows:
             raise zarrwlr.InvalidArgument("invalid argument", f"layer {layer!r} has no rows labelled {sorted(wanted) if wanted else 'at all'}")
-        recordings = {r["recording"]: archive[r["recording"]] for r in rows}
         kinds = {(r.sample_rate, r.channels) for r in recordings.values()}
         if len(kinds) > 1:
             raise zarrwlr.InvalidArgument("invalid argument", f"the layer's recordings differ in rate or channel count ({sorted(kinds)}): a batch holds one")
