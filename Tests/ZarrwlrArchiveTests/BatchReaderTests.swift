@@ -6,16 +6,22 @@ import ZarrwlrArchive
 
 /// Batches of draws from several recordings in one call, against each draw read alone.
 struct BatchReaderTests {
+    /// `count` imported 2 s 16 kHz tones (300, 500, ... Hz); their ids.
+    private func tones(_ count: Int, into archive: AudioArchive, in folder: TemporaryFolder) async throws -> [String] {
+        var ids: [String] = []
+        for k in 0..<count {
+            let file = folder.path + "/t\(k).wav"
+            try TestAudio.tone(file, seconds: 2, rate: 16_000, frequency: 300 + 200 * k)
+            guard case .imported(let id, _) = try await archive.importFile(file) else { throw CodecError(.library, "\(file) was not imported") }
+            ids.append(id)
+        }
+        return ids
+    }
+
     @Test func aBatchHoldsExactlyWhatEachDrawReadsAlone() async throws {
         let folder = TemporaryFolder()
         let archive = try AudioArchive.openOrCreate(storePath: folder.path + "/a.zarr")
-        var ids: [String] = []
-        for k in 0..<3 {
-            let file = folder.path + "/t\(k).wav"
-            try TestAudio.tone(file, seconds: 2, rate: 16_000, frequency: 300 + 200 * k)
-            guard case .imported(let id, _) = try await archive.importFile(file) else { Issue.record("not imported"); return }
-            ids.append(id)
-        }
+        let ids = try await tones(3, into: archive, in: folder)
         let batches = BatchReader(archive: archive)
         var generator = SeededGenerator(state: 3)
         let draws = (0..<40).map { k in
@@ -57,13 +63,7 @@ struct BatchReaderTests {
         let folder = TemporaryFolder()
         let store = folder.path + "/a.zarr"
         let archive = try AudioArchive.openOrCreate(storePath: store)
-        var ids: [String] = []
-        for k in 0..<2 {
-            let file = folder.path + "/t\(k).wav"
-            try TestAudio.tone(file, seconds: 2, rate: 16_000, frequency: 300 + 200 * k)
-            guard case .imported(let id, _) = try await archive.importFile(file) else { Issue.record("not imported"); return }
-            ids.append(id)
-        }
+        let ids = try await tones(2, into: archive, in: folder)
         let deleted = try archive.reader(for: ids[0]), damaged = try archive.reader(for: ids[1])
         _ = try deleted.extract(0..<100, as: .int16)
         try archive.delete(ids[0])
