@@ -280,6 +280,17 @@ public struct AudioArchive: Sendable {
         Summary(id: id, attributes: try recording(id).attributes[RecordingLayout.attributeKey] ?? [:])
     }
 
+    /// Recording `id`'s summary, or nil when the archive holds no such recording (deleted: ids are
+    /// never reused, so rows or handles that name one are left over, not wrong).
+    /// - Throws: as ``summary(_:)`` for a recording that is there but cannot be read.
+    public func summaryIfPresent(_ id: String) throws(CodecError) -> Summary? {
+        do {
+            return try summary(id)
+        } catch where error.code == .invalidArgument {
+            return nil
+        }
+    }
+
     /// The recording group `id`.
     public func recording(_ id: String) throws(CodecError) -> ZarrGroup {
         guard Self.isRecordingID(id) else {

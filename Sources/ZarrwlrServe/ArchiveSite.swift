@@ -176,11 +176,7 @@ public final class ArchiveSite: Sendable {
             var rows: [JSONValue] = []
             try layer.forEachRow { (row) throws(CodecError) in
                 if rates[row.recording] == nil {
-                    do throws(CodecError) {
-                        rates[row.recording] = try archive.summary(row.recording).sampleRate.flatMap { $0 > 0 ? Double($0) : nil }
-                    } catch where error.code == .invalidArgument {  // no such recording: deleted
-                        rates[row.recording] = .some(nil)
-                    }
+                    rates[row.recording] = .some(try archive.summaryIfPresent(row.recording)?.sampleRate.flatMap { $0 > 0 ? Double($0) : nil })
                 }
                 guard let known = rates[row.recording], let rate = known else { return }
                 let object: [String: JSONValue] = [

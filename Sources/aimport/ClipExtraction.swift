@@ -32,22 +32,12 @@ struct ClipExtraction {
         var readers: [String: any RecordingReader] = [:]
         var used = Set<String>()
         var written = 0, orphans = 0
-        var summaries: [String: AudioArchive.Summary] = [:], gone = Set<String>()
+        var summaries: [String: AudioArchive.Summary?] = [:]
         try layer.forEachRow { (row) throws(CodecError) in
-            guard !gone.contains(row.recording) else {
-                orphans += 1
+            if summaries[row.recording] == nil { summaries[row.recording] = .some(try archive.summaryIfPresent(row.recording)) }
+            guard let lookedUp = summaries[row.recording], let summary = lookedUp else {
+                orphans += 1  // a deleted recording's row
                 return
-            }
-            let summary: AudioArchive.Summary
-            if let known = summaries[row.recording] { summary = known } else {
-                do throws(CodecError) {
-                    summary = try archive.summary(row.recording)
-                } catch where error.code == .invalidArgument {  // no such recording: deleted
-                    gone.insert(row.recording)
-                    orphans += 1
-                    return
-                }
-                summaries[row.recording] = summary
             }
             let rate = summary.sampleRate ?? 1
             if let filter, !filter.accepts(row, sampleRate: rate) { return }
