@@ -133,8 +133,10 @@ public final class ArchiveSite: Sendable {
     func audio(_ query: [String: String]) async throws(CodecError) -> SpooledFile {
         let id = query["recording"] ?? ""
         guard let start = query["start"].flatMap(Double.init), let end = query["end"].flatMap(Double.init), start >= 0, end > start,
-              end - start <= Self.maximumAudioSeconds else {
-            throw CodecError(.invalidArgument, "start and end must be seconds with 0 <= start < end, at most \(Int(Self.maximumAudioSeconds)) s apart")
+              end <= SpectrogramTile.latestSecond, end - start <= Self.maximumAudioSeconds else {
+            throw CodecError(
+                .invalidArgument,
+                "start and end must be seconds with 0 <= start < end <= \(Int(SpectrogramTile.latestSecond)), at most \(Int(Self.maximumAudioSeconds)) s apart")
         }
         guard let expansion = Int(query["expansion"] ?? "1"), (1...100).contains(expansion) else {
             throw CodecError(.invalidArgument, "expansion must be a whole number from 1 to 100")

@@ -105,6 +105,13 @@ import ZarrStore
         #expect(try get(address + "api/tile?recording=0&start=nan&end=1").status == 400)
         #expect(try get(address + "api/tile?recording=0&start=0&end=1&width=100000").status == 400)
         #expect(try get(address + "api/audio?recording=0&start=1e9&end=2e9").status == 400)
+        // Times and frequencies far past any recording, which had stopped the server (a trap
+        // turning seconds x rate into a sample position): typed errors, and it keeps serving.
+        for query in ["api/audio?recording=0&start=1e17&end=100000000000000016", "api/tile?recording=0&start=1e17&end=100000000000000016",
+                      "api/tile?recording=0&start=0&end=1&high=1e300", "api/tile?recording=0&start=1e15&end=1000000000000100"] {
+            let answer = try get(address + query)
+            #expect(answer.status == 400 && String(decoding: answer.body, as: UTF8.self).contains("1000000000"), "\(query)")
+        }
         let escape = ProcessRunner.outcome(ProcessRunner.which("curl") ?? "/usr/bin/curl", ["-s", "--noproxy", "*", "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", address + "../../etc/passwd"])
         #expect(escape.standardOutput == "404")
         // Still serving.

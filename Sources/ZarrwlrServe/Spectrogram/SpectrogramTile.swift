@@ -23,6 +23,12 @@ public struct SpectrogramTile: Sendable, Hashable {
     /// The channel drawn (nil: the mean of all).
     public var channel: Int?
 
+    /// The latest second a request may name (about 31 years, the bound of `aimport extract`):
+    /// seconds times any sample rate stay far inside the sample positions' 64 bits.
+    public static let latestSecond = 1e9
+    /// The highest frequency a request may name.
+    public static let highestHz = 1e9
+
     /// A tile from the query of `GET /api/tile` (the README lists the parameters); the
     /// frequency range defaults to the recording's (0 to half its rate).
     /// - Throws: ``CodecError/Code/invalidArgument`` naming the parameter that is wrong.
@@ -58,8 +64,12 @@ public struct SpectrogramTile: Sendable, Hashable {
             guard let value = Int(text), value >= 0 else { throw CodecError(.invalidArgument, "channel must be 0 or more, not '\(text)'") }
             return value
         }
-        guard start >= 0, end > start, end - start <= 1e7 else { throw CodecError(.invalidArgument, "start and end must be seconds with 0 <= start < end (not \(start), \(end))") }
-        guard lowHz >= 0, highHz > lowHz else { throw CodecError(.invalidArgument, "low and high must be Hz with 0 <= low < high (not \(lowHz), \(highHz))") }
+        guard start >= 0, end > start, end <= Self.latestSecond, end - start <= 1e7 else {
+            throw CodecError(.invalidArgument, "start and end must be seconds with 0 <= start < end <= \(Int(Self.latestSecond)), at most 10000000 s apart (not \(start), \(end))")
+        }
+        guard lowHz >= 0, highHz > lowHz, highHz <= Self.highestHz else {
+            throw CodecError(.invalidArgument, "low and high must be Hz with 0 <= low < high <= \(Int(Self.highestHz)) (not \(lowHz), \(highHz))")
+        }
         guard dbMax > dbMin else { throw CodecError(.invalidArgument, "db_max must be above db_min") }
         guard fftSize % 2 == 0 else { throw CodecError(.invalidArgument, "fft must be even, not \(fftSize)") }
     }
