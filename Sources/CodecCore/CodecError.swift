@@ -74,6 +74,7 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
         case .nodeNotFound: .incompleteRecording
         case .unsupportedCodec, .unsupportedDataType, .unsupportedChunkGrid, .unsupportedChunkKeyEncoding, .unsupportedExtension: .unsupported
         case .nodeExists, .invalidArgument: .library
+        case .invalidConfiguration: .invalidArgument
         case .permissionDenied: .permissionDenied
         case .storeNotFound: .noInput
         default: .storage

@@ -112,6 +112,8 @@ enum CurlExchange {
                 method.withCString { methodText in
                     (body ?? []).withUnsafeBytes { payload in
                         _ = zw_curl_set_pointer(handle, CURLOPT_URL, urlText)
+                        // Never another protocol (file://, ftp://), whatever the URL says.
+                        _ = zw_curl_set_pointer(handle, CURLOPT_PROTOCOLS_STR, "http,https")
                         _ = zw_curl_set_pointer(handle, CURLOPT_HTTPHEADER, list)
                         _ = zw_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
                         // Keys with "." or ".." segments are sent as they are, never squashed into another key.

@@ -37,18 +37,58 @@ public final class S3Client: Sendable {
     public let requestCounts = ForkSafeMutex<[String: Int]>([:])
 
     /// A client configured from `environment` (the process's by default).
-    /// - Throws: ``ZarrError/Code/permissionDenied`` when no credentials are set.
+    /// - Throws: ``ZarrError/Code/permissionDenied`` when no credentials are set,
+    ///   ``ZarrError/Code/invalidConfiguration`` for an endpoint that is not an http(s) server's address.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, attempts: Int = 5, timeoutSeconds: Int = 60) throws(ZarrError) {
         guard let key = environment["AWS_ACCESS_KEY_ID"], !key.isEmpty, let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty else {
             throw ZarrError(.permissionDenied, "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
         }
-        let endpoint = environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"]
-        self.endpoint = endpoint.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }.flatMap { $0.isEmpty ? nil : $0 }
+        endpoint = try Self.configuredEndpoint(environment)
         signer = SigV4Signer(
             accessKeyID: key, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
             region: environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1")
         self.attempts = max(1, attempts)
         self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// The endpoint `environment` configures (`AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`) as
+    /// the base of request URLs; nil for AWS itself.
+    /// - Throws: ``ZarrError/Code/invalidConfiguration`` for one that is not an http(s) server's address.
+    public static func configuredEndpoint(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(ZarrError) -> String? {
+        let variable = environment["AWS_ENDPOINT_URL_S3"] != nil ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL"
+        return try environment[variable].flatMap { (text) throws(ZarrError) in try endpoint(text, from: variable) }
+    }
+
+    /// `text` as the base of request URLs (nil when empty: AWS itself): `http://` or `https://`
+    /// and a host with an optional port, nothing else. Anything else is refused rather than
+    /// handed to libcurl, which would take `file://` for local files and guess a scheme that is
+    /// missing, and would send an endpoint's path, user or query unsigned.
+    /// - Throws: ``ZarrError/Code/invalidConfiguration`` naming `variable` and the value.
+    static func endpoint(_ text: String, from variable: String) throws(ZarrError) -> String? {
+        var base = Substring(text)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        guard !base.isEmpty else { return nil }
+        let lowered = base.lowercased()
+        let scheme = lowered.hasPrefix("https://") ? "https://" : lowered.hasPrefix("http://") ? "http://" : nil
+        let authority = scheme.map { base.dropFirst($0.count) } ?? ""
+        guard scheme != nil, !authority.contains(where: { "/?#@ \\".contains($0) || $0.isWhitespace || !$0.isASCII }), hasHostAndPort(authority) else {
+            throw ZarrError(
+                .invalidConfiguration,
+                "\(variable) is '\(text)': an S3 endpoint is http://HOST[:PORT] or https://HOST[:PORT] (no path, user or query), for example http://127.0.0.1:8333")
+        }
+        return String(base)
+    }
+
+    /// Whether `authority` is a host (a name, IPv4 address or bracketed IPv6 address) and an
+    /// optional port from 1 to 65535.
+    private static func hasHostAndPort(_ authority: Substring) -> Bool {
+        let hostEnd = authority.hasPrefix("[") ? authority.firstIndex(of: "]").map { authority.index(after: $0) } : authority.firstIndex(of: ":") ?? authority.endIndex
+        guard let hostEnd, hostEnd > authority.startIndex else { return false }
+        let host = authority[..<hostEnd], rest = authority[hostEnd...]
+        guard host.hasPrefix("[") || !host.contains(":") else { return false }
+        guard !rest.isEmpty else { return true }
+        guard rest.first == ":", let port = Int(rest.dropFirst()), rest.dropFirst().allSatisfy(\.isNumber) else { return false }
+        return (1...65_535).contains(port)
     }
 
     /// An HTTP response of S3.
@@ -69,7 +109,9 @@ public final class S3Client: Sendable {
         let queryText = query.isEmpty ? "" : "?" + SigV4Signer.canonicalQuery(query)
         let payloadHash = body.map(SigV4Signer.payloadHash) ?? SigV4Signer.emptyPayloadHash
         var lastProblem = ""
+        var tried = 0
         for attempt in 0..<attempts {
+            tried = attempt + 1
             if attempt > 0 { Thread.sleep(forTimeInterval: min(2.0, 0.05 * pow(2, Double(attempt - 1))) * Double.random(in: 0.5...1.5)) }
             var given = headers
             given["host"] = host
@@ -89,7 +131,7 @@ public final class S3Client: Sendable {
                 if !error.isTransient { break }
             }
         }
-        throw ZarrError(.io, "S3 \(method) \(key.isEmpty ? bucket : key) failed after \(attempts) attempts: \(lastProblem)", key: key)
+        throw ZarrError(.io, "S3 \(method) \(key.isEmpty ? bucket : key) failed after \(tried) attempt\(tried == 1 ? "" : "s"): \(lastProblem)", key: key)
     }
 
     /// The host header, the path to sign and the URL base for a key.

@@ -37,6 +37,9 @@ public struct ZarrError: Error, Sendable, CustomStringConvertible {
         public static let permissionDenied = Code("permission denied")
         /// The storage itself does not exist (an object store's missing bucket).
         public static let storeNotFound = Code("store not found")
+        /// The storage's configuration cannot be used (an object store's endpoint that is not an
+        /// http or https server's address).
+        public static let invalidConfiguration = Code("invalid configuration")
     }
 
     /// The kind of failure.

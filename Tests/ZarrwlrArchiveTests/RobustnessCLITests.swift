@@ -1,5 +1,6 @@
 import CodecCore
 import Foundation
+import ObjectStore
 import Testing
 import TestSupport
 import ZarrStore
@@ -152,6 +153,42 @@ import ZarrwlrArchive
         #expect(try run(["list", "--store", "grouped.zarr", "--group", "site/3"], in: work).out.contains("tone.wav"))
         #expect(try run(["list", "--store", "grouped.zarr", "--group", "/"], in: work).err.contains("not an audio archive"))  // the root is a plain group
         #expect(throws: CodecError.self) { try AudioArchive.checkStoreName("gs://bucket") }  // the C ABI and Python open through it
+    }
+
+    /// An S3 endpoint that is not an http(s) server's address went to libcurl as it was:
+    /// `file://FOLDER` read (and an import would have written) local files under FOLDER as the
+    /// bucket, `ftp://` spoke FTP, a port past 65535 or a missing scheme were retried five times
+    /// as I/O errors (exit 74), and a path or user in it was sent unsigned (then "check
+    /// AWS_ACCESS_KEY_ID", exit 77). Each is a usage error naming the variable, before any request.
+    @Test func anS3EndpointThatIsNotAnHTTPServersAddressIsAUsageErrorAndTouchesNothing() throws {
+        let folder = TemporaryFolder()
+        let wav = folder.path + "/tone.wav"
+        try sox(["-n", "-r", "16000", "-b", "16", "-c", "1", wav, "synth", "0.2", "sine", "440"])
+        let local = folder.path + "/local"
+        try FileManager.default.createDirectory(atPath: local + "/bucket", withIntermediateDirectories: true)
+        try Data("<ListBucketResult></ListBucketResult>".utf8).write(to: URL(fileURLWithPath: local + "/bucket/x"))
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_ACCESS_KEY_ID"] = "key"
+        environment["AWS_SECRET_ACCESS_KEY"] = "secret"
+        environment["AWS_ENDPOINT_URL_S3"] = nil
+        let endpoints = [
+            "file://" + local, "ftp://127.0.0.1:8333", "127.0.0.1:8333", "http://127.0.0.1:99999", "http://127.0.0.1:0",
+            "http://user:secret@127.0.0.1:8333", "http://127.0.0.1:8333/gateway", "http://127.0.0.1:8333?x=1", "http://[::1", "http://:8333",
+        ]
+        for endpoint in endpoints {
+            environment["AWS_ENDPOINT_URL"] = endpoint
+            for command in [["import", wav], ["list"]] {
+                let result = ProcessRunner.outcome(Self.binary, [command[0], "--store", "s3://bucket/season"] + command.dropFirst(), environment: environment)
+                #expect(result.status == 64, "\(endpoint) \(command[0]): \(result.status) \(result.standardError)")
+                #expect(result.standardError.contains("AWS_ENDPOINT_URL is '\(endpoint)'"), "\(result.standardError)")
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: local + "/bucket") == ["x"])
+        // The forms an endpoint takes: a trailing slash dropped, upper-case schemes and bracketed IPv6 taken, empty for AWS.
+        for (given, base) in [("http://127.0.0.1:8333/", "http://127.0.0.1:8333"), ("HTTPS://s3.lab", "HTTPS://s3.lab"), ("http://[::1]:8333", "http://[::1]:8333")] {
+            #expect(try S3Client(environment: ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_ENDPOINT_URL": given]).endpoint == base)
+        }
+        #expect(try S3Client(environment: ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_ENDPOINT_URL": ""]).endpoint == nil)
     }
 
     @Test func oneDamagedRecordingNeverBlocksTheOthers() throws {
