@@ -46,7 +46,7 @@ public final class S3Client: Sendable {
         endpoint = try Self.configuredEndpoint(environment)
         signer = SigV4Signer(
             accessKeyID: key, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
-            region: environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1")
+            region: try Self.configuredRegion(environment))
         self.attempts = max(1, attempts)
         self.timeoutSeconds = timeoutSeconds
     }
@@ -57,6 +57,19 @@ public final class S3Client: Sendable {
     public static func configuredEndpoint(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(ZarrError) -> String? {
         let variable = environment["AWS_ENDPOINT_URL_S3"] != nil ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL"
         return try environment[variable].flatMap { (text) throws(ZarrError) in try endpoint(text, from: variable) }
+    }
+
+    /// The region `environment` configures (`AWS_REGION`, else `AWS_DEFAULT_REGION`, else
+    /// us-east-1): letters, digits, `-` and `_`, as every S3 service names them. Without an
+    /// endpoint it becomes part of the host name, so anything else could send requests elsewhere.
+    /// - Throws: ``ZarrError/Code/invalidConfiguration`` naming the variable and the value.
+    public static func configuredRegion(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(ZarrError) -> String {
+        let variable = environment["AWS_REGION"].map { _ in "AWS_REGION" } ?? environment["AWS_DEFAULT_REGION"].map { _ in "AWS_DEFAULT_REGION" }
+        guard let variable, let region = environment[variable], !region.isEmpty else { return "us-east-1" }
+        guard region.count <= 64, region.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw ZarrError(.invalidConfiguration, "\(variable) is '\(region)': a region is letters, digits, - and _ (for example us-east-1)")
+        }
+        return region
     }
 
     /// `text` as the base of request URLs (nil when empty: AWS itself): `http://` or `https://`

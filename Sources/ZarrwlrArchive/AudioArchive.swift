@@ -130,7 +130,8 @@ public struct AudioArchive: Sendable {
     /// `S3://...`) or by a mistyped S3 URL (`s3:/bucket`, `s3:bucket`): taken for a folder, such
     /// a name would become folders of that name in the working directory, and an import would
     /// put its recordings there with exit 0.
-    /// An S3 store's endpoint (`AWS_ENDPOINT_URL`) must be an http(s) server's address.
+    /// An S3 store's endpoint (`AWS_ENDPOINT_URL`) must be an http(s) server's address, its
+    /// region (`AWS_REGION`) a region's name.
     /// - Throws: ``CodecError/Code/invalidArgument`` naming the store.
     public static func checkStoreName(_ storePath: String) throws(CodecError) {
         guard !storePath.isEmpty else {
@@ -138,8 +139,8 @@ public struct AudioArchive: Sendable {
         }
         let s3Form = "an S3 store is s3://BUCKET or s3://BUCKET/PREFIX (lower-case s3, two slashes)"
         if storePath.hasPrefix("s3://") {
-            // The endpoint it is reached through, checked before any request.
-            do { _ = try S3Client.configuredEndpoint() } catch { throw CodecError(.invalidArgument, error.message, file: storePath) }
+            // The endpoint and region it is reached through, checked before any request.
+            do { _ = (try S3Client.configuredEndpoint(), try S3Client.configuredRegion()) } catch { throw CodecError(.invalidArgument, error.message, file: storePath) }
             return
         }
         if storePath.lowercased().hasPrefix("s3:") { throw CodecError(.invalidArgument, s3Form, file: storePath) }

@@ -184,6 +184,11 @@ import ZarrwlrArchive
             }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: local + "/bucket") == ["x"])
+        // Without an endpoint the region is part of AWS's host name: "x/../elsewhere.org" would have sent requests to another host.
+        environment["AWS_ENDPOINT_URL"] = nil
+        environment["AWS_REGION"] = "x/../elsewhere.org"
+        let region = ProcessRunner.outcome(Self.binary, ["list", "--store", "s3://bucket/season"], environment: environment)
+        #expect(region.status == 64 && region.standardError.contains("AWS_REGION is 'x/../elsewhere.org'"), "\(region.standardError)")
         // The forms an endpoint takes: a trailing slash dropped, upper-case schemes and bracketed IPv6 taken, empty for AWS.
         for (given, base) in [("http://127.0.0.1:8333/", "http://127.0.0.1:8333"), ("HTTPS://s3.lab", "HTTPS://s3.lab"), ("http://[::1]:8333", "http://[::1]:8333")] {
             #expect(try S3Client(environment: ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_ENDPOINT_URL": given]).endpoint == base)
