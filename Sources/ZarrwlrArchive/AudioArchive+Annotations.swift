@@ -60,6 +60,7 @@ extension AudioArchive {
     /// Imports the table at `table` (a file) as layer `name`, reading it a line at a time (a
     /// table of any length costs a chunk of rows in memory): every row placed, or (with
     /// `skippingUnplaced`) those that could be; an existing layer is replaced only when `replacing`.
+    /// - Parameter source: what the layer keeps as its source (default: the table's file name).
     /// - Parameter skipped: called with each row left out (with `skippingUnplaced`), as it comes.
     /// - Returns: what the layer holds, how many rows were left out and how the table's bytes
     ///   were read as text.
@@ -68,7 +69,7 @@ extension AudioArchive {
     ///   existing layer without `replacing`.
     @discardableResult
     public func importLayer(
-        _ name: String, from table: String, placement: TablePlacement, replacing: Bool, skippingUnplaced: Bool,
+        _ name: String, from table: String, placement: TablePlacement, replacing: Bool, skippingUnplaced: Bool, source: String? = nil,
         skipped: ((SelectionPlacement.Problem) -> Void)? = nil
     ) throws(CodecError) -> (layer: AnnotationLayer.Written, skipped: Int, encoding: TableTextEncoding) {
         guard AnnotationLayer.isValidName(name) else {
@@ -82,7 +83,7 @@ extension AudioArchive {
             if skippingUnplaced { skipped?(problem) }
         }
         let written = try AnnotationLayer.store(
-            name, labelColumn: placed.table.labelColumn, extraColumns: placed.extraColumns, source: (file as NSString).lastPathComponent,
+            name, labelColumn: placed.table.labelColumn, extraColumns: placed.extraColumns, source: source ?? (file as NSString).lastPathComponent,
             importedAt: Instant.utcText(Date().timeIntervalSince1970), in: store, folder: AnnotationLayer.folder(of: self.path), replacing: replacing,
             exclusively: { (step) throws(CodecError) in try committer.excludingWriters(of: self, step) }
         ) { (sink) throws(CodecError) in

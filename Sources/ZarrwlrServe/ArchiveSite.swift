@@ -21,6 +21,8 @@ public final class ArchiveSite: Sendable {
     private let overviewBuilds = DispatchQueue(label: "zarrwlr.serve.overviews")
     /// The most seconds of audio one request may ask for.
     public static let maximumAudioSeconds = 600.0
+    /// How a layer saved from the web view names its table: as its source, and in errors.
+    static let uploadedTable = "table sent to aimport serve"
 
     /// A recording's overview as far as this site knows it.
     private enum OverviewState {
@@ -196,10 +198,20 @@ public final class ArchiveSite: Sendable {
     public func saveLayer(_ name: String, table: [UInt8], replacing: Bool) async throws(CodecError) -> Int {
         let archive = self.archive
         return try await DedicatedThread.run { () throws(CodecError) in
-            let path = NSTemporaryDirectory() + "zarrwlr-serve-" + UUID().uuidString + ".txt"
-            defer { unlink(path) }
-            guard FileManager.default.createFile(atPath: path, contents: Data(table)) else { throw CodecError(.storage, "cannot keep the table") }
-            return try archive.importLayer(name, from: path, placement: AudioArchive.TablePlacement(), replacing: replacing, skippingUnplaced: false).layer.rows
+            // Kept in a folder of its own while it is read; its errors and the layer name the upload, not that file.
+            let folder = NSTemporaryDirectory() + "zarrwlr-serve-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let path = folder + "/table.txt"
+            guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)) != nil,
+                  FileManager.default.createFile(atPath: path, contents: Data(table))
+            else { throw CodecError(.storage, "cannot keep the table sent to aimport serve in \(NSTemporaryDirectory())") }
+            do throws(CodecError) {
+                return try archive.importLayer(
+                    name, from: path, placement: AudioArchive.TablePlacement(), replacing: replacing, skippingUnplaced: false, source: Self.uploadedTable
+                ).layer.rows
+            } catch {
+                throw error.naming(Self.uploadedTable, insteadOfFilesIn: folder)
+            }
         }
     }
 }

@@ -17,11 +17,11 @@ public enum WebServer {
         router.get("/api/recordings") { _, _ in await json { () throws(CodecError) in try await site.recordingsJSON() } }
         router.get("/api/layers") { _, _ in await json { () throws(CodecError) in try await site.layerJSON(nil) } }
         router.get("/api/layers/:name") { _, context in
-            let name = context.parameters.get("name") ?? ""
+            let name = layerName(context)
             return await json { () throws(CodecError) in try await site.layerJSON(name) }
         }
         router.post("/api/layers/:name") { request, context in
-            let name = context.parameters.get("name") ?? ""
+            let name = layerName(context)
             var request = request
             let body = try await request.collectBody(upTo: 16 << 20)
             let replacing = request.uri.queryParameters.get("replace") == "1"
@@ -41,6 +41,13 @@ public enum WebServer {
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "aimport serve"),
             onServerRunning: { channel in announce("http://\(host):\(channel.localAddress?.port ?? port)/") }, logger: logger)
         try await app.runService()
+    }
+
+    /// The layer a path names, percent-decoded (the page sends `encodeURIComponent(name)`, and
+    /// a layer's name may hold any letter: `été`).
+    private static func layerName(_ context: some RequestContext) -> String {
+        let raw = context.parameters.get("name") ?? ""
+        return raw.removingPercentEncoding ?? raw
     }
 
     private static func query(_ request: Request) -> [String: String] {

@@ -40,6 +40,14 @@ import ZarrStore
         return (status, bytes)
     }
 
+    /// POSTs the file at `path`; the status and the body.
+    private func post(_ url: String, file path: String) -> (status: Int, body: String) {
+        let result = ProcessRunner.outcome(
+            ProcessRunner.which("curl") ?? "/usr/bin/curl", ["-s", "--noproxy", "*", "-X", "POST", "--data-binary", "@" + path, "-o", "/dev/stdout", "-w", "\n%{http_code}", url])
+        let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+
     private func download(_ url: String, to path: String) -> Int {
         let result = ProcessRunner.outcome(ProcessRunner.which("curl") ?? "/usr/bin/curl", ["-s", "--noproxy", "*", "-o", path, "-w", "%{http_code}", url])
         return Int(result.standardOutput) ?? 0
@@ -121,6 +129,39 @@ import ZarrStore
         #expect(!page.contains("://"), "the page loads something from elsewhere")
         let listed = try JSONValue(parsing: try get(address + "api/recordings").body).arrayValue ?? []
         #expect(listed.map { $0["id"]?.stringValue } == ["0"] && listed.first?["seconds"]?.doubleValue == 10)
+    }
+
+    /// Boxes saved from the page (`POST /api/layers/NAME`, the name as the page encodes it):
+    /// a layer named with letters beyond ASCII, which the CLI takes, was refused with its name
+    /// still percent-encoded and could not be shown; the layer's source and a bad table's error
+    /// named the server's temporary file (`/tmp/zarrwlr-serve-....txt`).
+    @Test func layersSavedFromThePageKeepTheirNamesAndNameTheirTable() throws {
+        let folder = TemporaryFolder()
+        let sox = ProcessRunner.which("sox") ?? "/usr/bin/sox"
+        try ProcessRunner.run(sox, ["-R", "-n", "-r", "16000", "-b", "16", "-c", "1", folder.path + "/tone.wav", "synth", "3", "sine", "1000"])
+        let store = folder.path + "/s.zarr"
+        #expect(ProcessRunner.outcome(Self.binary, ["import", "--store", store, folder.path + "/tone.wav"]).status == 0)
+        let (server, address) = try serve(store)
+        defer { server.terminate(); server.waitUntilExit() }
+        let table = folder.path + "/boxes.txt", bad = folder.path + "/bad.txt"
+        try Data("Selection\tBegin File\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tSpecies\n1\ttone.wav\t0.5\t1.25\t800\t1200\tPirol\n".utf8)
+            .write(to: URL(fileURLWithPath: table))
+        try Data("Selection\tBegin File\tBegin Time (s)\tEnd Time (s)\n1\ttone.wav\t2\t9\n".utf8).write(to: URL(fileURLWithPath: bad))
+
+        let saved = post(address + "api/layers/chants_%C3%A9t%C3%A9", file: table)
+        #expect(saved.status == 200 && saved.body.contains("\"rows\""), "\(saved)")
+        let rows = try JSONValue(parsing: try get(address + "api/layers/chants_%C3%A9t%C3%A9").body)
+        #expect(rows.arrayValue?.count == 1 && rows.arrayValue?.first?["label"]?.stringValue == "Pirol", "\(rows)")
+        #expect(try JSONValue(parsing: try get(address + "api/layers").body).arrayValue?.map(\.stringValue) == ["chants_été"])
+        let listed = ProcessRunner.outcome(Self.binary, ["annotate", "list", "--store", store])
+        #expect(listed.standardOutput.contains("chants_été\t1\t1\t1\ttable sent to aimport serve\t"), "\(listed.standardOutput)")
+        #expect(post(address + "api/layers/chants_%C3%A9t%C3%A9", file: table).status == 409)
+
+        // A row past the recording's end: refused, naming the upload and its line, never a temporary file.
+        let refused = post(address + "api/layers/more", file: bad)
+        #expect(refused.status == 422 && refused.body.contains("table sent to aimport serve") && refused.body.contains("line 2"), "\(refused)")
+        #expect(!refused.body.contains(NSTemporaryDirectory()) && !refused.body.contains("zarrwlr-serve-"), "\(refused)")
+        #expect(try get(address + "api/layers/more").status == 404)
     }
 
     /// A 10 ms call at 8 kHz, 30.5 s into a minute of a quieter 3 kHz tone: a tile of the whole
