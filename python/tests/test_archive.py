@@ -150,6 +150,15 @@ def test_bad_ids_ranges_and_dtypes_raise_the_right_errors(archive_path, tmp_path
         with pytest.raises(zarrwlr.InvalidArgument, match="s3://BUCKET"):
             zarrwlr.Archive(url, create=True)
     assert not os.path.exists("gs:") and not os.path.exists("S3:") and not os.path.exists("s3:bucket")
+    # An S3 endpoint that is not an http(s) server's address (file:// read local files as the bucket).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ACCESS_KEY_ID", "key")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+        patch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
+        for endpoint in ["file://" + str(tmp_path), "ftp://127.0.0.1:8333", "127.0.0.1:8333"]:
+            patch.setenv("AWS_ENDPOINT_URL", endpoint)
+            with pytest.raises(zarrwlr.InvalidArgument, match="AWS_ENDPOINT_URL"):
+                zarrwlr.Archive("s3://bucket/season", create=True)
     with pytest.raises(zarrwlr.InvalidArgument, match="empty"):
         zarrwlr.Archive("")
     # A NUL ended the C string early ("…\0junk" opened the archive before it); a name in another
