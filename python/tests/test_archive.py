@@ -465,6 +465,14 @@ def test_a_bad_batch_is_a_typed_error_before_anything_is_read(archive_path):
         with pytest.raises(zarrwlr.InvalidArgument, match="whole number"):
             call()
     assert np.array_equal(recording.read(np.int64(10), 100.0, dtype="int16"), recording.read(10, 100, dtype="int16"))
+    # Beyond what the library takes (ctypes wraps without a word): a draw at 2**64 + 1000 was read
+    # at 1000, channel 2**32 was channel 0.
+    for call in [lambda: archive.read_batch([(ids["flac16"], 2**64 + 1000, 2**64 + 1100)]),
+                 lambda: archive.read_batch([(ids["flac16"], 0, 480)], channels=[2**32]),
+                 lambda: archive.read_batch([(ids["flac16"], 0, 480)], workers=2**32 + 1),
+                 lambda: recording.read_many([(0, 10)], workers=0)]:
+        with pytest.raises(zarrwlr.InvalidArgument, match="workers|whole number from"):
+            call()
     # dtype as numpy names it; another byte order is refused.
     for dtype in [np.int16, np.dtype("int16"), "<i2", "i2"]:
         assert np.array_equal(recording.read(0, 100, dtype=dtype), recording.read(0, 100, dtype="int16"))

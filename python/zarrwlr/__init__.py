@@ -142,9 +142,9 @@ def _seconds(value, what: str) -> float:
     return seconds
 
 
-def _count(value, what: str, minimum: int = 0) -> int:
-    """`value` as a count: a whole number, `minimum` or more."""
-    count = _whole(value, what)
+def _count(value, what: str, minimum: int = 0, bits: int = 64) -> int:
+    """`value` as a count: a whole number, `minimum` or more (within a signed `bits`-bit integer)."""
+    count = _whole(value, what, bits=bits)
     if count < minimum:
         raise InvalidArgument("invalid argument", f"{what} must be {minimum} or more, not {value!r}")
     return count
@@ -172,16 +172,22 @@ def _c_text(value: str, what: str) -> bytes:
         raise InvalidArgument("invalid argument", f"{what} is not UTF-8 (a file name in another encoding?): {value!r}") from None
 
 
-def _whole(value, what: str, recording: Optional[str] = None) -> int:
-    """`value` as an int: an integer (Python's or numpy's) or a float holding a whole number;
-    anything else (1.5, nan, "10") is refused, never cut to the integer below it."""
+def _whole(value, what: str, recording: Optional[str] = None, bits: int = 64) -> int:
+    """`value` as an int: an integer (Python's or numpy's) or a float holding a whole number,
+    within a signed `bits`-bit integer (what the library takes it as); anything else (1.5, nan,
+    "10", 2**64) is refused, never cut to the integer below it nor wrapped (ctypes would wrap)."""
+    number = None
     try:
-        return operator.index(value)
+        number = operator.index(value)
     except TypeError:
-        pass
-    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
-        return int(value)
-    raise InvalidArgument("invalid argument", f"{what} must be a whole number, not {value!r}", recording=recording)
+        if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+            number = int(value)
+    if number is None:
+        raise InvalidArgument("invalid argument", f"{what} must be a whole number, not {value!r}", recording=recording)
+    low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    if not low <= number <= high:
+        raise InvalidArgument("invalid argument", f"{what} must be a whole number from {low} to {high}, not {value!r}", recording=recording)
+    return number
 
 
 class Recording:
@@ -306,7 +312,7 @@ class Recording:
         stops = (ctypes.c_int64 * count)(*[b for _, b in pairs])
         pointers = (ctypes.c_void_p * count)(*[o.ctypes.data for o in outs])
         capacities = (ctypes.c_int64 * count)(*[o.nbytes for o in outs])
-        _call(_native.lib.zw_reader_read_many, self._reader(), starts, stops, count, code, pointers, capacities, max(1, int(workers)))
+        _call(_native.lib.zw_reader_read_many, self._reader(), starts, stops, count, code, pointers, capacities, _count(workers, "workers", minimum=1, bits=32))
         return outs
 
     def _close(self) -> None:
@@ -418,7 +424,7 @@ class Archive:
             if floating:
                 raise InvalidArgument("invalid argument", f"recordings {', '.join(floating)} hold float or lossy samples, which an "
                                       f"integer batch would clip: read them with dtype='float32'")
-        picked = None if channels is None else [_whole(c, "a channel") for c in channels]
+        picked = None if channels is None else [_whole(c, "a channel", bits=32) for c in channels]
         if picked == []:
             raise InvalidArgument("invalid argument", "channels must name at least one channel (or be None for all)")
         width = (1 if mono else len(picked) if picked is not None else self[ids[0]].channels) if count else 0
@@ -433,7 +439,7 @@ class Archive:
               (ctypes.c_int64 * count)(*starts), (ctypes.c_int64 * count)(*stops), count, length, 1 if pad else 0, code,
               None if picked is None else (ctypes.c_int32 * len(picked))(*picked), len(picked or []), 1 if mono else 0,
               int(rate or 0), qualities[quality],
-              out.ctypes.data, out.nbytes, max(1, int(workers)), ctypes.byref(got_frames), ctypes.byref(got_channels), ctypes.byref(got_rate))
+              out.ctypes.data, out.nbytes, _count(workers, "workers", minimum=1, bits=32), ctypes.byref(got_frames), ctypes.byref(got_channels), ctypes.byref(got_rate))
         return out, got_rate.value
 
     def _longest_draw(self, draws: Sequence[tuple[str, int, int]], rate: Optional[int]) -> int:
