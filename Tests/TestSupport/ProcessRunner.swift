@@ -29,11 +29,13 @@ public enum ProcessRunner {
 
     /// Runs `executable` with `arguments` and waits, whatever its exit status (for tests of
     /// failures); one that cannot be started has status -1 and the reason on standard error.
-    public static func outcome(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) -> Result {
+    /// - Parameter directory: its working directory (default: this process's).
+    public static func outcome(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, in directory: String? = nil) -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

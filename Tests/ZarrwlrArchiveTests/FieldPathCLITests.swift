@@ -428,6 +428,29 @@ import ZarrStore
         #expect(wholeFacts["total_samples"] == 960_000 && wholeFacts["import_warnings"] == nil)
     }
 
+    /// ffmpeg reads a name before a colon as a protocol and one starting with "-" as an option:
+    /// a file named `concat:a.mkv`, given as it is named, was imported as the 1 s of another
+    /// file, `a.mkv` (with the sha256 of the 3 s file it was named for), exit 0; ffprobe took
+    /// `-b.mkv` for an option, so its stated length and streams went unchecked. Each is the file
+    /// of its name now.
+    @Test func aFileWhoseNameLooksLikeAnFFmpegProtocolOrOptionIsThatFile() throws {
+        let folder = TemporaryFolder()
+        let short = folder.path + "/short.wav", long = folder.path + "/long.wav", store = folder.path + "/a.zarr"
+        try ProcessRunner.run(tool("sox"), ["-R", "-n", "-r", "48000", "-b", "16", "-c", "1", short, "synth", "1", "sine", "440"])
+        try ProcessRunner.run(tool("sox"), ["-R", "-n", "-r", "48000", "-b", "16", "-c", "1", long, "synth", "3", "sine", "880"])
+        try ProcessRunner.run(tool("ffmpeg"), ["-v", "error", "-y", "-i", short, "-c:a", "pcm_s24le", folder.path + "/a.mkv"])
+        try ProcessRunner.run(tool("ffmpeg"), ["-v", "error", "-y", "-i", long, "-c:a", "pcm_s24le", folder.path + "/long.mkv"])
+        try ProcessRunner.run(tool("ffmpeg"), ["-v", "error", "-y", "-i", long, "-c:a", "pcm_s16le", folder.path + "/other.mkv"])
+        try FileManager.default.copyItem(atPath: folder.path + "/long.mkv", toPath: folder.path + "/concat:a.mkv")
+        try FileManager.default.copyItem(atPath: folder.path + "/other.mkv", toPath: folder.path + "/-b.mkv")
+        let imported = ProcessRunner.outcome(Self.binary, ["import", "--store", store, "--", "concat:a.mkv", "-b.mkv"], in: folder.path)
+        #expect(imported.status == 0, "\(imported.standardError)")
+        for recording in try list(store) {
+            #expect(recording["total_samples"] == 144_000, "\(recording)")
+        }
+        #expect(try list(store).count == 2)
+    }
+
     /// What below a card's folder looks like a recording but cannot be imported (a file and a
     /// folder whose names are Latin-1, not UTF-8, as old cards write them; a link to a file that
     /// is gone) is reported as failed with the no-input exit code and the name escaped, never

@@ -49,7 +49,7 @@ enum FFmpegDecoder {
         }
         var container = "unknown container", codec = "unknown codec", sampleFormat = "", significantBits = 0, audioStreams = 0
         var statedSeconds: Double?
-        if let probe = try? run(ffprobe, ["-v", "error", "-select_streams", "a", "-show_entries", "stream=bits_per_raw_sample,codec_name,sample_fmt:format=format_name,duration", "-of", "default=nw=1", path]).output {
+        if let probe = try? run(ffprobe, ["-v", "error", "-select_streams", "a", "-show_entries", "stream=bits_per_raw_sample,codec_name,sample_fmt:format=format_name,duration", "-of", "default=nw=1", Self.fileURL(path)]).output {
             // One block of lines per audio stream, in order: the first stream's values are kept.
             for line in probe.split(separator: "\n") {
                 if line.hasPrefix("codec_name=") {
@@ -74,13 +74,18 @@ enum FFmpegDecoder {
         let sampleCodec = lossy ? "pcm_f32le" : try exactSampleCodec(sampleFormat: sampleFormat, significantBits: significantBits, codec: codec, file: path)
         let complaints: String
         do {
-            complaints = try run(ffmpeg, ["-v", "error", "-nostdin", "-y", "-i", path, "-map", "0:a:0", "-c:a", sampleCodec, "-rf64", "auto", "-f", "wav", wav]).errors
+            complaints = try run(ffmpeg, ["-v", "error", "-nostdin", "-y", "-i", Self.fileURL(path), "-map", "0:a:0", "-c:a", sampleCodec, "-rf64", "auto", "-f", "wav", Self.fileURL(wav)]).errors
         } catch {
             throw CodecError(.unrecognized, "neither libsndfile nor ffmpeg can read it as audio: \(error)", file: path)
         }
         return DecodedInput(wav: wav, description: "ffmpeg: \(container), \(codec)", isLossy: lossy, decodedBy: "ffmpeg",
                             warning: shortfall(of: wav, statedSeconds: statedSeconds, complaints: complaints), notKept: nil)
     }
+
+    /// `path` as ffmpeg and ffprobe must be given it: after `file:`, so that a name which looks
+    /// like a protocol (`concat:a.m4a` read another file, `a.m4a`) or an option (`-b.m4a`) is
+    /// the file of that name.
+    private static func fileURL(_ path: String) -> String { "file:" + path }
 
     /// What to tell of a decode that ffmpeg finished (exit 0) but that is not all of the file: the
     /// errors it reported (a file cut off: "File ended prematurely") and the seconds the container
