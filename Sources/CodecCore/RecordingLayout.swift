@@ -36,7 +36,7 @@ public enum RecordingLayout {
         } catch let error as CodecError {
             throw error
         } catch {
-            throw CodecError.store(error, "no audio blob", codec: codec, file: group.path)
+            throw CodecError.store(error, "no audio blob", codec: codec, file: group.path + "/" + blobArrayName)
         }
     }
 

@@ -40,7 +40,7 @@ extension AudioArchive {
                 blobIntact = damage.isEmpty
                 for problem in damage.prefix(20) { findings.append(Finding(part: "blob", problem: problem, repair: reimport)) }
                 if damage.count > 20 { findings.append(Finding(part: "blob", problem: "\(damage.count - 20) more damaged stretches", repair: reimport)) }
-            } catch where error.code == .missingData || error.code == .corrupt && error.message.contains("shard") {
+            } catch where error.code == .missingData || error.code == .corrupt && error.message.contains("shard") || Self.names(error, blobOf: stream) {
                 blobIntact = false
                 findings.append(Finding(part: "blob", problem: error.description, repair: reimport))
             } catch {
@@ -69,6 +69,15 @@ extension AudioArchive {
             }
         }
         return findings
+    }
+
+    /// Whether `error` is about the blob array of `stream` (its metadata or its bytes), which
+    /// rebuilding the index cannot repair, rather than about the index.
+    private static func names(_ error: CodecError, blobOf stream: ZarrGroup) -> Bool {
+        let blob = stream.path.isEmpty ? RecordingLayout.blobArrayName : stream.path + "/" + RecordingLayout.blobArrayName
+        return [error.file, (error.underlying as? ZarrError)?.key].contains { named in
+            named.map { $0 == blob || $0.hasPrefix(blob + "/") } ?? false
+        }
     }
 
     /// Removes what imports whose importer is gone left behind (staging folders; on object

@@ -235,6 +235,16 @@ import ZarrwlrArchive
         #expect(verified.status == 65)
         #expect(verified.out.contains("blob damaged"))
         #expect(!verified.out.contains("index damaged"))
+        // The blob's own metadata damaged: the blob's, and no index rebuild can mend it
+        // (it was "index damaged ... (repair: aimport index 0)").
+        let blobMetadata = store + "/0/audio_data_blob_array/zarr.json"
+        let intactMetadata = try Data(contentsOf: URL(fileURLWithPath: blobMetadata))
+        for damaged in ["{\"zarr_format\": 3, \"node_type\": \"array\"", String(decoding: intactMetadata, as: UTF8.self).replacing(/"chunk_shape": ?\[\d+\]/, with: "\"chunk_shape\": [1099511627776]")] {
+            try Data(damaged.utf8).write(to: URL(fileURLWithPath: blobMetadata))
+            let told = try run(["verify", "--store", store])
+            #expect(told.status == 65 && told.out.contains("blob damaged") && !told.out.contains("index damaged") && told.out.contains("import the source again"), "\(told.out)")
+        }
+        try intactMetadata.write(to: URL(fileURLWithPath: blobMetadata))
         // A deleted shard is called missing, not "no fLaC marker".
         try FileManager.default.removeItem(atPath: blob)
         let missing = try run(["extract", "--store", store, "0", "--start", "0", "--end", "100", "--output", folder.path + "/x.wav"])
