@@ -120,6 +120,8 @@ def test_ray_imports_each_file_once_and_reads_snippets_equal_to_read(proxied_s3,
         for row in rows:
             assert row["rate"] == 16000 and row["audio"].shape == (1600, 2)
             assert np.array_equal(row["audio"], archive[row["recording"]].read(row["start"], row["stop"], dtype="int16"))
+        by_archive = zarrwlr.ray.read_snippets(archive, draws[:8], rows_per_block=4, dtype="int16").take_all()
+        assert sorted((r["recording"], r["start"]) for r in by_archive) == sorted((d[0], d[1]) for d in draws[:8])
 
         resampled = zarrwlr.ray.read_snippets(store, draws[:16], rows_per_block=4, rate=8000, mono=True).take_all()
         expected, rate = archive.read_batch(draws[:16], rate=8000, mono=True)
@@ -162,6 +164,11 @@ def test_a_dask_cluster_on_s3_imports_each_file_once_and_reads_what_read_gives(p
         check_reads_open_each_recording_once(requests_since(proxied_s3, mark), store, ids, processes=3)
         for id, values in zip(ids[:4], computed):
             assert np.array_equal(values, archive[id].read(0, 8000, dtype="int16"))
+        # The issue's own call, recording_array(archive, id, chunk_seconds): an open Archive is its store.
+        by_archive = zarrwlr.dask.recording_array(archive, ids[0], chunk_seconds=0.05, dtype="int16")
+        assert np.array_equal(client.compute(by_archive, sync=True), computed[0])
+        with pytest.raises(zarrwlr.InvalidArgument, match="zarrwlr.Archive"):
+            zarrwlr.dask.recording_array(42, ids[0])
         with pytest.raises(zarrwlr.NotFound):
             zarrwlr.dask.recording_array(f"s3://no-such-bucket-zarrwlr/{uuid.uuid4().hex}", "0")
         with pytest.raises(zarrwlr.InvalidArgument, match="list of paths"):

@@ -3,6 +3,7 @@ worker process, and the import of one file in a task with its outcome as plain, 
 values."""
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Iterable, Optional, Sequence
 
@@ -10,6 +11,16 @@ import zarrwlr
 
 #: Archives opened by this worker process, by store path (an archive reopens itself after fork).
 _archives: dict = {}
+
+
+def store_path(store) -> str:
+    """The store a cluster function is given, as the path (or s3:// URL) its workers open: a
+    path, or an open ``zarrwlr.Archive`` (whose handle stays in this process)."""
+    if isinstance(store, zarrwlr.Archive):
+        return store.path
+    if isinstance(store, (str, bytes, os.PathLike)):
+        return os.fsdecode(store)
+    raise zarrwlr.InvalidArgument("invalid argument", f"a store is a folder's path, an s3:// URL or a zarrwlr.Archive, not {store!r}")
 
 
 def archive(store: str, create: bool = False) -> "zarrwlr.Archive":

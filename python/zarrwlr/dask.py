@@ -63,21 +63,23 @@ class _RecordingFrames:
         return {"store": self.store, "id": self.id, "dtype": self.dtype, "shape": self.shape, "ndim": self.ndim}
 
 
-def recording_array(store: str, id: str, chunk_seconds: float = 60.0, dtype: str = "float32"):
-    """Recording `id` of the archive at `store` (a folder or s3://) as a lazy `dask.array` of
+def recording_array(store, id: str, chunk_seconds: float = 60.0, dtype: str = "float32"):
+    """Recording `id` of the archive at `store` (a folder, an s3:// URL or an open
+    ``zarrwlr.Archive``) as a lazy `dask.array` of
     shape (frames, channels), chunked every `chunk_seconds`; its values equal
     ``Recording.read(start, stop, dtype)`` of the same range."""
     _require_dask()
     dtype = zarrwlr._dtype(dtype)[0]
     seconds = zarrwlr._seconds(chunk_seconds, "chunk_seconds")
-    frames = _RecordingFrames(str(store), str(id), dtype)
-    rate = _cluster.archive(str(store))[str(id)].sample_rate
+    store = _cluster.store_path(store)
+    frames = _RecordingFrames(store, str(id), dtype)
+    rate = _cluster.archive(store)[str(id)].sample_rate
     chunk = max(1, int(round(seconds * rate)))
     return _da.from_array(frames, chunks=(chunk, frames.shape[1]), asarray=False, fancy=False, meta=np.empty((0, 0), dtype=dtype),
                           name=f"zarrwlr-{store}-{id}-{dtype}-{chunk}")
 
 
-def recording_dataarray(store: str, id: str, chunk_seconds: float = 60.0, dtype: str = "float32"):
+def recording_dataarray(store, id: str, chunk_seconds: float = 60.0, dtype: str = "float32"):
     """Recording `id` as a lazy xarray `DataArray` over ``recording_array``: dims (`seconds`,
     `channel`), `seconds` a lazy RangeIndex (sample k at k / rate), a `time` coordinate of UTC
     instants when the recording's start instant is known; attrs `recording`, `sample_rate`,
@@ -86,7 +88,7 @@ def recording_dataarray(store: str, id: str, chunk_seconds: float = 60.0, dtype:
     _require_dask()
     import xarray
     from xarray.indexes import RangeIndex
-    recording = _cluster.archive(str(store))[str(id)]
+    recording = _cluster.archive(_cluster.store_path(store))[str(id)]
     data = recording_array(store, id, chunk_seconds, dtype)
     frames, rate = recording.total_samples, recording.sample_rate
     seconds = xarray.Coordinates.from_xindex(RangeIndex.linspace(0.0, frames / rate, num=frames, endpoint=False, dim="seconds"))
@@ -107,10 +109,10 @@ def _utc(text: str) -> str:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc).replace(tzinfo=None).isoformat()
 
 
-def import_files(client, paths: Sequence[str], store: str):
+def import_files(client, paths: Sequence[str], store):
     """Imports `paths` into the archive at `store`, one task per file on the cluster of `client`
     (a `distributed.Client`); returns `(ids, errors)`: the recording of each file that went in
     (new, or the one already holding it), in order, and `{path: message}` for the others."""
     paths = zarrwlr._path_list(paths)
-    futures = client.map(_cluster.import_one, [str(store)] * len(paths), paths, pure=False)
+    futures = client.map(_cluster.import_one, [_cluster.store_path(store)] * len(paths), paths, pure=False)
     return _cluster.gather(paths, client.gather(futures))

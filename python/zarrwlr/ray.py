@@ -48,7 +48,7 @@ class SnippetDatasource(Datasource):
                  frames: Optional[int] = None, **read_options):
         _require_ray()
         super().__init__()
-        self.store = str(store)
+        self.store = _cluster.store_path(store)
         self.draws = [(str(i), zarrwlr._whole(a, "a draw's start", str(i)), zarrwlr._whole(b, "a draw's stop", str(i))) for i, a, b in draws]
         self.rows_per_block = zarrwlr._count(rows_per_block, "rows_per_block", minimum=1)
         self.read_workers = max(1, int(read_workers))
@@ -95,7 +95,7 @@ class _BlockReader:
             })
 
 
-def read_snippets(store: str, draws: Sequence[tuple[str, int, int]], rows_per_block: int = 256, read_workers: int = 1,
+def read_snippets(store, draws: Sequence[tuple[str, int, int]], rows_per_block: int = 256, read_workers: int = 1,
                   override_num_blocks: Optional[int] = None, **read_options):
     """The draws `(id, start, stop)` (samples at each recording's rate, e.g. from
     ``SnippetSampler.draws``) of the archive at `store` as a `ray.data.Dataset` read on the
@@ -106,7 +106,7 @@ def read_snippets(store: str, draws: Sequence[tuple[str, int, int]], rows_per_bl
     return ray.data.read_datasource(source, override_num_blocks=override_num_blocks)
 
 
-def import_files(paths: Sequence[str], store: str, **remote_options):
+def import_files(paths: Sequence[str], store, **remote_options):
     """Imports `paths` into the archive at `store`, one Ray task per file; returns `(ids,
     errors)`: the recording of each file that went in (new, or the one already holding it), in
     order, and `{path: "Kind: message"}` for the others. `remote_options` go to the tasks'
@@ -116,4 +116,4 @@ def import_files(paths: Sequence[str], store: str, **remote_options):
     _require_ray()
     task = ray.remote(_cluster.import_one).options(**remote_options)
     paths = zarrwlr._path_list(paths)
-    return _cluster.gather(paths, ray.get([task.remote(str(store), p) for p in paths]))
+    return _cluster.gather(paths, ray.get([task.remote(_cluster.store_path(store), p) for p in paths]))
