@@ -140,7 +140,12 @@ public struct AudioArchive: Sendable {
         let s3Form = "an S3 store is s3://BUCKET or s3://BUCKET/PREFIX (lower-case s3, two slashes)"
         if storePath.hasPrefix("s3://") {
             // The endpoint and region it is reached through, checked before any request.
-            do { _ = (try S3Client.configuredEndpoint(), try S3Client.configuredRegion()) } catch { throw CodecError(.invalidArgument, error.message, file: storePath) }
+            do {
+                _ = try S3Client.configuredEndpoint()
+                _ = try S3Client.configuredRegion()
+            } catch {
+                throw CodecError(.invalidArgument, error.message, file: storePath)
+            }
             return
         }
         if storePath.lowercased().hasPrefix("s3:") { throw CodecError(.invalidArgument, s3Form, file: storePath) }
