@@ -181,6 +181,14 @@ import ZarrStore
         try (semicolons + "\n4,5x;5;Pica pica;0,5;20250416_050000.WAV").write(toFile: folder.path + "/bad.csv", atomically: true, encoding: .utf8)
         let bad = aimport(["annotate", "import", "--store", store, "--layer", "bad", folder.path + "/bad.csv"])
         #expect(bad.status == 65 && bad.standardError.contains("line 4: '4,5x' in column 'Start (s)' is not a number"), "\(bad.standardError)")
+        // The same decimal commas in a tab-separated table (Excel's "Text (Tab delimited)" in a
+        // German locale) stay refused, since 1,500 may be a thousands separator there, and the
+        // refusal says what to do.
+        try "Start (s)\tEnd (s)\tScientific name\tConfidence\tFile\n3,5\t6\tTurdus merula\t0.9\t20250416_050000.WAV\n"
+            .write(toFile: folder.path + "/tabs.txt", atomically: true, encoding: .utf8)
+        let tabs = aimport(["annotate", "import", "--store", store, "--layer", "tabs", folder.path + "/tabs.txt"])
+        #expect(tabs.status == 65 && tabs.standardError.contains("'3,5' in column 'Start (s)' is not a number (decimal commas are read in semicolon-separated tables only"),
+                "\(tabs.standardError)")
     }
 
     /// A deleted recording's rows leave the layers with it. Before, they stayed: the Raven export

@@ -209,7 +209,10 @@ public struct SelectionTable: Sendable {
             // A semicolon-separated table writes decimals with a comma (1,25).
             let digits = columns.separator == ";" && !text.contains(".") ? text.replacingOccurrences(of: ",", with: ".") : text
             guard let parsed = Double(digits), parsed.isFinite else {
-                throw CodecError(.corrupt, "line \(number): '\(text)' in column '\(header[column ?? 0])' is not a number", file: file)
+                // Outside semicolon tables a comma cannot be told from a thousands separator (1,500).
+                let comma = columns.separator != ";" && text.contains(",") && Double(text.replacingOccurrences(of: ",", with: ".")) != nil
+                    ? " (decimal commas are read in semicolon-separated tables only: save this one with '.' as the decimal separator)" : ""
+                throw CodecError(.corrupt, "line \(number): '\(text)' in column '\(header[column ?? 0])' is not a number\(comma)", file: file)
             }
             return parsed
         }
