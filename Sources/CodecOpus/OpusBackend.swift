@@ -225,6 +225,10 @@ public struct OpusBackend: TemplatedImport {
             try encoder.encode(floats, frames: n)
             frames += Int64(n)
         }
+        // libopusenc cannot end a stream it was given nothing for: it stops the process.
+        guard frames > 0 else {
+            throw CodecError(.unsupported, "the file holds no samples, and an Opus stream cannot be empty: import it with --codec flac, which keeps an empty recording", codec: Self.codecID, file: reader.path)
+        }
         try encoder.finish()
         var warnings: [String] = []
         if let shortfall = reader.shortfallWarning(read: frames) { warnings.append(shortfall) }

@@ -169,6 +169,9 @@ public struct WavPackBackend: TemplatedImport {
         // The parameters are checked (and refused with their reason) before any sample is read.
         _ = try StreamEncoder(settings: settings)
         let (frames, encodedFrames) = try WavPack.ParallelStreamEncoder(settings: settings, workers: options.workers).encode(reader, into: writer)
+        guard frames > 0 else {
+            throw CodecError(.unsupported, "the file holds no samples, and WavPack writes no block for an empty stream: import it with --codec flac, which keeps an empty recording", codec: WavPack.codecID, file: reader.path)
+        }
         var warnings: [String] = []
         if let shortfall = reader.shortfallWarning(read: frames) { warnings.append(shortfall) }
         if reader.encoding == .lossy {

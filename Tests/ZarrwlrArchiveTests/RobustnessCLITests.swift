@@ -43,6 +43,29 @@ import ZarrwlrArchive
         return store
     }
 
+    /// A WAV that holds no samples (a recorder stopped at once): FLAC keeps it as an empty
+    /// recording; `--codec opus` stopped the process (libopusenc asserts when a stream it was
+    /// given nothing for is ended: SIGABRT, exit 134) and `--codec wavpack` called it "no intact
+    /// WavPack frame", as if damaged. Both refuse it, naming the reason and FLAC.
+    @Test func aWAVWithNoSamplesIsAnEmptyFLACRecordingAndARefusalOtherwise() throws {
+        let folder = TemporaryFolder()
+        let empty = folder.path + "/empty.wav"
+        var header = Data("RIFF".utf8) + Data([36, 0, 0, 0]) + Data("WAVEfmt ".utf8) + Data([16, 0, 0, 0, 1, 0, 1, 0])
+        header += Data([0x80, 0xBB, 0, 0, 0, 0x77, 1, 0, 2, 0, 16, 0]) + Data("data".utf8) + Data([0, 0, 0, 0])
+        try header.write(to: URL(fileURLWithPath: empty))
+        for codec in ["opus", "wavpack"] {
+            let store = folder.path + "/\(codec).zarr"
+            let refused = try run(["import", "--store", store, "--codec", codec, empty])
+            #expect(refused.status == 65 && refused.err.contains("holds no samples") && refused.err.contains("--codec flac"), "\(codec): \(refused.status) \(refused.err)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: store + "/.zarrwlr/staging").isEmpty)
+        }
+        let store = folder.path + "/flac.zarr"
+        #expect(try run(["import", "--store", store, empty]).status == 0)
+        #expect(try run(["list", "--store", store, "--json"]).out.contains("\"total_samples\": 0"))
+        #expect(try run(["export", "--store", store, "0", "--output", folder.path + "/back.wav"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder.path + "/back.wav")) == header)
+    }
+
     @Test func badNumbersAreUsageErrors() throws {
         let folder = TemporaryFolder()
         let store = try archive(in: folder)
