@@ -302,6 +302,24 @@ public struct AudioArchive: Sendable {
         }
     }
 
+    /// Recordings' summaries looked up as rows name them, each read once: for a pass over a
+    /// layer that touches a few recordings of a large archive (on S3 a read per recording).
+    public struct SummaryLookup {
+        private let archive: AudioArchive
+        private var known: [String: Summary?] = [:]
+
+        public init(_ archive: AudioArchive) { self.archive = archive }
+
+        /// Recording `id`'s summary, or nil when the archive holds no such recording
+        /// (``summaryIfPresent(_:)``), read on the first call for `id`.
+        public mutating func summary(_ id: String) throws(CodecError) -> Summary? {
+            if let cached = known[id] { return cached }
+            let found = try archive.summaryIfPresent(id)
+            known[id] = .some(found)
+            return found
+        }
+    }
+
     /// The recording group `id`.
     public func recording(_ id: String) throws(CodecError) -> ZarrGroup {
         guard Self.isRecordingID(id) else {

@@ -176,13 +176,11 @@ public final class ArchiveSite: Sendable {
             guard let name else { return .array(try archive.layerNames().map(JSONValue.string)) }
             let layer = try archive.layer(name)
             // Rows of recordings no longer in the archive (an earlier version's delete left them) have no seconds.
-            var rates: [String: Double?] = [:]
+            var present = AudioArchive.SummaryLookup(archive)
             var rows: [JSONValue] = []
             try layer.forEachRow { (row) throws(CodecError) in
-                if rates[row.recording] == nil {
-                    rates[row.recording] = .some(try archive.summaryIfPresent(row.recording)?.sampleRate.flatMap { $0 > 0 ? Double($0) : nil })
-                }
-                guard let known = rates[row.recording], let rate = known else { return }
+                guard let sampleRate = try present.summary(row.recording)?.sampleRate, sampleRate > 0 else { return }
+                let rate = Double(sampleRate)
                 let object: [String: JSONValue] = [
                     "recording": .string(row.recording), "start": .double(Double(row.samples.lowerBound) / rate), "end": .double(Double(row.samples.upperBound) / rate),
                     "low_hz": row.lowHz.map(JSONValue.double) ?? .null, "high_hz": row.highHz.map(JSONValue.double) ?? .null,

@@ -32,10 +32,9 @@ struct ClipExtraction {
         var readers: [String: any RecordingReader] = [:]
         var used = Set<String>()
         var written = 0, orphans = 0
-        var summaries: [String: AudioArchive.Summary?] = [:]
+        var present = AudioArchive.SummaryLookup(archive)
         try layer.forEachRow { (row) throws(CodecError) in
-            if summaries[row.recording] == nil { summaries[row.recording] = .some(try archive.summaryIfPresent(row.recording)) }
-            guard let lookedUp = summaries[row.recording], let summary = lookedUp else {
+            guard let summary = try present.summary(row.recording) else {
                 orphans += 1  // a deleted recording's row
                 return
             }
