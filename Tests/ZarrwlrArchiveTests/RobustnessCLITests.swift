@@ -14,20 +14,9 @@ import ZarrwlrArchive
     /// Runs aimport; returns its status and what it printed (never throws for a non-zero exit).
     @discardableResult
     private func run(_ arguments: [String], stdout: FileHandle? = nil, in directory: String? = nil) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = stdout ?? out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        let output = stdout == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit, "aimport \(arguments) died of a signal")
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        let result = ProcessRunner.outcome(Self.binary, arguments, in: directory, standardOutput: stdout)
+        #expect(!result.diedOfSignal, "aimport \(arguments) died of a signal")
+        return (result.status, result.standardOutput, result.standardError)
     }
 
     private func sox(_ arguments: [String]) throws {
