@@ -75,15 +75,14 @@ extension AudioArchive {
         guard AnnotationLayer.isValidName(name) else {
             throw CodecError(.invalidArgument, "'\(name)' cannot name a layer: letters, digits, '-', '_' and '.', not starting with '.'")
         }
-        let file = table
         var problems = PlacementProblems(), rows = 0
-        let placed = try placedTable(file, placement) { problem in
+        let placed = try placedTable(table, placement) { problem in
             rows += 1
             problems.add(problem)
             if skippingUnplaced { skipped?(problem) }
         }
         let written = try AnnotationLayer.store(
-            name, labelColumn: placed.table.labelColumn, extraColumns: placed.extraColumns, source: source ?? (file as NSString).lastPathComponent,
+            name, labelColumn: placed.table.labelColumn, extraColumns: placed.extraColumns, source: source ?? (placed.table.path as NSString).lastPathComponent,
             importedAt: Instant.utcText(Date().timeIntervalSince1970), in: store, folder: AnnotationLayer.folder(of: self.path), replacing: replacing,
             exclusively: { (step) throws(CodecError) in try committer.excludingWriters(of: self, step) }
         ) { (sink) throws(CodecError) in
@@ -93,7 +92,7 @@ extension AudioArchive {
             }
             if problems.count > 0 && !skippingUnplaced {
                 let shown = problems.first.map { "line \($0.line): \($0.message)" }.joined(separator: "; ")
-                throw CodecError(.corrupt, "\(problems.count) of \(rows) rows cannot be placed (nothing imported; --skip-unplaced imports the others): \(shown)\(problems.count > PlacementProblems.shown ? "; ..." : "")", file: file)
+                throw CodecError(.corrupt, "\(problems.count) of \(rows) rows cannot be placed (nothing imported; --skip-unplaced imports the others): \(shown)\(problems.count > PlacementProblems.shown ? "; ..." : "")", file: placed.table.path)
             }
         }
         return (written, problems.count, placed.table.textEncoding)

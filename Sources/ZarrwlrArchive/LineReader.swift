@@ -8,7 +8,8 @@ import CodecCore
 /// The lines of a text file, read a piece at a time (a file of a million lines costs one piece
 /// and one line of memory): lines end at LF, CR LF or a lone CR; a last line without one counts.
 final class LineReader {
-    let path: String
+    /// What messages call the file.
+    let name: String
     /// The longest line read (a file without line breaks is not a table).
     let maximumLineBytes: Int
     /// The number of the line last returned (1: the first).
@@ -18,13 +19,13 @@ final class LineReader {
     private var filled = 0, position = 0, atEnd = false
     private var skipLineFeed = false
 
-    /// Opens the file at `path`.
+    /// Opens `file`.
     /// - Throws: ``CodecError/Code/noInput`` naming `what` when it cannot be opened.
-    init(path: String, what: String, maximumLineBytes: Int) throws(CodecError) {
-        self.path = path
+    init(_ file: RereadableFile, what: String, maximumLineBytes: Int) throws(CodecError) {
+        name = file.name
         self.maximumLineBytes = maximumLineBytes
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CodecError(.noInput, "cannot read the \(what): \(String(cString: strerror(errno)))", file: path) }
+        fd = open(file.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CodecError(.noInput, "cannot read the \(what): \(String(cString: strerror(errno)))", file: name) }
     }
 
     deinit {
@@ -58,7 +59,7 @@ final class LineReader {
                 return line
             }
             guard line.count < maximumLineBytes else {
-                throw CodecError(.invalidArgument, "line \(lineNumber + 1) is longer than \(maximumLineBytes) bytes", file: path)
+                throw CodecError(.invalidArgument, "line \(lineNumber + 1) is longer than \(maximumLineBytes) bytes", file: name)
             }
             line.append(byte)
         }
@@ -68,7 +69,7 @@ final class LineReader {
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n < 0 {
             if errno == EINTR { return }
-            throw CodecError(.storage, "cannot read: \(String(cString: strerror(errno)))", file: path)
+            throw CodecError(.storage, "cannot read: \(String(cString: strerror(errno)))", file: name)
         }
         (filled, position, atEnd) = (n, 0, n == 0)
     }

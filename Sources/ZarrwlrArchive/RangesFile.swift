@@ -6,14 +6,12 @@ import CodecCore
 /// column names (`start,end`, as a CSV from Excel or pandas begins). Memory does not grow with
 /// the number of ranges.
 public final class RangesFile {
-    public let path: String
     private let lines: LineReader
 
-    /// Opens the file at `path`.
+    /// Opens `file`.
     /// - Throws: ``CodecError/Code/noInput`` when it cannot be opened.
-    public init(path: String) throws(CodecError) {
-        self.path = path
-        lines = try LineReader(path: path, what: "ranges file", maximumLineBytes: 4096)
+    public init(_ file: RereadableFile) throws(CodecError) {
+        lines = try LineReader(file, what: "ranges file", maximumLineBytes: 4096)
     }
 
     /// The next range; nil after the last.
@@ -21,7 +19,7 @@ public final class RangesFile {
     ///   it), ``CodecError/Code/storage`` when reading fails.
     public func next() throws(CodecError) -> Range<Int64>? {
         while let line = try lines.next() {
-            if let range = try Self.range(in: line, number: lines.lineNumber, file: path) { return range }
+            if let range = try Self.range(in: line, number: lines.lineNumber, file: lines.name) { return range }
         }
         return nil
     }

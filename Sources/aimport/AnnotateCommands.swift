@@ -55,7 +55,7 @@ extension Annotate {
 
         @OptionGroup var location: ArchiveLocation
         @Option(help: "The layer's name (letters, digits, -, _ and .).") var layer: String
-        @Argument(help: "The table: a Raven selection table (tab-separated), a BirdNET table, or a CSV.") var table: String
+        @Argument(help: "The table: a Raven selection table (tab-separated), a BirdNET table, or a CSV; - reads standard input.") var table: String
         @OptionGroup var placement: TablePlacementOptions
         @Flag(help: "Replace a layer of that name.") var replace = false
         @Flag(help: "Import the rows that can be placed; report the others on stderr.") var skipUnplaced = false

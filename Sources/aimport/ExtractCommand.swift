@@ -35,7 +35,7 @@ struct Extract: AsyncParsableCommand {
     @Option(help: "End sample (exclusive).") var end: Int64?
     @Option(name: .customLong("from"), help: "Start in seconds.") var fromSeconds: Double?
     @Option(help: "Length in seconds (with --from or --at).") var duration: Double?
-    @Option(help: "A file of 'start end' sample pairs, one per line: all are extracted (in parallel) and written concatenated in file order.")
+    @Option(help: "A file of 'start end' sample pairs, one per line (- reads standard input): all are extracted (in parallel) and written concatenated in file order.")
     var ranges: String?
     @Option(help: "Wall-clock start: ISO 8601 with Z or an offset, fractional seconds allowed (e.g. 2025-04-16T04:30:00.5+02:00).")
     var at: String?
@@ -47,7 +47,7 @@ struct Extract: AsyncParsableCommand {
     @Option(help: "Output file (.wav, .flac, .raw) or - for stdout.") var output: String?
     @Flag(help: "Replace an existing output file.") var force = false
     @Option(help: "Clips: one file per row of this layer of the archive (aimport annotate), into --output-dir.") var layer: String?
-    @Option(help: "Clips: one file per row of this selection or detection table (Raven, BirdNET, CSV), placed as `annotate import` does, without importing it; the recording id argument is the recording of a table that names no files.")
+    @Option(help: "Clips: one file per row of this selection or detection table (Raven, BirdNET, CSV), placed as `annotate import` does, without importing it (- reads standard input); the recording id argument is the recording of a table that names no files.")
     var selections: String?
     @Option(name: .customLong("where"), help: "Clips: only rows meeting this condition, e.g. 'label == \"Turdus merula\" and confidence >= 0.8' (fields: label, confidence, recording, channel, low_hz, high_hz, duration, line, or a column of the table).")
     var condition: String?
@@ -232,7 +232,7 @@ struct Extract: AsyncParsableCommand {
         func forEachRange(_ body: (Range<Int64>) async throws -> Void) async throws {
             if let single { return try await body(single) }
             guard let spooled else { return }
-            let file = try RangesFile(path: spooled.path)
+            let file = try RangesFile(spooled)
             while let range = try file.next() { try await body(range) }
         }
         var frames: Int64 = 0, count = 0, firstSamples: [Int64] = []

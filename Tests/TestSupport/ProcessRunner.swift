@@ -44,9 +44,10 @@ public enum ProcessRunner {
     /// - Parameters:
     ///   - directory: its working directory (default: this process's).
     ///   - standardOutput: where its standard output goes instead of the result's.
+    ///   - standardInput: what it reads from a pipe on its standard input (default: nothing, /dev/null).
     public static func outcome(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, in directory: String? = nil,
-        standardOutput: FileHandle? = nil, hangLimit: Int = defaultHangLimit
+        standardOutput: FileHandle? = nil, standardInput: Data? = nil, hangLimit: Int = defaultHangLimit
     ) -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -56,11 +57,24 @@ public enum ProcessRunner {
         let out = Pipe(), err = Pipe()
         process.standardOutput = standardOutput ?? out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let input = Pipe()
+        process.standardInput = standardInput == nil ? FileHandle.nullDevice : input
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         do { try process.run() } catch { return Result(status: -1, standardOutput: "", standardError: "cannot start \(executable): \(error)") }
         if standardOutput != nil { try? out.fileHandleForWriting.close() }
+        if let standardInput {
+            // Written on a thread of its own: the child may read it after writing its outputs,
+            // or never (then the write fails with EPIPE: SIGPIPE is blocked on this thread only).
+            Thread { [input] in
+                var pipeSignal = sigset_t()
+                sigemptyset(&pipeSignal)
+                sigaddset(&pipeSignal, SIGPIPE)
+                pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+                try? input.fileHandleForWriting.write(contentsOf: standardInput)
+                try? input.fileHandleForWriting.close()
+            }.start()
+        }
         // Both pipes are drained on threads of their own, so a chatty child cannot block on a full pipe.
         let output = PipeDrain(out), errors = PipeDrain(err)
         var hang = ""

@@ -90,7 +90,7 @@ public struct SelectionTable: Sendable {
     /// Whether the begin times are seconds within each row's file (BirdNET's `File` column), not
     /// Raven's seconds that run on across the files of a multi-file table (`Begin File`, `Begin Path`).
     public var timesWithinFiles: Bool
-    /// The table file, as named.
+    /// The table file, as named ("standard input" for `-`).
     public let path: String
     /// How its bytes were read as text (Windows-1252 for a table that is not UTF-8).
     public let textEncoding: TableTextEncoding
@@ -120,8 +120,9 @@ public struct SelectionTable: Sendable {
     ///   for a table without begin and end columns.
     public static func open(_ path: String, columns mapping: ColumnMapping = ColumnMapping()) throws(CodecError) -> SelectionTable {
         let file = try RereadableFile(path, what: "table")
+        let path = file.name
         let encoding = try TableTextEncoding.of(file: file.path, table: path)
-        let lines = try LineReader(path: file.path, what: "table", maximumLineBytes: maximumLineBytes)
+        let lines = try LineReader(file, what: "table", maximumLineBytes: maximumLineBytes)
         let first = try lines.next().map(encoding.text)
         guard let firstLine = first, !firstLine.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw CodecError(.unrecognized, "the table is empty: a header line is expected", file: path)
@@ -160,7 +161,7 @@ public struct SelectionTable: Sendable {
     /// - Throws: ``CodecError/Code/corrupt`` for a row whose values do not parse (naming its
     ///   line and column); what `body` throws.
     public func forEachRow(_ body: (Row) throws(CodecError) -> Void) throws(CodecError) {
-        let lines = try LineReader(path: file.path, what: "table", maximumLineBytes: Self.maximumLineBytes)
+        let lines = try LineReader(file, what: "table", maximumLineBytes: Self.maximumLineBytes)
         if !columns.isLabelTrack { _ = try lines.next() }
         var pending: (row: Row, selection: String?)?
         while let bytes = try lines.next() {

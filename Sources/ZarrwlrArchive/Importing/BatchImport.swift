@@ -57,6 +57,10 @@ extension AudioArchive {
             let status = SourceFile.status(input)
             if status?.isFolder == true {
                 requests += walk.requests(below: input, relative: Self.folderName(input))
+            } else if input == "-" {
+                // Standard input, as `-` is wherever a file is read; not imported.
+                let refusal = CodecError(.noInput, "standard input is not imported: an import reads its source more than once, so write it to a file first (a file called - is ./-)", file: input)
+                requests.append(ImportRequest(path: input, relativePath: input, refusal: refusal))
             } else if status == nil && input.unicodeScalars.contains("\u{FFFD}") {
                 // A command line's argument that was not UTF-8 reaches Swift with U+FFFD in place
                 // of its bytes, naming no file: not "no such file" for a file that is there.
