@@ -17,9 +17,8 @@ public final class RereadableFile: Sendable {
     /// - Throws: ``CodecError/Code/cannotCreate`` or ``CodecError/Code/storage`` when the copy
     ///   cannot be made, naming `what` (the ranges, the table).
     public init(_ path: String, what: String) throws(CodecError) {
-        let isStandardInput = path == "-"
-        let source = isStandardInput ? "/dev/stdin" : path
-        name = isStandardInput ? "standard input" : path
+        let source = path == "-" ? "/dev/stdin" : path
+        name = Self.name(of: path)
         guard let special = SourceFile.status(source)?.special, special == "a named pipe" || special == "a character device" else {
             (self.path, isCopy) = (source, false)
             return
@@ -35,6 +34,11 @@ public final class RereadableFile: Sendable {
                 throw CodecError(.storage, "cannot copy the \(what) from \(name): \(CodecError.reason(error))", file: copy)
             }
         }
+    }
+
+    /// What messages call the input `path` names: the path as given, or "standard input" for `-`.
+    public static func name(of path: String) -> String {
+        path == "-" ? "standard input" : path
     }
 
     deinit {

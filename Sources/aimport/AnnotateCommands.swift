@@ -63,12 +63,12 @@ extension Annotate {
         func run() throws {
             do {
                 let archive = try location.archive()
-                let table = self.table
+                let table = self.table, tableName = RereadableFile.name(of: table)
                 let (stored, skipped, encoding) = try archive.importLayer(layer, from: table, placement: try placement.placement(), replacing: replace, skippingUnplaced: skipUnplaced) { problem in
-                    FileHandle.standardError.write(Data("aimport: \(table): line \(problem.line) not imported: \(problem.message)\n".utf8))
+                    FileHandle.standardError.write(Data("aimport: \(tableName): line \(problem.line) not imported: \(problem.message)\n".utf8))
                 }
                 if encoding != .utf8 {
-                    FileHandle.standardError.write(Data("aimport: \(table): not UTF-8 text: read as \(encoding.rawValue), the Western European encoding Windows programs write\n".utf8))
+                    FileHandle.standardError.write(Data("aimport: \(tableName): not UTF-8 text: read as \(encoding.rawValue), the Western European encoding Windows programs write\n".utf8))
                 }
                 print("layer \(layer): \(stored.rows) rows on \(stored.recordings) recordings, \(stored.labels) labels\(skipped == 0 ? "" : "; \(skipped) rows not placed")")
             } catch {

@@ -172,7 +172,7 @@ struct Extract: AsyncParsableCommand {
                 placement.device = device
                 let table = selections ?? ""
                 rows = try archive.placedTable(table, placement) { problem in
-                    FileHandle.standardError.write(Data("aimport: \(table): line \(problem.line) skipped: \(problem.message)\n".utf8))
+                    FileHandle.standardError.write(Data("aimport: \(RereadableFile.name(of: table)): line \(problem.line) skipped: \(problem.message)\n".utf8))
                 }
             }
             let clips = ClipExtraction(

@@ -135,6 +135,36 @@ import ZarrStore
         return (folder, url)
     }
 
+    /// With credentials that may only read (every PUT, POST and DELETE answered 403 AccessDenied,
+    /// as S3 answers such a key), the archive is read as ever: the commands that only read send
+    /// no write at all, `verify` checks every recording (its repair of the time index refused and
+    /// said), and an import is refused as a permission (exit 77), adding nothing.
+    @Test func credentialsThatMayOnlyReadReadAndVerifyTheArchive() throws {
+        guard let (folder, url) = try archiveOfOneTone() else { return }
+        let proxy = try Proxy(rules: ["PUT", "POST", "DELETE"].map { ["method": .string($0), "action": "error_403", "times": -1] }, in: folder)
+        defer { proxy.stop() }
+        let reads: [[String]] = [
+            ["list", "--store", url], ["info", "--store", url, "0"], ["summary", "--store", url], ["annotate", "list", "--store", url],
+            ["extract", "--store", url, "0", "--start", "0", "--end", "100", "--output", folder.path + "/x.raw"],
+            ["export", "--store", url, "0", "--output", folder.path + "/x.wav"], ["index", "--store", url, "0", "--verify"],
+        ]
+        for command in reads {
+            let result = run(command, environment: proxy.environment)
+            #expect(result.status == 0, "\(command): \(result.standardError)")
+        }
+        #expect(proxy.faults().isEmpty, "a command that only reads wrote: \(proxy.faults())")
+        let verified = run(["verify", "--store", url], environment: proxy.environment)
+        #expect(verified.status == 0, "\(verified.standardError)")
+        #expect(verified.standardOutput == "recording 0: ok\n")
+        #expect(verified.standardError.contains("the time index was not rewritten"), "\(verified.standardError)")
+        #expect(proxy.faults().allSatisfy { $0.method == "PUT" && $0.path.contains("/.zarrwlr/time/") }, "\(proxy.faults())")
+        let other = folder.path + "/b.wav"
+        try TestAudio.tone(other, seconds: 0.25)
+        let imported = run(["import", "--store", url, other], environment: proxy.environment)
+        #expect(imported.status == 77, "\(imported.standardError)")
+        #expect(try listed(url).count == 1)
+    }
+
     @Test func aLostAnswerToAMetadataChangeAppendsOneHistoryEntry() throws {
         guard let (folder, url) = try archiveOfOneTone() else { return }
         // The compare-and-swap of `set` takes effect but its answer is lost, twice: the retry

@@ -15,7 +15,7 @@ rules, each applied to the requests it matches, in order, the first match winnin
 present; of the matching requests the first `skip` pass, then every `every`-th of the next
 ones is hit, `times` in all (-1: no limit). Actions: drop_response (forwarded, then the
 connection closed without an answer: the client cannot know the outcome), error_500,
-error_503 (not forwarded), reset (closed before forwarding), delay (forwarded, answered after
+error_503, error_403 (AccessDenied, as S3 answers a key that may only read; not forwarded), reset (closed before forwarding), delay (forwarded, answered after
 `delay_ms`). Every request is logged (method, path, Range header, the action taken, the upstream status).
 """
 import argparse
@@ -85,10 +85,11 @@ def main():
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
                 return
-            if action in ("error_500", "error_503"):
-                status = 500 if action == "error_500" else 503
+            if action in ("error_500", "error_503", "error_403"):
+                status = {"error_500": 500, "error_503": 503, "error_403": 403}[action]
                 self.record(action, status)
-                payload = b"<Error><Code>InternalError</Code><Message>injected</Message></Error>"
+                code = b"AccessDenied" if status == 403 else b"InternalError"
+                payload = b"<Error><Code>" + code + b"</Code><Message>injected</Message></Error>"
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
