@@ -33,6 +33,8 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
         public static let cannotCreate = Code("cannot create")
         /// The storage refused the credentials or the operation (an object store's 403).
         public static let permissionDenied = Code("permission denied")
+        /// The system gave no resource it has a limit on (a thread).
+        public static let resources = Code("out of system resources")
     }
 
     public let code: Code

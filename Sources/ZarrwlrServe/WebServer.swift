@@ -99,6 +99,7 @@ public enum WebServer {
         case .invalidArgument: .badRequest
         case .noInput, .incompleteRecording: .notFound
         case .cannotCreate: .conflict
+        case .resources: .serviceUnavailable
         case .corrupt, .unrecognized: .unprocessableContent
         default: .internalServerError
         }

@@ -90,6 +90,7 @@ enum ExitStatus {
     static let dataError: Int32 = 65
     static let noInput: Int32 = 66
     static let software: Int32 = 70
+    static let osError: Int32 = 71
     static let cantCreate: Int32 = 73
     static let ioError: Int32 = 74
     static let noPermission: Int32 = 77

@@ -267,6 +267,7 @@ extension ExitStatus {
         case .cannotCreate: return cantCreate
         case .permissionDenied: return noPermission
         case .library: return software
+        case .resources: return osError
         default: return dataError
         }
     }

@@ -31,7 +31,8 @@ final class Progress: Sendable {
         self.totalBytes = totalBytes
         self.files = files
         guard enabled else { return }
-        Thread.detachNewThread { [self] in
+        // Without a thread (the system's limit reached) the import goes on without its progress line.
+        _ = ThreadStart.detached { [self] in
             while !state.withLock({ $0.stopped }) {
                 redraw()
                 Thread.sleep(forTimeInterval: 0.25)

@@ -33,7 +33,7 @@ import numpy as np
 from . import _native
 
 __all__ = ["Archive", "Recording", "RandomSnippets", "SnippetSampler", "LabelledSampler", "Error", "InvalidArgument", "CorruptData", "NotFound",
-           "StorageError", "Unsupported", "PermissionDenied", "ClippingWarning", "ImportNotice"]
+           "StorageError", "Unsupported", "PermissionDenied", "OutOfResources", "ClippingWarning", "ImportNotice"]
 
 _DTYPES = {"int16": (0, np.int16), "int32": (1, np.int32), "float32": (2, np.float32)}
 
@@ -81,11 +81,15 @@ class PermissionDenied(Error, PermissionError):
     """The storage refused the credentials or the operation."""
 
 
+class OutOfResources(Error, OSError):
+    """The system made no more threads (its limit on threads or processes reached)."""
+
+
 _KINDS = {
     "invalid argument": InvalidArgument, "corrupt data": CorruptData, "incomplete recording": CorruptData,
     "missing data": CorruptData, "no input": NotFound, "storage error": StorageError, "cannot create": StorageError,
     "unsupported input": Unsupported, "unrecognized input": Unsupported, "limit exceeded": Unsupported,
-    "permission denied": PermissionDenied,
+    "permission denied": PermissionDenied, "out of system resources": OutOfResources,
 }
 
 

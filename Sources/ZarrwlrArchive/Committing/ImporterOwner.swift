@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CodecCore
 import Foundation
 import ZarrStore
 
@@ -90,7 +91,10 @@ final class Heartbeat: Sendable {
     private let shared = Shared()
 
     init(interval: Double, renew: @escaping @Sendable () -> String?) {
-        let thread = Thread { [shared] in
+        // Without the thread (the system's limit reached) the record is not renewed: an import
+        // that outlives its lease may be taken for gone, and its commit then fails (a claim is
+        // checked at the fence; a removed staging folder is not renamed), never lands half-done.
+        _ = ThreadStart.detached { [shared] in
             while true {
                 shared.wakeUp.lock()
                 if !shared.state.withLock({ $0.stopped }) { _ = shared.wakeUp.wait(until: Date().addingTimeInterval(interval)) }
@@ -102,8 +106,6 @@ final class Heartbeat: Sendable {
                 }
             }
         }
-        thread.name = "zarrwlr-heartbeat"
-        thread.start()
     }
 
     /// Why a renewal failed; nil while every renewal succeeded.

@@ -14,8 +14,12 @@ public enum OwnThreads {
 
     /// Runs `body(k)` for every k in `0..<count` on up to `workers` threads (the calling thread
     /// one of them; at most ``maximumThreads``) and returns when all are done; the first error
-    /// wins and stops the rest from starting more work.
-    public static func forEach(_ count: Int, workers: Int, _ body: @escaping @Sendable (Int) throws(CodecError) -> Void) throws(CodecError) {
+    /// wins and stops the rest from starting more work. Threads the system does not make (its
+    /// limit reached) leave their share to those that run.
+    /// - Parameter starter: how a thread is started (a stand-in in tests).
+    public static func forEach(
+        _ count: Int, workers: Int, starter: ThreadStart.Starter = ThreadStart.detached, _ body: @escaping @Sendable (Int) throws(CodecError) -> Void
+    ) throws(CodecError) {
         let next = Atomic<Int>(0)
         let failure = ForkSafeMutex<CodecError?>(nil)
         let work: @Sendable () -> Void = {
@@ -27,14 +31,19 @@ public enum OwnThreads {
         }
         let helpers = max(0, min(workers, count, maximumThreads) - 1)
         let finished = NSCondition()
-        let running = ForkSafeMutex(helpers)
+        let running = ForkSafeMutex(0)
         for _ in 0..<helpers {
-            Thread.detachNewThread {
+            running.withLock { $0 += 1 }
+            let started = starter {
                 work()
                 finished.lock()
                 running.withLock { $0 -= 1 }
                 finished.signal()
                 finished.unlock()
+            }
+            guard started else {
+                running.withLock { $0 -= 1 }
+                break
             }
         }
         work()

@@ -37,12 +37,15 @@ enum Interruption {
         guard pipe(&ends) == 0 else { return }
         wakeWriter.store(ends[1], ordering: .sequentiallyConsistent)
         let reader = ends[0]
-        Thread.detachNewThread {
+        let watching = ThreadStart.detached {
             var byte: UInt8 = 0
             while read(reader, &byte, 1) < 0, errno == EINTR {}
             let signalNumber = arrived.load(ordering: .sequentiallyConsistent)
             stop(status: signalNumber == SIGTERM ? 143 : 130)
         }
+        // Without the thread that acts on them (the system's limit reached), the signals keep
+        // their default action, which ends the process at once.
+        guard watching else { return }
         for signalNumber in [SIGINT, SIGTERM] {
             // Only atomics and write(2) in here: async-signal-safe.
             signal(signalNumber) { received in
