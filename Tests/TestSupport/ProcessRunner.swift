@@ -93,7 +93,7 @@ public enum ProcessRunner {
             diedOfSignal: process.terminationReason == .uncaughtSignal)
     }
 
-    /// What each thread of process `pid` is doing, as gdb tells it (empty without gdb).
+    /// What each thread of process `pid` is doing, as gdb tells it (or why gdb could not tell).
     private static func threadStacks(_ pid: Int32) -> String {
         guard let gdb = which("gdb") else { return "(gdb is not installed)" }
         let process = Process()
