@@ -78,7 +78,7 @@ enum FuzzTargets {
         case "zarr-shard":
             shard(bytes)
         case "ranges-file":
-            if let ranges = try? RangesFile(path: file(bytes, name: "ranges.txt")) {
+            if let input = try? RereadableFile(file(bytes, name: "ranges.txt"), what: "ranges"), let ranges = try? RangesFile(input) {
                 while (try? ranges.next()) != nil {}
             }
         case "selection-table":
