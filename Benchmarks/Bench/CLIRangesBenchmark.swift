@@ -51,7 +51,7 @@ struct CLIRangesBenchmark: AsyncParsableCommand {
                     try output.finish()
                 }
                 library.append(seconds)
-                let (kilobytes, cliSeconds) = try Self.timedCLI(aimport, ["extract", "--store", storePath, "0", "--ranges", rangesFile, "--workers", "2", "--output", folder + "/cli.raw"])
+                let (kilobytes, cliSeconds) = try Self.timedCLI(aimport, ["extract", "--store", storePath, "0", "--ranges", rangesFile, "--workers", "2", "--output", folder + "/cli.raw", "--force"])
                 cli.append(cliSeconds)
                 rss.append(kilobytes / 1024)
             }
