@@ -241,12 +241,12 @@ struct Extract: AsyncParsableCommand {
                 throw CodecError(.invalidArgument, "samples \(range.lowerBound)..<\(range.upperBound) are outside the recording (0..<\(reader.totalSamples), \(String(format: "%.3f", Double(reader.totalSamples) / Double(reader.sampleRate))) s)", recording: id)
             }
             let (sum, overflow) = frames.addingReportingOverflow(Int64(range.count))
-            guard !overflow else { throw CodecError(.invalidArgument, "the ranges add up to more than 2^63 frames", file: ranges) }
+            guard !overflow else { throw CodecError(.invalidArgument, "the ranges add up to more than 2^63 frames", file: spooled?.name) }
             frames = sum
             count += 1
             if firstSamples.count < SnippetProvenance.maximumListedStarts { firstSamples.append(range.lowerBound) }
         }
-        guard count > 0 else { throw CodecError(.invalidArgument, "the ranges file holds no ranges", file: ranges) }
+        guard count > 0 else { throw CodecError(.invalidArgument, "the ranges file holds no ranges", file: spooled?.name) }
         let sampleFormat = sampleFormat(bits: reader.bitsPerSample, isFloat: reader.isFloat)
         let shape = SegmentSink.Shape(sampleRate: reader.sampleRate, channelCount: reader.channelCount, bitsPerSample: reader.bitsPerSample, isFloat: reader.isFloat)
         let provenance = SnippetProvenance.forRecording(try archive.summary(id), firstSamples: firstSamples, ranges: count, frames: frames, sampleRate: reader.sampleRate)
@@ -281,7 +281,7 @@ struct Extract: AsyncParsableCommand {
             }
             try await extractWindow()
             guard delivered == frames else {
-                throw CodecError(.invalidArgument, "the ranges file changed while it was read (\(frames) frames counted, \(delivered) extracted)", file: ranges)
+                throw CodecError(.invalidArgument, "the ranges file changed while it was read (\(frames) frames counted, \(delivered) extracted)", file: spooled?.name)
             }
         } catch {
             sink.discard()

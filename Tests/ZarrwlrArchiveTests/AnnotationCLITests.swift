@@ -139,6 +139,10 @@ import ZarrStore
             Self.binary, ["extract", "--store", store, "0", "--ranges", "-", "--output", folder.path + "/bad.raw"], standardInput: Data("0 10\nten 20\n".utf8))
         #expect(badRanges.status == 64)
         #expect(badRanges.standardError.contains("standard input: line 2 is not 'start end'"), "\(badRanges.standardError)")
+        let noRanges = ProcessRunner.outcome(
+            Self.binary, ["extract", "--store", store, "0", "--ranges", "-", "--output", folder.path + "/none.raw"], standardInput: Data("# none\n".utf8))
+        #expect(noRanges.status == 64)
+        #expect(noRanges.standardError.contains("standard input: the ranges file holds no ranges"), "\(noRanges.standardError)")
 
         let wav = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/20250416_050000.WAV"))
         let audio = ProcessRunner.outcome(Self.binary, ["import", "--store", store, "-"], standardInput: wav)
