@@ -44,8 +44,13 @@ enum Interruption {
             stop(status: signalNumber == SIGTERM ? 143 : 130)
         }
         // Without the thread that acts on them (the system's limit reached), the signals keep
-        // their default action, which ends the process at once.
-        guard watching else { return }
+        // their default action, which ends the process at once; the pipe is not needed.
+        guard watching else {
+            wakeWriter.store(-1, ordering: .sequentiallyConsistent)
+            close(ends[0])
+            close(ends[1])
+            return
+        }
         for signalNumber in [SIGINT, SIGTERM] {
             // Only atomics and write(2) in here: async-signal-safe.
             signal(signalNumber) { received in
