@@ -12,8 +12,8 @@ import ZarrStore
 @Suite(.serialized) struct AnnotationCLITests {
     static let binary = PythonReference.packageRoot + "/.build/debug/aimport"
 
-    private func aimport(_ arguments: [String]) -> ProcessRunner.Result {
-        ProcessRunner.outcome(Self.binary, arguments)
+    private func aimport(_ arguments: [String], standardInput: Data? = nil) -> ProcessRunner.Result {
+        ProcessRunner.outcome(Self.binary, arguments, standardInput: standardInput)
     }
 
     /// Two recordings named as AudioMoth names them: 20 s at 48 kHz stereo and 15 s at 96 kHz mono.
@@ -115,37 +115,32 @@ import ZarrStore
         let table = "Selection\tBegin Time (s)\tEnd Time (s)\tSpecies\n1\t1.25\t2.5\tTurdus merula\n2\t10\t10.5\tParus major\n"
         try table.write(toFile: folder.path + "/calls.txt", atomically: true, encoding: .utf8)
         #expect(aimport(["annotate", "import", "--store", store, "--layer", "filed", "--recording", "0", folder.path + "/calls.txt"]).status == 0)
-        let piped = ProcessRunner.outcome(Self.binary, ["annotate", "import", "--store", store, "--layer", "piped", "--recording", "0", "-"], standardInput: Data(table.utf8))
+        let piped = aimport(["annotate", "import", "--store", store, "--layer", "piped", "--recording", "0", "-"], standardInput: Data(table.utf8))
         #expect(piped.status == 0, "\(piped.standardError)")
         #expect(csvRows(store, "piped") == csvRows(store, "filed"))
         #expect(csvRows(store, "piped").count == 2)
         #expect(aimport(["annotate", "list", "--store", store]).standardOutput.contains("piped\t2\t1\t2\tstandard input\t"))
-        let bad = ProcessRunner.outcome(
-            Self.binary, ["annotate", "import", "--store", store, "--layer", "bad", "--recording", "0", "-"],
-            standardInput: Data((table + "3\t11\tsoon\tPica pica\n").utf8))
+        let bad = aimport(["annotate", "import", "--store", store, "--layer", "bad", "--recording", "0", "-"], standardInput: Data((table + "3\t11\tsoon\tPica pica\n").utf8))
         #expect(bad.status == 65)
         #expect(bad.standardError.contains("standard input: line 4: 'soon'"), "\(bad.standardError)")
 
         let ranges = "0 4800\n# a comment\n96000 96100\n"
         try ranges.write(toFile: folder.path + "/ranges.txt", atomically: true, encoding: .utf8)
         #expect(aimport(["extract", "--store", store, "0", "--ranges", folder.path + "/ranges.txt", "--output", folder.path + "/filed.raw"]).status == 0)
-        let fromPipe = ProcessRunner.outcome(
-            Self.binary, ["extract", "--store", store, "0", "--ranges", "-", "--output", folder.path + "/piped.raw"], standardInput: Data(ranges.utf8))
+        let fromPipe = aimport(["extract", "--store", store, "0", "--ranges", "-", "--output", folder.path + "/piped.raw"], standardInput: Data(ranges.utf8))
         #expect(fromPipe.status == 0, "\(fromPipe.standardError)")
         let extracted = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/piped.raw"))
         #expect(extracted.count == (4800 + 100) * 2 * 2)
         #expect(extracted == (try Data(contentsOf: URL(fileURLWithPath: folder.path + "/filed.raw"))))
-        let badRanges = ProcessRunner.outcome(
-            Self.binary, ["extract", "--store", store, "0", "--ranges", "-", "--output", folder.path + "/bad.raw"], standardInput: Data("0 10\nten 20\n".utf8))
+        let badRanges = aimport(["extract", "--store", store, "0", "--ranges", "-", "--output", folder.path + "/bad.raw"], standardInput: Data("0 10\nten 20\n".utf8))
         #expect(badRanges.status == 64)
         #expect(badRanges.standardError.contains("standard input: line 2 is not 'start end'"), "\(badRanges.standardError)")
-        let noRanges = ProcessRunner.outcome(
-            Self.binary, ["extract", "--store", store, "0", "--ranges", "-", "--output", folder.path + "/none.raw"], standardInput: Data("# none\n".utf8))
+        let noRanges = aimport(["extract", "--store", store, "0", "--ranges", "-", "--output", folder.path + "/none.raw"], standardInput: Data("# none\n".utf8))
         #expect(noRanges.status == 64)
         #expect(noRanges.standardError.contains("standard input: the ranges file holds no ranges"), "\(noRanges.standardError)")
 
         let wav = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/20250416_050000.WAV"))
-        let audio = ProcessRunner.outcome(Self.binary, ["import", "--store", store, "-"], standardInput: wav)
+        let audio = aimport(["import", "--store", store, "-"], standardInput: wav)
         #expect(audio.status == 66)
         #expect(audio.standardError.contains("standard input is not imported"), "\(audio.standardError)")
         #expect(aimport(["list", "--store", store]).standardOutput.split(separator: "\n").count == 3)
